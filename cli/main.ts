@@ -1,0 +1,31 @@
+// `medcard <command> [options]`: each command lives in its own module under cli/ and
+// exports `run(argv) → exit code`. Modules load lazily so `medcard --help` stays fast.
+
+interface Command {
+  summary: string;
+  load: () => Promise<{ run(argv: string[]): Promise<number> }>;
+}
+
+const commands: Record<string, Command> = {
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length), 4);
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return ['usage: medcard <command> [options]', '', 'commands:', ...lines, '',
+    'Run `medcard <command> --help` for a command\'s options.'].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`medcard: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return (await command.load()).run(rest);
+}
