@@ -1,0 +1,214 @@
+// The reference terminal: reads the card over a CardChannel, drives the platform API,
+// refuses what a real terminal must refuse, and prints the receipt (domain.md §2, §4–§7).
+import type { CardChannel } from '../rigs/types';
+import { CardSession, checkExpiry, checkHolder, vendorLine, type CardData } from './card';
+import { formatYuan, wireToFen } from './money';
+import { failureText, isPlatformFailure, parseSetlinfo, type PlatformCaller, type Settlement } from './platform';
+import { TerminalRefusal, type RefusalCode } from './refusal';
+import { renderReceiptHtml, renderReceiptText, type Receipt } from './receipt';
+
+export interface Institution { code: string; name: string; region: string; kind?: 'hospital' | 'pharmacy' | 'clinic' }
+
+export interface LineItem { code: string; name?: string; priceFen: number; count: number }
+
+export interface CardPresentation {
+  channel: CardChannel;
+  /** The PIN the holder types; undefined when the flow does not ask. */
+  pin?: string;
+  /** The person standing at the counter, when the terminal checks it against the card. */
+  presented?: { idNumber?: string; name?: string };
+}
+
+export type VisitKind = 'outpatient' | 'inpatient' | 'pharmacy' | 'family-planning';
+const MED_TYPE: Record<VisitKind, string> = { outpatient: '11', inpatient: '21', pharmacy: '41', 'family-planning': '51' };
+
+export interface VisitRequest {
+  kind: VisitKind;
+  date: string;                 // YYYY-MM-DD, the visit date
+  items: LineItem[];
+  card?: CardPresentation;      // absent: no card presented → full cash
+  /** Why there is no card (for the receipt's 垫付 mark); informs nothing at the counter. */
+  cashReason?: string;
+  useAccount?: boolean;         // default true
+  diagnosis?: string;
+}
+
+export interface VisitOutcome {
+  settlement?: Settlement;                  // when settled with the card
+  cashPaidFen: number;                      // what the person paid at the counter
+  totalFen: number;
+  refusal?: TerminalRefusal;                // why the card could not settle, if it could not
+  cashAdvance: boolean;                     // paid in full in cash (垫付)
+  receipt: Receipt;
+  card?: CardData;
+  person?: PersonInfo;
+  vendorLine?: string;
+}
+
+export interface PersonInfo { psnNo: string; name: string; certno: string; insutype: string; region: string; status: string; balanceFen?: number; raw: any }
+
+export interface TerminalOptions {
+  platform: PlatformCaller;
+  institution: Institution;
+  terminalNo?: string;
+  deviceNo?: string;
+  /** Ask for the PIN before the personal account pays (Decision, terminal/README.md). */
+  pinForAccount?: boolean;
+}
+
+/** Platform refusals mapped to the terminal's reasons by the err_msg they carry. */
+const PLATFORM_REASONS: [RegExp, RefusalCode][] = [
+  [/挂失|注销|作废|失效|lost/i, 'card-blocked'],
+  [/欠费|arrears/i, 'employer-arrears'],
+  [/备案|filing/i, 'cross-region-unfiled'],
+  [/定点|designated/i, 'not-designated'],
+  [/未启用|未激活|activat/i, 'card-not-activated'],
+  [/暂停|终止|未参保|参保状态|suspend|not insured/i, 'not-insured'],
+  [/提现|现金|转账|withdraw/i, 'cash-withdrawal'],
+];
+export function refusalFromPlatform(err: unknown): TerminalRefusal {
+  const text = failureText(err);
+  for (const [re, code] of PLATFORM_REASONS) if (re.test(text)) return new TerminalRefusal(code, text);
+  return new TerminalRefusal('platform-refused', text);
+}
+
+let msgSeq = 0;
+
+export class Terminal {
+  readonly institution: Institution;
+  constructor(private readonly opts: TerminalOptions) { this.institution = opts.institution; }
+
+  private env(date: string, region?: string) {
+    const inf_time = `${date} 10:00:00`;
+    return { mdtrtarea_admvs: this.institution.region, insuplc_admdvs: region, fixmedins_code: this.institution.code, fixmedins_name: this.institution.name, inf_time };
+  }
+
+  private async call(infno: string, input: Record<string, unknown>, date: string, region?: string): Promise<any> {
+    try {
+      return await this.opts.platform.call(infno, input, this.env(date, region));
+    } catch (err) {
+      if (isPlatformFailure(err)) throw refusalFromPlatform(err);
+      throw err;
+    }
+  }
+
+  /** Power the card, read it, check expiry and holder; verify the PIN when given. */
+  async readCard(p: CardPresentation, today: string, needPin: boolean): Promise<CardData> {
+    const session = new CardSession(p.channel);
+    try {
+      const card = await session.read();
+      checkExpiry(card, today);
+      if (p.presented) checkHolder(card, p.presented);
+      if (needPin) {
+        if (p.pin === undefined) throw new TerminalRefusal('pin-wrong', '未输入密码 / no PIN entered');
+        await session.verifyPin(p.pin);
+      }
+      return card;
+    } finally {
+      await session.powerOff().catch(() => undefined);
+    }
+  }
+
+  vendorLine(card: CardData): string {
+    return vendorLine(card, { terminalNo: this.opts.terminalNo ?? this.institution.code, deviceNo: this.opts.deviceNo ?? 'MEDCARD-REF-01' });
+  }
+
+  /** 1101 person lookup by card (mdtrt_cert_type 03). */
+  async lookupPerson(card: CardData, date: string): Promise<PersonInfo> {
+    const out = await this.call('1101', { mdtrt_cert_type: '03', mdtrt_cert_no: card.cardNumber, card_sn: card.identificationCode, certno: card.idNumber, psn_name: card.name, begntime: `${date} 10:00:00` }, date);
+    return parsePerson(out);
+  }
+
+  /** Balance query at the terminal: read the card, look the person up, show the balance. */
+  async queryBalance(p: CardPresentation, date: string): Promise<{ card: CardData; person: PersonInfo }> {
+    const card = await this.readCard(p, date, false);
+    return { card, person: await this.lookupPerson(card, date) };
+  }
+
+  /** A whole visit: card → lookup → registration/admission → fees → pre-settlement → settlement. */
+  async visit(req: VisitRequest): Promise<VisitOutcome> {
+    const total = req.items.reduce((s, i) => s + i.priceFen * i.count, 0);
+    const cashOutcome = (refusal?: TerminalRefusal, card?: CardData, person?: PersonInfo): VisitOutcome => ({
+      cashPaidFen: total, totalFen: total, refusal, cashAdvance: true, card, person,
+      receipt: this.receipt(req, total, undefined, refusal?.zh ?? req.cashReason ?? '未持卡'),
+    });
+    if (!req.card) return cashOutcome();
+    const useAccount = req.useAccount ?? true;
+    let card: CardData;
+    try {
+      card = await this.readCard(req.card, req.date, useAccount && (this.opts.pinForAccount ?? true));
+    } catch (err) {
+      if (err instanceof TerminalRefusal) return cashOutcome(err);
+      throw err;
+    }
+    let person: PersonInfo | undefined;
+    try {
+      person = await this.lookupPerson(card, req.date);
+      const settlement = await this.settle(req, card, person, useAccount);
+      return { settlement, cashPaidFen: settlement.cash, totalFen: settlement.total, cashAdvance: false, card, person,
+        vendorLine: this.vendorLine(card), receipt: this.receipt(req, settlement.total, settlement) };
+    } catch (err) {
+      if (err instanceof TerminalRefusal) return cashOutcome(err, card, person);
+      throw err;
+    }
+  }
+
+  private async settle(req: VisitRequest, card: CardData, person: PersonInfo, useAccount: boolean): Promise<Settlement> {
+    const medType = MED_TYPE[req.kind];
+    const region = person.region;
+    const begntime = `${req.date} 09:00:00`;
+    const cert = { mdtrt_cert_type: '03', mdtrt_cert_no: card.cardNumber, card_sn: card.identificationCode };
+    const otpNo = `OTP${Date.now()}${++msgSeq}`;
+    let mdtrtId: string;
+    const inpatient = req.kind === 'inpatient';
+    if (inpatient) {
+      const adm = await this.call('2401', { psn_no: person.psnNo, insutype: person.insutype, begntime, med_type: medType, ipt_no: otpNo, ...cert, dscg_maindiag_name: req.diagnosis ?? '' }, req.date, region);
+      mdtrtId = String(adm.mdtrt_id ?? adm.data?.mdtrt_id);
+    } else {
+      const reg = await this.call('2201', { psn_no: person.psnNo, insutype: person.insutype, begntime, ipt_otp_no: otpNo, med_type: medType, ...cert }, req.date, region);
+      mdtrtId = String(reg.mdtrt_id ?? reg.data?.mdtrt_id);
+      await this.call('2203', { mdtrt_id: mdtrtId, psn_no: person.psnNo, med_type: medType, begntime, main_dise_name: req.diagnosis ?? '' }, req.date, region);
+    }
+    const feedetail = req.items.map((it, n) => ({
+      feedetl_sn: `${n + 1}`, mdtrt_id: mdtrtId, psn_no: person.psnNo, med_list_codg: it.code, medins_list_codg: it.code,
+      det_item_fee_sumamt: formatYuan(it.priceFen * it.count), cnt: it.count, pric: formatYuan(it.priceFen), fee_ocur_time: begntime,
+    }));
+    await this.call(inpatient ? '2301' : '2204', { feedetail }, req.date, region);
+    if (inpatient) await this.call('2402', { mdtrt_id: mdtrtId, psn_no: person.psnNo, endtime: `${req.date} 17:00:00` }, req.date, region);
+    const total = req.items.reduce((s, i) => s + i.priceFen * i.count, 0);
+    const setl = { psn_no: person.psnNo, ...cert, med_type: medType, medfee_sumamt: formatYuan(total), mdtrt_id: mdtrtId, acct_used_flag: useAccount ? '1' : '0', insutype: person.insutype };
+    await this.call(inpatient ? '2303' : '2206', setl, req.date, region);
+    const out = await this.call(inpatient ? '2304' : '2207', setl, req.date, region);
+    return parseSetlinfo(out.setlinfo ?? out);
+  }
+
+  /** 2208 / 2305 settlement reversal. */
+  async reverse(s: Settlement, date: string, inpatient = false): Promise<any> {
+    return this.call(inpatient ? '2305' : '2208', { setl_id: s.setlId, mdtrt_id: s.mdtrtId, psn_no: s.psnNo }, date);
+  }
+
+  /** Pharmacies sell drugs; they never pay money out of the account (domain.md §7). */
+  refuseCashWithdrawal(): never {
+    throw new TerminalRefusal('cash-withdrawal');
+  }
+
+  receipt(req: VisitRequest, totalFen: number, s?: Settlement, cashReason?: string): Receipt {
+    const r: Receipt = {
+      institution: this.institution.name, institutionCode: this.institution.code, date: req.date,
+      visitType: req.kind, totalFen, settlement: s, cashAdvance: !s, cashReason: s ? undefined : cashReason,
+      items: req.items,
+    };
+    return { ...r, text: renderReceiptText(r), html: renderReceiptHtml(r) };
+  }
+}
+
+export function parsePerson(out: any): PersonInfo {
+  const base = out?.baseinfo ?? {};
+  const insu = (out?.insuinfo ?? [])[0] ?? {};
+  return {
+    psnNo: String(base.psn_no ?? ''), name: String(base.psn_name ?? base.name ?? ''), certno: String(base.certno ?? ''),
+    insutype: String(insu.insutype ?? '310'), region: String(insu.insuplc_admdvs ?? ''), status: String(insu.psn_insu_stas ?? '1'),
+    balanceFen: insu.balc === undefined ? undefined : wireToFen(insu.balc), raw: out,
+  };
+}
+
