@@ -7,6 +7,8 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
+  emulate: { summary: 'serve an emulated card to pcscd through vpcd, until stopped', load: () => import('./emulate') },
+  doctor: { summary: 'check pcscd, vpcd readers, the vpcd stall and PostgreSQL; --fix cures the stall (root)', load: () => import('./doctor') },
 };
 
 function usage(): string {

@@ -38,3 +38,11 @@ export class ReaderError extends Error {
     this.name = 'ReaderError';
   }
 }
+
+/** What a rig can serve as a card: our EmulatedCard, or any object shaped like one. */
+export interface VirtualCard {
+  readonly atr: Uint8Array;
+  powerOn(): Uint8Array;
+  powerOff(): void;
+  transmit(apdu: Uint8Array): Uint8Array;
+}

@@ -1,0 +1,74 @@
+// `medcard emulate`: serve one emulated card to vpcd, for other programs to use (pcsc_scan,
+// a vendor's terminal, another harness). Runs until SIGINT/SIGTERM; if vpcd drops the
+// connection (pcscd restarted), it inserts the card again.
+import path from 'node:path';
+import { EmulatedCard, loadCardProfile } from '../emulator';
+import { formatTrace, VPCD_BASE_PORT, VpcdCard } from '../rigs';
+import { parseOptions, UsageError } from './args';
+
+const HELP = `usage: medcard emulate --card <profile.yaml> [--vpcd-port <n>] [--vpcd-host <host>] [--trace] [--no-quickack]
+
+Serves the card to pcscd's vsmartcard-vpcd driver: connecting is inserting the card into
+the virtual reader (port ${VPCD_BASE_PORT} is "Virtual PCD 00 00", ${VPCD_BASE_PORT + 1} is "Virtual PCD 00 01").
+
+  --card <file>       card profile, e.g. fixtures/cards/zhang-san.yaml
+  --vpcd-port <n>     vpcd port (default ${VPCD_BASE_PORT})
+  --vpcd-host <host>  host running pcscd (default 127.0.0.1; pcscd's vpcd listens on all addresses)
+  --trace             print every APDU exchange, decoded
+  --no-quickack       leave the vpcd 20-APDU/s stall in place (for measurements)
+
+Example:
+  npx medcard emulate --card fixtures/cards/zhang-san.yaml --vpcd-port 35963`;
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseOptions(argv, {
+    card: { type: 'string' },
+    'vpcd-port': { type: 'string', default: String(VPCD_BASE_PORT) },
+    'vpcd-host': { type: 'string', default: '127.0.0.1' },
+    trace: { type: 'boolean', default: false },
+    'no-quickack': { type: 'boolean', default: false },
+  }, HELP);
+  if (!parsed) return 0;
+  const { values } = parsed;
+  if (!values.card) throw new UsageError(`--card is required\n\n${HELP}`);
+  const port = Number(values['vpcd-port']);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--vpcd-port must be a port number, got "${values['vpcd-port']}"`);
+  const host = values['vpcd-host'] as string;
+
+  const profile = loadCardProfile(path.resolve(values.card as string));
+  const card = new EmulatedCard(profile);
+  if (values.trace) card.onTrace((e) => console.log(formatTrace([e])));
+  const label = `card ${profile.card.number} (${profile.holder.name})`;
+
+  let stopping = false;
+  let current: VpcdCard | undefined;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: removing ${label}`);
+    await current?.remove();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  let first = true;
+  while (!stopping) {
+    try {
+      current = await VpcdCard.insert({ card, host, port, quickAck: !values['no-quickack'] });
+    } catch (err) {
+      if (first) {
+        console.error(`medcard emulate: ${(err as Error).message}`);
+        return 1;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+      continue;
+    }
+    first = false;
+    const stall = current.isQuickAckActive ? '' : ' (quick-ACK off: expect ~20 APDU/s, see `medcard doctor`)';
+    console.log(`${label} inserted into vpcd at ${host}:${port}${stall}`);
+    await current.closed;
+    if (!stopping) console.log(`vpcd closed the connection (pcscd restarted?): inserting ${label} again`);
+  }
+  return 0;
+}

@@ -1,0 +1,5 @@
+{
+  "targets": [
+    { "target_name": "quickack", "sources": ["quickack.c"] }
+  ]
+}

@@ -1,0 +1,98 @@
+// The card side of vpcd: connect a VirtualCard to pcscd's vsmartcard-vpcd driver over TCP.
+// Connecting is card insertion, closing is removal: PC/SC clients see both as real events.
+import net from 'node:net';
+import { FrameDecoder, answerFrame, encodeFrame } from './frames';
+import { quickAck } from './quickack';
+import type { VirtualCard } from './types';
+
+export const VPCD_BASE_PORT = 35963;
+
+export interface VpcdCardOptions {
+  card: VirtualCard;
+  host?: string;
+  port?: number;
+  /** Set TCP_QUICKACK after every read (default true): removes the 20-APDU/s stall. */
+  quickAck?: boolean;
+  /** How long to wait for vpcd to accept the connection. */
+  connectTimeoutMs?: number;
+}
+
+export class VpcdError extends Error {
+  override name = 'VpcdError';
+}
+
+/** A card inserted into a vpcd virtual reader. */
+export class VpcdCard {
+  private socket: net.Socket | undefined;
+  private closedByUs = false;
+  readonly address: string;
+  /** Resolves when the connection ends, for whatever reason. */
+  readonly closed: Promise<void>;
+  private resolveClosed!: () => void;
+  private quickAckActive = false;
+
+  private constructor(private readonly options: Required<VpcdCardOptions>) {
+    this.address = `${options.host}:${options.port}`;
+    this.closed = new Promise((resolve) => { this.resolveClosed = resolve; });
+  }
+
+  /** Connect (insert the card). Rejects with a VpcdError that says what to do when vpcd is not there. */
+  static async insert(options: VpcdCardOptions): Promise<VpcdCard> {
+    const card = new VpcdCard({
+      host: '127.0.0.1', port: VPCD_BASE_PORT, quickAck: true, connectTimeoutMs: 5000, ...options,
+    });
+    await card.connect();
+    return card;
+  }
+
+  /** Whether quick-ACK is in effect on this connection (false: the addon is missing). */
+  get isQuickAckActive(): boolean { return this.quickAckActive; }
+
+  private connect(): Promise<void> {
+    const { host, port, connectTimeoutMs, card } = this.options;
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host, port });
+      this.socket = socket;
+      socket.setNoDelay(true);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new VpcdError(`vpcd at ${this.address} did not accept the card within ${connectTimeoutMs} ms`));
+      }, connectTimeoutMs);
+      const decoder = new FrameDecoder();
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        if (this.options.quickAck) this.quickAckActive = quickAck(socket);
+        resolve();
+      });
+      socket.on('data', (chunk) => {
+        if (this.options.quickAck) quickAck(socket);
+        for (const body of decoder.push(chunk)) {
+          const answer = answerFrame(card, body);
+          if (answer) socket.write(encodeFrame(answer));
+        }
+      });
+      socket.on('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        if (err.code === 'ECONNREFUSED') {
+          reject(new VpcdError(`nothing listens for a virtual card at ${this.address}: pcscd with the vsmartcard-vpcd driver must be running (run \`npx medcard doctor\`; as root: apt-get install pcscd vsmartcard-vpcd && pcscd)`));
+        } else {
+          reject(new VpcdError(`vpcd connection to ${this.address} failed: ${err.message}`));
+        }
+      });
+      socket.on('close', () => {
+        clearTimeout(timer);
+        card.powerOff();
+        this.resolveClosed();
+      });
+    });
+  }
+
+  /** Remove the card. */
+  async remove(): Promise<void> {
+    if (!this.socket || this.closedByUs) return;
+    this.closedByUs = true;
+    this.socket.end();
+    this.socket.destroySoon();
+    await this.closed;
+  }
+}

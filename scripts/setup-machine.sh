@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Makes this machine ready for the harness: Debian packages and the daemons it talks to
+# (pcscd with the vpcd driver, PostgreSQL). Idempotent and quick when all is there.
+# As root it installs and starts what is missing; otherwise it stops at once, naming
+# what is missing and the command that adds it.
+set -euo pipefail
+
+packages=(pcscd vsmartcard-vpcd vsmartcard-vpicc python3-pycryptodome libpcsclite-dev pcsc-tools opensc socat udev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "medcard setup: missing Debian packages: ${missing[*]}" >&2
+    echo "  add them with: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "medcard setup: installing ${missing[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  # A pcscd started before the vpcd driver was installed does not know its readers.
+  if [[ " ${missing[*]} " == *" vsmartcard-vpcd "* ]] && pgrep -x pcscd >/dev/null; then
+    pkill -x pcscd || true
+    sleep 0.5
+  fi
+fi
+
+if ! pgrep -x pcscd >/dev/null; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "medcard setup: pcscd is not running; start it with: sudo pcscd" >&2
+    exit 1
+  fi
+  pcscd
+  for _ in $(seq 1 50); do [ -S /run/pcscd/pcscd.comm ] && break; sleep 0.1; done
+fi
+
+if command -v pg_lsclusters >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "medcard setup: PostgreSQL is not answering on 127.0.0.1:5432; start it with: sudo pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start" >&2
+    exit 1
+  fi
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
+fi
