@@ -1,0 +1,416 @@
+// Wire types of the settlement interface (shared/platform-api.md) as our engine speaks it.
+// Amounts: requests accept decimal yuan as a string ("332.80") or a number with at most two
+// decimals; responses always carry strings with exactly two decimals. Dates: 'yyyy-MM-dd',
+// times: 'yyyy-MM-dd HH:mm:ss'. Field names are the platform's own.
+
+/** Decimal yuan as sent: "332.80" or 332.8. */
+export type YuanIn = string | number;
+/** Decimal yuan as answered: always a string with two decimals, e.g. "332.80". */
+export type Yuan = string;
+
+export type CertType = '01' | '02' | '03'; // e-voucher, ID card, social security card
+export type InsuType = '310' | '390';
+export type MedType = '11' | '12' | '14' | '21' | '41' | '51';
+
+/** The common request envelope (platform-api.md §1). */
+export interface Envelope<I = unknown> {
+  infno: string;
+  msgid: string;
+  mdtrtarea_admvs: string;
+  insuplc_admdvs?: string;
+  recer_sys_code?: string;
+  dev_no?: string;
+  dev_safe_info?: string;
+  cainfo?: string;
+  signtype?: string;
+  infver?: string;
+  opter_type?: '1' | '2' | '3';
+  opter: string;
+  opter_name: string;
+  inf_time: string;
+  fixmedins_code: string;
+  fixmedins_name?: string;
+  sign_no?: string;
+  input: I;
+}
+
+/** The common response envelope. infcode 0 success, -1 failure. */
+export interface Response<O = unknown> {
+  infcode: number;
+  inf_refmsgid: string;
+  refmsg_time: string;
+  respond_time: string;
+  err_msg: string | null;
+  warn_msg: string | null;
+  output: O | null;
+}
+
+// ---------------------------------------------------------------- platform transactions
+
+export interface SignInInput { opter_no?: string; mac?: string; ip?: string }
+export interface SignInOutput { signinoutb: { sign_time: string; sign_no: string } }
+
+export interface PersonLookupInput {
+  mdtrt_cert_type: CertType;
+  mdtrt_cert_no: string;
+  card_sn?: string;
+  begntime?: string;
+  psn_cert_type?: string;
+  certno?: string;
+  psn_name?: string;
+}
+export interface PersonLookupOutput {
+  baseinfo: { psn_no: string; psn_cert_type: '01'; certno: string; psn_name: string; gend: '1' | '2'; naty: string; brdy: string; age: number };
+  insuinfo: Array<{
+    balc: Yuan; insutype: InsuType; psn_type: string; psn_insu_stas: '1' | '2' | '3';
+    psn_insu_date: string; paus_insu_date: string | null; cvlserv_flag: '0'; insuplc_admdvs: string; emp_name: string | null;
+  }>;
+  idetinfo: Array<{ psn_idet_type: string; begntime: string; endtime: string | null }>;
+  /** Engine extension: the card presented (cert type 03), for the receipt and the steps. */
+  cardinfo?: { card_no: string; card_sn: string; card_stas: CardStatus; expiry_date: string } | null;
+}
+
+export interface RegisterInput {
+  psn_no: string;
+  insutype: InsuType;
+  begntime: string;
+  mdtrt_cert_type: CertType;
+  mdtrt_cert_no: string;
+  card_sn?: string;
+  ipt_otp_no: string;
+  atddr_no?: string;
+  dr_name?: string;
+  dept_code?: string;
+  dept_name?: string;
+  caty?: string;
+  psn_cert_type?: string;
+  certno?: string;
+  psn_type?: string;
+  psn_name?: string;
+  /** Engine extension: '1' marks an emergency visit (domain.md §5). */
+  emergency_flag?: '0' | '1';
+}
+export interface RegisterOutput { data: { mdtrt_id: string; psn_no: string; ipt_otp_no: string; exp_content?: string } }
+
+export interface RegisterCancelInput { psn_no: string; mdtrt_id: string; ipt_otp_no: string; exp_content?: string }
+
+export interface Diagnosis { diag_type?: string; diag_srt_no?: string | number; diag_code: string; diag_name: string; diag_dept?: string; dise_dor_no?: string; dise_dor_name?: string; diag_time?: string; vali_flag?: string }
+
+export interface VisitInfoInput {
+  mdtrt_id: string;
+  psn_no: string;
+  med_type: MedType;
+  begntime: string;
+  main_cond_dscr?: string;
+  dise_codg?: string;
+  dise_name?: string;
+  birctrl_type?: string;
+  birctrl_matn_date?: string;
+  diseinfo?: Diagnosis[];
+}
+
+export interface FeeLine {
+  feedetl_sn: string;
+  mdtrt_id?: string;
+  psn_no?: string;
+  chrg_bchno?: string;
+  med_list_codg: string;
+  medins_list_codg?: string;
+  det_item_fee_sumamt: YuanIn;
+  cnt: string | number;
+  pric: YuanIn;
+  fee_ocur_time: string;
+  bilg_dept_codg?: string;
+  bilg_dept_name?: string;
+  bilg_dr_codg?: string;
+  bilg_dr_name?: string;
+  med_type?: MedType;
+  rx_circ_flag?: string;
+  hosp_appr_flag?: string;
+}
+export interface FeeUploadInput { feedetail: FeeLine[] }
+export interface FeeLineResult {
+  feedetl_sn: string;
+  det_item_fee_sumamt: Yuan;
+  cnt: string;
+  pric: Yuan;
+  pric_uplmt_amt: Yuan | null;
+  selfpay_prop: string;      // e.g. "0.10"
+  fulamt_ownpay_amt: Yuan;   // not covered: items outside the catalogue (自费)
+  overlmt_amt: Yuan;         // not covered: the part above the price cap (超限价)
+  preselfpay_amt: Yuan;      // class B pre-self-pay
+  inscp_scp_amt: Yuan;       // covered
+  chrgitm_lv: '01' | '02' | '03'; // class A, class B, self-pay
+  med_chrgitm_type: string;
+  bas_medn_flag: '0' | '1';
+  list_sp_item_flag: '0';
+}
+export interface FeeUploadOutput { result: FeeLineResult[] }
+
+export interface FeeCancelInput { mdtrt_id: string; psn_no: string; chrg_bchno?: string; feedetl_sn?: string }
+
+export interface SettleInput {
+  psn_no: string;
+  mdtrt_cert_type: CertType;
+  mdtrt_cert_no: string;
+  card_sn?: string;
+  med_type: MedType;
+  medfee_sumamt: YuanIn;
+  psn_setlway?: '01' | '02';
+  mdtrt_id: string;
+  chrg_bchno?: string;
+  insutype?: InsuType;
+  acct_used_flag: '0' | '1';
+  invono?: string;
+  fulamt_ownpay_amt?: YuanIn;
+  overlmt_selfpay?: YuanIn;
+  preselfpay_amt?: YuanIn;
+  inscp_scp_amt?: YuanIn;
+  mid_setl_flag?: '0' | '1';
+}
+
+export interface SetlInfo {
+  setl_id: string;
+  mdtrt_id: string;
+  psn_no: string;
+  psn_name: string;
+  psn_cert_type: '01';
+  certno: string;
+  gend: '1' | '2';
+  naty: string;
+  brdy: string;
+  age: number;
+  insutype: InsuType;
+  psn_type: string;
+  cvlserv_flag: '0';
+  setl_time: string;
+  mdtrt_cert_type: CertType;
+  med_type: MedType;
+  medfee_sumamt: Yuan;
+  fulamt_ownpay_amt: Yuan;
+  overlmt_selfpay: Yuan;
+  preselfpay_amt: Yuan;
+  inscp_scp_amt: Yuan;
+  act_pay_dedc: Yuan;
+  hifp_pay: Yuan;
+  pool_prop_selfpay: string;
+  cvlserv_pay: Yuan;
+  hifes_pay: Yuan;
+  hifmi_pay: Yuan;
+  hifob_pay: Yuan;
+  maf_pay: Yuan;
+  oth_pay: Yuan;
+  fund_pay_sumamt: Yuan;
+  psn_part_amt: Yuan;
+  acct_pay: Yuan;
+  psn_cash_pay: Yuan;
+  hosp_part_amt: Yuan;
+  balc: Yuan;
+  acct_mulaid_pay: Yuan;
+  medins_setl_id: string;
+  clr_optins: string;
+  clr_way: string;
+  clr_type: string;
+  /** Engine extensions. */
+  fixmedins_code: string;
+  fixmedins_name: string;
+  insuplc_admdvs: string;
+  mdtrtarea_admvs: string;
+  setl_stas: 'settled' | 'reversed' | 'pre';
+  /** Cumulative covered cost of the calendar year before and after this settlement. */
+  cum_inscp_before: Yuan;
+  cum_inscp_after: Yuan;
+  /** How the covered amount crossed the segments (domain.md §4.2), for the steps and the report. */
+  segments: SegmentLine[];
+}
+export interface SegmentLine {
+  segment: 'line' | 'pool' | 'over_cap';
+  from: Yuan;      // cumulative covered cost where the piece starts
+  to: Yuan;        // and ends
+  amount: Yuan;    // the piece
+  person_rate: string; // "1.00", "0.25"
+  person: Yuan;
+  fund: Yuan;
+}
+export interface SetlDetail { fund_pay_type: string; inscp_scp_amt: Yuan; crt_payb_lmt_amt: Yuan; fund_payamt: Yuan; fund_pay_type_name: string; setl_proc_info: string }
+export interface SettleOutput { setlinfo: SetlInfo; setldetail: SetlDetail[] }
+
+export interface ReverseInput { setl_id: string; mdtrt_id: string; psn_no: string }
+export interface ReverseOutput { setlinfo: SetlInfo; setldetail: SetlDetail[] }
+
+export interface AdmissionInput {
+  psn_no: string;
+  insutype: InsuType;
+  mdtrt_cert_type: CertType;
+  mdtrt_cert_no: string;
+  card_sn?: string;
+  med_type: '21';
+  ipt_no: string;
+  begntime: string;
+  adm_diag_dscr?: string;
+  adm_dept_codg?: string;
+  adm_dept_name?: string;
+  atddr_no?: string;
+  chfpdr_name?: string;
+  dise_codg?: string;
+  dise_name?: string;
+  psn_name?: string;
+  certno?: string;
+  diseinfo?: Diagnosis[];
+}
+export interface AdmissionOutput { result: { mdtrt_id: string; psn_no: string; ipt_otp_no: string } }
+export interface DischargeInput { mdtrt_id: string; psn_no: string; endtime: string; dscg_way?: string; dscg_diag_dscr?: string; dise_codg?: string; dise_name?: string; diseinfo?: Diagnosis[] }
+
+export interface SettlementQueryInput { psn_no: string; setl_id?: string; mdtrt_id?: string }
+
+// ---------------------------------------------------------------- agency side (ours, 91xx)
+
+export type CardStatus = 'issued' | 'active' | 'lost' | 'replaced' | 'cancelled';
+
+export interface EmployerRec { emp_no: string; emp_name: string; insuplc_admdvs: string; arrears?: boolean }
+export interface InstitutionRec {
+  fixmedins_code: string; fixmedins_name: string; admvs: string;
+  /** 1, 2, 3 (hospital level); pharmacies and clinics use 1. */
+  hosp_lv: 1 | 2 | 3;
+  fixmedins_type: 'hospital' | 'clinic' | 'pharmacy';
+  designated: boolean;
+  /** Optional HMAC key: when set, requests must carry a signature in cainfo. */
+  key?: string;
+}
+export interface CatalogueRec {
+  med_list_codg: string; name: string;
+  /** A 甲类, B 乙类, self 自费. */
+  cls: 'A' | 'B' | 'self';
+  pric_uplmt_amt?: YuanIn | null;
+  /** Overrides the policy's class B pre-self-pay ratio, e.g. "0.10". */
+  selfpay_prop?: string;
+  med_chrgitm_type?: string;
+}
+export interface PersonRec {
+  psn_no: string; psn_name: string; certno: string; gend: '1' | '2'; brdy: string; naty?: string;
+  insutype: InsuType; insuplc_admdvs: string;
+  /** 1 active 参保, 2 suspended 暂停, 3 ended 终止. */
+  psn_insu_stas?: '1' | '2' | '3';
+  psn_insu_date: string;
+  emp_no?: string | null;
+  /** Monthly contribution base (yuan). */
+  contribution_base?: YuanIn | null;
+  retired?: boolean;
+  pension?: YuanIn | null;
+  /** Code the e-voucher (mdtrt_cert_type 01) carries. */
+  evoucher?: string | null;
+}
+export interface CardRec {
+  card_no: string; card_sn: string; psn_no: string; issue_date: string; expiry_date: string;
+  admvs: string; card_stas?: CardStatus; activated_date?: string | null;
+}
+
+export interface AgencyOk { ok: true }
+export interface BalanceOutput {
+  psn_no: string; balc: Yuan; carried: Yuan; current: Yuan;
+  year: number; cum_inscp: Yuan;
+}
+export interface LedgerEntryOut { entry_id: string; journal_id: string; kind: string; account: string; bucket: string; amount: Yuan; biz_date: string; ref: string; memo: string }
+export interface CreditOutput { psn_no: string; months: number; credit_per_month: Yuan; credited: Yuan; balc: Yuan; rule: string }
+export interface RolloverOutput { year: number; accounts: number; interest_total: Yuan; people: Array<{ psn_no: string; carried_before: Yuan; current_before: Yuan; interest: Yuan; balc: Yuan }> }
+export type ClaimReason = 'emergency' | 'family_planning' | 'employer_arrears' | 'card_replacement' | 'no_card_issued' | 'cross_region_unfiled' | 'none';
+export interface ClaimInput {
+  psn_no: string;
+  reason: ClaimReason;
+  /** A visit the engine knows (registered, settlement refused) — its fee lines are used. */
+  mdtrt_id?: string;
+  /** Or the visit as the invoices show it. */
+  fixmedins_code?: string;
+  invono?: string;
+  med_type?: MedType;
+  begntime?: string;
+  emergency_flag?: '0' | '1';
+  feedetail?: FeeLine[];
+  /** Evidence: surgery certificate number, referral/filing number, invoice numbers. */
+  surgery_cert_no?: string;
+  referral_no?: string;
+  invoice_nos?: string[];
+}
+export interface ClaimOutput {
+  claim_id: string; psn_no: string; reason: ClaimReason; status: 'accepted' | 'rejected';
+  err_msg: string | null;
+  /** Present when accepted: the adjudication, as a settlement would have been. */
+  setlinfo: SetlInfo | null;
+  /** What the agency pays the person back: fund share + account share. */
+  payout: Yuan;
+  receipt_id: string | null;
+}
+
+export interface Receipt {
+  receipt_id: string;
+  kind: 'settlement' | 'reversal' | 'reimbursement';
+  ref_id: string;          // setl_id or claim_id
+  psn_no: string; psn_name: string; certno: string; insutype: InsuType; insuplc_admdvs: string;
+  fixmedins_code: string; fixmedins_name: string; hosp_lv: number; mdtrtarea_admvs: string;
+  date: string;            // business date/time of the settlement
+  visit_date: string;
+  med_type: MedType; med_type_name: string;
+  medfee_sumamt: Yuan;     // total cost
+  fulamt_ownpay_amt: Yuan; // not covered: items outside the catalogue
+  overlmt_selfpay: Yuan;   // not covered: above the price cap
+  preselfpay_amt: Yuan;    // class B pre-self-pay
+  selfpay_amt: Yuan;       // self-pay total = the three above
+  inscp_scp_amt: Yuan;     // covered
+  fund_pay_sumamt: Yuan;
+  acct_pay: Yuan;
+  psn_cash_pay: Yuan;
+  payout: Yuan;            // reimbursement paid back (reimbursement receipts), else "0.00"
+  balc: Yuan;              // account balance after
+  cross_region: boolean;
+  cash_advance_reason: ClaimReason | null;
+  lines: Array<{ feedetl_sn: string; med_list_codg: string; name: string; cls: string; amount: Yuan; covered: Yuan; selfpay: Yuan }>;
+  segments: SegmentLine[];
+}
+
+export interface LedgerCheck { entries: number; journals: number; sum: Yuan; unbalanced_journals: number; digest: string; accounts_negative: number }
+
+/** infno → input/output. */
+export interface Transactions {
+  '9001': { input: SignInInput; output: SignInOutput };
+  '1101': { input: PersonLookupInput; output: PersonLookupOutput };
+  '2201': { input: RegisterInput; output: RegisterOutput };
+  '2202': { input: RegisterCancelInput; output: Record<string, never> };
+  '2203': { input: VisitInfoInput; output: Record<string, never> };
+  '2204': { input: FeeUploadInput; output: FeeUploadOutput };
+  '2205': { input: FeeCancelInput; output: Record<string, never> };
+  '2206': { input: SettleInput; output: SettleOutput };
+  '2207': { input: SettleInput; output: SettleOutput };
+  '2208': { input: ReverseInput; output: ReverseOutput };
+  '2401': { input: AdmissionInput; output: AdmissionOutput };
+  '2301': { input: FeeUploadInput; output: FeeUploadOutput };
+  '2303': { input: SettleInput; output: SettleOutput };
+  '2304': { input: SettleInput; output: SettleOutput };
+  '2305': { input: ReverseInput; output: ReverseOutput };
+  '2402': { input: DischargeInput; output: Record<string, never> };
+  '5203': { input: SettlementQueryInput; output: SettleOutput };
+  // agency side
+  '9101': { input: PersonRec; output: { psn_no: string } };
+  '9102': { input: EmployerRec; output: { emp_no: string } };
+  '9103': { input: InstitutionRec; output: { fixmedins_code: string } };
+  '9104': { input: CatalogueRec; output: { med_list_codg: string } };
+  '9105': { input: CardRec; output: { card_no: string; card_stas: CardStatus } };
+  '9106': { input: { card_no: string }; output: { card_no: string; card_stas: CardStatus } };
+  '9107': { input: { card_no: string; channel?: 'phone' | 'web' | 'counter' }; output: { card_no: string; card_stas: CardStatus } };
+  '9108': { input: { old_card_no: string; card_no: string; card_sn: string; issue_date?: string; expiry_date: string }; output: { card_no: string; card_stas: CardStatus; old_card_no: string } };
+  '9109': { input: { psn_no: string; amount: YuanIn; bucket?: 'carried' | 'current'; memo?: string }; output: BalanceOutput };
+  '9110': { input: { psn_no: string; months?: number; contribution_base?: YuanIn; pension?: YuanIn; period?: string }; output: CreditOutput };
+  '9111': { input: { year: number; insuplc_admdvs?: string; psn_no?: string }; output: RolloverOutput };
+  '9112': { input: { emp_no: string }; output: { emp_no: string; arrears: boolean } };
+  '9113': { input: { emp_no: string; amount?: YuanIn }; output: { emp_no: string; arrears: boolean } };
+  '9114': { input: { psn_no: string; mdtrtarea_admvs: string; begndate: string; enddate?: string; filing_type?: 'move' | 'referral' | 'temporary' }; output: { filing_id: string } };
+  '9115': { input: ClaimInput; output: ClaimOutput };
+  '9116': { input: { claim_id: string }; output: ClaimOutput };
+  '9120': { input: { psn_no: string; year?: number }; output: BalanceOutput };
+  '9121': { input: { psn_no: string; limit?: number }; output: { entries: LedgerEntryOut[]; settlements: SetlInfo[]; claims: ClaimOutput[] } };
+  '9122': { input: { receipt_id?: string; setl_id?: string; claim_id?: string; psn_no?: string }; output: { receipts: Receipt[] } };
+  '9123': { input: Record<string, never>; output: LedgerCheck };
+  '9124': { input: { certno?: string; psn_no?: string; card_no?: string }; output: { person: PersonRec | null; cards: CardRec[] } };
+}
+export type Infno = keyof Transactions;
+export type InputOf<I extends Infno> = Transactions[I]['input'];
+export type OutputOf<I extends Infno> = Transactions[I]['output'];

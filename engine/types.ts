@@ -1,0 +1,34 @@
+// Public types of the engine (createEngine and its Engine).
+import type { Response } from './client/types';
+
+export interface EngineOptions {
+  /** postgres://… — PostgreSQL through `pg`. Unset: PGlite in memory (or at `pgliteDir`). */
+  databaseUrl?: string;
+  /** PGlite data directory (persistent); default in-memory. Ignored with databaseUrl. */
+  pgliteDir?: string;
+  /** Root of the YAML reference data; default <project>/fixtures. */
+  fixturesDir?: string;
+  /** Folder of policy YAML files; default <fixturesDir>/policies. */
+  policyDir?: string;
+  /**
+   * 'fixtures' (default): load people, employers, institutions, catalogue, cards and opening
+   * balances from <fixturesDir>/world/*.yaml. 'empty': policies only; scenarios create the
+   * world through the agency transactions (91xx).
+   */
+  world?: 'fixtures' | 'empty';
+  /** Connection pool size for PostgreSQL (default 10). */
+  poolSize?: number;
+  /** Log each request to stderr. */
+  log?: boolean;
+}
+
+export interface Engine {
+  /** Handle one request body (parsed JSON or raw text) in-process, no HTTP. Never throws. */
+  handle(requestBody: unknown): Promise<Response>;
+  /** Serve the platform interface over HTTP. Port 0 picks a free port. */
+  listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
+  /** Stop listening and close the database. */
+  close(): Promise<void>;
+  /** 'pglite' or 'postgres'. */
+  readonly backend: 'pglite' | 'postgres';
+}
