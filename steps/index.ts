@@ -1,0 +1,54 @@
+// The support code cucumber loads (`medcard run` requires this one file): parameter types,
+// the World, hooks, and the vocabulary registered in both languages.
+import * as fs from 'node:fs';
+import { After, AfterAll, Before, BeforeAll, defineParameterType, Given, setDefaultTimeout, setWorldConstructor, Then, When } from '@cucumber/cucumber';
+import { PARAMETERS } from './parameters';
+import { closeShared, getShared } from './shared';
+import { VOCABULARY } from './vocabulary';
+import { MedWorld } from './world';
+import { ensureDefaultCatalogue } from './catalogue';
+import { formatTrace } from '../rigs';
+
+setDefaultTimeout(30_000);
+setWorldConstructor(MedWorld);
+
+for (const p of PARAMETERS) {
+  defineParameterType({ name: p.name, regexp: p.regexp, transformer: p.transformer, useForSnippets: p.useForSnippets ?? false });
+}
+
+const define = { Given, When, Then };
+for (const s of VOCABULARY) {
+  define[s.kind](s.zh, s.fn);
+  define[s.kind](s.en, s.fn);
+}
+
+BeforeAll(async function () {
+  // Fail once, early, with the reason, instead of once per scenario.
+  await getShared();
+});
+
+const NEEDS = /^@needs-(.+)$/;
+export const SKIP_FILE = process.env.MEDCARD_SKIP_FILE || '';
+
+Before(async function (this: MedWorld, { pickle }) {
+  this.shared = await getShared();
+  const lacking = pickle.tags.map((t) => NEEDS.exec(t.name)?.[1]).filter((c): c is string => !!c && !this.shared.rig.capabilities.has(c as never));
+  if (lacking.length) {
+    const reason = `skipped: rig "${this.shared.rig.name}" lacks ${lacking.join(', ')} (scenario tagged ${lacking.map((c) => `@needs-${c}`).join(' ')})`;
+    this.log(reason);
+    if (SKIP_FILE) fs.appendFileSync(SKIP_FILE, `${pickle.uri}: ${pickle.name} — ${reason}\n`);
+    return 'skipped';
+  }
+  for (const [name, item] of await ensureDefaultCatalogue(this.shared.client)) this.catalogue.set(name, item);
+  return undefined;
+});
+
+After(async function (this: MedWorld, { result }) {
+  if (result?.status === 'FAILED' && this.inserted) {
+    await this.attach(`card traffic at failure\n${formatTrace(this.inserted.slot.trace())}`, 'text/plain');
+  }
+});
+
+AfterAll(async function () {
+  await closeShared();
+});

@@ -1,0 +1,66 @@
+// Every parameter type of the step vocabulary, in one file. Each has a regexp (what a
+// scenario may write) and a transformer (what a step receives). Money is integer fen.
+import { parseYuan } from '../terminal/money';
+
+export interface ParameterSpec { name: string; regexp: RegExp; transformer: (s: string) => unknown; example: string; useForSnippets?: boolean }
+
+/** Region names analysts write, and their 6-digit division codes. Add a region here or write the code. */
+export const REGIONS: Record<string, string> = {
+  重庆: '500000', 重庆市: '500000', Chongqing: '500000',
+  北京: '110000', 北京市: '110000', Beijing: '110000',
+  上海: '310000', 上海市: '310000', Shanghai: '310000',
+  四川: '510000', 成都: '510100', Sichuan: '510000', Chengdu: '510100',
+};
+const regionNames = Object.keys(REGIONS).sort((a, b) => b.length - a.length).join('|');
+
+export const INSUTYPES: Record<string, '310' | '390'> = {
+  职工医保: '310', 职工基本医疗保险: '310', 'employee insurance': '310',
+  居民医保: '390', 城乡居民医保: '390', 'resident insurance': '390',
+};
+
+/** Why a visit is paid in cash first (domain.md §5); steps/vocabulary.ts maps each to a claim reason. */
+export const CASH_REASON_WORDS = [
+  '急诊没带卡', 'an emergency without the card', '计划生育手术', 'family-planning surgery', '尚未发卡', 'no card issued yet',
+  '补换卡期间', 'the card replacement period', '未出示社保卡', 'no card presented',
+] as const;
+
+export const PARAMETERS: ParameterSpec[] = [
+  {
+    name: 'money',
+    // 332.80 元 | 332.8元 | CNY 332.80 | ¥332.80
+    regexp: /(?:CNY|RMB) ?\d+(?:\.\d{1,2})?|[¥￥]\d+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})? ?元/,
+    transformer: (s) => parseYuan(s),
+    example: '332.80 元',
+  },
+  {
+    name: 'date',
+    regexp: /\d{4}-\d{2}-\d{2}/,
+    transformer: (s) => { if (Number.isNaN(Date.parse(`${s}T00:00:00Z`))) throw new Error(`not a date: ${s} (write YYYY-MM-DD)`); return s; },
+    example: '2024-03-15',
+  },
+  {
+    name: 'region',
+    regexp: new RegExp(`${regionNames}|\\d{6}`),
+    transformer: (s) => REGIONS[s] ?? s,
+    example: '重庆',
+  },
+  {
+    name: 'insutype',
+    regexp: new RegExp(Object.keys(INSUTYPES).sort((a, b) => b.length - a.length).join('|')),
+    transformer: (s) => INSUTYPES[s],
+    example: '职工医保',
+  },
+  {
+    name: 'cashreason',
+    regexp: new RegExp(CASH_REASON_WORDS.join('|')),
+    transformer: (s) => s,
+    example: '急诊没带卡',
+  },
+  {
+    name: 'percent',
+    regexp: /\d+(?:\.\d+)?%/,
+    // basis points, integer: "25%" → 2500
+    transformer: (s) => { const [w, f = ''] = s.slice(0, -1).split('.'); return Number(w) * 100 + Number((f + '00').slice(0, 2)); },
+    example: '25%',
+  },
+];
