@@ -1,14 +1,16 @@
 // `medcard <command> [options]`: each command lives in its own module under cli/ and
-// exports `run(argv) → exit code`. Modules load lazily so `medcard --help` stays fast.
+// exports `run(argv) → exit code`. Modules load lazily (require, not import(): this is a
+// CommonJS package) so `medcard --help` stays fast.
 
+interface CommandModule { run(argv: string[]): Promise<number> }
 interface Command {
   summary: string;
-  load: () => Promise<{ run(argv: string[]): Promise<number> }>;
+  load: () => CommandModule;
 }
 
 const commands: Record<string, Command> = {
-  emulate: { summary: 'serve an emulated card to pcscd through vpcd, until stopped', load: () => import('./emulate') },
-  doctor: { summary: 'check pcscd, vpcd readers, the vpcd stall and PostgreSQL; --fix cures the stall (root)', load: () => import('./doctor') },
+  emulate: { summary: 'serve an emulated card to pcscd through vpcd, until stopped', load: () => require('./emulate') },
+  doctor: { summary: 'check pcscd, vpcd readers, the vpcd stall and PostgreSQL; --fix cures the stall (root)', load: () => require('./doctor') },
 };
 
 function usage(): string {
@@ -29,5 +31,5 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`medcard: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
-  return (await command.load()).run(rest);
+  return command.load().run(rest);
 }
