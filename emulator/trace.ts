@@ -1,0 +1,156 @@
+// The APDU trace: decode one command/response pair for reports. `decodeExchange` is pure,
+// so rigs can trace traffic they did not produce (e.g. on the PC/SC side). PIN digits
+// never appear: neither in `detail` nor in the command hex (replaced by '*').
+
+import type { TraceEntry } from './types';
+import { parseApdu } from './apdu';
+import { swMeaning } from './sw';
+import { byteHex, toHex, bcdToDigits, equalBytes } from './hex';
+import { RECORDS, SSSE_AID } from './build';
+import { decodeGbk } from './gbk';
+
+const INS_NAMES: Record<number, string> = {
+  0x04: 'DEACTIVATE FILE', 0x0e: 'ERASE BINARY', 0x20: 'VERIFY', 0x24: 'CHANGE REFERENCE DATA',
+  0x2c: 'RESET RETRY COUNTER', 0x44: 'ACTIVATE FILE', 0x70: 'MANAGE CHANNEL', 0x82: 'EXTERNAL AUTHENTICATE',
+  0x84: 'GET CHALLENGE', 0x88: 'INTERNAL AUTHENTICATE', 0xa4: 'SELECT', 0xb0: 'READ BINARY', 0xb2: 'READ RECORD',
+  0xc0: 'GET RESPONSE', 0xca: 'GET DATA', 0xd6: 'UPDATE BINARY', 0xda: 'PUT DATA', 0xdc: 'UPDATE RECORD',
+  0xe2: 'APPEND RECORD',
+};
+/** Proprietary (CLA 8x) instructions: the SSSE CHANGE PIN and PBOC-style commands. */
+const PROPRIETARY_INS_NAMES: Record<number, string> = {
+  0x5e: 'CHANGE PIN', 0x50: 'INITIALIZE', 0x52: 'UPDATE OVERDRAW LIMIT', 0x54: 'PURCHASE/LOAD', 0x5c: 'GET BALANCE',
+  0x5a: 'GET TRANSACTION PROOF', 0xca: 'GET DATA', 0x84: 'GET CHALLENGE',
+};
+/** Instructions whose data carries PIN digits. */
+const PIN_INS = new Set([0x20, 0x24, 0x2c, 0x5e]);
+
+const FILE_NAMES: Record<number, string> = {
+  0x3f00: 'MF',
+  0xef05: 'EF05 卡的识别信息 / card information',
+  0xef06: 'EF06 持卡人基本信息 / holder information',
+};
+const SFI_FILES: Record<number, string> = { 5: 'EF05', 6: 'EF06' };
+
+export interface DecodeOptions {
+  /** Show PIN digits in the command hex (never in detail). Default false. */
+  revealPin?: boolean;
+  /** The file the card resolved (e.g. 'EF05' for READ RECORD on the current EF). */
+  file?: string | null;
+}
+
+/** The command hex with PIN-bearing data replaced by '*'. */
+export function maskedCommandHex(command: Uint8Array): string {
+  const cmd = parseApdu(command);
+  const hex = toHex(command);
+  if (!cmd || !PIN_INS.has(cmd.ins) || cmd.data.length === 0) return hex;
+  return hex.slice(0, 10) + '*'.repeat(cmd.data.length * 2) + hex.slice(10 + cmd.data.length * 2);
+}
+
+function recordValue(id: number, value: Uint8Array): string {
+  const ascii = (): string => JSON.stringify(String.fromCharCode(...value));
+  const bcdDate = (): string => { const d = toHex(value); return `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`; };
+  switch (id) {
+    case 0x03: case 0x07: case 0x08: case 0x0a: return ascii();
+    case 0x05: case 0x06: case 0x0d: return bcdDate();
+    case 0x09: {
+      let end = value.length;
+      while (end > 0 && (value[end - 1] === 0x00 || value[end - 1] === 0x20 || value[end - 1] === 0xff)) end--;
+      return JSON.stringify(decodeGbk(value.subarray(0, end)));
+    }
+    case 0x0c: return (bcdToDigits(value) ?? toHex(value));
+    default: return toHex(value);
+  }
+}
+
+function describeRecord(p1: number, p2: number, file: string | null | undefined, response: Uint8Array, ok: boolean): string {
+  const sfi = p2 >> 3;
+  const how = p2 & 7;
+  const where = sfi ? (SFI_FILES[sfi] ?? `SFI ${sfi}`) : (file ?? 'current EF');
+  const rec = RECORDS[p1];
+  const which = how === 4 ? `record ${byteHex(p1)}` : `${['first', 'last', 'next', 'previous'][how] ?? `mode ${how}`} record with identifier ${byteHex(p1)}`;
+  let s = `${where} ${which}${rec ? ` ${rec.zh} / ${rec.en}` : ''}`;
+  if (ok && response.length >= 4) {
+    const tag = response[0];
+    const len = response[1];
+    const known = RECORDS[tag];
+    if (known && len + 4 === response.length) s += ` = ${recordValue(tag, response.subarray(2, 2 + len))}`;
+  }
+  return s;
+}
+
+/** Decode one exchange (without the time). Pure; never throws. */
+export function decodeExchange(command: Uint8Array, response: Uint8Array, opts: DecodeOptions = {}): Omit<TraceEntry, 'time'> {
+  const commandHex = opts.revealPin ? toHex(command) : maskedCommandHex(command);
+  const responseHex = toHex(response);
+  const swNum = response.length >= 2 ? (response[response.length - 2] << 8) | response[response.length - 1] : -1;
+  const sw = swNum >= 0 ? toHex(response.subarray(response.length - 2)) : '';
+  const meaning = swNum >= 0 ? swMeaning(swNum) : '卡无响应 / no response from the card';
+  const ok = swNum === 0x9000;
+  const cmd = parseApdu(command);
+  if (!cmd) {
+    const name = command.length >= 2 ? nameOf(command[0], command[1]) : 'UNKNOWN';
+    return { command: commandHex, response: responseHex, name, detail: `malformed APDU (${command.length} bytes: not a short APDU)`, sw, swMeaning: meaning };
+  }
+  const name = nameOf(cmd.cla, cmd.ins);
+  const { p1, p2, data } = cmd;
+  let detail: string;
+  try {
+    switch (name) {
+      case 'SELECT': {
+        if (p1 === 0x04) detail = data.length === 0 ? 'MF' : equalBytes(data, SSSE_AID) ? 'SSSE 社会保障应用 / social security application' : `DF name ${toHex(data)}`;
+        else if (p1 === 0x03) detail = 'parent DF';
+        else if (data.length === 2) { const fid = (data[0] << 8) | data[1]; detail = FILE_NAMES[fid] ?? `FID ${toHex(data)}`; }
+        else detail = data.length === 0 ? 'MF' : `P1 ${byteHex(p1)} data ${toHex(data)}`;
+        if (p2 === 0x0c) detail += ' (no FCI)';
+        else if (p2 === 0x04) detail += ' (FCP)';
+        break;
+      }
+      case 'READ RECORD': detail = describeRecord(p1, p2, opts.file, response, ok); break;
+      case 'READ BINARY': {
+        const sfi = p1 & 0x80 ? p1 & 0x1f : 0;
+        const offset = p1 & 0x80 ? p2 : (p1 << 8) | p2;
+        detail = `${sfi ? `SFI ${sfi}` : (opts.file ?? 'current EF')} offset ${offset}, Le ${cmd.le || 'absent'}`;
+        break;
+      }
+      case 'VERIFY': {
+        if (data.length === 0) { detail = 'PIN state query'; break; }
+        const digits = bcdToDigits(data);
+        detail = `PIN (${digits ? digits.length : data.length * 2} digits hidden)`;
+        break;
+      }
+      case 'CHANGE PIN': case 'CHANGE REFERENCE DATA': case 'RESET RETRY COUNTER':
+        detail = data.length ? 'old and new PIN hidden' : 'no data'; break;
+      case 'GET CHALLENGE': detail = `${cmd.le || 'no'} bytes`; break;
+      case 'INTERNAL AUTHENTICATE': detail = `key ${byteHex(p2)}, challenge ${toHex(data)}`; break;
+      case 'GET RESPONSE': detail = `${cmd.le || 256} bytes`; break;
+      default: detail = `CLA ${byteHex(cmd.cla)} INS ${byteHex(cmd.ins)} P1 ${byteHex(p1)} P2 ${byteHex(p2)}${data.length ? ` Lc ${data.length}` : ''}${cmd.le ? ` Le ${cmd.le}` : ''}`;
+    }
+  } catch {
+    detail = '(undecodable)';
+  }
+  return { command: commandHex, response: responseHex, name, detail, sw, swMeaning: meaning };
+}
+
+function nameOf(cla: number, ins: number): string {
+  if (cla === 0xff) return 'UNKNOWN';
+  return (cla & 0x80 ? PROPRIETARY_INS_NAMES[ins] : INS_NAMES[ins]) ?? 'UNKNOWN';
+}
+
+/** A raw exchange kept by the card; decoded only when someone reads the trace. */
+export interface RawExchange {
+  t: number;
+  command: Uint8Array;
+  response: Uint8Array;
+  file: string | null;
+  decoded?: TraceEntry;
+}
+
+export function decodeRaw(r: RawExchange): TraceEntry {
+  if (!r.decoded) r.decoded = { time: new Date(r.t).toISOString(), ...decodeExchange(r.command, r.response, { file: r.file }) };
+  return r.decoded;
+}
+
+/** One line per exchange, for text reports. */
+export function formatTraceEntry(e: TraceEntry): string {
+  return `${e.time} > ${e.command}  < ${e.response}  ${e.name} ${e.detail} — ${e.sw} ${e.swMeaning}`;
+}
