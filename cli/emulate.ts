@@ -2,8 +2,8 @@
 // a vendor's terminal, another harness). Runs until SIGINT/SIGTERM; if vpcd drops the
 // connection (pcscd restarted), it inserts the card again.
 import path from 'node:path';
-import { EmulatedCard, loadCardProfile } from '../emulator';
-import { formatTrace, VPCD_BASE_PORT, VpcdCard } from '../rigs';
+import { EmulatedCard, formatTraceEntry, loadCardProfile } from '../emulator';
+import { VPCD_BASE_PORT, VpcdCard } from '../rigs';
 import { parseOptions, UsageError } from './args';
 
 const HELP = `usage: medcard emulate --card <profile.yaml> [--vpcd-port <n>] [--vpcd-host <host>] [--trace] [--no-quickack]
@@ -37,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const profile = loadCardProfile(path.resolve(values.card as string));
   const card = new EmulatedCard(profile);
-  if (values.trace) card.onTrace((e) => console.log(formatTrace([e])));
+  if (values.trace) card.onTrace((e) => console.log(formatTraceEntry(e)));
   const label = `card ${profile.card.number} (${profile.holder.name})`;
 
   let stopping = false;
