@@ -1,0 +1,185 @@
+// `medcard run`: the certification suite through cucumber's programmatic API. Rig and engine
+// choices reach the workers through the environment (world parameters are frozen per worker,
+// ecosystem-notes). Reports: reports/allure-results, cucumber.json, junit.xml, @rerun.txt.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseOptions, UsageError } from './args';
+import { RIG_NAMES } from '../rigs';
+import { loadConfiguration, loadSources, runCucumber } from '@cucumber/cucumber/api';
+
+const ROOT = path.resolve(__dirname, '..');
+
+const HELP = `usage: medcard run [options] [feature files or folders]
+
+Runs the certification suite (features/) on a rig with the embedded engine, or a vendor's.
+
+options:
+  --rig <name>          emulated (default) or vpcd
+  --tags <expr>         cucumber tag expression, e.g. "@chongqing-example and not @english"
+  --engine-url <url>    a running engine (ours or a vendor's) instead of the embedded one
+  --parallel <n>        worker processes (default 1)
+  --fixtures <dir>      fixtures folder for the embedded engine (default fixtures/)
+  --reports <dir>       where reports go (default reports/)
+  --name <regexp>       only scenarios whose name matches
+  --dry-run             check that every step is defined, run nothing
+  --fail-fast           stop at the first failure
+  --quiet               summary only, no progress bar
+
+environment: DATABASE_URL=postgres://… makes the embedded engine use PostgreSQL (default PGlite).
+reports: <reports>/allure-results, cucumber.json, junit.xml, @rerun.txt, skipped.txt;
+         \`medcard report\` renders the Allure HTML.`;
+
+/** Allure labels and links from tags (ecosystem-notes: patterns for epic, feature, severity, owner, issue). */
+export const ALLURE_OPTIONS = {
+  labels: [
+    { name: 'epic', pattern: [/^@epic:(.+)$/] },
+    { name: 'feature', pattern: [/^@feature:(.+)$/] },
+    { name: 'story', pattern: [/^@story:(.+)$/] },
+    { name: 'severity', pattern: [/^@severity:(.+)$/] },
+    { name: 'owner', pattern: [/^@owner:(.+)$/] },
+  ],
+  links: {
+    issue: { pattern: [/^@issue:(.+)$/], urlTemplate: 'https://example.invalid/medcard-hil/issues/%s' },
+    tms: { pattern: [/^@domain-(.+)$/], urlTemplate: 'https://example.invalid/medcard-hil/shared/domain.md#%s' },
+  },
+};
+
+export interface RunOptions {
+  rig: string; tags?: string; engineUrl?: string; parallel: number; fixtures?: string; reports: string;
+  paths: string[]; name?: string; dryRun: boolean; failFast: boolean; quiet: boolean;
+  /** Extra env for the workers (tests use it). */
+  env?: Record<string, string>;
+  /** Formatter for the terminal; default progress-bar (or summary when quiet/not a TTY). */
+  stdoutFormat?: string;
+  /** Override the step files (bench uses no-op steps). */
+  require?: string[];
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseOptions(argv, {
+      rig: { type: 'string', default: 'emulated' }, tags: { type: 'string' }, 'engine-url': { type: 'string' },
+      parallel: { type: 'string', default: '1' }, fixtures: { type: 'string' }, reports: { type: 'string', default: 'reports' },
+      name: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'fail-fast': { type: 'boolean' }, quiet: { type: 'boolean' },
+    }, HELP);
+  } catch (err) {
+    if (err instanceof UsageError) { console.error(`medcard run: ${err.message}`); return 2; }
+    throw err;
+  }
+  if (!parsed) return 0;
+  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const parallel = Number(v.parallel);
+  if (!Number.isInteger(parallel) || parallel < 0) { console.error(`medcard run: --parallel wants a whole number, not "${v.parallel}"`); return 2; }
+  const result = await runSuite({
+    rig: String(v.rig), tags: v.tags as string | undefined, engineUrl: v['engine-url'] as string | undefined, parallel,
+    fixtures: v.fixtures as string | undefined, reports: String(v.reports), paths: parsed.positionals,
+    name: v.name as string | undefined, dryRun: !!v['dry-run'], failFast: !!v['fail-fast'], quiet: !!v.quiet,
+  });
+  return result.exitCode;
+}
+
+export interface SuiteResult { exitCode: number; success: boolean; skipped: string[]; reportsDir: string }
+
+export async function runSuite(o: RunOptions): Promise<SuiteResult> {
+  if (!RIG_NAMES.includes(o.rig)) {
+    console.error(`medcard run: unknown rig "${o.rig}": choose one of ${RIG_NAMES.join(', ')} (--rig <name>)`);
+    return { exitCode: 2, success: false, skipped: [], reportsDir: o.reports };
+  }
+  if (o.fixtures && !fs.existsSync(path.join(o.fixtures, 'policies'))) {
+    console.error(`medcard run: --fixtures ${o.fixtures} has no policies/ folder: point it at a copy of fixtures/`);
+    return { exitCode: 2, success: false, skipped: [], reportsDir: o.reports };
+  }
+  const reports = path.resolve(o.reports);
+  const allureDir = path.join(reports, 'allure-results');
+  fs.mkdirSync(reports, { recursive: true });
+  fs.rmSync(allureDir, { recursive: true, force: true });
+  fs.mkdirSync(allureDir, { recursive: true });
+  const skipFile = path.join(reports, 'skipped.txt');
+  fs.rmSync(skipFile, { force: true });
+
+  Object.assign(process.env, {
+    TS_NODE_TRANSPILE_ONLY: 'true', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
+    MEDCARD_RIG: o.rig, MEDCARD_SKIP_FILE: skipFile,
+    ...(o.engineUrl ? { MEDCARD_ENGINE_URL: o.engineUrl } : {}),
+    ...(o.fixtures ? { MEDCARD_FIXTURES: path.resolve(o.fixtures) } : {}),
+    ...(o.env ?? {}),
+  });
+  if (!o.engineUrl) delete process.env.MEDCARD_ENGINE_URL;
+  if (!o.fixtures) delete process.env.MEDCARD_FIXTURES;
+
+  const paths = o.paths.length ? o.paths.map((p) => path.resolve(p)) : [path.join(ROOT, 'features/**/*.feature')];
+  const stdoutFormat = o.stdoutFormat ?? (o.quiet || !process.stdout.isTTY ? 'summary' : 'progress-bar');
+  const { runConfiguration } = await loadConfiguration({
+    file: false,
+    provided: {
+      paths,
+      requireModule: ['ts-node/register'],
+      require: o.require ?? [path.join(ROOT, 'steps/index.ts')],
+      format: [
+        stdoutFormat,
+        `json:${path.join(reports, 'cucumber.json')}`,
+        `junit:${path.join(reports, 'junit.xml')}`,
+        `rerun:${path.join(reports, '@rerun.txt')}`,
+        'allure-cucumberjs/reporter',
+      ],
+      formatOptions: { resultsDir: allureDir, ...ALLURE_OPTIONS, junit: { suiteName: `medcard ${o.rig}` }, snippetInterface: 'async-await' } as any,
+      strict: true,
+      parallel: o.parallel,
+      tags: o.tags ?? '',
+      name: o.name ? [o.name] : [],
+      dryRun: o.dryRun,
+      failFast: o.failFast,
+      worldParameters: { rig: o.rig },
+    },
+  }, { cwd: ROOT });
+
+  // Sources first: a feature that does not parse, or a tag expression that selects nothing, says so plainly.
+  const sources = await loadSources(runConfiguration.sources, { cwd: ROOT });
+  if (sources.errors.length) {
+    for (const e of sources.errors) console.error(`medcard run: ${e.uri}:${e.location.line}: ${e.message}`);
+    return { exitCode: 2, success: false, skipped: [], reportsDir: reports };
+  }
+  if (sources.plan.length === 0) {
+    console.error(`medcard run: no scenario matches ${o.tags ? `--tags "${o.tags}"` : ''} in ${paths.join(', ')}`);
+    return { exitCode: 2, success: false, skipped: [], reportsDir: reports };
+  }
+
+  let undefinedSteps = 0;
+  const ambiguous: string[] = [];
+  const { success } = await runCucumber(runConfiguration, { cwd: ROOT }, (envelope) => {
+    if (envelope.testCase) {
+      for (const s of envelope.testCase.testSteps) {
+        if (s.pickleStepId && s.stepDefinitionIds) {
+          if (s.stepDefinitionIds.length === 0) undefinedSteps++;
+          if (s.stepDefinitionIds.length > 1) ambiguous.push(s.pickleStepId);
+        }
+      }
+    }
+  });
+  writeEnvironment(allureDir, o);
+  const skipped = fs.existsSync(skipFile) ? fs.readFileSync(skipFile, 'utf8').trim().split('\n').filter(Boolean) : [];
+  if (skipped.length) {
+    console.log(`\n${skipped.length} scenario(s) skipped because the rig lacks a capability:`);
+    for (const s of skipped) console.log(`  - ${s}`);
+  }
+  if (undefinedSteps) console.error(`\nmedcard run: ${undefinedSteps} step(s) are undefined. \`npx medcard steps\` lists every step in both languages; reword the step to one of them (or ask a developer to add it to steps/vocabulary.ts).`);
+  if (ambiguous.length) console.error(`\nmedcard run: ${ambiguous.length} step(s) match more than one definition; the run output above names them. Reword the step or tell a developer: two phrasings in steps/vocabulary.ts overlap.`);
+  console.log(`\nreports: ${path.relative(process.cwd(), reports) || '.'}/{cucumber.json, junit.xml, allure-results/} — \`npx medcard report\` renders HTML`);
+  return { exitCode: success ? 0 : 1, success, skipped, reportsDir: reports };
+}
+
+/** environment.properties and categories.json after each run (ecosystem-notes: Allure shards). */
+function writeEnvironment(allureDir: string, o: RunOptions) {
+  const env = [
+    `rig=${o.rig}`, `engine=${o.engineUrl ?? (process.env.DATABASE_URL ? 'embedded (PostgreSQL)' : 'embedded (PGlite)')}`,
+    `tags=${o.tags ?? ''}`, `parallel=${o.parallel}`, `node=${process.version}`,
+  ];
+  fs.writeFileSync(path.join(allureDir, 'environment.properties'), env.join('\n') + '\n');
+  fs.writeFileSync(path.join(allureDir, 'categories.json'), JSON.stringify([
+    { name: 'Money differs (to the fen)', matchedStatuses: ['failed'], messageRegex: '.*expected .* 元, got .*' },
+    { name: 'Terminal refusal differs', matchedStatuses: ['failed'], messageRegex: '.*(refus|拒绝).*' },
+    { name: 'Platform error', matchedStatuses: ['failed', 'broken'], messageRegex: '.*infcode.*' },
+    { name: 'Card or rig problem', matchedStatuses: ['failed', 'broken'], messageRegex: '.*(card|reader|vpcd|pcsc).*' },
+  ], null, 2));
+}
