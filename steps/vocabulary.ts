@@ -78,9 +78,6 @@ async function liveCard(w: MedWorld, name: string) {
   return slot.card as any;
 }
 
-/** Re-read the profile at the next insertion (profile fields changed before the visit). */
-function reinsertNext(w: MedWorld) { w.inserted = undefined; }
-
 const CLASS_WORDS: Record<string, 'A' | 'B' | 'self'> = { 甲类: 'A', 甲: 'A', A: 'A', 'class A': 'A', 乙类: 'B', 乙: 'B', B: 'B', 'class B': 'B', 自费: 'self', self: 'self', 'self-pay': 'self', 目录外: 'self' };
 function classOf(text: string): 'A' | 'B' | 'self' {
   const c = CLASS_WORDS[text.trim()];
@@ -344,16 +341,12 @@ step('Given', '{string} 的社保卡密码已锁定', '{string}\'s card PIN is l
 
 step('Given', '{string} 的社保卡仍是初始密码', '{string}\'s card still has the issuing default PIN', async function (name: string) {
   const p = this.person(name);
-  if (!p.profile) throw new Error(`"${name}" holds no card`);
-  p.profile.pin = { ...p.profile.pin, value: '123456', isInitial: true };
-  reinsertNext(this);
+  (await liveCard(this, name)).setPin('123456', true);
+  p.profile!.pin = { ...p.profile!.pin, value: '123456', isInitial: true };
 }, { needs: 'card-state' });
 
 step('Given', '{string} 的社保卡尚未启用', '{string}\'s card is not activated', async function (name: string) {
-  const p = this.person(name);
-  if (!p.profile) throw new Error(`"${name}" holds no card`);
-  p.profile.activated = false;
-  reinsertNext(this);
+  (await liveCard(this, name)).setActivated(false);
 }, { needs: 'card-state' });
 
 step('Given', '{string} 输入密码 {string}', '{string} types the PIN {string}', async function (name: string, pin: string) {
