@@ -64,11 +64,18 @@ export function parseCardProfile(yamlText: string, fileName: string): CardProfil
   if (issues.length) throw new CardProfileError(issues);
   if (!isMap(doc.contents)) throw new CardProfileError([{ file: fileName, line: 1, field: '(root)', message: 'expected a mapping with holder:, card:, pin: …' }]);
 
+  /** The key node of `parts` in its parent mapping (its line is where the section starts). */
+  const keyNode = (parts: string[]): Node | undefined => {
+    const parent = parts.length > 1 ? doc.getIn(parts.slice(0, -1), true) : doc.contents;
+    if (!isMap(parent)) return undefined;
+    const pair = parent.items.find((it) => isScalar(it.key) && String(it.key.value) === parts[parts.length - 1]);
+    return pair ? (pair.key as Node) : undefined;
+  };
   const fail = (field: string, message: string, node?: Node | null): void => {
     let n = node;
-    if (!n) { // a missing field: point at its nearest existing parent
+    if (!n) { // a missing field: point at the key of its nearest existing parent
       const parts = field.split('.');
-      while (parts.length && !n) { parts.pop(); n = parts.length ? (doc.getIn(parts, true) as Node | undefined) : undefined; }
+      while (parts.length && !n) { parts.pop(); n = parts.length ? keyNode(parts) : undefined; }
     }
     issues.push({ file: fileName, line: lineOf(n ?? doc.contents), field, message });
   };
