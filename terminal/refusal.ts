@@ -41,8 +41,8 @@ export class TerminalRefusal extends Error {
 /** Find a refusal code by its code, its Chinese or its English text (for steps written by analysts). */
 export function refusalByText(text: string): RefusalCode | undefined {
   const t = text.trim();
-  for (const [code, r] of Object.entries(REFUSALS) as [RefusalCode, { zh: string; en: string }][]) {
-    if (code === t || r.zh === t || r.en === t || r.zh.includes(t) || r.en.toLowerCase().includes(t.toLowerCase())) return code;
-  }
-  return undefined;
+  const all = Object.entries(REFUSALS) as [RefusalCode, { zh: string; en: string }][];
+  const exact = all.find(([code, r]) => code === t || r.zh === t || r.en.toLowerCase() === t.toLowerCase());
+  if (exact) return exact[0];
+  return all.find(([, r]) => r.zh.includes(t) || r.en.toLowerCase().includes(t.toLowerCase()))?.[0];
 }

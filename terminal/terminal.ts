@@ -31,6 +31,7 @@ export interface VisitRequest {
   cashReason?: string;
   useAccount?: boolean;         // default true
   diagnosis?: string;
+  emergency?: boolean;
 }
 
 export interface VisitOutcome {
@@ -54,7 +55,12 @@ export interface TerminalOptions {
   deviceNo?: string;
   /** Ask for the PIN before the personal account pays (Decision, terminal/README.md). */
   pinForAccount?: boolean;
+  /** The issuing default PINs: a card that verifies with one of them may not transact (card-spec §4). */
+  initialPins?: readonly string[];
 }
+
+/** Decision: the issuing default PIN the terminal recognises, as reader code does ("初始密码不能交易"). */
+export const DEFAULT_INITIAL_PINS = ['123456'] as const;
 
 /** Platform refusals mapped to the terminal's reasons by the err_msg they carry. */
 const PLATFORM_REASONS: [RegExp, RefusalCode][] = [
@@ -102,6 +108,7 @@ export class Terminal {
       if (needPin) {
         if (p.pin === undefined) throw new TerminalRefusal('pin-wrong', '未输入密码 / no PIN entered');
         await session.verifyPin(p.pin);
+        if ((this.opts.initialPins ?? DEFAULT_INITIAL_PINS).includes(p.pin)) throw new TerminalRefusal('pin-initial');
       }
       return card;
     } finally {
@@ -163,10 +170,10 @@ export class Terminal {
     const inpatient = req.kind === 'inpatient';
     if (inpatient) {
       const adm = await this.call('2401', { psn_no: person.psnNo, insutype: person.insutype, begntime, med_type: medType, ipt_no: otpNo, ...cert, dscg_maindiag_name: req.diagnosis ?? '' }, req.date, region);
-      mdtrtId = String(adm.mdtrt_id ?? adm.data?.mdtrt_id);
+      mdtrtId = String(adm.result?.mdtrt_id ?? adm.mdtrt_id);
     } else {
-      const reg = await this.call('2201', { psn_no: person.psnNo, insutype: person.insutype, begntime, ipt_otp_no: otpNo, med_type: medType, ...cert }, req.date, region);
-      mdtrtId = String(reg.mdtrt_id ?? reg.data?.mdtrt_id);
+      const reg = await this.call('2201', { psn_no: person.psnNo, insutype: person.insutype, begntime, ipt_otp_no: otpNo, med_type: medType, ...cert, emergency_flag: req.emergency ? '1' : '0' }, req.date, region);
+      mdtrtId = String(reg.data?.mdtrt_id ?? reg.mdtrt_id);
       await this.call('2203', { mdtrt_id: mdtrtId, psn_no: person.psnNo, med_type: medType, begntime, main_dise_name: req.diagnosis ?? '' }, req.date, region);
     }
     const feedetail = req.items.map((it, n) => ({

@@ -1,0 +1,21 @@
+# Source: domain.md §6, platform-api.md §4; seed 000, seed 002
+@cross-region @settlement @rig-any @domain-6 @seed-000 @seed-002 @english
+Feature: Visits outside the insured region
+
+  Background:
+    Given today is 2024-07-01
+    And a designated hospital "Beijing Hospital" in Beijing
+    And "Xiao Sun" is insured in Chongqing under employee insurance
+    And "Xiao Sun" holds a card
+
+  Scenario: Filed: settles directly under the home region's policy
+    Given "Xiao Sun" has filed for visits in Beijing
+    When "Xiao Sun" visits "Beijing Hospital" as an outpatient with the card, costing CNY 1000.00
+    Then the pooled fund pays CNY 450.00
+    And the cash paid is CNY 550.00
+
+  Scenario: Not filed: cash at the counter, claim at home with 10 extra points
+    When "Xiao Sun" visits "Beijing Hospital" as an outpatient with the card, costing CNY 1000.00
+    Then the terminal refuses because "cross-region visit without a filing"
+    When "Xiao Sun" claims reimbursement at the agency
+    Then the claim is accepted and pays back CNY 390.00
