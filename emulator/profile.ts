@@ -53,13 +53,13 @@ const SHAPE: Shape = {
 export function parseCardProfile(yamlText: string, fileName: string): CardProfile {
   const issues: ProfileIssue[] = [];
   const lc = new LineCounter();
-  const doc = parseDocument(yamlText, { lineCounter: lc, schema: 'failsafe', prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(yamlText, { lineCounter: lc, schema: 'failsafe', prettyErrors: true, uniqueKeys: true });
   const lineOf = (node: Node | null | undefined): number | undefined => {
     const r = node?.range;
     return r ? lc.linePos(r[0]).line : undefined;
   };
-  for (const e of doc.errors) {
-    issues.push({ file: fileName, line: e.linePos?.[0]?.line, field: '(yaml)', message: e.message.split('\n')[0] });
+  for (const e of doc.errors.slice(0, 3)) {
+    issues.push({ file: fileName, line: e.linePos?.[0]?.line, field: '(yaml)', message: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '') });
   }
   if (issues.length) throw new CardProfileError(issues);
   if (!isMap(doc.contents)) throw new CardProfileError([{ file: fileName, line: 1, field: '(root)', message: 'expected a mapping with holder:, card:, pin: …' }]);
@@ -260,7 +260,7 @@ export function parseCardProfile(yamlText: string, fileName: string): CardProfil
   }
   if (readNeedsPin.length || binary.length) files = { ...(readNeedsPin.length ? { readNeedsPin } : {}), ...(binary.length ? { binary } : {}) };
 
-  if (issues.length) throw new CardProfileError(issues);
+  if (issues.length) throw new CardProfileError(issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
   const profile: CardProfile = {
     id,
     ...(description !== undefined ? { description } : {}),
