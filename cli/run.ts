@@ -121,7 +121,8 @@ export async function runSuite(o: RunOptions): Promise<SuiteResult> {
         `json:${path.join(reports, 'cucumber.json')}`,
         `junit:${path.join(reports, 'junit.xml')}`,
         `rerun:${path.join(reports, '@rerun.txt')}`,
-        'allure-cucumberjs/reporter',
+        // Allure writes its own files to resultsDir; its stream goes to a file so it does not take stdout.
+        `allure-cucumberjs/reporter:${path.join(reports, 'allure-formatter.log')}`,
       ],
       formatOptions: { resultsDir: allureDir, ...ALLURE_OPTIONS, junit: { suiteName: `medcard ${o.rig}` }, snippetInterface: 'async-await' } as any,
       strict: true,

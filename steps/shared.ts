@@ -2,7 +2,6 @@
 // vendor's at --engine-url). cucumber's BeforeAll runs once per worker (ecosystem-notes),
 // so everything here is keyed by the worker id and created at most once per process.
 import { EngineClient } from '../engine/client';
-import { createEngine } from '../engine';
 import { openRig, RIG_NAMES, type Rig } from '../rigs';
 
 export interface Shared {
@@ -48,6 +47,8 @@ async function open(settings: RunSettings): Promise<Shared> {
   let stopEngine: () => Promise<void> = async () => undefined;
   let handle: ((body: unknown) => Promise<any>) | undefined;
   if (!engineUrl) {
+    // Loaded only when needed: `--engine-url` runs never load our engine.
+    const { createEngine } = require('../engine') as typeof import('../engine');
     const engine = await createEngine({ databaseUrl: settings.databaseUrl, fixturesDir: settings.fixturesDir, world: 'empty' });
     engineKind = `embedded (${engine.backend})`;
     // In-process calls: the same envelope as HTTP, without the socket.
