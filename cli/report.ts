@@ -1,0 +1,52 @@
+// `medcard report`: render reports/allure-results as HTML. Allure 3 (the `allure` npm
+// package, pure Node, no Java) is preferred; Allure 2's `allure-commandline` (needs Java 17)
+// is used when only it is installed. Several results folders (shards) make one report.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseOptions } from './args';
+
+const HELP = `usage: medcard report [--results <dir>]... [--output <dir>] [--name <title>]
+
+Renders Allure results (default reports/allure-results) into an HTML report (default
+reports/allure-report). Give --results several times to merge shards into one report.
+Needs the \`allure\` npm package (Allure 3, no Java) or \`allure-commandline\` (Allure 2, Java 17).`;
+
+function find(pkg: string, bin: string): string | undefined {
+  try {
+    const dir = path.dirname(require.resolve(`${pkg}/package.json`, { paths: [process.cwd(), path.resolve(__dirname, '..')] }));
+    const file = path.join(dir, bin);
+    return fs.existsSync(file) ? file : undefined;
+  } catch { return undefined; }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseOptions(argv, {
+    results: { type: 'string', multiple: true }, output: { type: 'string', default: 'reports/allure-report' }, name: { type: 'string', default: 'medcard certification' },
+  }, HELP);
+  if (!parsed) return 0;
+  const v = parsed.values as { results?: string[]; output: string; name: string };
+  const results = (v.results?.length ? v.results : ['reports/allure-results']).map((r) => path.resolve(r));
+  for (const r of results) {
+    if (!fs.existsSync(r)) { console.error(`medcard report: no results at ${r}: run \`npx medcard run\` first`); return 2; }
+  }
+  const output = path.resolve(v.output);
+  const allure3 = find('allure', 'cli.js');
+  if (allure3) {
+    const r = spawnSync(process.execPath, [allure3, 'generate', ...results, '--output', output, '--report-name', v.name], { stdio: 'inherit' });
+    if (r.status === 0) console.log(`report: ${path.join(output, 'index.html')}`);
+    return r.status ?? 1;
+  }
+  const allure2 = find('allure-commandline', 'dist/bin/allure');
+  if (allure2) {
+    // Allure 2 shows trends only when the previous report's history is copied into the results (allure2#923).
+    const history = path.join(output, 'history');
+    if (fs.existsSync(history)) fs.cpSync(history, path.join(results[0]!, 'history'), { recursive: true });
+    const r = spawnSync(allure2, ['generate', ...results, '-o', output, '--clean', '--name', v.name], { stdio: 'inherit' });
+    if (r.error) { console.error(`medcard report: allure-commandline needs Java 17 on PATH (${r.error.message})`); return 2; }
+    if (r.status === 0) console.log(`report: ${path.join(output, 'index.html')}`);
+    return r.status ?? 1;
+  }
+  console.error('medcard report: no Allure renderer installed. Add the `allure` npm package (Allure 3, no Java): npm install --save-dev allure@3.18.0');
+  return 2;
+}
