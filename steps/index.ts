@@ -16,21 +16,25 @@ for (const p of PARAMETERS) {
   defineParameterType({ name: p.name, regexp: p.regexp, transformer: p.transformer, useForSnippets: p.useForSnippets ?? false });
 }
 
+/** MEDCARD_NOOP_STEPS=1 (bench/suite.ts): same expressions, empty bodies, no rig or engine — cucumber's own cost. */
+const NOOP = process.env.MEDCARD_NOOP_STEPS === '1';
 const define = { Given, When, Then };
 for (const s of VOCABULARY) {
-  define[s.kind](s.zh, s.fn);
-  define[s.kind](s.en, s.fn);
+  const fn = NOOP ? Object.defineProperty(async function () { /* no-op */ }, 'length', { value: s.fn.length }) : s.fn;
+  define[s.kind](s.zh, fn);
+  define[s.kind](s.en, fn);
 }
 
 BeforeAll(async function () {
   // Fail once, early, with the reason, instead of once per scenario.
-  await getShared();
+  if (!NOOP) await getShared();
 });
 
 const NEEDS = /^@needs-(.+)$/;
 export const SKIP_FILE = process.env.MEDCARD_SKIP_FILE || '';
 
 Before(async function (this: MedWorld, { pickle }) {
+  if (NOOP) return undefined;
   this.shared = await getShared();
   const lacking = pickle.tags.map((t) => NEEDS.exec(t.name)?.[1]).filter((c): c is string => !!c && !this.shared.rig.capabilities.has(c as never));
   if (lacking.length) {
