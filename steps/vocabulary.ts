@@ -33,8 +33,10 @@ function step(kind: StepSpec['kind'], zh: string, en: string, fn: Fn, extra: Par
 
 // ------------------------------------------------------------------ helpers
 
-const eq = (what: string, actual: number, expected: number) => {
-  if (actual !== expected) throw new Error(`${what}: expected ${formatYuan(expected)} 元, got ${formatYuan(actual)} 元`);
+const eq = (what: string, actual: number, expected: number, o?: VisitOutcome) => {
+  if (actual === expected) return;
+  const why = o?.refusal ? ` — the card did not settle: ${o.refusal.message}` : '';
+  throw new Error(`${what}: expected ${formatYuan(expected)} 元, got ${formatYuan(actual)} 元${why}`);
 };
 
 function agency<T = any>(w: MedWorld, infno: string, input: Record<string, unknown>): Promise<T> {
@@ -444,16 +446,16 @@ step('When', '{string} 的个人账户在 {int} 年末结息', '{string}\'s acco
 
 step('Then', '个人账户支付 {money}', 'the account pays {money}', async function (fen: number) {
   const o = this.lastOutcome();
-  eq('个人账户支付 / account paid', o.settlement?.account ?? 0, fen);
+  eq('个人账户支付 / account paid', o.settlement?.account ?? 0, fen, o);
 });
 
 step('Then', '统筹基金支付 {money}', 'the pooled fund pays {money}', async function (fen: number) {
   const o = this.lastOutcome();
-  eq('统筹基金支付 / fund paid', o.settlement?.fund ?? 0, fen);
+  eq('统筹基金支付 / fund paid', o.settlement?.fund ?? 0, fen, o);
 });
 
 step('Then', '现金支付 {money}', 'the cash paid is {money}', async function (fen: number) {
-  eq('现金支付 / cash paid', this.lastOutcome().cashPaidFen, fen);
+  eq('现金支付 / cash paid', this.lastOutcome().cashPaidFen, fen, this.lastOutcome());
 });
 
 step('Then', '结算后账户余额为 {money}', 'the account balance after settlement is {money}', async function (fen: number) {

@@ -169,12 +169,12 @@ export class Terminal {
     let mdtrtId: string;
     const inpatient = req.kind === 'inpatient';
     if (inpatient) {
-      const adm = await this.call('2401', { psn_no: person.psnNo, insutype: person.insutype, begntime, med_type: medType, ipt_no: otpNo, ...cert, dscg_maindiag_name: req.diagnosis ?? '' }, req.date, region);
+      const adm = await this.call('2401', { psn_no: person.psnNo, insutype: person.insutype, begntime, med_type: medType, ipt_no: otpNo, ...cert, ...(req.diagnosis ? { dise_name: req.diagnosis } : {}) }, req.date, region);
       mdtrtId = String(adm.result?.mdtrt_id ?? adm.mdtrt_id);
     } else {
-      const reg = await this.call('2201', { psn_no: person.psnNo, insutype: person.insutype, begntime, ipt_otp_no: otpNo, med_type: medType, ...cert, emergency_flag: req.emergency ? '1' : '0' }, req.date, region);
+      const reg = await this.call('2201', { psn_no: person.psnNo, insutype: person.insutype, begntime, ipt_otp_no: otpNo, ...cert, emergency_flag: req.emergency ? '1' : '0' }, req.date, region);
       mdtrtId = String(reg.data?.mdtrt_id ?? reg.mdtrt_id);
-      await this.call('2203', { mdtrt_id: mdtrtId, psn_no: person.psnNo, med_type: medType, begntime, main_dise_name: req.diagnosis ?? '' }, req.date, region);
+      await this.call('2203', { mdtrt_id: mdtrtId, psn_no: person.psnNo, med_type: medType, begntime, ...(req.diagnosis ? { dise_name: req.diagnosis } : {}) }, req.date, region);
     }
     const feedetail = req.items.map((it, n) => ({
       feedetl_sn: `${n + 1}`, mdtrt_id: mdtrtId, psn_no: person.psnNo, med_list_codg: it.code, medins_list_codg: it.code,
