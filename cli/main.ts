@@ -14,6 +14,7 @@ const commands: Record<string, Command> = {
   report: { summary: 'render reports/allure-results as an HTML report', load: () => require('./report') },
   emulate: { summary: 'serve an emulated card to pcscd through vpcd, until stopped', load: () => require('./emulate') },
   doctor: { summary: 'check pcscd, vpcd readers, the vpcd stall and PostgreSQL; --fix cures the stall (root)', load: () => require('./doctor') },
+  engine: { summary: 'serve the reference settlement engine (platform API over HTTP)', load: () => require('./engine') },
 };
 
 function usage(): string {

@@ -1,0 +1,47 @@
+// `medcard engine [--port N] [--host H] [--database-url URL] [--fixtures DIR] [--empty]`:
+// serve the reference settlement engine (platform API over HTTP).
+import { parseOptions } from './args';
+
+const HELP = `usage: medcard engine [options]
+
+Serve the reference settlement engine: POST /fsi/api/rsfComIfsService/callService.
+
+options:
+  --port N             port (default 8080; 0 picks a free one and prints it)
+  --host H             address to bind (default 127.0.0.1)
+  --database-url URL   PostgreSQL (default: $DATABASE_URL, else embedded PGlite in memory)
+  --pglite-dir DIR     keep the PGlite database in DIR
+  --fixtures DIR       reference data root (default <project>/fixtures)
+  --empty              start with an empty world (policies only)
+  --log                log errors to stderr
+  -h, --help           this help`;
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseOptions(argv, {
+    port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' },
+    'database-url': { type: 'string' }, 'pglite-dir': { type: 'string' }, fixtures: { type: 'string' },
+    empty: { type: 'boolean', default: false }, log: { type: 'boolean', default: false },
+  }, HELP);
+  if (!parsed) return 0;
+  const v = parsed.values;
+  const port = Number(v.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`medcard engine: --port must be 0–65535, got ${v.port}`);
+    return 2;
+  }
+  const { createEngine } = require('../engine') as typeof import('../engine');
+  const databaseUrl = (v['database-url'] as string | undefined) ?? process.env.DATABASE_URL ?? undefined;
+  const engine = await createEngine({
+    databaseUrl: databaseUrl || undefined, pgliteDir: v['pglite-dir'] as string | undefined, fixturesDir: v.fixtures as string | undefined,
+    world: v.empty ? 'empty' : 'fixtures', log: !!v.log,
+  });
+  const { url } = await engine.listen(port, v.host as string);
+  console.log(`medcard engine (${engine.backend}) listening on ${url}/fsi/api/rsfComIfsService/callService`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await engine.close();
+  return 0;
+}

@@ -1,0 +1,183 @@
+// The database seam: PostgreSQL through `pg` when a URL is given, PGlite (embedded) by
+// default. Same SQL and migrations on both. Every request runs in one transaction.
+import { Pool, types as pgTypes } from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+
+export type Row = Record<string, unknown>;
+export interface Sql {
+  query<T extends Row = Row>(text: string, params?: unknown[]): Promise<T[]>;
+}
+export interface Db extends Sql {
+  readonly kind: 'pglite' | 'postgres';
+  /** Run fn in one transaction; retried on serialization failures and deadlocks (PostgreSQL). */
+  tx<T>(fn: (q: Sql) => Promise<T>): Promise<T>;
+  exec(script: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** bigint/numeric come back as strings from pg and as numbers from PGlite: one way to read them. */
+export const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+const RETRYABLE = new Set(['40001', '40P01']);
+
+class PgDb implements Db {
+  readonly kind = 'postgres' as const;
+  private pool: Pool;
+  constructor(url: string, size: number) {
+    this.pool = new Pool({ connectionString: url, max: size });
+    this.pool.on('error', () => { /* a dropped idle client: the next checkout reconnects */ });
+  }
+  async query<T extends Row>(text: string, params: unknown[] = []): Promise<T[]> {
+    return (await this.pool.query(text, params)).rows as T[];
+  }
+  async exec(script: string): Promise<void> { await this.pool.query(script); }
+  async tx<T>(fn: (q: Sql) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const client = await this.pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const q: Sql = { query: async <R extends Row>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as R[] };
+        const out = await fn(q);
+        await client.query('COMMIT');
+        return out;
+      } catch (err) {
+        try { await client.query('ROLLBACK'); } catch { broken = true; }
+        const code = (err as { code?: string }).code;
+        if (code && RETRYABLE.has(code) && attempt < 20) {
+          await new Promise((r) => setTimeout(r, Math.random() * 5 * (attempt + 1)));
+          continue;
+        }
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+  async close(): Promise<void> { await this.pool.end(); }
+}
+
+/** PGlite has one connection: transactions are queued, one at a time. */
+class PgliteDb implements Db {
+  readonly kind = 'pglite' as const;
+  private tail: Promise<unknown> = Promise.resolve();
+  constructor(private readonly lite: PGlite) {}
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+  async query<T extends Row>(text: string, params: unknown[] = []): Promise<T[]> {
+    return this.serial(async () => (await this.lite.query<T>(text, params)).rows);
+  }
+  async exec(script: string): Promise<void> { await this.serial(() => this.lite.exec(script)); }
+  tx<T>(fn: (q: Sql) => Promise<T>): Promise<T> {
+    return this.serial(async () => {
+      await this.lite.query('BEGIN');
+      try {
+        const out = await fn({ query: async <R extends Row>(text: string, params: unknown[] = []) => (await this.lite.query<R>(text, params)).rows });
+        await this.lite.query('COMMIT');
+        return out;
+      } catch (err) {
+        await this.lite.query('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+  async close(): Promise<void> { await this.serial(() => this.lite.close()); }
+}
+
+export async function openDb(opts: { databaseUrl?: string; pgliteDir?: string; poolSize?: number }): Promise<Db> {
+  let db: Db;
+  if (opts.databaseUrl) {
+    pgTypes.setTypeParser(20, (v) => Number(v)); // int8 → number (fen stays far below 2^53)
+    db = new PgDb(opts.databaseUrl, opts.poolSize ?? 10);
+    await db.query('SELECT 1');
+  } else {
+    const lite = opts.pgliteDir ? new PGlite(opts.pgliteDir) : new PGlite();
+    await lite.waitReady;
+    db = new PgliteDb(lite);
+  }
+  await migrate(db);
+  return db;
+}
+
+// ------------------------------------------------------------------ migrations
+
+const MIGRATIONS: Array<[number, string]> = [[1, `
+CREATE TABLE employers (
+  emp_no text PRIMARY KEY, emp_name text NOT NULL, admvs text NOT NULL,
+  arrears boolean NOT NULL DEFAULT false, arrears_since text, paid_date text);
+CREATE TABLE institutions (
+  code text PRIMARY KEY, name text NOT NULL, admvs text NOT NULL, level int NOT NULL,
+  type text NOT NULL, designated boolean NOT NULL, hmac_key text);
+CREATE TABLE catalogue (
+  code text PRIMARY KEY, name text NOT NULL, cls text NOT NULL, cap_fen bigint, selfpay_bp int, chrgitm_type text NOT NULL);
+CREATE TABLE persons (
+  psn_no text PRIMARY KEY, name text NOT NULL, certno text NOT NULL UNIQUE, gend text NOT NULL, brdy text NOT NULL,
+  naty text NOT NULL, insutype text NOT NULL, admvs text NOT NULL, stas text NOT NULL, insu_date text NOT NULL,
+  emp_no text REFERENCES employers(emp_no), base_fen bigint, retired boolean NOT NULL DEFAULT false,
+  pension_fen bigint, evoucher text UNIQUE);
+CREATE TABLE cards (
+  card_no text PRIMARY KEY, card_sn text NOT NULL, psn_no text NOT NULL REFERENCES persons(psn_no),
+  issue_date text NOT NULL, expiry_date text NOT NULL, admvs text NOT NULL, stas text NOT NULL,
+  activated_date text, lost_date text, replaced_by text);
+CREATE INDEX cards_psn ON cards(psn_no);
+CREATE TABLE filings (
+  filing_id text PRIMARY KEY, psn_no text NOT NULL REFERENCES persons(psn_no), admvs text NOT NULL,
+  begndate text NOT NULL, enddate text, type text NOT NULL);
+CREATE INDEX filings_psn ON filings(psn_no);
+CREATE TABLE signins (sign_no text PRIMARY KEY, fixmedins_code text NOT NULL, opter text, sign_time text NOT NULL);
+CREATE TABLE visits (
+  mdtrt_id text PRIMARY KEY, psn_no text NOT NULL REFERENCES persons(psn_no), fixmedins_code text NOT NULL,
+  admvs text NOT NULL, kind text NOT NULL, med_type text NOT NULL, begntime text NOT NULL, endtime text,
+  ipt_otp_no text NOT NULL, cert_type text NOT NULL, cert_no text NOT NULL, insutype text NOT NULL,
+  emergency boolean NOT NULL DEFAULT false, stas text NOT NULL, info jsonb NOT NULL DEFAULT '{}');
+CREATE INDEX visits_psn ON visits(psn_no);
+CREATE TABLE fee_lines (
+  mdtrt_id text NOT NULL REFERENCES visits(mdtrt_id), feedetl_sn text NOT NULL, code text NOT NULL, name text NOT NULL,
+  amount bigint NOT NULL, cnt4 bigint NOT NULL, pric bigint NOT NULL, fee_time text NOT NULL, cls text NOT NULL,
+  fulamt bigint NOT NULL, overlmt bigint NOT NULL, preselfpay bigint NOT NULL, inscp bigint NOT NULL,
+  selfpay_bp int NOT NULL, cap_fen bigint, chrgitm_type text NOT NULL, chrg_bchno text,
+  PRIMARY KEY (mdtrt_id, feedetl_sn));
+CREATE TABLE settlements (
+  setl_id text PRIMARY KEY, mdtrt_id text, psn_no text NOT NULL REFERENCES persons(psn_no), kind text NOT NULL,
+  year int NOT NULL, setl_time text NOT NULL, stas text NOT NULL, inscp bigint NOT NULL, total bigint NOT NULL,
+  fund bigint NOT NULL, acct bigint NOT NULL, cash bigint NOT NULL, journal_id text NOT NULL,
+  reversal_journal text, info jsonb NOT NULL);
+CREATE INDEX settlements_psn_year ON settlements(psn_no, year);
+CREATE INDEX settlements_visit ON settlements(mdtrt_id);
+CREATE TABLE claims (
+  claim_id text PRIMARY KEY, psn_no text NOT NULL, reason text NOT NULL, visit_key text NOT NULL,
+  status text NOT NULL, setl_id text, info jsonb NOT NULL);
+CREATE UNIQUE INDEX claims_visit_accepted ON claims(visit_key) WHERE status = 'accepted';
+CREATE INDEX claims_psn ON claims(psn_no);
+CREATE TABLE ledger_entries (
+  entry_id bigserial PRIMARY KEY, journal_id text NOT NULL, kind text NOT NULL, account text NOT NULL,
+  bucket text NOT NULL DEFAULT '', amount bigint NOT NULL, biz_date text NOT NULL, ref text NOT NULL DEFAULT '',
+  memo text NOT NULL DEFAULT '');
+CREATE INDEX ledger_account ON ledger_entries(account, bucket);
+CREATE INDEX ledger_journal ON ledger_entries(journal_id);
+CREATE TABLE receipts (receipt_id text PRIMARY KEY, kind text NOT NULL, ref_id text NOT NULL, psn_no text NOT NULL, body jsonb NOT NULL);
+CREATE INDEX receipts_ref ON receipts(ref_id);
+CREATE INDEX receipts_psn ON receipts(psn_no);
+CREATE TABLE period_credits (psn_no text NOT NULL, period text NOT NULL, journal_id text NOT NULL, PRIMARY KEY (psn_no, period));
+CREATE TABLE rollovers (psn_no text NOT NULL, year int NOT NULL, journal_id text NOT NULL, PRIMARY KEY (psn_no, year));
+CREATE TABLE messages (msgid text PRIMARY KEY, infno text NOT NULL, req_hash text NOT NULL, infcode int NOT NULL,
+  response jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+CREATE SEQUENCE ids START 1;
+`]];
+
+async function migrate(db: Db): Promise<void> {
+  await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+  for (const [version, sql] of MIGRATIONS) {
+    await db.tx(async (q) => {
+      // One migrator at a time (two engines starting on one database).
+      await q.query(`LOCK TABLE schema_migrations IN EXCLUSIVE MODE`);
+      const done = await q.query(`SELECT 1 FROM schema_migrations WHERE version = $1`, [version]);
+      if (done.length) return;
+      for (const stmt of sql.split(';').map((s) => s.trim()).filter(Boolean)) await q.query(stmt);
+      await q.query(`INSERT INTO schema_migrations(version) VALUES ($1)`, [version]);
+    });
+  }
+}

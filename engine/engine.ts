@@ -1,0 +1,194 @@
+// The engine: envelope checks, msgid replay, one database transaction per request,
+// dispatch to the transaction tables, and the HTTP endpoint.
+import http from 'node:http';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { openDb, type Db } from './db';
+import { loadPolicies } from './policy';
+import { loadWorld } from './world';
+import { PLATFORM, type Handler } from './platform';
+import { AGENCY } from './agency';
+import { BizError, check, req, str, en, dt, any, CODE, ADMVS, type Spec } from './validate';
+import { RuleError } from './rules';
+import { type Ctx, type Env, type InstRow, show } from './context';
+import { ENDPOINT, formatBizTime } from './client/index';
+import type { Response } from './client/types';
+import type { Engine, EngineOptions } from './types';
+
+const ENVELOPE: Spec = {
+  infno: req(str('交易编号', 4, { re: /^[0-9]{4}$/, what: '4 位数字' })),
+  msgid: req(str('报文ID', 40, { re: /^[A-Za-z0-9]{10,40}$/, what: '10–40 位字母数字（机构编号+时间+序号）' })),
+  mdtrtarea_admvs: req(str('就医地医保区划', 6, { re: ADMVS, what: '6 位数字' })),
+  insuplc_admdvs: str('参保地医保区划', 6, { re: ADMVS, what: '6 位数字' }),
+  recer_sys_code: str('接收方系统代码', 20, { re: /^[A-Za-z0-9_]*$/ }),
+  dev_no: str('设备编号', 100), dev_safe_info: str('设备安全信息', 500), cainfo: str('数字签名信息', 1024), signtype: str('签名类型', 20),
+  infver: str('接口版本号', 10, { re: /^[A-Za-z0-9.]*$/ }), opter_type: en('经办人类别', ['1', '2', '3']), opter: str('经办人', 30), opter_name: str('经办人姓名', 50),
+  inf_time: dt('交易时间', true), fixmedins_code: req(str('定点医药机构编号', 30, { re: CODE, what: '字母数字' })), fixmedins_name: str('定点医药机构名称', 100),
+  sign_no: str('签到编号', 30, { re: /^[A-Za-z0-9]*$/ }), fixmedins_soft_fcty: str('定点医药机构软件厂商', 100), input: any('交易输入'),
+};
+
+const HANDLERS: Record<string, Handler> = { ...PLATFORM, ...AGENCY };
+const MAX_BODY = 1 << 20;
+
+class Replayed extends Error { constructor(readonly response: Response) { super('replayed'); } }
+
+export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
+  const root = path.resolve(__dirname, '..');
+  const fixturesDir = opts.fixturesDir ?? path.join(root, 'fixtures');
+  const policies = loadPolicies(opts.policyDir ?? path.join(fixturesDir, 'policies'));
+  const db = await openDb({ databaseUrl: opts.databaseUrl ?? undefined, pgliteDir: opts.pgliteDir, poolSize: opts.poolSize });
+  if ((opts.world ?? 'fixtures') === 'fixtures') {
+    await db.tx((q) => loadWorld(q, path.join(fixturesDir, 'world'), formatBizTime(new Date()).slice(0, 10)));
+  }
+  let seq = 0;
+  const refMsgid = () => `MEDCARD${formatBizTime(new Date()).replace(/[- :]/g, '')}${String(++seq % 1_000_000).padStart(6, '0')}`;
+
+  function answer(infcode: number, output: unknown, err: string | null, started: Date): Response {
+    return { infcode, inf_refmsgid: refMsgid(), refmsg_time: formatBizTime(started), respond_time: formatBizTime(new Date()), err_msg: err, warn_msg: null, output: infcode === 0 ? output ?? {} : null };
+  }
+
+  async function handle(body: unknown): Promise<Response> {
+    const started = new Date();
+    let env: Env;
+    let input: Record<string, unknown>;
+    let handler: Handler;
+    let hash: string;
+    try {
+      let parsed = body;
+      if (typeof body === 'string' || Buffer.isBuffer(body)) {
+        const text = body.toString();
+        if (text.length > MAX_BODY) throw new BizError('请求报文过大');
+        try { parsed = JSON.parse(text); } catch { throw new BizError('请求报文不是合法的 JSON'); }
+      }
+      hash = createHash('sha256').update(JSON.stringify(parsed) ?? '').digest('hex');
+      env = check(parsed, ENVELOPE, '报文') as unknown as Env;
+      const h = HANDLERS[env.infno];
+      if (!h) throw new BizError(`交易编号 infno=${show(env.infno)} 不存在或本引擎不支持`);
+      handler = h;
+      let raw = (parsed as { input: unknown }).input;
+      if (raw === undefined || raw === null) throw new BizError('缺少必填字段 报文.input（交易输入）');
+      raw = unwrap(raw, h.wrap);
+      input = check(raw, h.spec, 'input');
+    } catch (e) {
+      if (e instanceof BizError) return answer(-1, null, e.message, started);
+      return answer(-1, null, '系统内部错误', started);
+    }
+    try {
+      const response = await db.tx(async (q) => {
+        const ctx: Ctx = { q, env, time: env.inf_time, date: env.inf_time.slice(0, 10), inst: null, policies };
+        if (handler.platform) ctx.inst = await institution(ctx);
+        const output = await handler.run(ctx, input);
+        const res = answer(0, output, null, started);
+        await store(db, env, hash, res, q);
+        return res;
+      });
+      return response;
+    } catch (e) {
+      if (e instanceof Replayed) return e.response;
+      if (e instanceof BizError || e instanceof RuleError) {
+        const res = answer(-1, null, e.message, started);
+        try {
+          await db.tx((q) => store(db, env, hash, res, q));
+          return res;
+        } catch (e2) {
+          if (e2 instanceof Replayed) return e2.response;
+          throw e2;
+        }
+      }
+      if (opts.log) console.error(e);
+      return answer(-1, null, `系统内部错误：${(e as Error).message?.slice(0, 200) ?? ''}`, started);
+    }
+  }
+
+  let server: http.Server | null = null;
+  const engine: Engine = {
+    backend: db.kind,
+    handle: (b) => handle(b).catch((e) => answer(-1, null, `系统内部错误：${(e as Error).message}`, new Date())),
+    async listen(port = 0, host = '127.0.0.1') {
+      server = http.createServer((req, res) => serve(req, res, engine.handle));
+      server.keepAliveTimeout = 30_000;
+      await new Promise<void>((resolve, reject) => { server!.once('error', reject); server!.listen(port, host, () => resolve()); });
+      const addr = server.address() as { port: number };
+      return { url: `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`, port: addr.port };
+    },
+    async close() {
+      if (server) {
+        server.closeAllConnections?.();
+        await new Promise<void>((r) => server!.close(() => r()));
+        server = null;
+      }
+      await db.close();
+    },
+  };
+  return engine;
+}
+
+/** The platform nests most inputs (`{data: {...}}`, `{mdtrtinfo, diseinfo}`, …); we accept both forms. */
+function unwrap(raw: unknown, wrap: Handler['wrap']): unknown {
+  if (!wrap || typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const o = raw as Record<string, unknown>;
+  const keys = Object.keys(o);
+  const isObj = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if ((wrap === 'data' || wrap === 'signIn') && keys.length === 1 && keys[0] === wrap && isObj(o[wrap])) return o[wrap];
+  if ((wrap === 'mdtrtinfo' || wrap === 'dscginfo') && keys.includes(wrap) && keys.every((k) => k === wrap || k === 'diseinfo') && isObj(o[wrap])) {
+    return o.diseinfo === undefined ? o[wrap] : { ...(o[wrap] as object), diseinfo: o.diseinfo };
+  }
+  if (wrap === 'mdtrtinfo' && keys.length === 1 && keys[0] === 'data' && isObj(o.data)) return o.data;
+  return raw;
+}
+
+async function institution(ctx: Ctx): Promise<InstRow> {
+  const rows = await ctx.q.query<InstRow & Record<string, unknown>>(`SELECT * FROM institutions WHERE code = $1`, [ctx.env.fixmedins_code]);
+  if (!rows.length) throw new BizError(`定点医药机构编号 fixmedins_code=${show(ctx.env.fixmedins_code)} 不存在`);
+  const inst = rows[0];
+  if (!inst.designated) throw new BizError(`${inst.name}（${inst.code}）不是定点医药机构，不能医保结算`);
+  if (inst.admvs !== ctx.env.mdtrtarea_admvs) throw new BizError(`就医地医保区划 mdtrtarea_admvs=${ctx.env.mdtrtarea_admvs} 与定点医药机构所在地 ${inst.admvs} 不符`);
+  if (inst.hmac_key) {
+    const { createHmac } = await import('node:crypto');
+    const want = createHmac('sha256', inst.hmac_key).update(`${ctx.env.infno}|${ctx.env.msgid}|${ctx.env.inf_time}|${ctx.env.fixmedins_code}`).digest('hex');
+    if ((ctx.env.cainfo ?? '').toLowerCase() !== want) throw new BizError('数字签名 cainfo 校验失败');
+  }
+  if (ctx.env.sign_no) {
+    const s = await ctx.q.query(`SELECT fixmedins_code FROM signins WHERE sign_no = $1`, [ctx.env.sign_no]);
+    if (!s.length || s[0].fixmedins_code !== inst.code) throw new BizError(`签到编号 sign_no=${show(ctx.env.sign_no)} 无效，请重新签到（9001）`);
+  }
+  return inst;
+}
+
+/** Keep the answer under the msgid; a msgid seen before aborts the transaction with the first answer. */
+async function store(_db: Db, env: Env, hash: string, res: Response, q: import('./db').Sql): Promise<void> {
+  const rows = await q.query(`INSERT INTO messages (msgid, infno, req_hash, infcode, response) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (msgid) DO NOTHING RETURNING msgid`,
+    [env.msgid, env.infno, hash, res.infcode, JSON.stringify(res)]);
+  if (rows.length) return;
+  const [first] = await q.query<{ req_hash: string; response: unknown }>(`SELECT req_hash, response FROM messages WHERE msgid = $1`, [env.msgid]);
+  const firstRes = (typeof first.response === 'string' ? JSON.parse(first.response) : first.response) as Response;
+  if (first.req_hash !== hash) {
+    throw new Replayed({ ...firstRes, infcode: -1, output: null, err_msg: `报文ID msgid=${env.msgid} 已用于另一笔不同内容的交易，不能重复使用`, warn_msg: null });
+  }
+  throw new Replayed(firstRes);
+}
+
+function serve(req: http.IncomingMessage, res: http.ServerResponse, handle: (b: unknown) => Promise<Response>): void {
+  const send = (status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+  const url = (req.url ?? '').split('?')[0];
+  if (req.method === 'GET' && (url === '/health' || url === '/')) return send(200, { ok: true, endpoint: ENDPOINT });
+  if (req.method !== 'POST' || (url !== ENDPOINT && url !== '/')) {
+    return send(404, { infcode: -1, err_msg: `请使用 POST ${ENDPOINT}`, output: null });
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooBig = false;
+  req.on('data', (c: Buffer) => {
+    size += c.length;
+    if (size > MAX_BODY) tooBig = true;
+    else chunks.push(c);
+  });
+  req.on('end', () => {
+    if (tooBig) return send(200, { infcode: -1, err_msg: '请求报文过大', output: null });
+    handle(Buffer.concat(chunks).toString('utf8')).then((r) => send(200, r), () => send(500, { infcode: -1, err_msg: '系统内部错误', output: null }));
+  });
+}

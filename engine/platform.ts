@@ -1,0 +1,455 @@
+// The platform's own transactions (platform-api.md §2): sign-in, person lookup, the
+// outpatient and inpatient visit flows, settlement query.
+import type { Sql } from './db';
+import { num } from './db';
+import { type Ctx, type PersonRow, loadPerson, nextId, policyOf, show } from './context';
+import { BizError, req, str, en, money, cnt, dt, arr, CODE, ADMVS, type Spec } from './validate';
+import { splitLine, ageOn, mulDivRound, type CatalogueItem } from './rules';
+import { balances, post, type Line } from './ledger';
+import { adjudicate, bookSettlement, buildReceipt, feeRows, setlInfo, saveReceipt } from './settle';
+import { fmtFen, fmtRatio } from './client/money';
+import type { SetlInfo, SetlDetail } from './client/types';
+
+export interface Handler { spec: Spec; run: (ctx: Ctx, input: Record<string, unknown>) => Promise<unknown>; platform: boolean; wrap?: 'data' | 'mdtrtinfo' | 'dscginfo' | 'signIn' }
+
+const CERT_TYPE = ['01', '02', '03'] as const;
+const MED_TYPES_OTP = ['11', '12', '14', '41', '51'] as const;
+const psnNo = () => req(str('人员编号', 30, { re: CODE, what: '字母数字' }));
+const mdtrtId = () => req(str('就诊ID', 30, { re: CODE, what: '字母数字' }));
+const certNo = () => req(str('就诊凭证编号', 50, { re: CODE, what: '字母数字' }));
+const DIAG: Spec = {
+  diag_type: str('诊断类别', 3), diag_srt_no: str('诊断排序号', 3), diag_code: req(str('诊断代码', 20, { re: /^[A-Za-z0-9.+-]+$/ })),
+  diag_name: req(str('诊断名称', 100)), diag_dept: str('诊断科室', 50), dise_dor_no: str('诊断医生编码', 30), dise_dor_name: str('诊断医生姓名', 50),
+  diag_time: dt('诊断时间'), vali_flag: str('有效标志', 1), adm_cond_type: str('入院病情类型', 3),
+};
+
+// ------------------------------------------------------------------ card and person checks
+
+interface CardRow { card_no: string; card_sn: string; psn_no: string; expiry_date: string; stas: string; lost_date: string | null; activated_date: string | null }
+
+/** Card checks (domain.md §7): exists, identification code, not lost/replaced, activated, not expired, belongs to the person. */
+export async function checkCard(q: Sql, cardNo: string, cardSn: string | undefined, date: string, psn?: string): Promise<CardRow> {
+  const rows = await q.query<CardRow & Record<string, unknown>>(`SELECT * FROM cards WHERE card_no = $1`, [cardNo]);
+  if (!rows.length) throw new BizError(`社保卡号 ${show(cardNo)} 不存在`);
+  const c = rows[0];
+  if (cardSn && cardSn.toUpperCase() !== c.card_sn.toUpperCase()) throw new BizError('卡识别码 card_sn 与卡号不符，疑似非本卡');
+  if (c.stas === 'lost') throw new BizError(`社保卡 ${c.card_no} 已挂失（${c.lost_date}），不能使用`);
+  if (c.stas === 'replaced') throw new BizError(`社保卡 ${c.card_no} 已补换新卡，旧卡作废`);
+  if (c.stas === 'cancelled') throw new BizError(`社保卡 ${c.card_no} 已注销`);
+  if (c.stas === 'issued') throw new BizError(`社保卡 ${c.card_no} 尚未激活，不能结算`);
+  if (c.activated_date && date < c.activated_date) throw new BizError(`社保卡 ${c.card_no} 在 ${date} 尚未激活（激活日期 ${c.activated_date}）`);
+  if (date > c.expiry_date) throw new BizError(`社保卡 ${c.card_no} 已过有效期（有效期至 ${c.expiry_date}）`);
+  if (psn && c.psn_no !== psn) throw new BizError('社保卡与就诊人员不符（社保卡仅限本人使用，不得冒用）');
+  return c;
+}
+
+/** The presented certificate must belong to the person (card 03, ID card 02, e-voucher 01). */
+async function checkCert(ctx: Ctx, person: PersonRow, certType: string, certNo: string, cardSn?: string): Promise<void> {
+  if (certType === '03') await checkCard(ctx.q, certNo, cardSn, ctx.date, person.psn_no);
+  else if (certType === '02' && certNo !== person.certno) throw new BizError('就诊凭证编号（身份证号）与人员不符');
+  else if (certType === '01' && certNo !== person.evoucher) throw new BizError('医保电子凭证与人员不符');
+}
+
+async function personByCert(ctx: Ctx, input: Record<string, unknown>): Promise<{ person: PersonRow; card: CardRow | null }> {
+  const type = String(input.mdtrt_cert_type);
+  const no = String(input.mdtrt_cert_no);
+  let psn: string | undefined;
+  let card: CardRow | null = null;
+  if (type === '03') {
+    card = await checkCard(ctx.q, no, input.card_sn as string | undefined, ctx.date);
+    psn = card.psn_no;
+  } else {
+    const col = type === '02' ? 'certno' : 'evoucher';
+    const rows = await ctx.q.query<{ psn_no: string }>(`SELECT psn_no FROM persons WHERE ${col} = $1`, [no]);
+    if (!rows.length) throw new BizError(type === '02' ? `身份证号 ${show(no)} 未参保或不存在` : `医保电子凭证 ${show(no)} 无效或不存在`);
+    psn = rows[0].psn_no;
+  }
+  const person = await loadPerson(ctx.q, psn);
+  if (input.certno && input.certno !== person.certno) throw new BizError('证件号码 certno 与就诊凭证对应人员不符');
+  if (input.psn_name && input.psn_name !== person.name) throw new BizError('姓名 psn_name 与就诊凭证对应人员不符');
+  return { person, card };
+}
+
+async function employerArrears(q: Sql, p: PersonRow): Promise<boolean> {
+  if (!p.emp_no) return false;
+  const r = await q.query<{ arrears: boolean }>(`SELECT arrears FROM employers WHERE emp_no = $1`, [p.emp_no]);
+  return !!r[0]?.arrears;
+}
+
+/** A filing valid on the date for the region (domain.md §6). */
+export async function hasFiling(q: Sql, psn: string, admvs: string, date: string): Promise<boolean> {
+  const r = await q.query(`SELECT 1 FROM filings WHERE psn_no = $1 AND admvs = $2 AND begndate <= $3 AND (enddate IS NULL OR enddate >= $3)`, [psn, admvs, date]);
+  return r.length > 0;
+}
+
+/** Everything that must hold for the fund and the account to pay (domain.md §5–§7). */
+async function checkEligible(ctx: Ctx, p: PersonRow, visitDate: string): Promise<void> {
+  if (p.stas === '2') throw new BizError('参保状态为暂停参保，暂停享受医保待遇');
+  if (p.stas === '3') throw new BizError('参保状态为终止参保，不能享受医保待遇');
+  if (visitDate < p.insu_date) throw new BizError(`就诊日期 ${visitDate} 早于参保日期 ${p.insu_date}，不能享受医保待遇`);
+  if (await employerArrears(ctx.q, p)) throw new BizError('参保单位欠费，暂停医保统筹基金和个人账户支付；请全额现金垫付，单位补缴后到医保经办机构申请报销');
+  const inst = ctx.inst!;
+  if (inst.admvs !== p.admvs && !(await hasFiling(ctx.q, p.psn_no, inst.admvs, visitDate))) {
+    throw new BizError(`异地就医（参保地 ${p.admvs}，就医地 ${inst.admvs}）未办理异地就医备案，不能直接结算；请全额垫付后持发票回参保地申请报销`);
+  }
+  policyOf(ctx, p.admvs);
+}
+
+function checkInsuplc(ctx: Ctx, p: PersonRow): void {
+  if (ctx.env.insuplc_admdvs && ctx.env.insuplc_admdvs !== p.admvs) throw new BizError(`参保地 insuplc_admdvs=${ctx.env.insuplc_admdvs} 与人员参保地 ${p.admvs} 不符`);
+}
+
+// ------------------------------------------------------------------ 9001, 1101
+
+const signIn: Handler = {
+  platform: true, wrap: 'signIn',
+  spec: { opter_no: str('操作员编号', 30), mac: str('MAC 地址', 30, { re: /^[0-9A-Fa-f:.-]*$/ }), ip: str('IP 地址', 45, { re: /^[0-9A-Fa-f:.]*$/ }) },
+  async run(ctx) {
+    const signNo = await nextId(ctx.q, 'SN', ctx.date);
+    await ctx.q.query(`INSERT INTO signins (sign_no, fixmedins_code, opter, sign_time) VALUES ($1,$2,$3,$4)`, [signNo, ctx.env.fixmedins_code, ctx.env.opter ?? '', ctx.time]);
+    return { signinoutb: { sign_time: ctx.time, sign_no: signNo } };
+  },
+};
+
+const personLookup: Handler = {
+  platform: true, wrap: 'data',
+  spec: {
+    mdtrt_cert_type: en('就诊凭证类型', CERT_TYPE, true), mdtrt_cert_no: certNo(), card_sn: str('卡识别码', 32, { re: /^[0-9A-Fa-f]{32}$/, what: '32 位十六进制' }),
+    begntime: dt('开始时间'), psn_cert_type: str('人员证件类型', 6, { re: CODE }), certno: str('证件号码', 18, { re: /^[0-9]{17}[0-9X]$/, what: '18 位身份证号' }),
+    psn_name: str('人员姓名', 50),
+  },
+  async run(ctx, input) {
+    const { person: p, card } = await personByCert(ctx, input);
+    checkInsuplc(ctx, p);
+    const bal = await balances(ctx.q, p.psn_no);
+    const arrears = await employerArrears(ctx.q, p);
+    const emp = p.emp_no ? (await ctx.q.query<{ emp_name: string }>(`SELECT emp_name FROM employers WHERE emp_no = $1`, [p.emp_no]))[0]?.emp_name ?? null : null;
+    const stas = p.stas === '1' && arrears ? '2' : p.stas;
+    return {
+      baseinfo: { psn_no: p.psn_no, psn_cert_type: '01', certno: p.certno, psn_name: p.name, gend: p.gend, naty: p.naty, brdy: p.brdy, age: ageOn(p.brdy, ctx.date) },
+      insuinfo: [{
+        balc: fmtFen(bal.total), insutype: p.insutype, psn_type: p.retired ? '1102' : '1101', psn_insu_stas: stas, psn_insu_date: p.insu_date,
+        paus_insu_date: stas === '2' ? ctx.date : null, cvlserv_flag: '0', insuplc_admdvs: p.admvs, emp_name: emp,
+      }],
+      idetinfo: [],
+      cardinfo: card ? { card_no: card.card_no, card_sn: card.card_sn, card_stas: card.stas, expiry_date: card.expiry_date } : null,
+    };
+  },
+};
+
+// ------------------------------------------------------------------ visits
+
+interface VisitRow { mdtrt_id: string; psn_no: string; fixmedins_code: string; admvs: string; kind: 'otp' | 'ipt'; med_type: string; begntime: string; endtime: string | null; ipt_otp_no: string; cert_type: string; cert_no: string; insutype: string; emergency: boolean; stas: string }
+
+export async function loadVisit(ctx: Ctx, id: string, psn: string | undefined, kind: 'otp' | 'ipt' | null, lock = false): Promise<VisitRow> {
+  const rows = await ctx.q.query<VisitRow & Record<string, unknown>>(`SELECT * FROM visits WHERE mdtrt_id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  if (!rows.length) throw new BizError(`就诊ID mdtrt_id=${show(id)} 不存在（请先挂号或办理入院）`);
+  const v = rows[0];
+  if (v.fixmedins_code !== ctx.env.fixmedins_code) throw new BizError(`就诊ID ${id} 不属于本定点医药机构`);
+  if (psn !== undefined && v.psn_no !== psn) throw new BizError(`就诊ID ${id} 与人员编号 psn_no=${show(psn)} 不符`);
+  if (kind === 'otp' && v.kind !== 'otp') throw new BizError(`就诊ID ${id} 是住院就诊，请使用住院交易（2301/2303/2304/2305）`);
+  if (kind === 'ipt' && v.kind !== 'ipt') throw new BizError(`就诊ID ${id} 是门诊就诊，请使用门诊交易（2204/2206/2207/2208）`);
+  return v;
+}
+
+function requireOpen(v: VisitRow, what: string): void {
+  if (v.stas === 'cancelled') throw new BizError(`就诊ID ${v.mdtrt_id} 已撤销挂号，不能${what}`);
+  if (v.stas === 'settled') throw new BizError(`就诊ID ${v.mdtrt_id} 已结算，不能${what}（如需修改请先撤销结算）`);
+}
+
+async function openVisit(ctx: Ctx, input: Record<string, unknown>, kind: 'otp' | 'ipt'): Promise<{ mdtrt_id: string; psn_no: string; ipt_otp_no: string }> {
+  const person = await loadPerson(ctx.q, String(input.psn_no));
+  checkInsuplc(ctx, person);
+  if (input.insutype !== person.insutype) throw new BizError(`险种类型 insutype=${input.insutype} 与人员参保险种 ${person.insutype} 不符`);
+  await checkCert(ctx, person, String(input.mdtrt_cert_type), String(input.mdtrt_cert_no), input.card_sn as string | undefined);
+  if (input.psn_name && input.psn_name !== person.name) throw new BizError('姓名 psn_name 与人员不符');
+  if (input.certno && input.certno !== person.certno) throw new BizError('证件号码 certno 与人员不符');
+  const serial = String(kind === 'ipt' ? input.ipt_no : input.ipt_otp_no);
+  const dupRows = await ctx.q.query(`SELECT mdtrt_id FROM visits WHERE fixmedins_code = $1 AND ipt_otp_no = $2 AND stas <> 'cancelled'`, [ctx.env.fixmedins_code, serial]);
+  if (dupRows.length) throw new BizError(`${kind === 'ipt' ? '住院号' : '门诊号'} ${show(serial)} 已登记（就诊ID ${dupRows[0].mdtrt_id}）`);
+  const id = await nextId(ctx.q, 'MD', String(input.begntime).slice(0, 10));
+  const info = { dept: input.dept_name ?? input.adm_dept_name ?? null, doctor: input.dr_name ?? input.chfpdr_name ?? null, diseinfo: input.diseinfo ?? [] };
+  await ctx.q.query(`INSERT INTO visits (mdtrt_id, psn_no, fixmedins_code, admvs, kind, med_type, begntime, ipt_otp_no, cert_type, cert_no, insutype, emergency, stas, info)
+    VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'registered',$13)`,
+  [id, person.psn_no, ctx.env.fixmedins_code, ctx.inst!.admvs, kind, kind === 'ipt' ? '21' : String(input.med_type ?? '11'), input.begntime, serial,
+    input.mdtrt_cert_type, input.mdtrt_cert_no, person.insutype, input.emergency_flag === '1', JSON.stringify(info)]);
+  return { mdtrt_id: id, psn_no: person.psn_no, ipt_otp_no: serial };
+}
+
+const register: Handler = {
+  platform: true, wrap: 'data',
+  spec: {
+    psn_no: psnNo(), insutype: en('险种类型', ['310', '390'], true), begntime: dt('开始时间', true), mdtrt_cert_type: en('就诊凭证类型', CERT_TYPE, true),
+    mdtrt_cert_no: certNo(), card_sn: str('卡识别码', 32, { re: /^[0-9A-Fa-f]{32}$/ }), ipt_otp_no: req(str('门诊号', 30, { re: CODE, what: '字母数字' })),
+    atddr_no: str('医师编码', 30), dr_name: str('医师姓名', 50), dept_code: str('科室编码', 30), dept_name: str('科室名称', 100), caty: str('科别', 10),
+    psn_cert_type: str('人员证件类型', 6, { re: CODE }), certno: str('证件号码', 18, { re: /^[0-9]{17}[0-9X]$/ }), psn_type: str('人员类别', 10), psn_name: str('姓名', 50),
+    emergency_flag: en('急诊标志', ['0', '1']), med_type: en('医疗类别', MED_TYPES_OTP),
+  },
+  async run(ctx, input) { return { data: await openVisit(ctx, input, 'otp') }; },
+};
+
+const registerCancel: Handler = {
+  platform: true, wrap: 'data',
+  spec: { psn_no: psnNo(), mdtrt_id: mdtrtId(), ipt_otp_no: req(str('门诊号', 30, { re: CODE })), exp_content: str('扩展内容', 200) },
+  async run(ctx, input) {
+    const v = await loadVisit(ctx, String(input.mdtrt_id), String(input.psn_no), 'otp', true);
+    if (v.ipt_otp_no !== input.ipt_otp_no) throw new BizError('门诊号 ipt_otp_no 与就诊ID不符');
+    requireOpen(v, '撤销挂号');
+    await ctx.q.query(`UPDATE visits SET stas = 'cancelled' WHERE mdtrt_id = $1`, [v.mdtrt_id]);
+    return {};
+  },
+};
+
+const visitInfo: Handler = {
+  platform: true, wrap: 'mdtrtinfo',
+  spec: {
+    mdtrt_id: mdtrtId(), psn_no: psnNo(), med_type: en('医疗类别', MED_TYPES_OTP, true), begntime: dt('开始时间', true), main_cond_dscr: str('主要病情描述', 500),
+    dise_codg: str('病种编码', 30), dise_name: str('病种名称', 100), birctrl_type: str('计划生育手术类别', 6), birctrl_matn_date: str('计划生育手术或生育日期', 19),
+    diseinfo: arr('诊断信息', DIAG, 50),
+  },
+  async run(ctx, input) {
+    const v = await loadVisit(ctx, String(input.mdtrt_id), String(input.psn_no), 'otp', true);
+    requireOpen(v, '上传就诊信息');
+    await ctx.q.query(`UPDATE visits SET med_type = $2, info = info || $3::jsonb WHERE mdtrt_id = $1`,
+      [v.mdtrt_id, input.med_type, JSON.stringify({ diseinfo: input.diseinfo ?? [], dise_codg: input.dise_codg ?? null, dise_name: input.dise_name ?? null, birctrl_type: input.birctrl_type ?? null })]);
+    return {};
+  },
+};
+
+const FEE_LINE: Spec = {
+  feedetl_sn: req(str('费用明细流水号', 30, { re: CODE, what: '字母数字' })), mdtrt_id: mdtrtId(), psn_no: psnNo(), chrg_bchno: str('收费批次号', 30, { re: CODE }),
+  dise_codg: str('病种编码', 30), rxno: str('处方号', 30), rx_circ_flag: str('外购处方标志', 1), fee_ocur_time: dt('费用发生时间', true),
+  med_list_codg: req(str('医疗目录编码', 50, { re: CODE, what: '字母数字' })), medins_list_codg: str('医药机构目录编码', 50), det_item_fee_sumamt: money('明细项目费用总额', true),
+  cnt: cnt('数量', true), pric: money('单价', true), sin_dos_dscr: str('单次剂量描述', 200), used_frqu_dscr: str('使用频次描述', 200), prd_days: str('周期天数', 10),
+  medc_way_dscr: str('用药途径描述', 200), bilg_dept_codg: str('开单科室编码', 30), bilg_dept_name: str('开单科室名称', 100), bilg_dr_codg: str('开单医生编码', 30),
+  bilg_dr_name: str('开单医师姓名', 50), acord_dept_codg: str('受单科室编码', 30), acord_dept_name: str('受单科室名称', 100), orders_dr_code: str('受单医生编码', 30),
+  orders_dr_name: str('受单医生姓名', 50), hosp_appr_flag: str('医院审批标志', 1), tcmdrug_used_way: str('中药使用方式', 6), etip_flag: str('外检标志', 1),
+  etip_hosp_code: str('外检医院编码', 30), dscg_tkdrug_flag: str('出院带药标志', 1), matn_fee_flag: str('生育费用标志', 1), med_type: en('医疗类别', ['11', '12', '14', '21', '41', '51']),
+};
+
+export async function catalogueItem(q: Sql, code: string): Promise<CatalogueItem | null> {
+  const rows = await q.query(`SELECT * FROM catalogue WHERE code = $1`, [code]);
+  if (!rows.length) return null;
+  const r = rows[0];
+  return { code, name: String(r.name), cls: r.cls as CatalogueItem['cls'], capFen: r.cap_fen === null ? null : num(r.cap_fen), selfpayBp: r.selfpay_bp === null ? null : num(r.selfpay_bp), chrgitmType: String(r.chrgitm_type) };
+}
+
+/** Check and classify fee lines (domain.md §4.1); shared with reimbursement claims. */
+export async function classifyLines(ctx: Ctx, lines: Array<Record<string, unknown>>, policyRegion: string) {
+  const policy = policyOf(ctx, policyRegion);
+  const seen = new Set<string>();
+  const out = [];
+  for (const [i, l] of lines.entries()) {
+    const sn = String(l.feedetl_sn);
+    if (seen.has(sn)) throw new BizError(`feedetail[${i}].feedetl_sn（费用明细流水号）${show(sn)} 重复`);
+    seen.add(sn);
+    const amount = l.det_item_fee_sumamt as number;
+    const pric = l.pric as number;
+    const cnt4 = l.cnt as number;
+    if (amount <= 0) throw new BizError(`feedetail[${i}].det_item_fee_sumamt（明细项目费用总额）必须大于 0`);
+    const expect = mulDivRound(pric, cnt4, 10000);
+    if (expect !== amount) throw new BizError(`feedetail[${i}].det_item_fee_sumamt（明细项目费用总额）${fmtFen(amount)} 与单价×数量 ${fmtFen(expect)} 不符`);
+    const item = await catalogueItem(ctx.q, String(l.med_list_codg));
+    const split = splitLine(policy, item, amount, cnt4);
+    out.push({ line: l, item, split, amount, pric, cnt4 });
+  }
+  return out;
+}
+
+function feeUpload(kind: 'otp' | 'ipt'): Handler {
+  return {
+    platform: true,
+    spec: { feedetail: arr('费用明细', FEE_LINE, 500, true, 1) },
+    async run(ctx, input) {
+      const lines = input.feedetail as Array<Record<string, unknown>>;
+      const id = String(lines[0].mdtrt_id);
+      const psn = String(lines[0].psn_no);
+      for (const [i, l] of lines.entries()) {
+        if (l.mdtrt_id !== id || l.psn_no !== psn) throw new BizError(`feedetail[${i}] 的 mdtrt_id / psn_no 与第一条明细不一致（一次上传只能属于一次就诊）`);
+      }
+      const v = await loadVisit(ctx, id, psn, kind, true);
+      requireOpen(v, '上传费用明细');
+      const person = await loadPerson(ctx.q, psn);
+      const classified = await classifyLines(ctx, lines, person.admvs);
+      const sns = classified.map((c) => String(c.line.feedetl_sn));
+      const existing = await ctx.q.query<{ feedetl_sn: string }>(`SELECT feedetl_sn FROM fee_lines WHERE mdtrt_id = $1 AND feedetl_sn = ANY($2::text[])`, [id, sns]);
+      if (existing.length) throw new BizError(`费用明细流水号 ${show(existing[0].feedetl_sn)} 已上传（如需修改请先撤销该明细）`);
+      const result = [];
+      for (const c of classified) {
+        const { line: l, item, split: s } = c;
+        await ctx.q.query(`INSERT INTO fee_lines (mdtrt_id, feedetl_sn, code, name, amount, cnt4, pric, fee_time, cls, fulamt, overlmt, preselfpay, inscp, selfpay_bp, cap_fen, chrgitm_type, chrg_bchno)
+          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
+        [id, l.feedetl_sn, l.med_list_codg, item?.name ?? '目录外项目', c.amount, c.cnt4, c.pric, l.fee_ocur_time, s.cls, s.fulamt, s.overlmt, s.preselfpay, s.inscp, s.selfpayBp,
+          item?.capFen ?? null, item?.chrgitmType ?? '09', l.chrg_bchno ?? null]);
+        result.push({
+          feedetl_sn: l.feedetl_sn, det_item_fee_sumamt: fmtFen(c.amount), cnt: cntText(c.cnt4), pric: fmtFen(c.pric),
+          pric_uplmt_amt: item?.capFen == null ? null : fmtFen(item.capFen), selfpay_prop: fmtRatio(s.selfpayBp),
+          fulamt_ownpay_amt: fmtFen(s.fulamt), overlmt_amt: fmtFen(s.overlmt), preselfpay_amt: fmtFen(s.preselfpay), inscp_scp_amt: fmtFen(s.inscp),
+          chrgitm_lv: s.cls === 'A' ? '01' : s.cls === 'B' ? '02' : '03', med_chrgitm_type: item?.chrgitmType ?? '09', bas_medn_flag: '0', list_sp_item_flag: '0',
+        });
+      }
+      return { result };
+    },
+  };
+}
+
+function cntText(c4: number): string {
+  const w = Math.floor(c4 / 10000);
+  const f = String(c4 % 10000).padStart(4, '0').replace(/0+$/, '');
+  return f ? `${w}.${f}` : String(w);
+}
+
+const feeCancel = (kind: 'otp' | 'ipt'): Handler => ({
+  platform: true, wrap: 'data',
+  spec: { mdtrt_id: mdtrtId(), psn_no: psnNo(), chrg_bchno: str('收费批次号', 30, { re: CODE }), feedetl_sn: str('费用明细流水号', 30, { re: CODE }) },
+  async run(ctx, input) {
+    const v = await loadVisit(ctx, String(input.mdtrt_id), String(input.psn_no), kind, true);
+    requireOpen(v, '撤销费用明细');
+    const sn = input.feedetl_sn as string | undefined;
+    const bch = input.chrg_bchno as string | undefined;
+    let sql = `DELETE FROM fee_lines WHERE mdtrt_id = $1`;
+    const params: unknown[] = [v.mdtrt_id];
+    if (sn && sn !== '0000') { params.push(sn); sql += ` AND feedetl_sn = $${params.length}`; }
+    if (bch && bch !== '0000') { params.push(bch); sql += ` AND chrg_bchno = $${params.length}`; }
+    const rows = await ctx.q.query(`${sql} RETURNING feedetl_sn`, params);
+    if (!rows.length) throw new BizError(sn ? `费用明细流水号 ${show(sn)} 不存在` : '该就诊没有可撤销的费用明细');
+    return {};
+  },
+});
+
+// ------------------------------------------------------------------ settlement
+
+const SETTLE_SPEC: Spec = {
+  psn_no: psnNo(), mdtrt_cert_type: en('就诊凭证类型', CERT_TYPE, true), mdtrt_cert_no: certNo(), card_sn: str('卡识别码', 32, { re: /^[0-9A-Fa-f]{32}$/ }),
+  med_type: en('医疗类别', ['11', '12', '14', '21', '41', '51'], true), medfee_sumamt: money('医疗费总额', true), psn_setlway: en('个人结算方式', ['01', '02']),
+  mdtrt_id: mdtrtId(), chrg_bchno: str('收费批次号', 30, { re: CODE }), insutype: en('险种类型', ['310', '390']), acct_used_flag: en('个人账户使用标志', ['0', '1'], true),
+  invono: str('发票号', 30, { re: CODE }), fulamt_ownpay_amt: money('全自费金额'), overlmt_selfpay: money('超限价自费金额'), preselfpay_amt: money('先行自付金额'),
+  inscp_scp_amt: money('符合政策范围金额'), mid_setl_flag: en('中途结算标志', ['0', '1']), dscg_time: dt('出院时间'), full_amt_ownpay_amt: money('全自费金额'),
+  pub_hosp_rfom_flag: str('公立医院改革标志', 1),
+};
+
+function settle(kind: 'otp' | 'ipt', book: boolean): Handler {
+  return {
+    platform: true, wrap: 'data', spec: SETTLE_SPEC,
+    async run(ctx, input) {
+      const v = await loadVisit(ctx, String(input.mdtrt_id), String(input.psn_no), kind, book);
+      requireOpen(v, book ? '重复结算' : '预结算');
+      if (kind === 'otp' && input.med_type === '21') throw new BizError('门诊结算的医疗类别 med_type 不能为 21（住院）');
+      if (kind === 'ipt' && input.med_type !== '21') throw new BizError('住院结算的医疗类别 med_type 应为 21');
+      if (input.insutype && input.insutype !== v.insutype) throw new BizError('险种类型 insutype 与挂号时不符');
+      const lines = await feeRows(ctx.q, v.mdtrt_id);
+      if (!lines.length) throw new BizError(`就诊ID ${v.mdtrt_id} 尚未上传费用明细，不能结算`);
+      // Lock the person: the account balance and the year's cumulative cost are read under it.
+      const person = await loadPerson(ctx.q, v.psn_no, book);
+      checkInsuplc(ctx, person);
+      await checkCert(ctx, person, String(input.mdtrt_cert_type), String(input.mdtrt_cert_no), input.card_sn as string | undefined);
+      const visitDate = v.begntime.slice(0, 10);
+      await checkEligible(ctx, person, visitDate);
+      const policy = policyOf(ctx, person.admvs);
+      const year = Number(visitDate.slice(0, 4));
+      const adj = await adjudicate(ctx.q, { policy, person, inst: ctx.inst!, year, lines, useAccount: input.acct_used_flag === '1' });
+      if (adj.totals.total !== input.medfee_sumamt) {
+        throw new BizError(`医疗费总额 medfee_sumamt=${fmtFen(input.medfee_sumamt as number)} 与已上传费用明细合计 ${fmtFen(adj.totals.total)} 不符`);
+      }
+      for (const [k, t] of [['fulamt_ownpay_amt', adj.totals.fulamt], ['overlmt_selfpay', adj.totals.overlmt], ['preselfpay_amt', adj.totals.preselfpay], ['inscp_scp_amt', adj.totals.inscp]] as const) {
+        if (input[k] !== undefined && input[k] !== t) throw new BizError(`${k} 与费用明细计算结果 ${fmtFen(t)} 不符`);
+      }
+      const setlId = book ? await nextId(ctx.q, 'ST', ctx.date) : 'PRE';
+      const info = setlInfo({ setlId, mdtrtId: v.mdtrt_id, person, inst: ctx.inst!, certType: String(input.mdtrt_cert_type), medType: String(input.med_type),
+        time: ctx.time, msgid: ctx.env.msgid, adj, stas: book ? 'settled' : 'pre', mdtrtarea: ctx.inst!.admvs, age: ageOn(person.brdy, visitDate) });
+      if (!book) return info;
+      const receipt = buildReceipt({ receiptId: `R${setlId}`, kind: 'settlement', refId: setlId, person, inst: ctx.inst!, mdtrtarea: ctx.inst!.admvs, time: ctx.time,
+        visitDate, medType: String(input.med_type), setlinfo: info.setlinfo, lines, payout: 0, reason: null });
+      await bookSettlement(ctx, { setlId, kind, mdtrtId: v.mdtrt_id, person, inst: ctx.inst!, year, adj, info, receipt });
+      await ctx.q.query(`UPDATE visits SET stas = 'settled', med_type = $2 WHERE mdtrt_id = $1`, [v.mdtrt_id, input.med_type]);
+      return info;
+    },
+  };
+}
+
+function reverse(kind: 'otp' | 'ipt'): Handler {
+  return {
+    platform: true, wrap: 'data',
+    spec: { setl_id: req(str('结算ID', 30, { re: CODE, what: '字母数字' })), mdtrt_id: mdtrtId(), psn_no: psnNo(), exp_content: str('扩展内容', 200) },
+    async run(ctx, input) {
+      const v = await loadVisit(ctx, String(input.mdtrt_id), String(input.psn_no), kind, true);
+      const rows = await ctx.q.query(`SELECT * FROM settlements WHERE setl_id = $1 FOR UPDATE`, [input.setl_id]);
+      if (!rows.length) throw new BizError(`结算ID setl_id=${show(input.setl_id)} 不存在`);
+      const s = rows[0];
+      if (s.mdtrt_id !== v.mdtrt_id) throw new BizError(`结算ID ${input.setl_id} 不属于就诊ID ${v.mdtrt_id}`);
+      if (s.stas === 'reversed') throw new BizError(`结算ID ${input.setl_id} 已撤销，不能重复撤销`);
+      const person = await loadPerson(ctx.q, v.psn_no, true);
+      const entries = await ctx.q.query(`SELECT kind, account, bucket, amount FROM ledger_entries WHERE journal_id = $1`, [s.journal_id]);
+      const journalId = `J${s.setl_id}-R`;
+      await post(ctx.q, { id: journalId, date: ctx.date, ref: String(s.setl_id) },
+        entries.map((e) => ({ account: String(e.account), bucket: e.bucket as Line['bucket'], amount: -num(e.amount), kind: e.kind as Line['kind'], memo: '结算撤销' })));
+      await ctx.q.query(`UPDATE settlements SET stas = 'reversed', reversal_journal = $2 WHERE setl_id = $1`, [s.setl_id, journalId]);
+      await ctx.q.query(`UPDATE visits SET stas = 'registered' WHERE mdtrt_id = $1`, [v.mdtrt_id]);
+      const bal = await balances(ctx.q, person.psn_no);
+      const info = (typeof s.info === 'string' ? JSON.parse(s.info) : s.info) as { setlinfo: SetlInfo; setldetail: SetlDetail[] };
+      info.setlinfo = { ...info.setlinfo, setl_stas: 'reversed', balc: fmtFen(bal.total) };
+      const old = await ctx.q.query(`SELECT body FROM receipts WHERE receipt_id = $1`, [`R${s.setl_id}`]);
+      if (old.length) {
+        const body = typeof old[0].body === 'string' ? JSON.parse(old[0].body) : old[0].body;
+        await saveReceipt(ctx.q, { ...body, receipt_id: `R${s.setl_id}-R`, kind: 'reversal', date: ctx.time, balc: fmtFen(bal.total) });
+      }
+      return info;
+    },
+  };
+}
+
+const admission: Handler = {
+  platform: true, wrap: 'mdtrtinfo',
+  spec: {
+    psn_no: psnNo(), insutype: en('险种类型', ['310', '390'], true), mdtrt_cert_type: en('就诊凭证类型', CERT_TYPE, true), mdtrt_cert_no: certNo(),
+    card_sn: str('卡识别码', 32, { re: /^[0-9A-Fa-f]{32}$/ }), med_type: en('医疗类别', ['21'], true), ipt_no: req(str('住院号', 30, { re: CODE, what: '字母数字' })),
+    begntime: dt('入院时间', true), adm_diag_dscr: str('入院诊断描述', 200), adm_dept_codg: str('入院科室编码', 30), adm_dept_name: str('入院科室名称', 100),
+    adm_bed: str('入院床位', 30), atddr_no: str('住院医师编号', 30), chfpdr_name: str('主诊医师姓名', 50), dise_codg: str('病种编码', 30), dise_name: str('病种名称', 100),
+    psn_name: str('姓名', 50), certno: str('证件号码', 18, { re: /^[0-9]{17}[0-9X]$/ }), psn_cert_type: str('人员证件类型', 6, { re: CODE }),
+    diseinfo: arr('诊断信息', DIAG, 50), emergency_flag: en('急诊标志', ['0', '1']),
+  },
+  async run(ctx, input) { return { result: await openVisit(ctx, input, 'ipt') }; },
+};
+
+const discharge: Handler = {
+  platform: true, wrap: 'dscginfo',
+  spec: {
+    mdtrt_id: mdtrtId(), psn_no: psnNo(), endtime: dt('出院时间', true), dscg_way: str('离院方式', 6), dscg_diag_dscr: str('出院诊断描述', 200),
+    dscg_dept_codg: str('出院科室编码', 30), dscg_dept_name: str('出院科室名称', 100), dise_codg: str('病种编码', 30), dise_name: str('病种名称', 100),
+    insutype: en('险种类型', ['310', '390']), diseinfo: arr('诊断信息', DIAG, 50),
+  },
+  async run(ctx, input) {
+    const v = await loadVisit(ctx, String(input.mdtrt_id), String(input.psn_no), 'ipt', true);
+    if (v.stas === 'cancelled') throw new BizError(`就诊ID ${v.mdtrt_id} 已撤销，不能办理出院`);
+    if (v.endtime) throw new BizError(`就诊ID ${v.mdtrt_id} 已办理出院（${v.endtime}）`);
+    if (String(input.endtime) < v.begntime) throw new BizError(`出院时间 endtime 早于入院时间 ${v.begntime}`);
+    await ctx.q.query(`UPDATE visits SET endtime = $2 WHERE mdtrt_id = $1`, [v.mdtrt_id, input.endtime]);
+    return {};
+  },
+};
+
+const settlementQuery: Handler = {
+  platform: true, wrap: 'data',
+  spec: { psn_no: psnNo(), setl_id: str('结算ID', 30, { re: CODE }), mdtrt_id: str('就诊ID', 30, { re: CODE }) },
+  async run(ctx, input) {
+    if (!input.setl_id && !input.mdtrt_id) throw new BizError('结算ID setl_id 与就诊ID mdtrt_id 至少填写一项');
+    const rows = input.setl_id
+      ? await ctx.q.query(`SELECT * FROM settlements WHERE setl_id = $1`, [input.setl_id])
+      : await ctx.q.query(`SELECT * FROM settlements WHERE mdtrt_id = $1 ORDER BY setl_id DESC LIMIT 1`, [input.mdtrt_id]);
+    if (!rows.length) throw new BizError(input.setl_id ? `结算ID setl_id=${show(input.setl_id)} 不存在` : `就诊ID ${show(input.mdtrt_id)} 没有结算记录`);
+    const s = rows[0];
+    if (s.psn_no !== input.psn_no) throw new BizError('结算记录与人员编号 psn_no 不符');
+    if (input.mdtrt_id && s.mdtrt_id !== input.mdtrt_id) throw new BizError('结算ID 与就诊ID 不符');
+    const info = (typeof s.info === 'string' ? JSON.parse(s.info) : s.info) as { setlinfo: SetlInfo; setldetail: SetlDetail[] };
+    return { ...info, setlinfo: { ...info.setlinfo, setl_stas: s.stas } };
+  },
+};
+
+export const PLATFORM: Record<string, Handler> = {
+  '9001': signIn, '1101': personLookup,
+  '2201': register, '2202': registerCancel, '2203': visitInfo, '2204': feeUpload('otp'), '2205': feeCancel('otp'),
+  '2206': settle('otp', false), '2207': settle('otp', true), '2208': reverse('otp'),
+  '2401': admission, '2301': feeUpload('ipt'), '2302': feeCancel('ipt'), '2303': settle('ipt', false), '2304': settle('ipt', true), '2305': reverse('ipt'),
+  '2402': discharge, '5203': settlementQuery,
+};
+export { ADMVS };
