@@ -171,9 +171,11 @@ async function claim(w: MedWorld, name: string, evidence: { surgery?: boolean })
   const input: Record<string, unknown> = {
     psn_no: p.psnNo, reason: v.reason, fixmedins_code: v.institution.code, med_type: medType,
     begntime: `${v.request.date} 09:00:00`, emergency_flag: v.request.emergency ? '1' : '0',
-    feedetail: feeLines(v.request.items, v.request.date), invoice_nos: [`INV${p.psnNo.slice(-8)}${p.cashVisits.length}`],
+    feedetail: feeLines(v.request.items, v.request.date), invono: `INV${p.psnNo.slice(-10)}${p.cashVisits.length}`, invoice_nos: [`INV${p.psnNo.slice(-10)}${p.cashVisits.length}`],
   };
   if (evidence.surgery) input.surgery_cert_no = `JS${p.psnNo.slice(-10)}`;
+  // domain.md §6: a claim for an unfiled cross-region visit carries the referral with the invoices.
+  if (v.reason === 'cross_region_unfiled') input.referral_no = `ZZ${p.psnNo.slice(-10)}`;
   w.lastClaim = await agency(w, '9115', input);
   await w.attach(JSON.stringify(w.lastClaim, null, 2), 'application/json');
 }
