@@ -1,0 +1,135 @@
+// Shared by the engine tests: engines on PGlite or on a fresh PostgreSQL database, and a
+// small world built through the agency transactions only (domain.md §1).
+import { Client } from 'pg';
+import { randomBytes } from 'node:crypto';
+import { createEngine, type Engine } from '../../engine';
+import { EngineClient, type FeeLine } from '../../engine/client';
+
+export const PG_ADMIN = process.env.MEDCARD_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export async function pgAvailable(): Promise<boolean> {
+  const c = new Client({ connectionString: PG_ADMIN, connectionTimeoutMillis: 2000 });
+  try { await c.connect(); await c.end(); return true; } catch { return false; }
+}
+
+/** A fresh database; returns its URL and a function that drops it. */
+export async function tempDatabase(tag: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `medcard_${tag}_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const admin = new Client({ connectionString: PG_ADMIN });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = PG_ADMIN.replace(/\/[^/]*$/, `/${name}`);
+  return {
+    url,
+    drop: async () => {
+      const a = new Client({ connectionString: PG_ADMIN });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
+
+export interface Backend { name: 'pglite' | 'postgres'; start: () => Promise<{ engine: Engine; stop: () => Promise<void> }> }
+
+export function backends(): Backend[] {
+  return [
+    { name: 'pglite', start: async () => { const engine = await createEngine({ world: 'empty' }); return { engine, stop: () => engine.close() }; } },
+    {
+      name: 'postgres', start: async () => {
+        const db = await tempDatabase('api');
+        const engine = await createEngine({ databaseUrl: db.url, world: 'empty' });
+        return { engine, stop: async () => { await engine.close(); await db.drop(); } };
+      },
+    },
+  ];
+}
+
+export const CQ = '500000';
+export const BJ = '110000';
+export const AGENCY = 'AGENCY0000001';
+
+export function clients(engine: Engine, today: string) {
+  const agency = new EngineClient({ handle: engine.handle, fixmedinsCode: AGENCY, regionCode: CQ });
+  const h3 = new EngineClient({ handle: engine.handle, fixmedinsCode: 'H50000000003', regionCode: CQ });
+  const h1 = new EngineClient({ handle: engine.handle, fixmedinsCode: 'H50000000001', regionCode: CQ });
+  const bj = new EngineClient({ handle: engine.handle, fixmedinsCode: 'H11000000003', regionCode: BJ });
+  const bj1 = new EngineClient({ handle: engine.handle, fixmedinsCode: 'H11000000001', regionCode: BJ });
+  for (const c of [agency, h3, h1, bj, bj1]) c.clock.set(today);
+  return { agency, h3, h1, bj, bj1, all: [agency, h3, h1, bj, bj1] };
+}
+
+let serial = 0;
+export const uniq = (p: string) => `${p}${process.pid % 1000}${String(++serial).padStart(5, '0')}`;
+
+/** Institutions and catalogue for both regions. */
+export async function baseWorld(agency: EngineClient): Promise<void> {
+  await agency.createEmployer({ emp_no: 'E500001', emp_name: '重庆山城机械有限公司', insuplc_admdvs: CQ });
+  await agency.createEmployer({ emp_no: 'E500002', emp_name: '重庆江北物流有限公司', insuplc_admdvs: CQ });
+  await agency.createEmployer({ emp_no: 'E110001', emp_name: '北京京华科技有限公司', insuplc_admdvs: BJ });
+  await agency.createInstitution({ fixmedins_code: 'H50000000003', fixmedins_name: '重庆市第一人民医院', admvs: CQ, hosp_lv: 3, fixmedins_type: 'hospital', designated: true });
+  await agency.createInstitution({ fixmedins_code: 'H50000000001', fixmedins_name: '渝中区社区卫生服务中心', admvs: CQ, hosp_lv: 1, fixmedins_type: 'clinic', designated: true });
+  await agency.createInstitution({ fixmedins_code: 'H50000000009', fixmedins_name: '某非定点诊所', admvs: CQ, hosp_lv: 1, fixmedins_type: 'clinic', designated: false });
+  await agency.createInstitution({ fixmedins_code: 'H11000000003', fixmedins_name: '北京朝阳医院', admvs: BJ, hosp_lv: 3, fixmedins_type: 'hospital', designated: true });
+  await agency.createInstitution({ fixmedins_code: 'H11000000001', fixmedins_name: '朝阳区社区卫生服务中心', admvs: BJ, hosp_lv: 1, fixmedins_type: 'clinic', designated: true });
+  await agency.createCatalogueItem({ med_list_codg: 'A001', name: '普通门诊诊查费', cls: 'A' });
+  await agency.createCatalogueItem({ med_list_codg: 'A002', name: '阿莫西林胶囊', cls: 'A', pric_uplmt_amt: '30.00' });
+  await agency.createCatalogueItem({ med_list_codg: 'B001', name: '头孢克洛缓释片', cls: 'B' });
+  await agency.createCatalogueItem({ med_list_codg: 'B002', name: '核磁共振检查', cls: 'B', selfpay_prop: '0.20' });
+  await agency.createCatalogueItem({ med_list_codg: 'S001', name: '保健品', cls: 'self' });
+}
+
+let idSerial = 0;
+/** 18-digit ID number with a valid check character. */
+export function certno(region: string, birth: string): string {
+  const n = (process.pid * 7 + ++idSerial) % 1000;
+  const body = region.slice(0, 6) + birth.replace(/-/g, '') + String(n).padStart(3, '0');
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = body.split('').reduce((s, d, i) => s + Number(d) * w[i], 0);
+  return body + '10X98765432'[sum % 11];
+}
+
+let cardSerial = 0;
+export async function person(agency: EngineClient, o: { region?: string; birth?: string; base?: string; emp?: string | null; opening?: string; card?: boolean; insutype?: '310' | '390'; insuDate?: string; retired?: boolean; pension?: string }) {
+  const region = o.region ?? CQ;
+  const psn = uniq('P');
+  const birth = o.birth ?? '1990-01-01';
+  await agency.createPerson({
+    psn_no: psn, psn_name: '测试人员', certno: certno(region, birth), gend: '1', brdy: birth, insutype: o.insutype ?? '310', insuplc_admdvs: region,
+    psn_insu_date: o.insuDate ?? '2015-07-01', emp_no: o.emp === undefined ? (region === CQ ? 'E500001' : 'E110001') : o.emp,
+    contribution_base: o.base ?? '2700.00', ...(o.retired ? { retired: true, pension: o.pension } : {}),
+  });
+  if (o.opening) await agency.openingBalance(psn, o.opening);
+  let card: string | null = null;
+  if (o.card !== false) {
+    card = `C${String(process.pid % 1000).padStart(3, '0')}${String(++cardSerial).padStart(5, '0')}`;
+    await agency.issueCard({ card_no: card, card_sn: `${region}D156${String(cardSerial).padStart(22, '0')}`, psn_no: psn, issue_date: '2015-07-01', expiry_date: '2035-07-01', admvs: region });
+    await agency.activateCard(card);
+  }
+  return { psn, card: card!, certno: '' };
+}
+
+export const line = (sn: string, code: string, amount: string, o: { cnt?: string | number; pric?: string; time?: string } = {}): Omit<FeeLine, 'mdtrt_id' | 'psn_no'> => ({
+  feedetl_sn: sn, med_list_codg: code, det_item_fee_sumamt: amount, cnt: o.cnt ?? 1, pric: o.pric ?? amount, fee_ocur_time: o.time ?? '2024-03-15 09:10:00',
+});
+
+/** Register, upload, settle an outpatient visit with the card; returns setlinfo. */
+export async function visit(c: EngineClient, p: { psn: string; card: string }, lines: Array<Omit<FeeLine, 'mdtrt_id' | 'psn_no'>>, o: { acct?: '0' | '1'; begntime?: string; pre?: boolean } = {}) {
+  const begntime = o.begntime ?? c.clock.text();
+  const reg = await c.register({ psn_no: p.psn, insutype: '310', begntime, mdtrt_cert_type: '03', mdtrt_cert_no: p.card, ipt_otp_no: uniq('MZ') });
+  const id = reg.data.mdtrt_id;
+  await c.uploadFees(lines.map((l) => ({ ...l, mdtrt_id: id, psn_no: p.psn })));
+  const total = lines.reduce((s, l) => s + toFenLoose(l.det_item_fee_sumamt), 0);
+  const input = { psn_no: p.psn, mdtrt_cert_type: '03' as const, mdtrt_cert_no: p.card, med_type: '11' as const, medfee_sumamt: fen2y(total), mdtrt_id: id, acct_used_flag: o.acct ?? '1' as const };
+  const pre = await c.preSettle(input);
+  if (o.pre) return { ...pre, mdtrt_id: id };
+  const out = await c.settle(input);
+  return { ...out, mdtrt_id: id, pre };
+}
+
+function toFenLoose(v: string | number): number {
+  const [y, f = ''] = String(v).split('.');
+  return Number(y) * 100 + Number(f.padEnd(2, '0'));
+}
+export const fen2y = (f: number) => `${Math.floor(f / 100)}.${String(f % 100).padStart(2, '0')}`;
