@@ -163,6 +163,7 @@ function run(name: string, cardName: string, pinKnown: boolean, seed: number): v
     }
     if (r.length < 2) assert.fail(`${name}: response shorter than a SW to ${bcdStr(apdu)} (seed ${seed}, #${i})`);
     const sw = (r[r.length - 2] << 8) | r[r.length - 1];
+    if (sw === 0x6f00) assert.fail(`${name}: 6F00 (an internal error) to ${bcdStr(apdu)} (seed ${seed}, #${i})`);
     if (!isKnownSw(sw)) assert.fail(`${name}: unknown SW ${sw.toString(16)} to ${bcdStr(apdu)} (seed ${seed}, #${i})`);
     if (r.length > 2 && sw !== 0x9000 && (sw & 0xff00) !== 0x6100 && sw !== 0x6282) assert.fail(`${name}: data with SW ${sw.toString(16)} (seed ${seed}, #${i})`);
     const before = model.value;
