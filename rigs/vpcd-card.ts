@@ -56,7 +56,7 @@ export class VpcdCard {
       socket.setNoDelay(true);
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(new VpcdError(`vpcd at ${this.address} did not accept the card within ${connectTimeoutMs} ms`));
+        reject(new VpcdError(`vpcd at ${this.address} did not accept the card within ${connectTimeoutMs} ms: vpcd takes one card per reader, so another card is probably in it (another \`medcard run\` or \`medcard emulate\`?)`));
       }, connectTimeoutMs);
       const decoder = new FrameDecoder();
       socket.once('connect', () => {
@@ -91,8 +91,8 @@ export class VpcdCard {
   async remove(): Promise<void> {
     if (!this.socket || this.closedByUs) return;
     this.closedByUs = true;
-    this.socket.end();
-    this.socket.destroySoon();
+    // Pulling a card is abrupt: vpcd does not answer a half-close, so the socket is destroyed.
+    this.socket.destroy();
     await this.closed;
   }
 }
