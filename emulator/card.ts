@@ -81,7 +81,7 @@ export class EmulatedCard {
 
   private record(apdu: Uint8Array, response: Uint8Array): void {
     try {
-      const raw: RawExchange = { t: Date.now(), command: apdu.slice(), response: response.slice(), file: this.powered ? this.os.lastFile : 'card not powered' };
+      const raw: RawExchange = { t: Date.now(), command: new Uint8Array(apdu), response: new Uint8Array(response), file: this.powered ? this.os.lastFile : 'card not powered' };
       if (this.traceLimit > 0) {
         if (this.ring.length < this.traceLimit) this.ring.push(raw);
         else {

@@ -96,3 +96,11 @@ test('an unpowered card is traced as such', () => {
   const e = c.trace[c.trace.length - 1];
   assert.equal(e.sw, '6F00');
 });
+
+test('the trace copies the bytes: a rig reusing its Buffer does not rewrite history', () => {
+  const c = card('zhang-san');
+  const buf = Buffer.from('0084000004', 'hex');
+  c.transmit(buf);
+  buf.fill(0xee);
+  assert.equal(c.trace[c.trace.length - 1].command, '0084000004');
+});
