@@ -57,7 +57,10 @@ async function claimVisit(ctx: Ctx, person: PersonRow, input: Record<string, unk
     if (!rows.length) throw new BizError(`就诊ID mdtrt_id=${show(input.mdtrt_id)} 不存在`);
     const v = rows[0];
     if (v.psn_no !== person.psn_no) throw new BizError('就诊ID 与人员编号不符');
-    if (v.stas === 'settled') throw new BizError(`就诊ID ${v.mdtrt_id} 已刷卡结算，不能再申请报销`);
+    if (v.stas === 'settled') {
+      const reimbursed = await ctx.q.query(`SELECT 1 FROM claims WHERE visit_key = $1 AND status = 'accepted'`, [`V:${v.mdtrt_id}`]);
+      if (!reimbursed.length) throw new BizError(`就诊ID ${v.mdtrt_id} 已刷卡结算，不能再申请报销`);
+    }
     if (v.stas === 'cancelled') throw new BizError(`就诊ID ${v.mdtrt_id} 已撤销挂号`);
     inst = (await ctx.q.query<InstRow & Record<string, unknown>>(`SELECT * FROM institutions WHERE code = $1`, [v.fixmedins_code]))[0];
     const lines = await feeRows(ctx.q, String(v.mdtrt_id));
