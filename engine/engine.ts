@@ -96,6 +96,8 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
         }
       }
       if (opts.log) console.error(e);
+      const code = (e as { code?: string }).code;
+      if (code === '23505') return answer(-1, null, `数据重复，不能重复创建（${(e as { constraint?: string }).constraint ?? '唯一约束'}）`, started);
       return answer(-1, null, `系统内部错误：${(e as Error).message?.slice(0, 200) ?? ''}`, started);
     }
   }
