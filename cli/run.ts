@@ -168,7 +168,8 @@ export async function runSuite(o: RunOptions): Promise<SuiteResult> {
   if (undefinedSteps) console.error(`\nmedcard run: ${undefinedSteps} step(s) are undefined. \`npx medcard steps\` lists every step in both languages; reword the step to one of them (or ask a developer to add it to steps/vocabulary.ts).`);
   if (ambiguous.length) console.error(`\nmedcard run: ${ambiguous.length} step(s) match more than one definition; the run output above names them. Reword the step or tell a developer: two phrasings in steps/vocabulary.ts overlap.`);
   console.log(`\nreports: ${path.relative(process.cwd(), reports) || '.'}/{cucumber.json, junit.xml, allure-results/} — \`npx medcard report\` renders HTML`);
-  return { exitCode: success ? 0 : 1, success, skipped, reportsDir: reports };
+  const ok = success && undefinedSteps === 0 && ambiguous.length === 0;
+  return { exitCode: ok ? 0 : 1, success: ok, skipped, reportsDir: reports };
 }
 
 /** environment.properties and categories.json after each run (ecosystem-notes: Allure shards). */
