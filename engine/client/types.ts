@@ -383,6 +383,7 @@ export interface Transactions {
   '2208': { input: ReverseInput; output: ReverseOutput };
   '2401': { input: AdmissionInput; output: AdmissionOutput };
   '2301': { input: FeeUploadInput; output: FeeUploadOutput };
+  '2302': { input: FeeCancelInput; output: Record<string, never> };
   '2303': { input: SettleInput; output: SettleOutput };
   '2304': { input: SettleInput; output: SettleOutput };
   '2305': { input: ReverseInput; output: ReverseOutput };
