@@ -38,7 +38,12 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   const policies = loadPolicies(opts.policyDir ?? path.join(fixturesDir, 'policies'));
   const db = await openDb({ databaseUrl: opts.databaseUrl ?? undefined, pgliteDir: opts.pgliteDir, poolSize: opts.poolSize });
   if ((opts.world ?? 'fixtures') === 'fixtures') {
-    await db.tx((q) => loadWorld(q, path.join(fixturesDir, 'world'), formatBizTime(new Date()).slice(0, 10)));
+    try {
+      await db.tx((q) => loadWorld(q, path.join(fixturesDir, 'world'), formatBizTime(new Date()).slice(0, 10)));
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
   }
   let seq = 0;
   const refMsgid = () => `MEDCARD${formatBizTime(new Date()).replace(/[- :]/g, '')}${String(++seq % 1_000_000).padStart(6, '0')}`;

@@ -1,0 +1,43 @@
+// The YAML world (fixtures/world) loads, matches the emulator's cards, and bad files are
+// reported with file, line and field.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createEngine } from '../../engine';
+import { EngineClient, PlatformError } from '../../engine/client';
+import { YamlError } from '../../engine/yamlcheck';
+
+test('the fixture world: 王小明 of the worked example, 张三 by card, e-voucher and ID; 陈七\'s lost card refused', async () => {
+  const engine = await createEngine();
+  try {
+    const c = new EngineClient({ handle: engine.handle, fixmedinsCode: 'H50010300001', regionCode: '500000' });
+    c.clock.set('2024-03-15 09:00:00');
+    const cr = await c.monthlyCredit({ psn_no: 'P500000000001', months: 3 });
+    assert.equal(cr.balc, '332.80'); // 25.00 carried + 3 × 102.60 (domain.md §3)
+    const z = await c.lookupByCard('A50000001', '500000D15600000500A1B2C3D4E5F601');
+    assert.deepEqual([z.baseinfo.psn_name, z.insuinfo[0].balc], ['张三', '800.00']);
+    assert.equal((await c.personLookup({ mdtrt_cert_type: '01', mdtrt_cert_no: 'EV500000000002' })).baseinfo.psn_no, 'P500000000002');
+    assert.equal((await c.lookupById('500103198503120039')).baseinfo.psn_no, 'P500000000002');
+    await assert.rejects(c.lookupByCard('A50000005'), (e: unknown) => e instanceof PlatformError && /挂失/.test(e.errMsg));
+    await assert.rejects(c.lookupByCard('A50000003'), (e: unknown) => e instanceof PlatformError && /有效期/.test(e.errMsg));
+    await assert.rejects(c.lookupByCard('A50000006'), (e: unknown) => e instanceof PlatformError && /激活/.test(e.errMsg));
+    c.clock.set('2025-03-15 09:00:00'); // A50000004 was issued (and activated) on 2024-09-10
+    assert.equal((await c.lookupByCard('A50000004')).insuinfo[0].psn_insu_stas, '2'); // employer in arrears
+  } finally {
+    await engine.close();
+  }
+});
+
+test('a bad world file names the file, the line and the field', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-world-'));
+  fs.mkdirSync(path.join(dir, 'world'));
+  fs.cpSync(path.join(__dirname, '../../fixtures/policies'), path.join(dir, 'policies'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'world', 'employers.yaml'), 'employers:\n  - emp_no: E1\n    emp_name: 单位\n    insuplc_admdvs: "5000"\n');
+  try {
+    await assert.rejects(createEngine({ fixturesDir: dir }), (e: unknown) => e instanceof YamlError && e.line === 4 && e.field === 'employers[0].insuplc_admdvs' && e.file.endsWith('employers.yaml'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
