@@ -1,6 +1,7 @@
 // engine/client: the typed client of the settlement interface (shared/platform-api.md).
 // The reference terminal and the steps use it against our engine or a vendor's: over HTTP
 // (`url`) or in-process (`handle`, e.g. `engine.handle` from createEngine()).
+import { createHmac } from 'node:crypto';
 import type { Envelope, Infno, InputOf, OutputOf, Response, SettleInput, SettleOutput, FeeLine } from './types';
 
 export * from './types';
@@ -121,6 +122,8 @@ export interface EngineClientOptions {
   onExchange?: (request: Envelope, response: Response, ms: number) => void;
   /** HTTP timeout in ms (default 30 s). */
   timeoutMs?: number;
+  /** The institution's signing key: cainfo = hex HMAC-SHA256(key, "infno|msgid|inf_time|fixmedins_code"). */
+  key?: string;
 }
 
 type Overrides = Partial<Omit<Envelope, 'input' | 'infno'>>;
@@ -164,7 +167,12 @@ export class EngineClient {
     };
     if (this.insuplcAdmdvs) env.insuplc_admdvs = this.insuplcAdmdvs;
     if (this.signNo) env.sign_no = this.signNo;
-    return Object.assign(env, overrides, { infno, input });
+    Object.assign(env, overrides, { infno, input });
+    if (this.opts.key && overrides.cainfo === undefined) {
+      env.cainfo = createHmac('sha256', this.opts.key).update(`${env.infno}|${env.msgid}|${env.inf_time}|${env.fixmedins_code}`).digest('hex');
+      env.signtype = 'HMAC-SHA256';
+    }
+    return env;
   }
 
   /** Send one transaction; resolves to its output, rejects with PlatformError when infcode ≠ 0. */

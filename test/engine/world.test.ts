@@ -41,3 +41,19 @@ test('a bad world file names the file, the line and the field', async () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an institution with a key: requests must carry the HMAC signature in cainfo', async () => {
+  const engine = await createEngine({ world: 'empty' });
+  try {
+    const agency = new EngineClient({ handle: engine.handle, fixmedinsCode: 'AGENCY0000001', regionCode: '500000' });
+    await agency.createInstitution({ fixmedins_code: 'H50000000077', fixmedins_name: '签名医院', admvs: '500000', hosp_lv: 2, fixmedins_type: 'hospital', designated: true, key: 'secret-key' });
+    const signed = new EngineClient({ handle: engine.handle, fixmedinsCode: 'H50000000077', regionCode: '500000', key: 'secret-key' });
+    const unsigned = new EngineClient({ handle: engine.handle, fixmedinsCode: 'H50000000077', regionCode: '500000' });
+    const wrong = new EngineClient({ handle: engine.handle, fixmedinsCode: 'H50000000077', regionCode: '500000', key: 'other' });
+    assert.match((await signed.signIn()).signinoutb.sign_no, /^SN/);
+    await assert.rejects(unsigned.signIn(), (e: unknown) => e instanceof PlatformError && /签名/.test(e.errMsg));
+    await assert.rejects(wrong.signIn(), (e: unknown) => e instanceof PlatformError && /签名/.test(e.errMsg));
+  } finally {
+    await engine.close();
+  }
+});
