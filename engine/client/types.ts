@@ -89,6 +89,8 @@ export interface RegisterInput {
   psn_name?: string;
   /** Engine extension: '1' marks an emergency visit (domain.md §5). */
   emergency_flag?: '0' | '1';
+  /** Medical type of the visit (default '11'; '41' pharmacy purchase, '51' maternity/family planning). */
+  med_type?: MedType;
 }
 export interface RegisterOutput { data: { mdtrt_id: string; psn_no: string; ipt_otp_no: string; exp_content?: string } }
 
