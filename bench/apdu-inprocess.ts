@@ -4,11 +4,10 @@
 // encoding fails on Python 3 (bertlv_pack), so neither card sends an FCI.
 //   npm run bench -- apdu-inprocess [seconds per measurement, default 2]
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { EmulatedCard, loadCardProfile, type TraceEntry } from '../emulator';
 import { ratioLine } from './format';
+import { VICC_PYTHON, withViccEnv } from './vicc';
 
 const SECONDS = Number(process.argv[2] ?? 2);
 const MIX_HEX = [
@@ -22,21 +21,11 @@ const MIX = MIX_HEX.map((h) => Uint8Array.from(Buffer.from(h, 'hex')));
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
 
 function vicc(): { rate: number; sample: Record<string, string> } {
-  const pkg = '/usr/lib/python3/site-packages/virtualsmartcard';
-  if (!fs.existsSync('/usr/bin/python3') || !fs.existsSync(pkg)) {
-    throw new Error('vicc is not installed: apt-get install -y vsmartcard-vpicc python3-pycryptodome');
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vicc-crypto-'));
-  try {
-    fs.symlinkSync('/usr/lib/python3/dist-packages/Cryptodome', path.join(dir, 'Crypto'));
-    const r = spawnSync('/usr/bin/python3', [path.join(__dirname, 'vicc-dispatch.py'), String(SECONDS), JSON.stringify(MIX_HEX)], {
-      env: { ...process.env, PYTHONPATH: `${pkg}:${dir}` }, encoding: 'utf8',
-    });
+  return withViccEnv((env) => {
+    const r = spawnSync(VICC_PYTHON, [path.join(__dirname, 'vicc-dispatch.py'), String(SECONDS), JSON.stringify(MIX_HEX)], { env, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`vicc-dispatch.py failed: ${r.stderr || r.error}`);
     return JSON.parse(r.stdout.trim().split('\n').pop()!);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 function ours(card: EmulatedCard): number {

@@ -8,26 +8,7 @@ import logging
 import sys
 import time
 
-from virtualsmartcard.CardGenerator import CardGenerator
-from virtualsmartcard.VirtualSmartcard import Iso7816OS
-from virtualsmartcard.SmartcardFilesystem import DF, RecordStructureEF, Record
-from virtualsmartcard.ConstantDefinitions import FDB
-
-logging.disable(logging.CRITICAL)
-
-AID = bytes.fromhex("7378312E73682EC9E7BBE1B1A3D5CF")
-
-
-def build():
-    mf, sam = CardGenerator("iso7816").getCard()
-    df = DF(parent=mf, fid=0xDF01, dfname=AID)
-    mf.append(df)
-    records = [Record(identifier=i, data=bytes([i, 9]) + b"A50000001") for i in range(1, 8)]
-    ef = RecordStructureEF(parent=df, fid=0xEF05, shortfid=5,
-                           filedescriptor=FDB["EFSTRUCTURE_LINEAR_VARIABLE_NOFURTHERINFO"],
-                           records=records)
-    df.append(ef)
-    return Iso7816OS(mf, sam)
+from vicc_card import AID, build
 
 
 def main():

@@ -131,8 +131,11 @@ export class PcscChannel implements CardChannel {
     const card = this.card;
     this.card = undefined;
     if (!card?.connected) return;
+    // SCARD_LEAVE_CARD, not UNPOWER: the binding's disconnect is synchronous, and when the
+    // card is served from this same process (the vpcd rig) pcscd's power-off waits on our
+    // blocked event loop — a deadlock. pcscd powers an idle card down by itself.
     try {
-      card.disconnect(pcsc.SCARD_UNPOWER_CARD);
+      card.disconnect(pcsc.SCARD_LEAVE_CARD);
     } catch {
       // The card may already be gone; powered off either way.
     }
