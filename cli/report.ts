@@ -12,12 +12,13 @@ Renders Allure results (default reports/allure-results) into an HTML report (def
 reports/allure-report). Give --results several times to merge shards into one report.
 Needs the \`allure\` npm package (Allure 3, no Java) or \`allure-commandline\` (Allure 2, Java 17).`;
 
+/** A package's file, looked up in node_modules folders directly: Allure 3's "exports" hide its package.json from require.resolve. */
 function find(pkg: string, bin: string): string | undefined {
-  try {
-    const dir = path.dirname(require.resolve(`${pkg}/package.json`, { paths: [process.cwd(), path.resolve(__dirname, '..')] }));
-    const file = path.join(dir, bin);
-    return fs.existsSync(file) ? file : undefined;
-  } catch { return undefined; }
+  for (const base of [process.cwd(), path.resolve(__dirname, '..')]) {
+    const file = path.join(base, 'node_modules', pkg, bin);
+    if (fs.existsSync(file)) return file;
+  }
+  return undefined;
 }
 
 export async function run(argv: string[]): Promise<number> {

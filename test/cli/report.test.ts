@@ -1,0 +1,29 @@
+// `medcard report` renders Allure results into HTML with the installed Allure 3 (no Java).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const root = path.resolve(__dirname, '..', '..');
+const medcard = (args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin/medcard.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 300000 });
+
+test('medcard report turns a run\'s allure-results into an HTML report', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-report-'));
+  const run = medcard(['run', '--quiet', '--reports', dir, '--tags', '@chongqing-example and not @english']);
+  assert.equal(run.status, 0, run.stdout + run.stderr);
+  const out = path.join(dir, 'html');
+  const r = medcard(['report', '--results', path.join(dir, 'allure-results'), '--output', out]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.ok(fs.existsSync(path.join(out, 'index.html')), 'index.html');
+  const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
+  assert.ok(summary.stats?.passed >= 2, `summary: ${JSON.stringify(summary.stats)}`);
+  assert.equal(summary.stats?.failed ?? 0, 0);
+});
+
+test('medcard report without results says to run the suite first', () => {
+  const r = medcard(['report', '--results', path.join(os.tmpdir(), 'no-such-results-dir')]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /run `npx medcard run` first/);
+});
