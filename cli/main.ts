@@ -15,6 +15,7 @@ const commands: Record<string, Command> = {
   emulate: { summary: 'serve an emulated card to pcscd through vpcd, until stopped', load: () => require('./emulate') },
   doctor: { summary: 'check pcscd, vpcd readers, the vpcd stall and PostgreSQL; --fix cures the stall (root)', load: () => require('./doctor') },
   engine: { summary: 'serve the reference settlement engine (platform API over HTTP)', load: () => require('./engine') },
+  images: { summary: 'build the container images (medcard/base, medcard/postgres, medcard/engine), cached', load: () => require('./images') },
 };
 
 function usage(): string {

@@ -43,3 +43,32 @@ if command -v pg_lsclusters >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; 
   fi
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
 fi
+
+# Containers (issue 9): Debian's docker.io (the engine) and debootstrap (the base image; no
+# registry is reachable, so images are built locally by `medcard images build`). dockerd is
+# started in the background when `docker info` does not answer.
+docker_packages=(docker.io debootstrap)
+docker_missing=()
+for p in "${docker_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || docker_missing+=("$p")
+done
+if [ ${#docker_missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "medcard setup: missing Debian packages for the container rigs: ${docker_missing[*]}" >&2
+    echo "  add them with: sudo apt-get update && sudo apt-get install -y ${docker_missing[*]}" >&2
+    exit 1
+  fi
+  echo "medcard setup: installing ${docker_missing[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${docker_missing[@]}" >/dev/null
+fi
+if [ -z "${DOCKER_HOST:-}" ] && ! docker info >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "medcard setup: no Docker Engine answers; start it with: sudo dockerd &" >&2
+    exit 1
+  fi
+  echo "medcard setup: starting dockerd (log: /var/log/medcard-dockerd.log)" >&2
+  nohup dockerd >/var/log/medcard-dockerd.log 2>&1 &
+  for _ in $(seq 1 100); do docker info >/dev/null 2>&1 && break; sleep 0.2; done
+  docker info >/dev/null 2>&1 || { echo "medcard setup: dockerd did not start; see /var/log/medcard-dockerd.log" >&2; exit 1; }
+fi

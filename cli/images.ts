@@ -1,0 +1,48 @@
+// `medcard images build [--force] [--quiet]`: build the container images the container rigs
+// need (medcard/base, medcard/postgres, medcard/engine) from Debian's packages and this
+// project; cached by a hash of their inputs. `medcard images list` shows what is present.
+import { spawnSync } from 'node:child_process';
+import { parseOptions, UsageError } from './args';
+
+const HELP = `usage: medcard images build [--force] [--quiet]
+       medcard images list
+
+Builds, on this machine (no registry needed), the images of the container rigs:
+  medcard/base      Debian bookworm (debootstrap --variant=minbase; root needed the first time)
+  medcard/postgres  Debian's PostgreSQL, trust auth on the container's own network
+  medcard/engine    this project with the host's Node: \`medcard engine\`, \`medcard emulate\`
+Each image is labelled with a hash of its inputs; an image whose inputs did not change is
+not rebuilt, so a second build takes seconds.
+
+  --force   rebuild even when the inputs did not change
+  --quiet   no build output, only the summary`;
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseOptions(argv, { force: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false } }, HELP);
+  if (!parsed) return 0;
+  const [sub] = parsed.positionals;
+  const images = require('../containers/images') as typeof import('../containers/images');
+  if (sub === 'list') {
+    const r = spawnSync('docker', ['images', '--filter', `label=${images.INPUTS_LABEL}`, '--format', `{{.Repository}}:{{.Tag}}\t{{.ID}}\t{{.Size}}\t{{.CreatedSince}}\t{{index .Labels "${images.INPUTS_LABEL}"}}`], { encoding: 'utf8' });
+    process.stdout.write(r.stdout || r.stderr);
+    return r.status ?? 1;
+  }
+  if (sub !== 'build') throw new UsageError(`say what to do: build or list\n\n${HELP}`);
+  const t0 = Date.now();
+  try {
+    const tty = process.stdout.isTTY;
+    const results = await images.buildImages({
+      force: !!parsed.values.force,
+      log: parsed.values.quiet ? undefined : (line) => {
+        const shown = tty && line.length > process.stdout.columns ? `${line.slice(0, process.stdout.columns - 1)}…` : line;
+        console.log(shown);
+      },
+    });
+    for (const r of results) console.log(`${r.name.padEnd(18)} ${r.cached ? 'up to date' : 'built     '}  ${r.hash}  ${r.seconds.toFixed(1)} s`);
+    console.log(`medcard images: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return 0;
+  } catch (err) {
+    console.error(`medcard images: ${(err as Error).message}`);
+    return 1;
+  }
+}
