@@ -14,6 +14,8 @@ const commands: Record<string, Command> = {
   report: { summary: 'render reports/allure-results as an HTML report', load: () => require('./report') },
   emulate: { summary: 'serve an emulated card to pcscd through vpcd, until stopped', load: () => require('./emulate') },
   doctor: { summary: 'check pcscd, vpcd readers, the vpcd stall and PostgreSQL; --fix cures the stall (root)', load: () => require('./doctor') },
+  rigs: { summary: 'list the rigs (rigs/*.yaml): kind, reader, engine, capabilities', load: () => require('./rigs') },
+  rig: { summary: 'rig check <name>: reader there? card in? answers SELECT SSSE? engine reachable?', load: () => require('./rig') },
   engine: { summary: 'serve the reference settlement engine (platform API over HTTP)', load: () => require('./engine') },
   images: { summary: 'build the container images (medcard/base, medcard/postgres, medcard/engine), cached', load: () => require('./images') },
 };

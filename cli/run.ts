@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseOptions, UsageError } from './args';
-import { RIG_NAMES } from '../rigs';
+import { loadRigFile, rigFilePath, UnknownRigError, type RigFile } from '../rigs/files';
 import { loadConfiguration, loadSources, runCucumber } from '@cucumber/cucumber/api';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -14,7 +14,9 @@ const HELP = `usage: medcard run [options] [feature files or folders]
 Runs the certification suite (features/) on a rig with the embedded engine, or a vendor's.
 
 options:
-  --rig <name>          emulated (default) or vpcd
+  --rig <name>          a rig: rigs/<name>.yaml (\`medcard rigs\` lists them: emulated (default),
+                        vpcd, serial, pcsc, …) or a path to a rig file; its engine is used
+                        unless --engine-url is given
   --tags <expr>         cucumber tag expression, e.g. "@chongqing-example and not @english"
   --engine-url <url>    a running engine (ours or a vendor's) instead of the embedded one
   --parallel <n>        worker processes (default 1)
@@ -55,6 +57,38 @@ export interface RunOptions {
   require?: string[];
 }
 
+/** The engine a rig file asks for, resolved here once so workers only see MEDCARD_ENGINE_URL / DATABASE_URL. */
+export interface ResolvedEngine { env: Record<string, string>; describe: string; stop(): Promise<void> }
+
+export async function resolveEngine(rig: RigFile, engineUrl?: string): Promise<ResolvedEngine> {
+  const none = async () => undefined;
+  if (engineUrl) return { env: { MEDCARD_ENGINE_URL: engineUrl }, describe: engineUrl, stop: none };
+  const e = rig.engine;
+  switch (e.kind) {
+    case 'embedded':
+      return { env: {}, describe: process.env.DATABASE_URL ? 'embedded (PostgreSQL)' : 'embedded (PGlite)', stop: none };
+    case 'postgres':
+      return { env: { DATABASE_URL: e.url }, describe: 'embedded (PostgreSQL from the rig file)', stop: none };
+    case 'url': {
+      const { probeEngineUrl } = require('./rig') as typeof import('./rig');
+      const probe = await probeEngineUrl(e.url);
+      if (!probe.ok) throw new Error(`rig "${rig.name}": ${probe.detail}`);
+      return { env: { MEDCARD_ENGINE_URL: e.url }, describe: e.url, stop: none };
+    }
+    case 'container': {
+      let containers: { startContainerEngine(rig: RigFile, opts: Record<string, unknown>): Promise<{ url: string; stop(): Promise<void> }> };
+      try {
+        containers = require('../containers');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' || !/containers/.test((err as Error).message)) throw err;
+        throw new Error(`rig "${rig.name}" wants a container engine (${e.image}): container engines need \`npx medcard images build\` (issue: containers), and containers/ is not in this checkout yet`);
+      }
+      const started = await containers.startContainerEngine(rig, {});
+      return { env: { MEDCARD_ENGINE_URL: started.url }, describe: `container ${e.image} at ${started.url}`, stop: () => started.stop() };
+    }
+  }
+}
+
 export async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -82,10 +116,31 @@ export async function run(argv: string[]): Promise<number> {
 export interface SuiteResult { exitCode: number; success: boolean; skipped: string[]; reportsDir: string }
 
 export async function runSuite(o: RunOptions): Promise<SuiteResult> {
-  if (!RIG_NAMES.includes(o.rig)) {
-    console.error(`medcard run: unknown rig "${o.rig}": choose one of ${RIG_NAMES.join(', ')} (--rig <name>)`);
+  let rigFile: RigFile;
+  try {
+    rigFile = loadRigFile(o.rig);
+  } catch (err) {
+    const msg = err instanceof UnknownRigError ? `${err.message} (--rig <name>)` : (err as Error).message;
+    console.error(`medcard run: ${msg}`);
     return { exitCode: 2, success: false, skipped: [], reportsDir: o.reports };
   }
+  // Workers open the rig by name; a rig file given by path travels as its folder + name.
+  const rigEnv: Record<string, string> = rigFilePath(rigFile.name) === rigFile.file ? {} : { MEDCARD_RIGS_DIR: path.dirname(rigFile.file) };
+  let engine: ResolvedEngine;
+  try {
+    engine = await resolveEngine(rigFile, o.engineUrl);
+  } catch (err) {
+    console.error(`medcard run: ${(err as Error).message}`);
+    return { exitCode: 2, success: false, skipped: [], reportsDir: o.reports };
+  }
+  try {
+    return await runWithEngine(o, rigFile, engine, rigEnv);
+  } finally {
+    await engine.stop().catch((err) => console.error(`medcard run: stopping the engine: ${(err as Error).message}`));
+  }
+}
+
+async function runWithEngine(o: RunOptions, rigFile: RigFile, engine: ResolvedEngine, rigEnv: Record<string, string>): Promise<SuiteResult> {
   if (o.fixtures && !fs.existsSync(path.join(o.fixtures, 'policies'))) {
     console.error(`medcard run: --fixtures ${o.fixtures} has no policies/ folder: point it at a copy of fixtures/`);
     return { exitCode: 2, success: false, skipped: [], reportsDir: o.reports };
@@ -100,12 +155,15 @@ export async function runSuite(o: RunOptions): Promise<SuiteResult> {
 
   Object.assign(process.env, {
     TS_NODE_TRANSPILE_ONLY: 'true', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
-    MEDCARD_RIG: o.rig, MEDCARD_SKIP_FILE: skipFile,
-    ...(o.engineUrl ? { MEDCARD_ENGINE_URL: o.engineUrl } : {}),
+    MEDCARD_RIG: rigFile.name, MEDCARD_SKIP_FILE: skipFile, ...rigEnv,
+    ...(rigFile.exclusive ? { MEDCARD_EXCLUSIVE_TAG: rigFile.exclusive } : {}),
+    ...engine.env,
     ...(o.fixtures ? { MEDCARD_FIXTURES: path.resolve(o.fixtures) } : {}),
     ...(o.env ?? {}),
   });
-  if (!o.engineUrl) delete process.env.MEDCARD_ENGINE_URL;
+  if (!engine.env.MEDCARD_ENGINE_URL) delete process.env.MEDCARD_ENGINE_URL;
+  if (!rigEnv.MEDCARD_RIGS_DIR && !o.env?.MEDCARD_RIGS_DIR) delete process.env.MEDCARD_RIGS_DIR;
+  if (!rigFile.exclusive) delete process.env.MEDCARD_EXCLUSIVE_TAG;
   if (!o.fixtures) delete process.env.MEDCARD_FIXTURES;
 
   const paths = o.paths.length ? o.paths.map((p) => path.resolve(p)) : [path.join(ROOT, 'features/**/*.feature')];
@@ -115,7 +173,7 @@ export async function runSuite(o: RunOptions): Promise<SuiteResult> {
     provided: {
       paths,
       requireModule: ['ts-node/register'],
-      require: o.require ?? [path.join(ROOT, 'steps/index.ts')],
+      require: o.require ?? [path.join(ROOT, 'steps/index.ts'), path.join(ROOT, 'rigs/cucumber-support.ts')],
       format: [
         stdoutFormat,
         `json:${path.join(reports, 'cucumber.json')}`,
@@ -159,7 +217,7 @@ export async function runSuite(o: RunOptions): Promise<SuiteResult> {
       }
     }
   });
-  writeEnvironment(allureDir, o);
+  writeEnvironment(allureDir, { ...o, rig: rigFile.name, engineUrl: engine.describe });
   const skipped = fs.existsSync(skipFile) ? fs.readFileSync(skipFile, 'utf8').trim().split('\n').filter(Boolean) : [];
   if (skipped.length) {
     console.log(`\n${skipped.length} scenario(s) skipped because the rig lacks a capability:`);

@@ -6,6 +6,7 @@ import { PcscChannel } from './pcsc';
 import { TracingChannel } from './tracing';
 import type { CardChannel, RigCapability } from './types';
 import { VPCD_BASE_PORT, VpcdCard } from './vpcd-card';
+import { listRigFiles, loadRigFile, type RigFile } from './files';
 
 export * from './types';
 export { EmulatedChannel } from './emulated';
@@ -14,6 +15,8 @@ export { TracingChannel, formatTrace } from './tracing';
 export { VpcdCard, VpcdError, VPCD_BASE_PORT } from './vpcd-card';
 export { FrameDecoder, encodeFrame, answerFrame, Control } from './frames';
 export { quickAckAvailable } from './quickack';
+export { loadRigFile, listRigFiles, parseRigFile, rigFilePath, RigFileError, UnknownRigError, describeEngine, RIG_KINDS, type RigFile, type RigKind, type EngineSpec } from './files';
+export { SerialChannel, SerialCardServer, SerialControl, SerialStatus, ResyncDecoder, makePtyPair, type PtyPair } from './serial';
 
 export interface CardSlot {
   /** What the terminal uses; traffic through it is traced. */
@@ -37,24 +40,25 @@ export interface Rig {
 export interface RigOptions {
   /** Parallel worker index (0-based); each worker gets its own reader. */
   workerId?: number;
+  /** pcsc: how long to wait for the operator to insert the card (default MEDCARD_INSERT_TIMEOUT_MS or 60 s). */
+  insertTimeoutMs?: number;
 }
 
 /** vpcd's virtual readers, in port order (Debian's /etc/reader.conf.d/vpcd). */
 export const VPCD_READERS = ['Virtual PCD 00 00', 'Virtual PCD 00 01'] as const;
 
-const ALL_CAPABILITIES: ReadonlySet<RigCapability> = new Set<RigCapability>(['card-state', 'card-swap', 'card-remove']);
 
 function slotFor(channel: TracingChannel, card: EmulatedCard): CardSlot {
   return { channel, card, trace: () => channel.trace(), clearTrace: () => channel.clearTrace() };
 }
 
 class EmulatedRig implements Rig {
-  readonly name = 'emulated';
-  readonly capabilities = ALL_CAPABILITIES;
+  readonly capabilities: ReadonlySet<RigCapability>;
   private readonly reader: EmulatedChannel;
   private readonly channel: TracingChannel;
 
-  constructor(workerId: number) {
+  constructor(readonly name: string, caps: RigCapability[], workerId: number) {
+    this.capabilities = new Set(caps);
     this.reader = new EmulatedChannel(`emulated reader ${workerId}`);
     this.channel = new TracingChannel(this.reader);
   }
@@ -71,19 +75,23 @@ class EmulatedRig implements Rig {
 }
 
 class VpcdRig implements Rig {
-  readonly name = 'vpcd';
-  readonly capabilities = ALL_CAPABILITIES;
+  readonly capabilities: ReadonlySet<RigCapability>;
   private inserted: VpcdCard | undefined;
 
-  private constructor(private readonly port: number, private readonly reader: PcscChannel, private readonly channel: TracingChannel) {}
+  private constructor(readonly name: string, caps: RigCapability[], private readonly port: number, private readonly reader: PcscChannel, private readonly channel: TracingChannel) {
+    this.capabilities = new Set(caps);
+  }
 
-  static open(workerId: number): VpcdRig {
-    const readerName = VPCD_READERS[workerId];
+  static open(rig: RigFile, workerId: number): VpcdRig {
+    const readers = (rig.reader as string[] | undefined) ?? [...VPCD_READERS];
+    const readerName = readers[workerId];
     if (readerName === undefined) {
-      throw new Error(`the vpcd rig has ${VPCD_READERS.length} virtual readers, so at most ${VPCD_READERS.length} parallel workers (worker ${workerId} asked for one)`);
+      throw new Error(`the vpcd rig has ${readers.length} virtual readers, so at most ${readers.length} parallel workers (worker ${workerId} asked for one)`);
     }
+    // "Virtual PCD 00 NN" is vpcd's reader NN, which listens on 35963 + NN.
+    const index = Number(readerName.slice(-2));
     const reader = new PcscChannel(readerName);
-    return new VpcdRig(VPCD_BASE_PORT + workerId, reader, new TracingChannel(reader));
+    return new VpcdRig(rig.name, rig.capabilities, VPCD_BASE_PORT + index, reader, new TracingChannel(reader));
   }
 
   async insertCard(profile: CardProfile): Promise<CardSlot> {
@@ -111,15 +119,26 @@ class VpcdRig implements Rig {
   }
 }
 
-const RIGS: Record<string, (workerId: number) => Rig> = {
-  emulated: (w) => new EmulatedRig(w),
-  vpcd: (w) => VpcdRig.open(w),
-};
+/** Rig names (rig files in rigs/, or MEDCARD_RIGS_DIR), built-in emulated and vpcd first. */
+export const RIG_NAMES = listRigFiles();
 
-export const RIG_NAMES = Object.keys(RIGS);
-
-export async function openRig(name: string, options: RigOptions = {}): Promise<Rig> {
-  const make = RIGS[name];
-  if (!make) throw new Error(`unknown rig "${name}": choose one of ${RIG_NAMES.join(', ')}`);
-  return make(options.workerId ?? 0);
+/**
+ * The one entry point: a rig name (rigs/<name>.yaml) or a path to a rig file. The rig file's
+ * engine is not started here — `medcard run` resolves it once, for all workers.
+ */
+export async function openRig(nameOrFile: string | RigFile, options: RigOptions = {}): Promise<Rig> {
+  const rig = typeof nameOrFile === 'string' ? loadRigFile(nameOrFile) : nameOrFile;
+  const workerId = options.workerId ?? 0;
+  switch (rig.kind) {
+    case 'emulated': return new EmulatedRig(rig.name, rig.capabilities, workerId);
+    case 'vpcd': return VpcdRig.open(rig, workerId);
+    case 'pcsc': {
+      const { PcscRig } = require('./pcsc-rig') as typeof import('./pcsc-rig');
+      return PcscRig.open(rig, options);
+    }
+    case 'serial': {
+      const { SerialRig } = require('./serial-rig') as typeof import('./serial-rig');
+      return SerialRig.open(rig, options);
+    }
+  }
 }

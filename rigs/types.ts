@@ -46,3 +46,14 @@ export interface VirtualCard {
   powerOff(): void;
   transmit(apdu: Uint8Array): Uint8Array;
 }
+
+/**
+ * The rig cannot do what the scenario asks (e.g. a real card in a PC/SC reader cannot become
+ * another card). Steps turn it into a skip with this reason, reported like a @needs-… skip.
+ */
+export class CapabilityMissingError extends Error {
+  constructor(readonly capability: RigCapability, readonly reason: string) {
+    super(`rig lacks ${capability}: ${reason}`);
+    this.name = 'CapabilityMissingError';
+  }
+}

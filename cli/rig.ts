@@ -1,0 +1,143 @@
+// `medcard rig check <name>`: is the reader there, is a card in it, does it answer SELECT SSSE,
+// is the engine reachable — one verdict per check, and what to do when one fails.
+import * as net from 'node:net';
+import { loadCardProfile, type CardProfile } from '../emulator';
+import { describeEngine, loadRigFile, type EngineSpec, type RigFile } from '../rigs/files';
+import { parseOptions, UsageError } from './args';
+
+const HELP = `usage: medcard rig check <name or rig file> [--insert-timeout <s>]
+
+Checks one rig, each step with a verdict (ok / FAIL / info):
+  rig file   it parses and validates
+  reader     the reader (or serial line) is there
+  card       a card is in it (pcsc: waits up to --insert-timeout seconds, default 5)
+  SSSE       the card answers SELECT of the SSSE application (9000)
+  engine     the rig's engine is reachable
+Exit code 0 when nothing failed, 1 otherwise.`;
+
+const SELECT_SSSE = Uint8Array.from(Buffer.from('00A404000F7378312E73682EC9E7BBE1B1A3D5CF', 'hex'));
+
+type Verdict = 'ok' | 'FAIL' | 'info';
+interface Check { what: string; verdict: Verdict; detail: string }
+
+/** Is an engine at this URL answering HTTP? Any HTTP answer counts; a refused connection does not. */
+export async function probeEngineUrl(url: string, timeoutMs = 3000): Promise<{ ok: boolean; detail: string }> {
+  const endpoint = url.includes('/fsi/') ? url : url.replace(/\/+$/, '') + '/fsi/api/rsfComIfsService/callService';
+  try {
+    const res = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', signal: AbortSignal.timeout(timeoutMs) });
+    return { ok: true, detail: `HTTP ${res.status} from ${endpoint}` };
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause?.code ?? cause?.message ?? (err as Error).message);
+    return { ok: false, detail: `engine at ${url} is unreachable (${why}): start it (\`npx medcard engine --port …\` for ours) or fix engine.url in the rig file / --engine-url` };
+  }
+}
+
+export async function probePostgres(url: string): Promise<{ ok: boolean; detail: string }> {
+  const { Client } = require('pg') as typeof import('pg');
+  const c = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await c.connect();
+    await c.query('SELECT 1');
+    return { ok: true, detail: `SELECT 1 answered at ${url.replace(/\/\/[^@/]*@/, '//…@')}` };
+  } catch (err) {
+    return { ok: false, detail: `PostgreSQL at ${url.replace(/\/\/[^@/]*@/, '//…@')} is unreachable (${(err as Error).message}): start it (pg_ctlcluster … start) or fix engine.url` };
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+export async function checkEngine(e: EngineSpec): Promise<Check> {
+  switch (e.kind) {
+    case 'embedded':
+      if (process.env.DATABASE_URL) { const r = await probePostgres(process.env.DATABASE_URL); return { what: 'engine', verdict: r.ok ? 'ok' : 'FAIL', detail: `embedded on DATABASE_URL: ${r.detail}` }; }
+      return { what: 'engine', verdict: 'ok', detail: 'embedded (PGlite, in-process): nothing to reach' };
+    case 'postgres': { const r = await probePostgres(e.url); return { what: 'engine', verdict: r.ok ? 'ok' : 'FAIL', detail: r.detail }; }
+    case 'url': { const r = await probeEngineUrl(e.url); return { what: 'engine', verdict: r.ok ? 'ok' : 'FAIL', detail: r.detail }; }
+    case 'container':
+      return { what: 'engine', verdict: 'info', detail: `${describeEngine(e)}: started by \`medcard run\` (images: \`npx medcard images build\`), not probed here` };
+  }
+}
+
+async function checkCard(rig: RigFile, insertTimeoutMs: number): Promise<Check[]> {
+  const checks: Check[] = [];
+  const profile: CardProfile | undefined = rig.card ? loadCardProfile(rig.card) : undefined;
+  const fail = (what: string, err: unknown) => checks.push({ what, verdict: 'FAIL', detail: (err as Error).message });
+  let channel: import('../rigs').CardChannel | undefined;
+  let cleanup: () => Promise<void> = async () => undefined;
+  try {
+    if (rig.kind === 'pcsc') {
+      const { matchReaders } = require('../rigs/pcsc-rig') as typeof import('../rigs/pcsc-rig');
+      const { PcscChannel } = require('../rigs/pcsc') as typeof import('../rigs/pcsc');
+      let names: string[];
+      try { names = matchReaders(rig.reader as string | RegExp); } catch (err) { fail('reader', err); return checks; }
+      checks.push({ what: 'reader', verdict: 'ok', detail: `"${names[0]}"${names.length > 1 ? ` (and ${names.length - 1} more matching)` : ''}` });
+      const ch = new PcscChannel(names[0]);
+      cleanup = () => ch.close();
+      if (!(await ch.waitForCard(insertTimeoutMs))) {
+        checks.push({ what: 'card', verdict: 'FAIL', detail: `no card in "${names[0]}" after ${insertTimeoutMs / 1000} s: insert the test card ${profile ? `${profile.card.number} (${profile.holder.name})` : ''}` });
+        return checks;
+      }
+      checks.push({ what: 'card', verdict: 'ok', detail: `a card is in "${names[0]}"` });
+      channel = ch;
+    } else if (rig.kind === 'serial' && rig.serial?.path) {
+      const { SerialChannel } = require('../rigs/serial') as typeof import('../rigs/serial');
+      let ch;
+      try { ch = await SerialChannel.open({ path: rig.serial.path, baudRate: rig.serial.baudRate, timeoutMs: rig.serial.timeoutMs }); } catch (err) { fail('reader', err); return checks; }
+      cleanup = () => ch.close();
+      let present: boolean;
+      try { present = await ch.refreshPresence(); } catch (err) { fail('reader', err); return checks; }
+      checks.push({ what: 'reader', verdict: 'ok', detail: `${rig.serial.path} answers at ${rig.serial.baudRate} baud` });
+      if (!present) present = await ch.insert().catch(() => false);
+      if (!present) { checks.push({ what: 'card', verdict: 'FAIL', detail: `the far end of ${rig.serial.path} has no card (insert answered "absent"): load the test card` }); return checks; }
+      checks.push({ what: 'card', verdict: 'ok', detail: 'the far end reports a card inserted' });
+      channel = ch;
+    } else {
+      // The harness serves the card itself: open the rig and insert the rig's default card.
+      const { openRig } = require('../rigs') as typeof import('../rigs');
+      let r;
+      try { r = await openRig(rig); } catch (err) { fail('reader', err); return checks; }
+      cleanup = () => r.close();
+      const how = rig.kind === 'serial' ? 'socat pty pair, card served by the harness' : rig.kind === 'vpcd' ? `${(rig.reader as string[] | undefined)?.[0] ?? 'Virtual PCD 00 00'} through pcscd` : 'in-process';
+      checks.push({ what: 'reader', verdict: 'ok', detail: how });
+      if (!profile) { checks.push({ what: 'card', verdict: 'FAIL', detail: 'the rig file names no card: add `card: fixtures/cards/…`' }); return checks; }
+      try { channel = (await r.insertCard(profile)).channel; } catch (err) { fail('card', err); return checks; }
+      checks.push({ what: 'card', verdict: 'ok', detail: `inserted ${profile.card.number} (${profile.holder.name})` });
+    }
+    try {
+      await channel.powerOn();
+      const res = await channel.transmit(SELECT_SSSE);
+      const sw = Buffer.from(res.subarray(res.length - 2)).toString('hex').toUpperCase();
+      checks.push(sw === '9000' || sw.startsWith('61')
+        ? { what: 'SSSE', verdict: 'ok', detail: `SELECT SSSE → ${sw}` }
+        : { what: 'SSSE', verdict: 'FAIL', detail: `SELECT SSSE → ${sw}: this card has no SSSE application (is it a social security card?)` });
+      await channel.powerOff();
+    } catch (err) { fail('SSSE', err); }
+  } finally {
+    await cleanup().catch(() => undefined);
+  }
+  return checks;
+}
+
+export async function checkRig(nameOrPath: string, insertTimeoutMs = 5000): Promise<Check[]> {
+  let rig: RigFile;
+  try { rig = loadRigFile(nameOrPath); } catch (err) { return [{ what: 'rig file', verdict: 'FAIL', detail: (err as Error).message }]; }
+  const checks: Check[] = [{ what: 'rig file', verdict: 'ok', detail: `${rig.file} (${rig.kind})` }];
+  checks.push(...await checkCard(rig, insertTimeoutMs));
+  checks.push(await checkEngine(rig.engine));
+  return checks;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseOptions(argv, { 'insert-timeout': { type: 'string', default: '5' } }, HELP);
+  if (!parsed) return 0;
+  const [sub, name, ...extra] = parsed.positionals;
+  if (sub !== 'check' || !name || extra.length) throw new UsageError(`expected \`medcard rig check <name>\`\n\n${HELP}`);
+  const seconds = Number(parsed.values['insert-timeout']);
+  if (!(seconds >= 0)) throw new UsageError(`--insert-timeout wants seconds, not "${parsed.values['insert-timeout']}"`);
+  const checks = await checkRig(name, seconds * 1000);
+  for (const c of checks) console.log(`${c.verdict.padEnd(4)}  ${c.what.padEnd(8)}  ${c.detail.replace(/\n/g, '\n                ')}`);
+  const failed = checks.filter((c) => c.verdict === 'FAIL');
+  console.log(failed.length ? `rig "${name}": ${failed.length} check(s) failed` : `rig "${name}": ready`);
+  return failed.length ? 1 : 0;
+}

@@ -1,0 +1,78 @@
+// The pcsc rig: a real PC/SC reader with a real test card in it. The harness cannot change,
+// swap or remove that card, so it has none of the capabilities; a scenario that needs one is
+// skipped with the reason. The rig file names the reader (exact, or /regex/) and the card
+// profile that holds the physical card's data (fixtures/cards/…).
+import { loadCardProfile, type CardProfile } from '../emulator';
+import type { RigFile } from './files';
+import { listReaderNames, PcscChannel } from './pcsc';
+import { TracingChannel } from './tracing';
+import { CapabilityMissingError, CardAbsentError, ReaderError, type RigCapability } from './types';
+import type { CardSlot, Rig, RigOptions } from './index';
+
+/** The reader names matching the rig file's `reader` (exact name or RegExp), or a ReaderError saying what is there. */
+export function matchReaders(spec: string | RegExp, known = listReaderNames()): string[] {
+  const matches = known.filter((n) => (typeof spec === 'string' ? n === spec : spec.test(n)));
+  if (matches.length === 0) {
+    const want = typeof spec === 'string' ? `"${spec}"` : `matching ${spec}`;
+    throw new ReaderError(`no PC/SC reader ${want}; readers pcscd knows: ${known.map((n) => `"${n}"`).join(', ') || 'none'} — plug the reader in, or fix \`reader:\` in the rig file`, 'ENOREADER');
+  }
+  return matches;
+}
+
+const DEFAULT_INSERT_TIMEOUT_MS = 60_000;
+
+export class PcscRig implements Rig {
+  readonly capabilities: ReadonlySet<RigCapability>;
+  private waitedOnce = false;
+
+  private constructor(readonly name: string, readonly physical: CardProfile, private readonly reader: PcscChannel,
+    private readonly channel: TracingChannel, caps: RigCapability[], private readonly insertTimeoutMs: number) {
+    this.capabilities = new Set(caps);
+  }
+
+  static open(rig: RigFile, options: RigOptions = {}): PcscRig {
+    const physical = loadCardProfile(rig.card!);
+    const matches = matchReaders(rig.reader as string | RegExp);
+    const workerId = options.workerId ?? 0;
+    // Exclusive rigs share one reader between workers (scenarios never overlap); others take one each.
+    const readerName = rig.exclusive ? matches[workerId % matches.length] : matches[workerId];
+    if (readerName === undefined) {
+      throw new ReaderError(`rig "${rig.name}" matches ${matches.length} reader(s) (${matches.join(', ')}) but worker ${workerId} needs its own: run with --parallel ${matches.length} or fewer, or set \`exclusive:\` in the rig file`);
+    }
+    const reader = new PcscChannel(readerName);
+    const timeout = options.insertTimeoutMs ?? (Number(process.env.MEDCARD_INSERT_TIMEOUT_MS) || DEFAULT_INSERT_TIMEOUT_MS);
+    return new PcscRig(rig.name, physical, reader, new TracingChannel(reader), rig.capabilities, timeout);
+  }
+
+  get readerName(): string { return this.reader.name; }
+
+  /** Wait for the physical card; tells the operator what to do once, then waits up to the timeout. */
+  async waitForCard(timeoutMs = this.insertTimeoutMs): Promise<void> {
+    if (this.reader.isCardPresent()) return;
+    const who = `${this.physical.card.number} (${this.physical.holder.name})`;
+    if (!this.waitedOnce) {
+      console.error(`medcard: insert the test card ${who} into reader "${this.reader.name}" — waiting up to ${Math.round(timeoutMs / 1000)} s`);
+      this.waitedOnce = true;
+    }
+    if (!(await this.reader.waitForCard(timeoutMs))) {
+      const err = new CardAbsentError(this.reader.name);
+      err.message = `no card in reader "${this.reader.name}" after ${Math.round(timeoutMs / 1000)} s: insert the test card ${who} (the rig file's card), or raise MEDCARD_INSERT_TIMEOUT_MS`;
+      throw err;
+    }
+  }
+
+  async insertCard(profile: CardProfile): Promise<CardSlot> {
+    if (profile.card.number !== this.physical.card.number) {
+      throw new CapabilityMissingError('card-swap', `rig "${this.name}" holds only the physical card ${this.physical.card.number} (${this.physical.holder.name}) in "${this.reader.name}"; the scenario needs card ${profile.card.number} (${profile.holder.name})`);
+    }
+    await this.waitForCard();
+    this.channel.clearTrace();
+    // No `card`: the harness cannot reach inside a real card (no card-state).
+    return { channel: this.channel, trace: () => this.channel.trace(), clearTrace: () => this.channel.clearTrace() };
+  }
+
+  /** The harness cannot pull a real card: it powers it off and leaves it in. */
+  async removeCard(): Promise<void> { await this.channel.powerOff(); }
+
+  async close(): Promise<void> { await this.channel.close(); }
+}

@@ -1,0 +1,388 @@
+// The serial rig: a reader bridge or card robot on a serial line, speaking vpcd's framing
+// (2-byte big-endian length + body) with vpcd's control codes plus insert / eject / presence.
+// Unlike vpcd over TCP, EVERY message on the line is answered with exactly one frame, so the
+// host always knows whether the far end is alive and never has two requests in flight.
+// The card side (SerialCardServer) is what `medcard emulate --serial` runs; the harness runs
+// it too, on the far end of a socat pty pair, when the rig file gives no serial.path.
+// Protocol details: rigs/README.md ("The serial line").
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SerialPort } from 'serialport';
+import { encodeFrame, Control } from './frames';
+import { CardAbsentError, ReaderError, type CardChannel, type VirtualCard } from './types';
+
+/** Control codes on the serial line: vpcd's 00 01 02 04, plus the robot's 10 11 12. */
+export const SerialControl = {
+  ...Control,
+  insert: 0x10,   // put the card in the reader; answer: status
+  eject: 0x11,    // take it out; answer: status
+  presence: 0x12, // is a card in? answer: status
+} as const;
+
+/** One-byte answers to control codes 00 01 02 10 11 12. */
+export const SerialStatus = { absent: 0x00, present: 0x01, unknownCode: 0xff } as const;
+
+/** Largest body either side sends: a short APDU with 255 data bytes + Le, or 256 bytes + SW. */
+export const MAX_BODY = 261;
+
+/**
+ * Frames from a byte stream that may carry noise: a length of 0 or above `maxBody` is not a
+ * frame start, so one byte is dropped and parsing resumes (resynchronisation); a frame begun
+ * but not finished within `interByteMs` of its last byte is dropped.
+ */
+export class ResyncDecoder {
+  private pending = Buffer.alloc(0);
+  private lastByteAt = 0;
+  /** Bytes thrown away while resynchronising. */
+  dropped = 0;
+
+  constructor(private readonly maxBody = MAX_BODY, private readonly interByteMs = 100, private readonly allowEmpty = false) {}
+
+  push(chunk: Uint8Array, now = Date.now()): Buffer[] {
+    if (this.pending.length && now - this.lastByteAt > this.interByteMs) {
+      this.dropped += this.pending.length;
+      this.pending = Buffer.alloc(0);
+    }
+    this.lastByteAt = now;
+    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : Buffer.from(chunk);
+    const frames: Buffer[] = [];
+    while (this.pending.length >= 2) {
+      const length = this.pending.readUInt16BE(0);
+      if ((length === 0 && !this.allowEmpty) || length > this.maxBody) {
+        this.pending = this.pending.subarray(1);
+        this.dropped++;
+        continue;
+      }
+      if (this.pending.length < 2 + length) break;
+      frames.push(Buffer.from(this.pending.subarray(2, 2 + length)));
+      this.pending = this.pending.subarray(2 + length);
+    }
+    return frames;
+  }
+
+  /** Bytes of a frame begun but not finished; the declared length when known. */
+  get partial(): { have: number; want?: number } {
+    return { have: this.pending.length, want: this.pending.length >= 2 ? this.pending.readUInt16BE(0) + 2 : undefined };
+  }
+
+  reset(): void { this.pending = Buffer.alloc(0); }
+}
+
+function openPort(portPath: string, baudRate: number): Promise<SerialPort> {
+  return new Promise((resolve, reject) => {
+    const port = new SerialPort({ path: portPath, baudRate, autoOpen: false });
+    port.open((err) => {
+      if (!err) return resolve(port);
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      const hint = /ENOENT|No such file/.test(`${code} ${err.message}`)
+        ? 'no such device: is the reader bridge plugged in (ls /dev/ttyUSB* /dev/ttyACM*), or is `socat` running for a pty pair?'
+        : /EACCES|Permission/.test(`${code} ${err.message}`) ? 'permission denied: add yourself to the dialout group, or run as root'
+        : /EBUSY|lock/i.test(`${code} ${err.message}`) ? 'the port is in use by another program' : err.message;
+      reject(new ReaderError(`serial line ${portPath}: cannot open at ${baudRate} baud: ${hint}`, code || undefined));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface SerialChannelOptions {
+  path: string;
+  baudRate?: number;
+  /** How long to wait for an answer frame (default 2000 ms). */
+  timeoutMs?: number;
+  /** Silence inside one frame after which its bytes are dropped (default max(20, timeoutMs/10) ms). */
+  interByteMs?: number;
+  /** Hold each write for the time the bytes take on a real line at this baud rate (bench). */
+  paceLine?: boolean;
+}
+
+/** The host side: a CardChannel over a serial line. One request in flight at a time. */
+export class SerialChannel implements CardChannel {
+  readonly name: string;
+  private port: SerialPort | undefined;
+  private decoder: ResyncDecoder;
+  private waiting: { resolve: (b: Buffer) => void; reject: (e: Error) => void } | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closedReason: string | undefined;
+  private present = false;
+  private powered = false;
+  private listeners = new Set<(present: boolean) => void>();
+  /** Bytes that arrived while nothing was asked (line noise), dropped. */
+  strayBytes = 0;
+  private readonly o: Required<SerialChannelOptions>;
+
+  private constructor(o: SerialChannelOptions) {
+    const timeoutMs = o.timeoutMs ?? 2000;
+    this.o = { baudRate: 115200, interByteMs: Math.max(20, Math.round(timeoutMs / 10)), paceLine: false, ...o, timeoutMs };
+    this.name = `serial:${o.path}`;
+    this.decoder = new ResyncDecoder(MAX_BODY, this.o.interByteMs, true);
+  }
+
+  static async open(o: SerialChannelOptions): Promise<SerialChannel> {
+    const ch = new SerialChannel(o);
+    ch.port = await openPort(o.path, ch.o.baudRate);
+    ch.port.on('data', (chunk: Buffer) => ch.onData(chunk));
+    ch.port.on('error', (err) => ch.lineGone(`error: ${err.message}`));
+    ch.port.on('close', () => ch.lineGone('the line closed'));
+    await ch.refreshPresence().catch(() => undefined);
+    return ch;
+  }
+
+  get baudRate(): number { return this.o.baudRate; }
+  /** Bytes dropped while resynchronising on the line. */
+  get droppedBytes(): number { return this.decoder.dropped + this.strayBytes; }
+
+  private onData(chunk: Buffer) {
+    if (!this.waiting) { this.strayBytes += chunk.length; return; }
+    const frames = this.decoder.push(chunk);
+    if (frames.length) {
+      const w = this.waiting;
+      this.waiting = undefined;
+      w.resolve(frames[0]);
+      // Anything after the answer is noise: one request, one answer.
+      this.strayBytes += frames.slice(1).reduce((n, f) => n + f.length + 2, 0) + this.decoder.partial.have;
+      this.decoder.reset();
+    }
+  }
+
+  private lineGone(why: string) {
+    if (this.closedReason) return;
+    this.closedReason = `serial line ${this.o.path}: ${why} (cable pulled, robot powered off, or the far end stopped)`;
+    const w = this.waiting;
+    this.waiting = undefined;
+    w?.reject(new ReaderError(this.closedReason, 'ELINE'));
+    if (this.present) { this.present = false; for (const l of this.listeners) l(false); }
+    this.powered = false;
+  }
+
+  /** Send one frame and wait for its one answer. Serialised: callers queue. */
+  request(body: Uint8Array): Promise<Buffer> {
+    const run = () => this.exchange(body);
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  private async exchange(body: Uint8Array): Promise<Buffer> {
+    if (this.closedReason) throw new ReaderError(this.closedReason, 'ELINE');
+    const port = this.port!;
+    this.decoder.reset();
+    const frame = encodeFrame(body);
+    const started = Date.now();
+    const answer = new Promise<Buffer>((resolve, reject) => { this.waiting = { resolve, reject }; });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.waiting = undefined;
+        const { have, want } = this.decoder.partial;
+        this.decoder.reset();
+        const what = body.length === 1 ? `control code ${body[0].toString(16).padStart(2, '0')}` : 'the APDU';
+        reject(new ReaderError(have
+          ? `serial line ${this.o.path}: the answer to ${what} stopped mid-frame (${have} of ${want ?? '?'} bytes, then ${this.o.interByteMs}+ ms of silence): the line dropped or the far end reset`
+          : `serial line ${this.o.path}: no answer to ${what} within ${this.o.timeoutMs} ms at ${this.o.baudRate} baud: check the cable, the baud rate, and that the reader bridge is powered`, 'ETIMEDOUT'));
+      }, this.o.timeoutMs);
+    });
+    try {
+      await new Promise<void>((resolve, reject) => port.write(frame, (err) => (err ? reject(new ReaderError(`serial line ${this.o.path}: write failed: ${err.message}`, 'ELINE')) : resolve())));
+      if (this.o.paceLine) await sleep((frame.length * 10 * 1000) / this.o.baudRate);
+      const r = await Promise.race([answer, timeout]);
+      if (this.o.paceLine) {
+        // The answer's own time on the line, less what already passed.
+        const lineMs = ((r.length + 2) * 10 * 1000) / this.o.baudRate;
+        const spent = Date.now() - started;
+        if (lineMs > spent) await sleep(lineMs - spent);
+      }
+      return r;
+    } finally {
+      clearTimeout(timer);
+      this.waiting = undefined;
+    }
+  }
+
+  private setPresent(present: boolean) {
+    if (present === this.present) return;
+    this.present = present;
+    if (!present) this.powered = false;
+    for (const l of this.listeners) l(present);
+  }
+
+  private async control(code: number): Promise<number> {
+    const r = await this.request(Uint8Array.of(code));
+    if (r.length !== 1) throw new ReaderError(`serial line ${this.o.path}: control code ${code.toString(16).padStart(2, '0')} answered with ${r.length} bytes, not a status byte: is the far end speaking this protocol (rigs/README.md)?`, 'EPROTO');
+    if (r[0] === SerialStatus.unknownCode) throw new ReaderError(`serial line ${this.o.path}: the far end does not know control code ${code.toString(16).padStart(2, '0')}`, 'EPROTO');
+    this.setPresent(r[0] === SerialStatus.present);
+    return r[0];
+  }
+
+  /** Ask the far end whether a card is in. */
+  async refreshPresence(): Promise<boolean> {
+    await this.control(SerialControl.presence);
+    return this.present;
+  }
+
+  /** Tell the robot to insert the card. Resolves to whether a card is now in. */
+  async insert(): Promise<boolean> { return (await this.control(SerialControl.insert)) === SerialStatus.present; }
+  /** Tell the robot to eject the card. */
+  async eject(): Promise<void> { await this.control(SerialControl.eject); }
+
+  isCardPresent(): boolean { return this.present; }
+
+  async powerOn(): Promise<Uint8Array> {
+    if ((await this.control(SerialControl.powerOn)) !== SerialStatus.present) throw new CardAbsentError(this.name);
+    const atr = await this.request(Uint8Array.of(SerialControl.getAtr));
+    if (atr.length === 0) { this.setPresent(false); throw new CardAbsentError(this.name); }
+    this.powered = true;
+    return new Uint8Array(atr);
+  }
+
+  async transmit(apdu: Uint8Array): Promise<Uint8Array> {
+    if (apdu.length < 4) throw new ReaderError(`reader "${this.name}": an APDU has at least 4 bytes (got ${apdu.length})`);
+    if (!this.powered) throw new ReaderError(`reader "${this.name}": the card is not powered; call powerOn() first`);
+    const r = await this.request(apdu);
+    if (r.length === 0) {
+      this.setPresent(false);
+      throw new ReaderError(`reader "${this.name}": the card was removed during the operation: put it back and rerun the scenario`, 'EREMOVED');
+    }
+    if (r.length < 2) throw new ReaderError(`reader "${this.name}": a ${r.length}-byte answer to an APDU (noise on the line?)`, 'EPROTO');
+    return new Uint8Array(r);
+  }
+
+  async powerOff(): Promise<void> {
+    if (!this.powered) return;
+    this.powered = false;
+    if (this.closedReason) return;
+    await this.control(SerialControl.powerOff).catch(() => undefined);
+  }
+
+  onPresence(listener: (present: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
+  }
+
+  async close(): Promise<void> {
+    await this.powerOff().catch(() => undefined);
+    this.listeners.clear();
+    const port = this.port;
+    this.closedReason ??= `serial line ${this.o.path}: closed by the harness`;
+    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+  }
+}
+
+export interface SerialCardServerOptions {
+  path: string;
+  baudRate?: number;
+  /** The card; absent means an empty robot until setCard. */
+  card?: VirtualCard;
+  /** Start with the card inserted (default true). */
+  inserted?: boolean;
+  onExchange?: (command: Buffer, answer: Buffer) => void;
+  /** Hold each answer for the time its bytes take on a real line at this baud rate (bench). */
+  paceLine?: boolean;
+}
+
+/** The card side of the serial line: answers every frame (see rigs/README.md). */
+export class SerialCardServer {
+  private port: SerialPort | undefined;
+  private decoder = new ResyncDecoder(MAX_BODY, 200);
+  private card: VirtualCard | undefined;
+  private inserted: boolean;
+  /** Frames answered; tests cut the line after a number of them. */
+  frames = 0;
+  readonly closed: Promise<void>;
+  private resolveClosed!: () => void;
+
+  private constructor(private readonly o: SerialCardServerOptions) {
+    this.card = o.card;
+    this.inserted = (o.inserted ?? true) && !!o.card;
+    this.closed = new Promise((r) => { this.resolveClosed = r; });
+  }
+
+  static async open(o: SerialCardServerOptions): Promise<SerialCardServer> {
+    const s = new SerialCardServer(o);
+    s.port = await openPort(o.path, o.baudRate ?? 115200);
+    s.port.on('data', (chunk: Buffer) => { for (const f of s.decoder.push(chunk)) s.answer(f); });
+    s.port.on('error', () => undefined);
+    s.port.on('close', () => s.resolveClosed());
+    return s;
+  }
+
+  get droppedBytes(): number { return this.decoder.dropped; }
+  get isInserted(): boolean { return this.inserted; }
+
+  /** Load a card into the robot (not yet inserted when `insert` is false). */
+  setCard(card: VirtualCard | undefined, insert = false): void {
+    if (this.inserted) this.card?.powerOff();
+    this.card = card;
+    this.inserted = insert && !!card;
+  }
+
+  private answer(body: Buffer) {
+    const card = this.inserted ? this.card : undefined;
+    let out: Uint8Array;
+    if (body.length === 1) {
+      const status = () => Uint8Array.of(card ? SerialStatus.present : SerialStatus.absent);
+      switch (body[0]) {
+        case SerialControl.powerOff: card?.powerOff(); out = status(); break;
+        case SerialControl.powerOn: case SerialControl.reset: card?.powerOn(); out = status(); break;
+        case SerialControl.getAtr: out = card ? card.atr : new Uint8Array(0); break;
+        case SerialControl.insert: this.inserted = !!this.card; out = Uint8Array.of(this.inserted ? SerialStatus.present : SerialStatus.absent); break;
+        case SerialControl.eject: card?.powerOff(); this.inserted = false; out = Uint8Array.of(SerialStatus.absent); break;
+        case SerialControl.presence: out = status(); break;
+        default: out = Uint8Array.of(SerialStatus.unknownCode);
+      }
+    } else {
+      out = card ? card.transmit(body) : new Uint8Array(0);
+    }
+    this.frames++;
+    this.o.onExchange?.(body, Buffer.from(out));
+    const frame = encodeFrame(out);
+    if (this.o.paceLine) setTimeout(() => this.write(frame), ((frame.length) * 10 * 1000) / (this.o.baudRate ?? 115200));
+    else this.write(frame);
+  }
+
+  private write(frame: Buffer) {
+    if (this.port?.isOpen) this.port.write(frame);
+  }
+
+  async close(): Promise<void> {
+    const port = this.port;
+    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+  }
+}
+
+/** A socat pseudo-terminal pair: two linked paths; whatever one writes the other reads. */
+export interface PtyPair { a: string; b: string; dir: string; process: ChildProcess; close(): Promise<void> }
+
+export async function makePtyPair(timeoutMs = 5000): Promise<PtyPair> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-serial-'));
+  const a = path.join(dir, 'host');
+  const b = path.join(dir, 'card');
+  let child: ChildProcess;
+  try {
+    child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    throw new ReaderError(`cannot start socat (${(err as Error).message}): install it with \`apt-get install socat\` (or \`npm run setup\`)`);
+  }
+  let err = '';
+  child.stderr!.on('data', (d) => { err += d; });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+  const deadline = Date.now() + timeoutMs;
+  while (!(fs.existsSync(a) && fs.existsSync(b))) {
+    const failed = await Promise.race([spawnError, sleep(10).then(() => undefined)]);
+    if (failed) throw new ReaderError(`cannot start socat (${failed.message}): install it with \`apt-get install socat\` (or \`npm run setup\`)`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill();
+      throw new ReaderError(`socat did not make a pty pair within ${timeoutMs} ms: ${err.trim() || 'no output'}`);
+    }
+  }
+  return {
+    a, b, dir, process: child,
+    async close() {
+      if (child.exitCode === null && child.signalCode === null) { child.kill('SIGTERM'); await exited; }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
