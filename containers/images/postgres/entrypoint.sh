@@ -1,6 +1,7 @@
 #!/bin/sh
 # Initialise the cluster on first start (an empty volume), then run PostgreSQL in the
-# foreground. Database "medcard", user "postgres", trust on the container's networks.
+# foreground (`--init-only`: initialise and stop; the image does it at build time so that a
+# new volume starts from an initialised cluster, copied by Docker). Database "medcard", user "postgres", trust on the container's networks.
 set -eu
 mkdir -p "$PGDATA" /run/postgresql
 chown postgres:postgres "$PGDATA" /run/postgresql
@@ -16,5 +17,6 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   su postgres -c "psql -q -c 'CREATE DATABASE medcard'"
   su postgres -c "pg_ctl -D '$PGDATA' -m fast -w stop" >/dev/null
 fi
+[ "${1:-}" = "--init-only" ] && exit 0
 echo "medcard-postgres: starting"
 exec su postgres -c "exec postgres -D '$PGDATA' -c listen_addresses='*' -c fsync=on -c synchronous_commit=on"

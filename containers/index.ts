@@ -1,0 +1,350 @@
+// Engines, their ledgers and cards in containers, started with testcontainers (11.x; the
+// reaper is disabled: it cannot be pulled here). What we start carries our labels and is
+// removed on stop, on process exit, SIGINT and SIGTERM; leftovers of dead runs are swept
+// by label at start. The engine sits behind a small HTTP front in this process, so its URL
+// stays the same when a dead engine container is replaced by a fresh one mid-suite.
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  createNetwork, createVolume, harnessLabels, LABEL_NETWORK, LABEL_VOLUME, networkGateway, pingDocker, removeNow, sweepLeftovers,
+} from './docker';
+import { ENGINE_IMAGE, ensureImages, POSTGRES_IMAGE } from './images';
+
+export { ContainerRuntimeError, pingDocker, sweepLeftovers, listOurs, LABEL_HARNESS, LABEL_RUN } from './docker';
+export { buildImages, ensureImages, ENGINE_IMAGE, POSTGRES_IMAGE, BASE_IMAGE } from './images';
+
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+
+type TC = typeof import('testcontainers');
+function tc(): TC { return require('testcontainers') as TC; }
+
+/** What startContainerEngine needs from a rig file (rigs/files.ts RigFile). */
+export interface ContainerRigSpec {
+  name: string;
+  engine: { kind: string; image?: string; port?: number; env?: Record<string, string | number>; health?: unknown; [more: string]: unknown };
+  ledger?: { image: string };
+}
+
+export interface ContainerEngineOptions {
+  /** Progress and events (default: stderr). */
+  log?: (line: string) => void;
+  /** How long the engine may take to become healthy (default 120 s). */
+  startupTimeoutMs?: number;
+  /** How many times a dead engine is replaced before the harness gives up (default 5). */
+  maxRestarts?: number;
+}
+
+export interface ContainerEngine {
+  /** Base URL of the engine (stable across restarts), e.g. http://127.0.0.1:41234 */
+  url: string;
+  /** postgres:// URL of the ledger from this host, when the rig has one. */
+  ledgerUrl?: string;
+  /** The engine container running now. */
+  engineContainerId(): string;
+  ledgerContainerId(): string | undefined;
+  /** How many times the engine was replaced. */
+  restarts(): number;
+  /** Resolves once a replacement (if one is under way) is ready. */
+  ready(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+// ------------------------------------------------------------------ clean-up on every exit
+
+interface Cleanup { run: string; stop: () => Promise<void> }
+const active = new Map<string, Cleanup>();
+let hooksInstalled = false;
+
+function installHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const code = signal === 'SIGINT' ? 130 : 143;
+    if (!active.size) return;
+    process.stderr.write(`\nmedcard: ${signal}: stopping and removing the containers of this run…\n`);
+    const all = [...active.values()];
+    Promise.allSettled(all.map((c) => c.stop())).finally(() => {
+      for (const c of all) removeNow(c.run);
+      process.exit(code);
+    });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // Last resort (an uncaught throw, process.exit from elsewhere): synchronous removal.
+  process.on('exit', () => { for (const c of active.values()) removeNow(c.run); });
+}
+
+function register(c: Cleanup): () => void {
+  installHooks();
+  active.set(c.run, c);
+  return () => { active.delete(c.run); };
+}
+
+export function newRunId(): string { return `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`; }
+
+/** Runtime reachable, our leftovers swept, our images built when the rig uses them. */
+export async function prepare(images: string[], log: (l: string) => void): Promise<void> {
+  await pingDocker();
+  const swept = sweepLeftovers();
+  if (swept.length) log(`removed ${swept.length} leftover(s) of earlier runs: ${swept.join(', ')}`);
+  if (images.some((i) => i === ENGINE_IMAGE || i === POSTGRES_IMAGE || i.startsWith('medcard/'))) await ensureImages(log);
+}
+
+// ------------------------------------------------------------------ health / wait strategies
+
+interface Health { path?: string; status?: number; log?: string; timeoutMs?: number }
+
+function parseHealth(h: unknown): Health {
+  if (h === undefined || h === null) return { path: undefined };
+  if (typeof h === 'string') return h.startsWith('/') ? { path: h } : { log: h };
+  if (typeof h === 'object') {
+    const o = h as Record<string, unknown>;
+    return {
+      path: typeof o.path === 'string' ? o.path : undefined,
+      status: typeof o.status === 'number' ? o.status : undefined,
+      log: typeof o.log === 'string' ? o.log : undefined,
+      timeoutMs: typeof o.timeout === 'number' ? o.timeout * 1000 : typeof o.timeoutMs === 'number' ? o.timeoutMs : undefined,
+    };
+  }
+  throw new Error(`engine.health: a path ("/health"), a log line, or { path, status, log, timeout }`);
+}
+
+// ------------------------------------------------------------------ the HTTP front
+
+/** A platform-shaped error envelope: the terminal and the steps show err_msg as is. */
+function errorEnvelope(message: string): string {
+  return JSON.stringify({ infcode: -1, err_msg: message, warn_msg: '', inf_refmsgid: '', refmsg_time: '', respond_time: '', output: null });
+}
+
+// ------------------------------------------------------------------ start
+
+export async function startContainerEngine(rig: ContainerRigSpec, opts: ContainerEngineOptions = {}): Promise<ContainerEngine> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`medcard containers: ${l}\n`));
+  const spec = rig.engine;
+  if (spec.kind !== 'container' || typeof spec.image !== 'string' || !Number.isInteger(spec.port)) {
+    throw new Error(`rig "${rig.name}": engine must be { kind: container, image, port } to start in a container`);
+  }
+  const engineImage = spec.image;
+  const enginePort = spec.port as number;
+  const health = parseHealth(spec.health);
+  const startupTimeoutMs = health.timeoutMs ?? opts.startupTimeoutMs ?? 120_000;
+  await prepare([engineImage, ...(rig.ledger ? [rig.ledger.image] : [])], log);
+
+  const { GenericContainer, Wait } = tc();
+  const run = newRunId();
+  const labels = harnessLabels(run, { 'org.medcard.rig': rig.name });
+  const network = `medcard-${run}`;
+  let stopped = false;
+  let ledger: import('testcontainers').StartedTestContainer | undefined;
+  let engine: import('testcontainers').StartedTestContainer | undefined;
+  let front: http.Server | undefined;
+  const unregister = register({ run, stop: () => stopAll() });
+
+  async function stopAll(): Promise<void> {
+    if (stopped) return;
+    stopped = true;
+    await new Promise<void>((r) => (front ? front.close(() => r()) : r()));
+    front?.closeAllConnections?.();
+    await Promise.allSettled([engine?.stop({ timeout: 2000, remove: true }), ledger?.stop({ timeout: 5000, remove: true })]);
+    removeNow(run); // network, volume, anything half-made
+    unregister();
+  }
+
+  try {
+    createNetwork(network, labels);
+    let ledgerUrlInside: string | undefined;
+    let ledgerUrl: string | undefined;
+    if (rig.ledger) {
+      const volume = `medcard-ledger-${run}`;
+      createVolume(volume, labels);
+      const t0 = Date.now();
+      ledger = await new GenericContainer(rig.ledger.image)
+        .withLabels({ ...labels, [LABEL_NETWORK]: network, [LABEL_VOLUME]: volume, 'org.medcard.role': 'ledger' })
+        .withNetworkMode(network).withNetworkAliases('ledger')
+        .withExposedPorts(5432)
+        .withBindMounts([{ source: volume, target: '/var/lib/postgresql/data', mode: 'rw' }])
+        .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/))
+        .withStartupTimeout(60_000)
+        .start();
+      ledgerUrlInside = 'postgres://postgres@ledger:5432/medcard';
+      ledgerUrl = `postgres://postgres@${ledger.getHost()}:${ledger.getMappedPort(5432)}/medcard`;
+      await waitForSql(ledgerUrl, 30_000);
+      log(`ledger ${rig.ledger.image} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (volume ${volume})`);
+    }
+
+    const env: Record<string, string> = {};
+    if (ledgerUrlInside) env.DATABASE_URL = ledgerUrlInside;
+    for (const [k, v] of Object.entries(spec.env ?? {})) env[k] = String(v).replace(/\$\{ledger\.url\}/g, ledgerUrlInside ?? '');
+
+    const startEngine = async () => {
+      const t0 = Date.now();
+      let c = new GenericContainer(engineImage)
+        .withLabels({ ...labels, [LABEL_NETWORK]: network, 'org.medcard.role': 'engine' })
+        .withNetworkMode(network).withNetworkAliases('engine')
+        .withExposedPorts(enginePort)
+        .withEnvironment(env)
+        .withStartupTimeout(startupTimeoutMs);
+      if (health.path) c = c.withWaitStrategy(Wait.forHttp(health.path, enginePort).forStatusCode(health.status ?? 200));
+      else if (health.log) c = c.withWaitStrategy(Wait.forLogMessage(new RegExp(health.log)));
+      else c = c.withWaitStrategy(Wait.forListeningPorts());
+      const started = await c.start();
+      log(`engine ${engineImage} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${started.getId().slice(0, 12)})`);
+      return started;
+    };
+
+    engine = await startEngine();
+    let upstream = { host: engine.getHost(), port: engine.getMappedPort(enginePort) };
+    let readyP: Promise<void> = Promise.resolve();
+    let restarts = 0;
+    const maxRestarts = opts.maxRestarts ?? 5;
+    let lastDeath = '';
+    let deathNoticed: Promise<void> = Promise.resolve();
+    let givenUp: string | undefined;
+
+    // Watch the engine: when its container stops without us asking, replace it.
+    const watch = (c: import('testcontainers').StartedTestContainer) => {
+      let noticed!: () => void;
+      deathNoticed = new Promise((r) => { noticed = r; });
+      void (async () => {
+        const client = await tc().getContainerRuntimeClient();
+        let code: number | undefined;
+        try { code = (await client.container.getById(c.getId()).wait()).StatusCode; } catch { /* gone */ }
+        if (stopped || engine !== c) return;
+        lastDeath = `the engine container ${c.getId().slice(0, 12)} (${engineImage}) stopped${code === 137 ? ' (killed: exit 137)' : code !== undefined ? ` (exit ${code})` : ''}`;
+        noticed();
+        if (restarts >= maxRestarts) {
+          givenUp = `${lastDeath}, and it was replaced ${maxRestarts} times already: the harness gives up`;
+          log(givenUp);
+          return;
+        }
+        restarts++;
+        log(`${lastDeath}: starting a fresh engine for the rest of the run (restart ${restarts})`);
+        readyP = (async () => {
+          await c.stop({ timeout: 0, remove: true }).catch(() => undefined);
+          engine = await startEngine();
+          upstream = { host: engine.getHost(), port: engine.getMappedPort(enginePort) };
+          watch(engine);
+        })();
+        readyP.catch((e) => { givenUp = `a fresh engine did not start: ${(e as Error).message}`; log(givenUp); });
+      })();
+    };
+    watch(engine);
+
+    front = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (d: Buffer) => chunks.push(d));
+      req.on('end', async () => {
+        const body = Buffer.concat(chunks);
+        const fail = (msg: string) => {
+          if (res.headersSent) { res.destroy(); return; }
+          res.writeHead(req.url?.startsWith('/health') ? 503 : 200, { 'content-type': 'application/json; charset=utf-8' });
+          res.end(errorEnvelope(msg));
+        };
+        try { await readyP; } catch { /* givenUp says why */ }
+        if (givenUp) return fail(`medcard: ${givenUp}`);
+        const target = upstream;
+        const up = http.request({ host: target.host, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: `${target.host}:${target.port}` } }, (ur) => {
+          res.writeHead(ur.statusCode ?? 502, ur.headers);
+          ur.pipe(res);
+          ur.on('error', () => res.destroy());
+        });
+        up.on('error', async (e) => {
+          // Give the watcher a moment to learn why (a kill shows as a reset connection first).
+          await Promise.race([deathNoticed, new Promise((r) => setTimeout(r, 1500))]);
+          fail(`medcard: ${lastDeath || `the engine container stopped answering (${(e as Error).message})`} in the middle of this request; `
+            + 'its answer never came, so this step fails. The harness starts a fresh engine for the scenarios that follow; the ledger keeps every acknowledged settlement.');
+        });
+        up.end(body);
+      });
+    });
+    await new Promise<void>((r) => front!.listen(0, '127.0.0.1', () => r()));
+    const frontPort = (front.address() as import('node:net').AddressInfo).port;
+
+    return {
+      url: `http://127.0.0.1:${frontPort}`,
+      ledgerUrl,
+      engineContainerId: () => engine!.getId(),
+      ledgerContainerId: () => ledger?.getId(),
+      restarts: () => restarts,
+      ready: () => readyP,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+async function waitForSql(url: string, timeoutMs: number): Promise<void> {
+  const { Client } = require('pg') as typeof import('pg');
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    const c = new Client({ connectionString: url });
+    try {
+      await c.connect();
+      await c.query('SELECT 1');
+      await c.end();
+      return;
+    } catch (e) {
+      last = e;
+      await c.end().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error(`the ledger did not answer SELECT 1 within ${timeoutMs / 1000} s: ${(last as Error)?.message}`);
+}
+
+// ------------------------------------------------------------------ cards in containers
+
+export interface CardContainerOptions {
+  image?: string;
+  /** vpcd port on the host (35963 is "Virtual PCD 00 00"). */
+  vpcdPort: number;
+  /** The host's address seen from the container (default: the bridge gateway). */
+  vpcdHost?: string;
+  log?: (line: string) => void;
+}
+
+export interface CardContainer { id: string; stop(): Promise<void> }
+
+let cardRun: string | undefined;
+
+/**
+ * Serve one card profile with `medcard emulate` in a container, connecting to the host's
+ * pcscd through vpcd (it listens on all addresses; the host is the bridge gateway).
+ * Resolves once the card says it is inserted.
+ */
+export async function startCardContainer(profileYaml: string, o: CardContainerOptions): Promise<CardContainer> {
+  const image = o.image ?? ENGINE_IMAGE;
+  if (!cardRun) {
+    await prepare([image], o.log ?? ((l) => process.stderr.write(`medcard containers: ${l}\n`)));
+    cardRun = newRunId();
+    const run = cardRun;
+    register({ run, stop: async () => removeNow(run) });
+  }
+  const { GenericContainer, Wait } = tc();
+  const host = o.vpcdHost ?? networkGateway('bridge');
+  const c = await new GenericContainer(image)
+    .withLabels({ ...harnessLabels(cardRun, { 'org.medcard.role': 'card', 'org.medcard.vpcd-port': String(o.vpcdPort) }) })
+    .withCopyContentToContainer([{ content: profileYaml, target: '/card.yaml' }])
+    .withCommand(['emulate', '--card', '/card.yaml', '--vpcd-host', host, '--vpcd-port', String(o.vpcdPort)])
+    .withWaitStrategy(Wait.forLogMessage(/inserted into vpcd/))
+    .withStartupTimeout(30_000)
+    .start();
+  return {
+    id: c.getId(),
+    stop: async () => { await c.stop({ timeout: 2000, remove: true }).catch(() => undefined); },
+  };
+}
+
+/** Stop every card container this process started (the remote-card rig's close). */
+export function removeCardContainers(): void {
+  if (cardRun) removeNow(cardRun);
+}
+
+/** A temp dir helper for tests and benches. */
+export function tmpDir(prefix: string): string { return fs.mkdtempSync(path.join(os.tmpdir(), prefix)); }
