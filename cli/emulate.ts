@@ -3,10 +3,11 @@
 // connection (pcscd restarted), it inserts the card again.
 import path from 'node:path';
 import { EmulatedCard, formatTraceEntry, loadCardProfile } from '../emulator';
-import { VPCD_BASE_PORT, VpcdCard } from '../rigs';
+import { SerialCardServer, VPCD_BASE_PORT, VpcdCard } from '../rigs';
 import { parseOptions, UsageError } from './args';
 
 const HELP = `usage: medcard emulate --card <profile.yaml> [--vpcd-port <n>] [--vpcd-host <host>] [--trace] [--no-quickack]
+       medcard emulate --card <profile.yaml> --serial <device> [--baud <n>] [--trace]
 
 Serves the card to pcscd's vsmartcard-vpcd driver: connecting is inserting the card into
 the virtual reader (port ${VPCD_BASE_PORT} is "Virtual PCD 00 00", ${VPCD_BASE_PORT + 1} is "Virtual PCD 00 01").
@@ -16,6 +17,9 @@ the virtual reader (port ${VPCD_BASE_PORT} is "Virtual PCD 00 00", ${VPCD_BASE_P
   --vpcd-host <host>  host running pcscd (default 127.0.0.1; pcscd's vpcd listens on all addresses)
   --trace             print every APDU exchange, decoded
   --no-quickack       leave the vpcd 20-APDU/s stall in place (for measurements)
+  --serial <device>   serve the card on a serial line instead (vpcd framing, every frame answered,
+                      insert 10 / eject 11 / presence 12: rigs/README.md); the card starts inserted
+  --baud <n>          serial baud rate (default 115200)
 
 Example:
   npx medcard emulate --card fixtures/cards/zhang-san.yaml --vpcd-port 35963`;
@@ -27,6 +31,8 @@ export async function run(argv: string[]): Promise<number> {
     'vpcd-host': { type: 'string', default: '127.0.0.1' },
     trace: { type: 'boolean', default: false },
     'no-quickack': { type: 'boolean', default: false },
+    serial: { type: 'string' },
+    baud: { type: 'string', default: '115200' },
   }, HELP);
   if (!parsed) return 0;
   const { values } = parsed;
@@ -39,6 +45,30 @@ export async function run(argv: string[]): Promise<number> {
   const card = new EmulatedCard(profile);
   if (values.trace) card.onTrace((e) => console.log(formatTraceEntry(e)));
   const label = `card ${profile.card.number} (${profile.holder.name})`;
+
+  if (values.serial) {
+    const baudRate = Number(values.baud);
+    if (!Number.isInteger(baudRate) || baudRate < 300) throw new UsageError(`--baud must be a baud rate such as 115200, got "${values.baud}"`);
+    const device = values.serial as string;
+    let server: SerialCardServer;
+    try {
+      server = await SerialCardServer.open({ path: device, baudRate, card });
+    } catch (err) {
+      console.error(`medcard emulate: ${(err as Error).message}`);
+      return 1;
+    }
+    const stopSerial = async (signal: string) => {
+      console.log(`${signal}: closing ${device}`);
+      await server.close();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stopSerial('SIGINT'));
+    process.on('SIGTERM', () => void stopSerial('SIGTERM'));
+    console.log(`${label} inserted on serial line ${device} at ${baudRate} baud`);
+    await server.closed;
+    console.log(`serial line ${device} closed (the other end went away): stopping`);
+    return 0;
+  }
 
   let stopping = false;
   let current: VpcdCard | undefined;

@@ -1,0 +1,266 @@
+// The serial rig end to end on socat pseudo-terminal pairs (no mocks): the harness-served card,
+// a card served by a separate `medcard emulate --serial` process, and the faults a real line
+// has — a line cut mid-frame, garbage, silence, no device, no card — each a clear ReaderError
+// within the timeout, and a visit cut mid-card leaves the engine ledger unchanged.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SerialPort } from 'serialport';
+import { EmulatedCard, loadCardProfile } from '../../emulator';
+import { CapabilityMissingError, CardAbsentError, encodeFrame, makePtyPair, openRig, ReaderError, ResyncDecoder, SerialCardServer, SerialChannel, type PtyPair } from '../../rigs';
+import type { SerialRig } from '../../rigs/serial-rig';
+import { hexBytes, MEDCARD, ROOT, SELECT_SSSE } from '../rigs/helpers';
+
+const zhangSan = loadCardProfile(path.join(ROOT, 'fixtures/cards/zhang-san.yaml'));
+const liSi = loadCardProfile(path.join(ROOT, 'fixtures/cards/li-si.yaml'));
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
+const READ_CARD_NO = hexBytes('00 B2 07 2C 0B');
+const cardNumberRecord = (n: string) => `0709${Buffer.from(n, 'ascii').toString('hex').toUpperCase()}9000`;
+
+function socatInstalled() {
+  const r = spawnSync('socat', ['-V'], { encoding: 'utf8' });
+  assert.ok(!r.error, 'socat is missing: apt-get install socat (or npm run setup)');
+}
+
+/** A rig file in a temp folder, for a rig that points at a given device. */
+function rigFile(name: string, body: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-rigfile-'));
+  const file = path.join(dir, `${name}.yaml`);
+  fs.writeFileSync(file, body);
+  return file;
+}
+
+/** The far end as a raw port, for scripting faults byte by byte. */
+async function rawPort(p: string): Promise<SerialPort> {
+  return new Promise((resolve, reject) => {
+    const port = new SerialPort({ path: p, baudRate: 115200, autoOpen: false });
+    port.open((err) => (err ? reject(err) : resolve(port)));
+  });
+}
+const closePort = (p: SerialPort) => new Promise<void>((r) => (p.isOpen ? p.close(() => r()) : r()));
+
+/** Resolves within `ms` or fails the test: nothing on a serial line may hang. */
+async function within<T>(ms: number, p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([p, new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms (a hang)`)), ms); })]).finally(() => clearTimeout(timer));
+}
+
+describe('ResyncDecoder', () => {
+  test('frames split anywhere come out whole', () => {
+    const d = new ResyncDecoder();
+    const bytes = Buffer.concat([encodeFrame(hexBytes('01')), encodeFrame(hexBytes('00A4040000'))]);
+    const out: Buffer[] = [];
+    for (const b of bytes) out.push(...d.push(Uint8Array.of(b), 0));
+    assert.deepEqual(out.map(hex), ['01', '00A4040000']);
+  });
+
+  test('garbage before a frame is dropped and the frame still found (resynchronisation)', () => {
+    const d = new ResyncDecoder();
+    const out = d.push(Buffer.concat([Buffer.from('FFFF0000', 'hex'), encodeFrame(hexBytes('9000'))]), 0);
+    assert.deepEqual(out.map(hex), ['9000']);
+    assert.equal(d.dropped, 4);
+  });
+
+  test('a frame left half-sent longer than the inter-byte timeout is dropped', () => {
+    const d = new ResyncDecoder(261, 50);
+    assert.deepEqual(d.push(Buffer.from('000A0102', 'hex'), 0), []);
+    assert.deepEqual(d.partial, { have: 4, want: 12 });
+    assert.deepEqual(d.push(encodeFrame(hexBytes('6A82')), 100).map(hex), ['6A82']);
+    assert.equal(d.dropped, 4);
+  });
+});
+
+describe('the serial rig (harness-served card on a socat pair)', () => {
+  test('a card inserted answers SELECT SSSE and READ RECORD; card state and card swap reach the far end', async () => {
+    socatInstalled();
+    const rig = await openRig('serial');
+    try {
+      assert.deepEqual([...rig.capabilities].sort(), ['card-remove', 'card-state', 'card-swap']);
+      const slot = await rig.insertCard(zhangSan);
+      await slot.channel.powerOn();
+      assert.match(hex(await slot.channel.transmit(hexBytes(SELECT_SSSE))), /^(9000|61..)$/);
+      assert.equal(hex(await slot.channel.transmit(READ_CARD_NO)), cardNumberRecord('A50000001'));
+      assert.deepEqual(slot.trace().map((e) => e.name), ['SELECT', 'READ RECORD']);
+      slot.card!.setPinTriesLeft(0);
+      assert.equal(hex(await slot.channel.transmit(hexBytes('00 20 00 00 03 24 68 10'))), '6983');
+      const other = await rig.insertCard(liSi);
+      await other.channel.powerOn();
+      await other.channel.transmit(hexBytes(SELECT_SSSE));
+      assert.equal(hex(await other.channel.transmit(READ_CARD_NO)), cardNumberRecord(liSi.card.number));
+    } finally {
+      await rig.close();
+    }
+  });
+
+  test('eject on cue: a removal event, then transmit and powerOn fail with clear errors', async () => {
+    const rig = await openRig('serial');
+    try {
+      const slot = await rig.insertCard(zhangSan);
+      await slot.channel.powerOn();
+      const events: boolean[] = [];
+      slot.channel.onPresence((p) => events.push(p));
+      await rig.removeCard();
+      assert.deepEqual(events, [false]);
+      await assert.rejects(slot.channel.transmit(hexBytes(SELECT_SSSE)), (e: Error) => e instanceof ReaderError && /not powered/.test(e.message));
+      await assert.rejects(slot.channel.powerOn(), CardAbsentError);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  test('card removed mid-scenario (the robot ejects between APDUs): the next APDU says the card was removed', async () => {
+    const rig = (await openRig('serial')) as SerialRig;
+    try {
+      const slot = await rig.insertCard(zhangSan);
+      await slot.channel.powerOn();
+      await slot.channel.transmit(hexBytes(SELECT_SSSE));
+      rig.farEnd!.server.setCard(new EmulatedCard(zhangSan), false); // pulled at the far end, not by the host
+      await assert.rejects(slot.channel.transmit(READ_CARD_NO), (e: Error) => e instanceof ReaderError && /removed during the operation/.test(e.message));
+      assert.equal(slot.channel.isCardPresent(), false);
+    } finally {
+      await rig.close();
+    }
+  });
+});
+
+describe('a card served by a separate `medcard emulate --serial` process', () => {
+  test('the rig sees it as a real card: reads it, swaps are refused with the reason, rig check passes', async () => {
+    socatInstalled();
+    const pair = await makePtyPair();
+    const child = spawn(process.execPath, [MEDCARD, 'emulate', '--card', 'fixtures/cards/zhang-san.yaml', '--serial', pair.b, '--baud', '115200'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => { out += d; });
+    child.stderr!.on('data', (d) => { out += d; });
+    const file = rigFile('robot', `kind: serial\ndescription: external card on ${pair.a}\ncard: fixtures/cards/zhang-san.yaml\nserial: { path: ${pair.a}, baudRate: 115200, timeoutMs: 1000 }\ncapabilities: [card-remove]\n`);
+    try {
+      await within(15000, new Promise<void>((resolve, reject) => {
+        const check = () => { if (/inserted on serial line/.test(out)) resolve(); };
+        child.stdout!.on('data', check);
+        child.on('exit', (code) => reject(new Error(`medcard emulate exited (${code}):\n${out}`)));
+      }), 'medcard emulate --serial');
+      const rig = await openRig(file);
+      try {
+        assert.deepEqual([...rig.capabilities], ['card-remove']);
+        const slot = await rig.insertCard(zhangSan);
+        assert.equal(slot.card, undefined, 'the harness does not control this card');
+        await slot.channel.powerOn();
+        await slot.channel.transmit(hexBytes(SELECT_SSSE));
+        assert.equal(hex(await slot.channel.transmit(READ_CARD_NO)), cardNumberRecord('A50000001'));
+        await assert.rejects(rig.insertCard(liSi), (e: Error) => e instanceof CapabilityMissingError && e.capability === 'card-swap' && /A50000001/.test(e.message));
+      } finally {
+        await rig.close();
+      }
+      const check = spawnSync(process.execPath, [MEDCARD, 'rig', 'check', file], { cwd: ROOT, encoding: 'utf8', timeout: 30000 });
+      assert.equal(check.status, 0, check.stdout + check.stderr);
+      assert.match(check.stdout, /ok\s+SSSE\s+SELECT SSSE → (9000|61..)/);
+    } finally {
+      child.kill('SIGTERM');
+      await pair.close();
+    }
+  });
+});
+
+describe('serial faults: a clear error each, never a hang', () => {
+  async function hostAndRaw(timeoutMs = 500): Promise<{ pair: PtyPair; ch: SerialChannel; far: SerialPort; close(): Promise<void> }> {
+    const pair = await makePtyPair();
+    const far = await rawPort(pair.b);
+    // The far end answers the presence probe at open with "present".
+    far.once('data', () => far.write(encodeFrame(Uint8Array.of(0x01))));
+    const ch = await SerialChannel.open({ path: pair.a, timeoutMs });
+    return { pair, ch, far, async close() { await ch.close(); await closePort(far); await pair.close(); } };
+  }
+
+  test('reader absent: a device that does not exist says what to check', async () => {
+    await assert.rejects(SerialChannel.open({ path: '/dev/ttyMEDCARD-none' }), (e: Error) => e instanceof ReaderError && /no such device/.test(e.message) && /socat|plugged/.test(e.message));
+    const file = rigFile('absent', 'kind: serial\nserial: { path: /dev/ttyMEDCARD-none, baudRate: 115200 }\n');
+    const check = spawnSync(process.execPath, [MEDCARD, 'rig', 'check', file], { cwd: ROOT, encoding: 'utf8', timeout: 30000 });
+    assert.equal(check.status, 1);
+    assert.match(check.stdout, /FAIL\s+reader\s+serial line \/dev\/ttyMEDCARD-none: cannot open/);
+  });
+
+  test('no card: the robot is empty; insertCard says to load the card', async () => {
+    const pair = await makePtyPair();
+    const server = await SerialCardServer.open({ path: pair.b });
+    const file = rigFile('empty', `kind: serial\ncard: fixtures/cards/zhang-san.yaml\nserial: { path: ${pair.a}, baudRate: 115200, timeoutMs: 500 }\n`);
+    const rig = await openRig(file);
+    try {
+      await assert.rejects(rig.insertCard(zhangSan), (e: Error) => e instanceof CardAbsentError && /no card to insert: load the test card A50000001/.test(e.message));
+    } finally {
+      await rig.close();
+      await server.close();
+      await pair.close();
+    }
+  });
+
+  test('silence: no answer within the timeout is a ReaderError naming the line, the timeout and the baud rate', async () => {
+    const h = await hostAndRaw(300);
+    try {
+      const started = Date.now();
+      await within(2000, assert.rejects(h.ch.request(Uint8Array.of(0x12)), (e: Error) => e instanceof ReaderError && /no answer to control code 12 within 300 ms at 115200 baud/.test(e.message)), 'silent line');
+      assert.ok(Date.now() - started < 1500);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('a line that drops mid-frame: half an answer, then nothing — the error says so', async () => {
+    const h = await hostAndRaw(400);
+    try {
+      h.far.once('data', () => h.far.write(Buffer.from('000C6F', 'hex'))); // 12-byte frame announced, 1 byte sent
+      await within(2000, assert.rejects(h.ch.request(hexBytes(SELECT_SSSE)), (e: Error) => e instanceof ReaderError && /stopped mid-frame \(3 of 14 bytes/.test(e.message)), 'half frame');
+      // The line recovers: the next request gets its answer.
+      h.far.once('data', () => h.far.write(encodeFrame(hexBytes('9000'))));
+      assert.equal(hex(await h.ch.request(hexBytes(SELECT_SSSE))), '9000');
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('garbage on the line: noise while idle and before an answer is dropped; the answer still arrives', async () => {
+    const h = await hostAndRaw(500);
+    try {
+      h.far.write(Buffer.from('DEADBEEF00', 'hex')); // idle noise
+      await new Promise((r) => setTimeout(r, 50));
+      h.far.once('data', () => h.far.write(Buffer.concat([Buffer.from('FFFF', 'hex'), encodeFrame(hexBytes('6A82'))])));
+      assert.equal(hex(await h.ch.request(hexBytes(SELECT_SSSE))), '6A82');
+      assert.ok(h.ch.droppedBytes >= 5, `dropped ${h.ch.droppedBytes}`);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('garbage towards the card: the emulator resynchronises and answers the next real frame', async () => {
+    const pair = await makePtyPair();
+    const server = await SerialCardServer.open({ path: pair.b, card: new EmulatedCard(zhangSan) });
+    const host = await rawPort(pair.a);
+    try {
+      const answers: Buffer[] = [];
+      const d = new ResyncDecoder(261, 200, true);
+      host.on('data', (c: Buffer) => answers.push(...d.push(c)));
+      host.write(Buffer.concat([Buffer.from('FFFF0000', 'hex'), encodeFrame(Uint8Array.of(0x04))]));
+      await within(2000, (async () => { while (!answers.length) await new Promise((r) => setTimeout(r, 10)); })(), 'answer after garbage');
+      assert.equal(hex(answers[0]), hex(new EmulatedCard(zhangSan).atr));
+      assert.ok(server.droppedBytes >= 4);
+    } finally {
+      await closePort(host);
+      await server.close();
+      await pair.close();
+    }
+  });
+
+  test('the line cut (socat killed) mid-exchange: the waiting request fails at once, and so does every later one', async () => {
+    const h = await hostAndRaw(5000);
+    try {
+      h.far.once('data', () => h.pair.process.kill('SIGKILL'));
+      const started = Date.now();
+      await within(3000, assert.rejects(h.ch.request(hexBytes(SELECT_SSSE)), (e: Error) => e instanceof ReaderError && /serial line .*(closed|error)/.test(e.message) && /cable pulled/.test(e.message)), 'cut line');
+      assert.ok(Date.now() - started < 3000, 'failed before the 5 s response timeout');
+      await assert.rejects(h.ch.request(hexBytes(SELECT_SSSE)), /cable pulled/);
+    } finally {
+      await h.close();
+    }
+  });
+});
