@@ -20,6 +20,21 @@ export const num = (v: unknown): number => (v === null || v === undefined ? 0 : 
 
 const RETRYABLE = new Set(['40001', '40P01']);
 
+/**
+ * Statements with parameters run as named prepared statements on PostgreSQL (parsed and
+ * planned once per connection); the name is derived from the text, so one text = one name.
+ */
+const NAMES = new Map<string, string>();
+function named(text: string, values: unknown[]): string | { name: string; text: string; values: unknown[] } {
+  if (!values.length) return text;
+  let name = NAMES.get(text);
+  if (!name) {
+    name = `m${NAMES.size.toString(36)}`;
+    NAMES.set(text, name);
+  }
+  return { name, text, values };
+}
+
 class PgDb implements Db {
   readonly kind = 'postgres' as const;
   private pool: Pool;
@@ -28,7 +43,8 @@ class PgDb implements Db {
     this.pool.on('error', () => { /* a dropped idle client: the next checkout reconnects */ });
   }
   async query<T extends Row>(text: string, params: unknown[] = []): Promise<T[]> {
-    return (await this.pool.query(text, params)).rows as T[];
+    const q = named(text, params);
+    return (typeof q === 'string' ? await this.pool.query(q) : await this.pool.query(q)).rows as T[];
   }
   async exec(script: string): Promise<void> { await this.pool.query(script); }
   async tx<T>(fn: (q: Sql) => Promise<T>): Promise<T> {
@@ -37,7 +53,12 @@ class PgDb implements Db {
       let broken = false;
       try {
         await client.query('BEGIN');
-        const q: Sql = { query: async <R extends Row>(text: string, params: unknown[] = []) => (await client.query(text, params)).rows as R[] };
+        const q: Sql = {
+          query: async <R extends Row>(text: string, params: unknown[] = []) => {
+            const n = named(text, params);
+            return (typeof n === 'string' ? await client.query(n) : await client.query(n)).rows as R[];
+          },
+        };
         const out = await fn(q);
         await client.query('COMMIT');
         return out;
