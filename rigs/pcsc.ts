@@ -123,6 +123,11 @@ export class PcscChannel implements CardChannel {
       return new Uint8Array(await this.card.transmit(Buffer.from(apdu), { maxRecvLength: 258 }));
     } catch (err) {
       this.card = undefined;
+      // Some failures carry no PC/SC code ("Transaction failed"): say what the reader state shows.
+      const code = (err as { code?: number }).code;
+      if (code === undefined || PCSC_ERRORS[code >>> 0] === undefined) {
+        if (await this.waitForCard(1000, false)) throw new ReaderError(`reader "${this.name}": ${PCSC_ERRORS[0x80100069]} (${err instanceof Error ? err.message : String(err)})`, '0x80100069');
+      }
       throw explainPcscError(err, this.name);
     }
   }

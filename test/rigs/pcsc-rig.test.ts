@@ -1,0 +1,112 @@
+// The pcsc rig against a card the harness does not control: `medcard emulate` runs as a separate
+// process on vpcd's second reader, so to the rig it is a real card in a real reader
+// (rigs/pcsc-vpcd.yaml). Failures: reader absent, no card (with the operator's message),
+// card removed mid-scenario, a card swap asked of a real card.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadCardProfile } from '../../emulator';
+import { CapabilityMissingError, CardAbsentError, openRig, PcscChannel, ReaderError } from '../../rigs';
+import { hexBytes, MEDCARD, ROOT, SELECT_SSSE, startEmulator } from './helpers';
+
+const READER = 'Virtual PCD 00 01';
+const PORT = '35964';
+const zhangSan = loadCardProfile(path.join(ROOT, 'fixtures/cards/zhang-san.yaml'));
+const liSi = loadCardProfile(path.join(ROOT, 'fixtures/cards/li-si.yaml'));
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
+const external = () => startEmulator(['--card', 'fixtures/cards/zhang-san.yaml', '--vpcd-port', PORT], READER);
+
+/** After the emulator stops, pcscd takes a moment to see the reader empty. */
+async function readerEmpty(): Promise<void> {
+  const ch = new PcscChannel(READER);
+  try {
+    assert.ok(await ch.waitForCard(5000, false), `pcscd still shows a card in "${READER}" 5 s after the emulator stopped`);
+  } finally {
+    await ch.close();
+  }
+}
+
+function rigFile(name: string, body: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-rigfile-'));
+  fs.writeFileSync(path.join(dir, `${name}.yaml`), body);
+  return path.join(dir, `${name}.yaml`);
+}
+
+describe('the pcsc rig, with a card served by a separate process', () => {
+  test('reads the physical card; has no capabilities; refuses a card swap with the reason', async () => {
+    const emu = await external();
+    try {
+      const rig = await openRig('pcsc-vpcd');
+      try {
+        assert.deepEqual([...rig.capabilities], []);
+        const slot = await rig.insertCard(zhangSan);
+        assert.equal(slot.card, undefined, 'a real card is out of the harness\'s reach');
+        await slot.channel.powerOn();
+        await slot.channel.transmit(hexBytes(SELECT_SSSE));
+        assert.equal(hex(await slot.channel.transmit(hexBytes('00 B2 07 2C 0B'))), `0709${Buffer.from('A50000001').toString('hex').toUpperCase()}9000`);
+        assert.deepEqual(slot.trace().map((e) => e.name), ['SELECT', 'READ RECORD']);
+        await assert.rejects(rig.insertCard(liSi), (e: Error) => e instanceof CapabilityMissingError && e.capability === 'card-swap'
+          && e.reason.includes('physical card A50000001 (张三)') && e.reason.includes(liSi.card.number));
+      } finally {
+        await rig.close();
+      }
+      const check = spawnSync(process.execPath, [MEDCARD, 'rig', 'check', 'pcsc-vpcd'], { cwd: ROOT, encoding: 'utf8', timeout: 30000 });
+      assert.equal(check.status, 0, check.stdout + check.stderr);
+      for (const what of ['rig file', 'reader', 'card', 'SSSE', 'engine']) assert.match(check.stdout, new RegExp(`^ok\\s+${what}`, 'm'));
+    } finally {
+      await emu.stop();
+      await readerEmpty();
+    }
+  });
+
+  test('no card: the rig tells the operator what to insert, waits, and takes the card when it comes', async () => {
+    const rig = await openRig('pcsc-vpcd', { insertTimeoutMs: 400 });
+    try {
+      await assert.rejects(rig.insertCard(zhangSan), (e: Error) => e instanceof CardAbsentError
+        && /no card in reader "Virtual PCD 00 01" after 0 s: insert the test card A50000001 \(张三\)/.test(e.message));
+    } finally {
+      await rig.close();
+    }
+    const waiting = await openRig('pcsc-vpcd', { insertTimeoutMs: 20_000 });
+    let emu: Awaited<ReturnType<typeof external>> | undefined;
+    try {
+      const slot = waiting.insertCard(zhangSan);
+      await new Promise((r) => setTimeout(r, 300));
+      emu = await external();
+      await (await slot).channel.powerOn();
+    } finally {
+      await waiting.close();
+      await emu?.stop();
+      await readerEmpty();
+    }
+    const check = spawnSync(process.execPath, [MEDCARD, 'rig', 'check', 'pcsc-vpcd', '--insert-timeout', '0.3'], { cwd: ROOT, encoding: 'utf8', timeout: 30000 });
+    assert.equal(check.status, 1);
+    assert.match(check.stdout, /FAIL\s+card\s+no card in "Virtual PCD 00 01" after 0.3 s: insert the test card A50000001/);
+  });
+
+  test('card removed mid-scenario: the next APDU fails with the reader\'s plain-words reason', async () => {
+    const emu = await external();
+    const rig = await openRig('pcsc-vpcd');
+    try {
+      const slot = await rig.insertCard(zhangSan);
+      await slot.channel.powerOn();
+      await slot.channel.transmit(hexBytes(SELECT_SSSE));
+      await emu.stop();
+      await assert.rejects(slot.channel.transmit(hexBytes('00 B2 07 2C 0B')), (e: Error) => e instanceof ReaderError && /Virtual PCD 00 01/.test(e.message) && /the card was removed during the operation: put it back and rerun the scenario/.test(e.message));
+    } finally {
+      await rig.close();
+      await emu.stop();
+      await readerEmpty();
+    }
+  });
+
+  test('reader absent: an exact name or a pattern that matches nothing lists the readers pcscd knows', async () => {
+    for (const reader of ['ACME Reader 9', '/^Gemalto/']) {
+      const file = rigFile('absent', `kind: pcsc\nreader: "${reader}"\ncard: fixtures/cards/zhang-san.yaml\n`);
+      await assert.rejects(openRig(file), (e: Error) => e instanceof ReaderError && /no PC\/SC reader/.test(e.message) && /"Virtual PCD 00 00"/.test(e.message) && /fix `reader:`/.test(e.message));
+    }
+  });
+});
