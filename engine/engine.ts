@@ -3,14 +3,15 @@
 import http from 'node:http';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { openDb, type Db } from './db';
+import { openDb } from './db';
+import { Replayed, store } from './messages';
 import { loadPolicies } from './policy';
 import { loadWorld } from './world';
 import { PLATFORM, type Handler } from './platform';
 import { AGENCY } from './agency';
 import { BizError, check, req, str, en, dt, any, CODE, ADMVS, type Spec } from './validate';
 import { RuleError } from './rules';
-import { type Ctx, type Env, type InstRow, show } from './context';
+import { type Ctx, type Env, type InstRow, checkInstitution, show } from './context';
 import { ENDPOINT, formatBizTime } from './client/index';
 import type { Response } from './client/types';
 import type { Engine, EngineOptions } from './types';
@@ -30,7 +31,6 @@ const ENVELOPE: Spec = {
 const HANDLERS: Record<string, Handler> = { ...PLATFORM, ...AGENCY };
 const MAX_BODY = 1 << 20;
 
-class Replayed extends Error { constructor(readonly response: Response) { super('replayed'); } }
 
 export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   const root = path.resolve(__dirname, '..');
@@ -80,11 +80,12 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     }
     try {
       const response = await db.tx(async (q) => {
-        const ctx: Ctx = { q, env, time: env.inf_time, date: env.inf_time.slice(0, 10), inst: null, policies };
-        if (handler.platform) ctx.inst = await institution(ctx);
+        const ctx: Ctx = { q, env, time: env.inf_time, date: env.inf_time.slice(0, 10), inst: null, policies, hash, answer: (out) => answer(0, out, null, started), stored: null };
+        if (handler.platform && !handler.ownInstitution) ctx.inst = await institution(ctx);
         const output = await handler.run(ctx, input);
+        if (ctx.stored) return ctx.stored; // the handler kept the answer in its own write
         const res = answer(0, output, null, started);
-        await store(db, env, hash, res, q);
+        await store(env, hash, res, q);
         return res;
       });
       return response;
@@ -93,7 +94,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       if (e instanceof BizError || e instanceof RuleError) {
         const res = answer(-1, null, e.message, started);
         try {
-          await db.tx((q) => store(db, env, hash, res, q));
+          await db.tx((q) => store(env, hash, res, q));
           return res;
         } catch (e2) {
           if (e2 instanceof Replayed) return e2.response;
@@ -146,33 +147,8 @@ function unwrap(raw: unknown, wrap: Handler['wrap']): unknown {
 
 async function institution(ctx: Ctx): Promise<InstRow> {
   const rows = await ctx.q.query<InstRow & Record<string, unknown>>(`SELECT * FROM institutions WHERE code = $1`, [ctx.env.fixmedins_code]);
-  if (!rows.length) throw new BizError(`定点医药机构编号 fixmedins_code=${show(ctx.env.fixmedins_code)} 不存在`);
-  const inst = rows[0];
-  if (!inst.designated) throw new BizError(`${inst.name}（${inst.code}）不是定点医药机构，不能医保结算`);
-  if (inst.admvs !== ctx.env.mdtrtarea_admvs) throw new BizError(`就医地医保区划 mdtrtarea_admvs=${ctx.env.mdtrtarea_admvs} 与定点医药机构所在地 ${inst.admvs} 不符`);
-  if (inst.hmac_key) {
-    const { createHmac } = await import('node:crypto');
-    const want = createHmac('sha256', inst.hmac_key).update(`${ctx.env.infno}|${ctx.env.msgid}|${ctx.env.inf_time}|${ctx.env.fixmedins_code}`).digest('hex');
-    if ((ctx.env.cainfo ?? '').toLowerCase() !== want) throw new BizError('数字签名 cainfo 校验失败');
-  }
-  if (ctx.env.sign_no) {
-    const s = await ctx.q.query(`SELECT fixmedins_code FROM signins WHERE sign_no = $1`, [ctx.env.sign_no]);
-    if (!s.length || s[0].fixmedins_code !== inst.code) throw new BizError(`签到编号 sign_no=${show(ctx.env.sign_no)} 无效，请重新签到（9001）`);
-  }
-  return inst;
-}
-
-/** Keep the answer under the msgid; a msgid seen before aborts the transaction with the first answer. */
-async function store(_db: Db, env: Env, hash: string, res: Response, q: import('./db').Sql): Promise<void> {
-  const rows = await q.query(`INSERT INTO messages (msgid, infno, req_hash, infcode, response) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (msgid) DO NOTHING RETURNING msgid`,
-    [env.msgid, env.infno, hash, res.infcode, JSON.stringify(res)]);
-  if (rows.length) return;
-  const [first] = await q.query<{ req_hash: string; response: unknown }>(`SELECT req_hash, response FROM messages WHERE msgid = $1`, [env.msgid]);
-  const firstRes = (typeof first.response === 'string' ? JSON.parse(first.response) : first.response) as Response;
-  if (first.req_hash !== hash) {
-    throw new Replayed({ ...firstRes, infcode: -1, output: null, err_msg: `报文ID msgid=${env.msgid} 已用于另一笔不同内容的交易，不能重复使用`, warn_msg: null });
-  }
-  throw new Replayed(firstRes);
+  const signin = ctx.env.sign_no ? await ctx.q.query<{ fixmedins_code: string }>(`SELECT fixmedins_code FROM signins WHERE sign_no = $1`, [ctx.env.sign_no]) : [];
+  return checkInstitution(ctx.env, rows[0], signin[0]?.fixmedins_code ?? null);
 }
 
 function serve(req: http.IncomingMessage, res: http.ServerResponse, handle: (b: unknown) => Promise<Response>): void {

@@ -15,19 +15,33 @@ export type EntryKind = 'account_credit' | 'account_debit' | 'fund_pay' | 'cash'
 export interface Line { account: string; bucket?: '' | 'carried' | 'current'; amount: number; kind: EntryKind; memo?: string }
 export interface Journal { id: string; date: string; ref: string }
 
-export async function post(q: Sql, j: Journal, lines: Line[]): Promise<void> {
+/** The journal's non-zero lines, checked: integer fen, summing to zero. */
+export function journalLines(j: Journal, lines: Line[]): Line[] {
   const rows = lines.filter((l) => l.amount !== 0);
-  if (rows.length === 0) return;
   const sum = rows.reduce((s, l) => s + l.amount, 0);
   if (sum !== 0) throw new Error(`journal ${j.id} does not balance: ${sum}`);
   for (const l of rows) if (!Number.isSafeInteger(l.amount)) throw new Error(`journal ${j.id}: amount not an integer number of fen`);
-  const params: unknown[] = [];
-  const values = rows.map((l) => {
-    params.push(j.id, l.kind, l.account, l.bucket ?? '', l.amount, j.date, j.ref, l.memo ?? '');
-    const b = params.length - 8;
-    return `($${b + 1},$${b + 2},$${b + 3},$${b + 4},$${b + 5},$${b + 6},$${b + 7},$${b + 8})`;
-  });
-  await q.query(`INSERT INTO ledger_entries (journal_id, kind, account, bucket, amount, biz_date, ref, memo) VALUES ${values.join(',')}`, params);
+  return rows;
+}
+
+/**
+ * One journal as one INSERT of arrays (the same statement text whatever the number of
+ * lines): `$1..$3` journal id, date, ref; `$4..$8` kinds, accounts, buckets, amounts, memos.
+ * `INSERT_JOURNAL_AT(n)` numbers the parameters from $n for use inside a larger statement.
+ */
+export const INSERT_JOURNAL_AT = (n: number) => `INSERT INTO ledger_entries (journal_id, kind, account, bucket, amount, biz_date, ref, memo)
+  SELECT $${n}, t.kind, t.account, t.bucket, t.amount, $${n + 1}, $${n + 2}, t.memo
+  FROM unnest($${n + 3}::text[], $${n + 4}::text[], $${n + 5}::text[], $${n + 6}::bigint[], $${n + 7}::text[]) WITH ORDINALITY AS t(kind, account, bucket, amount, memo, ord)
+  ORDER BY t.ord`;
+export const journalParams = (j: Journal, rows: Line[]): unknown[] => [
+  j.id, j.date, j.ref, rows.map((l) => l.kind), rows.map((l) => l.account), rows.map((l) => l.bucket ?? ''), rows.map((l) => l.amount), rows.map((l) => l.memo ?? ''),
+];
+const INSERT_JOURNAL = INSERT_JOURNAL_AT(1);
+
+export async function post(q: Sql, j: Journal, lines: Line[]): Promise<void> {
+  const rows = journalLines(j, lines);
+  if (rows.length === 0) return;
+  await q.query(INSERT_JOURNAL, journalParams(j, rows));
 }
 
 export const PA = (psn: string) => `PA:${psn}`;

@@ -2,15 +2,19 @@
 // outpatient and inpatient visit flows, settlement query.
 import type { Sql } from './db';
 import { num } from './db';
-import { type Ctx, type PersonRow, loadPerson, nextId, policyOf, show } from './context';
+import { type Ctx, type InstRow, type PersonRow, checkInstitution, idText, loadPerson, nextId, personFrom, policyOf, show } from './context';
 import { BizError, req, str, en, money, cnt, dt, arr, CODE, ADMVS, type Spec } from './validate';
 import { splitLine, ageOn, mulDivRound, type CatalogueItem } from './rules';
-import { balances, post, type Line } from './ledger';
-import { adjudicate, bookSettlement, buildReceipt, feeRows, setlInfo, saveReceipt } from './settle';
+import { balances, post, PA, type Line } from './ledger';
+import { adjudicateWith, buildReceipt, setlInfo, saveReceipt, writeSettlement, type FeeRow } from './settle';
 import { fmtFen, fmtRatio } from './client/money';
 import type { SetlInfo, SetlDetail } from './client/types';
 
-export interface Handler { spec: Spec; run: (ctx: Ctx, input: Record<string, unknown>) => Promise<unknown>; platform: boolean; wrap?: 'data' | 'mdtrtinfo' | 'dscginfo' | 'signIn' }
+export interface Handler {
+  spec: Spec; run: (ctx: Ctx, input: Record<string, unknown>) => Promise<unknown>; platform: boolean; wrap?: 'data' | 'mdtrtinfo' | 'dscginfo' | 'signIn';
+  /** The handler loads and checks the envelope's institution itself (checkInstitution), in its own first query. */
+  ownInstitution?: boolean;
+}
 
 const CERT_TYPE = ['01', '02', '03'] as const;
 const MED_TYPES_OTP = ['11', '12', '14', '41', '51'] as const;
@@ -30,8 +34,12 @@ interface CardRow { card_no: string; card_sn: string; psn_no: string; expiry_dat
 /** Card checks (domain.md §7): exists, identification code, not lost/replaced, activated, not expired, belongs to the person. */
 export async function checkCard(q: Sql, cardNo: string, cardSn: string | undefined, date: string, psn?: string): Promise<CardRow> {
   const rows = await q.query<CardRow & Record<string, unknown>>(`SELECT * FROM cards WHERE card_no = $1`, [cardNo]);
-  if (!rows.length) throw new BizError(`社保卡号 ${show(cardNo)} 不存在`);
-  const c = rows[0];
+  return cardChecks(rows[0], cardNo, cardSn, date, psn);
+}
+
+/** checkCard on a row already read (undefined: no such card). */
+function cardChecks(c: CardRow | undefined, cardNo: string, cardSn: string | undefined, date: string, psn?: string): CardRow {
+  if (!c) throw new BizError(`社保卡号 ${show(cardNo)} 不存在`);
   if (cardSn && cardSn.toUpperCase() !== c.card_sn.toUpperCase()) throw new BizError('卡识别码 card_sn 与卡号不符，疑似非本卡');
   if (c.stas === 'lost') throw new BizError(`社保卡 ${c.card_no} 已挂失（${c.lost_date}），不能使用`);
   if (c.stas === 'replaced') throw new BizError(`社保卡 ${c.card_no} 已补换新卡，旧卡作废`);
@@ -82,14 +90,14 @@ export async function hasFiling(q: Sql, psn: string, admvs: string, date: string
   return r.length > 0;
 }
 
-/** Everything that must hold for the fund and the account to pay (domain.md §5–§7). */
-async function checkEligible(ctx: Ctx, p: PersonRow, visitDate: string): Promise<void> {
+/** Everything that must hold for the fund and the account to pay (domain.md §5–§7), given the employer's arrears and whether a filing covers the visit. */
+function checkEligible(ctx: Ctx, p: PersonRow, visitDate: string, arrears: boolean, filed: boolean): void {
   if (p.stas === '2') throw new BizError('参保状态为暂停参保，暂停享受医保待遇');
   if (p.stas === '3') throw new BizError('参保状态为终止参保，不能享受医保待遇');
   if (visitDate < p.insu_date) throw new BizError(`就诊日期 ${visitDate} 早于参保日期 ${p.insu_date}，不能享受医保待遇`);
-  if (await employerArrears(ctx.q, p)) throw new BizError('参保单位欠费，暂停医保统筹基金和个人账户支付；请全额现金垫付，单位补缴后到医保经办机构申请报销');
+  if (arrears) throw new BizError('参保单位欠费，暂停医保统筹基金和个人账户支付；请全额现金垫付，单位补缴后到医保经办机构申请报销');
   const inst = ctx.inst!;
-  if (inst.admvs !== p.admvs && !(await hasFiling(ctx.q, p.psn_no, inst.admvs, visitDate))) {
+  if (inst.admvs !== p.admvs && !filed) {
     throw new BizError(`异地就医（参保地 ${p.admvs}，就医地 ${inst.admvs}）未办理异地就医备案，不能直接结算；请全额垫付后持发票回参保地申请报销`);
   }
   policyOf(ctx, p.admvs);
@@ -143,8 +151,12 @@ interface VisitRow { mdtrt_id: string; psn_no: string; fixmedins_code: string; a
 
 export async function loadVisit(ctx: Ctx, id: string, psn: string | undefined, kind: 'otp' | 'ipt' | null, lock = false): Promise<VisitRow> {
   const rows = await ctx.q.query<VisitRow & Record<string, unknown>>(`SELECT * FROM visits WHERE mdtrt_id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
-  if (!rows.length) throw new BizError(`就诊ID mdtrt_id=${show(id)} 不存在（请先挂号或办理入院）`);
-  const v = rows[0];
+  return visitChecks(ctx, rows[0], id, psn, kind);
+}
+
+/** loadVisit on a row already read (undefined: no such visit). */
+function visitChecks(ctx: Ctx, v: VisitRow | undefined, id: string, psn: string | undefined, kind: 'otp' | 'ipt' | null): VisitRow {
+  if (!v) throw new BizError(`就诊ID mdtrt_id=${show(id)} 不存在（请先挂号或办理入院）`);
   if (v.fixmedins_code !== ctx.env.fixmedins_code) throw new BizError(`就诊ID ${id} 不属于本定点医药机构`);
   if (psn !== undefined && v.psn_no !== psn) throw new BizError(`就诊ID ${id} 与人员编号 psn_no=${show(psn)} 不符`);
   if (kind === 'otp' && v.kind !== 'otp') throw new BizError(`就诊ID ${id} 是住院就诊，请使用住院交易（2301/2303/2304/2305）`);
@@ -328,40 +340,107 @@ const SETTLE_SPEC: Spec = {
   pub_hosp_rfom_flag: str('公立医院改革标志', 1),
 };
 
+// A settlement is five round trips: BEGIN; the locks (visit, then person) with the
+// institution; everything else read under those locks in one statement; one statement that
+// writes the journal, the settlement, the receipt, the visit and the answer under its msgid;
+// COMMIT. The second read is a separate statement on purpose: in READ COMMITTED a statement
+// that waited for a lock still reads from the snapshot it took before waiting, so the
+// balance and the year's cumulative cost must be read by a statement that starts after the
+// locks are held.
+const VISIT_COLS = ['mdtrt_id', 'psn_no', 'fixmedins_code', 'admvs', 'kind', 'med_type', 'begntime', 'endtime', 'ipt_otp_no', 'cert_type', 'cert_no', 'insutype', 'emergency', 'stas'];
+const PERSON_COLS = ['psn_no', 'name', 'certno', 'gend', 'brdy', 'naty', 'insutype', 'admvs', 'stas', 'insu_date', 'emp_no', 'base_fen', 'retired', 'pension_fen', 'evoucher'];
+const INST_COLS = ['code', 'name', 'admvs', 'level', 'type', 'designated', 'hmac_key'];
+const CARD_COLS = ['card_no', 'card_sn', 'psn_no', 'expiry_date', 'stas', 'lost_date', 'activated_date'];
+const FEE_COLS = ['feedetl_sn', 'code', 'name', 'amount', 'cls', 'fulamt', 'overlmt', 'preselfpay', 'inscp'];
+const cols = (alias: string, names: string[]) => names.map((c) => `${alias}.${c} AS ${alias}_${c}`).join(', ');
+const pick = (row: Record<string, unknown>, alias: string, names: string[]): Record<string, unknown> | undefined => {
+  if (row[`${alias}_${names[0]}`] === null || row[`${alias}_${names[0]}`] === undefined) return undefined;
+  const o: Record<string, unknown> = {};
+  for (const c of names) o[c] = row[`${alias}_${c}`];
+  return o;
+};
+
+/** $1 mdtrt_id, $2 fixmedins_code, $3 sign_no (or null). */
+const SETTLE_LOCKS = (lock: boolean) => `WITH v AS MATERIALIZED (SELECT ${VISIT_COLS.join(', ')} FROM visits WHERE mdtrt_id = $1${lock ? ' FOR UPDATE' : ''}),
+  p AS MATERIALIZED (SELECT ${PERSON_COLS.join(', ')} FROM persons WHERE psn_no = (SELECT psn_no FROM v)${lock ? ' FOR UPDATE' : ''})
+  SELECT ${cols('i', INST_COLS)}, (SELECT fixmedins_code FROM signins WHERE sign_no = $3) AS signin_code, ${cols('v', VISIT_COLS)}, ${cols('p', PERSON_COLS)}
+  FROM (SELECT 1) AS one LEFT JOIN institutions i ON i.code = $2 LEFT JOIN v ON true LEFT JOIN p ON true`;
+const SETTLE_LOCKS_BOOK = SETTLE_LOCKS(true);
+const SETTLE_LOCKS_PRE = SETTLE_LOCKS(false);
+
+/**
+ * $1 mdtrt_id, $2 personal account, $3 psn_no, $4 year, $5 take a settlement id, $6 emp_no,
+ * $7 visit region, $8 visit date, $9 card_no (or null): one row per fee line (one row with
+ * null fee columns when there are none), the rest repeated on each.
+ */
+const SETTLE_READ = `WITH n AS MATERIALIZED (SELECT CASE WHEN $5::boolean THEN nextval('ids') END AS seq)
+  SELECT n.seq, b.carried, b.current,
+    (SELECT COALESCE(SUM(inscp), 0)::bigint FROM settlements WHERE psn_no = $3 AND year = $4 AND stas = 'settled') AS cum,
+    COALESCE((SELECT arrears FROM employers WHERE emp_no = $6), false) AS arrears,
+    EXISTS (SELECT 1 FROM filings WHERE psn_no = $3 AND admvs = $7 AND begndate <= $8 AND (enddate IS NULL OR enddate >= $8)) AS filed,
+    ${cols('c', CARD_COLS)}, ${cols('f', FEE_COLS)}
+  FROM n
+  CROSS JOIN (SELECT COALESCE(SUM(amount) FILTER (WHERE bucket = 'carried'), 0)::bigint AS carried,
+                     COALESCE(SUM(amount) FILTER (WHERE bucket = 'current'), 0)::bigint AS current
+              FROM ledger_entries WHERE account = $2) b
+  LEFT JOIN cards c ON c.card_no = $9
+  LEFT JOIN fee_lines f ON f.mdtrt_id = $1
+  ORDER BY f.feedetl_sn`;
+
 function settle(kind: 'otp' | 'ipt', book: boolean): Handler {
   return {
-    platform: true, wrap: 'data', spec: SETTLE_SPEC,
+    platform: true, wrap: 'data', spec: SETTLE_SPEC, ownInstitution: true,
     async run(ctx, input) {
-      const v = await loadVisit(ctx, String(input.mdtrt_id), String(input.psn_no), kind, book);
+      const mdtrtId = String(input.mdtrt_id);
+      const [locked] = await ctx.q.query(book ? SETTLE_LOCKS_BOOK : SETTLE_LOCKS_PRE, [mdtrtId, ctx.env.fixmedins_code, ctx.env.sign_no ?? null]);
+      ctx.inst = checkInstitution(ctx.env, pick(locked, 'i', INST_COLS) as InstRow | undefined, (locked.signin_code as string | null) ?? null);
+      const v = visitChecks(ctx, pick(locked, 'v', VISIT_COLS) as VisitRow | undefined, mdtrtId, String(input.psn_no), kind);
       requireOpen(v, book ? '重复结算' : '预结算');
       if (kind === 'otp' && input.med_type === '21') throw new BizError('门诊结算的医疗类别 med_type 不能为 21（住院）');
       if (kind === 'ipt' && input.med_type !== '21') throw new BizError('住院结算的医疗类别 med_type 应为 21');
       if (input.insutype && input.insutype !== v.insutype) throw new BizError('险种类型 insutype 与挂号时不符');
-      const lines = await feeRows(ctx.q, v.mdtrt_id);
-      if (!lines.length) throw new BizError(`就诊ID ${v.mdtrt_id} 尚未上传费用明细，不能结算`);
-      // Lock the person: the account balance and the year's cumulative cost are read under it.
-      const person = await loadPerson(ctx.q, v.psn_no, book);
-      checkInsuplc(ctx, person);
-      await checkCert(ctx, person, String(input.mdtrt_cert_type), String(input.mdtrt_cert_no), input.card_sn as string | undefined);
+      const personRow = pick(locked, 'p', PERSON_COLS);
+      if (!personRow) throw new BizError(`人员编号 psn_no=${show(v.psn_no)} 不存在`);
+      const person = personFrom(personRow);
       const visitDate = v.begntime.slice(0, 10);
-      await checkEligible(ctx, person, visitDate);
-      const policy = policyOf(ctx, person.admvs);
       const year = Number(visitDate.slice(0, 4));
-      const adj = await adjudicate(ctx.q, { policy, person, inst: ctx.inst!, year, lines, useAccount: input.acct_used_flag === '1' });
+      const certType = String(input.mdtrt_cert_type);
+      const certNo = String(input.mdtrt_cert_no);
+      // Read under the locks: the balance, the year's cumulative covered cost, the card, the
+      // employer, the filing, the fee lines (and the settlement id).
+      const rows = await ctx.q.query(SETTLE_READ, [v.mdtrt_id, PA(person.psn_no), person.psn_no, year, book, person.emp_no, ctx.inst.admvs, visitDate, certType === '03' ? certNo : null]);
+      const r0 = rows[0];
+      const lines: FeeRow[] = [];
+      for (const r of rows) {
+        if (r.f_feedetl_sn === null || r.f_feedetl_sn === undefined) continue;
+        lines.push({
+          feedetl_sn: String(r.f_feedetl_sn), code: String(r.f_code), name: String(r.f_name), cls: String(r.f_cls),
+          amount: num(r.f_amount), fulamt: num(r.f_fulamt), overlmt: num(r.f_overlmt), preselfpay: num(r.f_preselfpay), inscp: num(r.f_inscp),
+        });
+      }
+      if (!lines.length) throw new BizError(`就诊ID ${v.mdtrt_id} 尚未上传费用明细，不能结算`);
+      checkInsuplc(ctx, person);
+      if (certType === '03') cardChecks(pick(r0, 'c', CARD_COLS) as CardRow | undefined, certNo, input.card_sn as string | undefined, ctx.date, person.psn_no);
+      else if (certType === '02' && certNo !== person.certno) throw new BizError('就诊凭证编号（身份证号）与人员不符');
+      else if (certType === '01' && certNo !== person.evoucher) throw new BizError('医保电子凭证与人员不符');
+      checkEligible(ctx, person, visitDate, !!person.emp_no && r0.arrears === true, r0.filed === true);
+      const policy = policyOf(ctx, person.admvs);
+      const carried = num(r0.carried);
+      const current = num(r0.current);
+      const adj = adjudicateWith({ policy, inst: ctx.inst, lines, useAccount: input.acct_used_flag === '1' }, { carried, current, total: carried + current }, num(r0.cum));
       if (adj.totals.total !== input.medfee_sumamt) {
         throw new BizError(`医疗费总额 medfee_sumamt=${fmtFen(input.medfee_sumamt as number)} 与已上传费用明细合计 ${fmtFen(adj.totals.total)} 不符`);
       }
       for (const [k, t] of [['fulamt_ownpay_amt', adj.totals.fulamt], ['overlmt_selfpay', adj.totals.overlmt], ['preselfpay_amt', adj.totals.preselfpay], ['inscp_scp_amt', adj.totals.inscp]] as const) {
         if (input[k] !== undefined && input[k] !== t) throw new BizError(`${k} 与费用明细计算结果 ${fmtFen(t)} 不符`);
       }
-      const setlId = book ? await nextId(ctx.q, 'ST', ctx.date) : 'PRE';
-      const info = setlInfo({ setlId, mdtrtId: v.mdtrt_id, person, inst: ctx.inst!, certType: String(input.mdtrt_cert_type), medType: String(input.med_type),
-        time: ctx.time, msgid: ctx.env.msgid, adj, stas: book ? 'settled' : 'pre', mdtrtarea: ctx.inst!.admvs, age: ageOn(person.brdy, visitDate) });
+      const setlId = book ? idText('ST', ctx.date, r0.seq) : 'PRE';
+      const info = setlInfo({ setlId, mdtrtId: v.mdtrt_id, person, inst: ctx.inst, certType, medType: String(input.med_type),
+        time: ctx.time, msgid: ctx.env.msgid, adj, stas: book ? 'settled' : 'pre', mdtrtarea: ctx.inst.admvs, age: ageOn(person.brdy, visitDate) });
       if (!book) return info;
-      const receipt = buildReceipt({ receiptId: `R${setlId}`, kind: 'settlement', refId: setlId, person, inst: ctx.inst!, mdtrtarea: ctx.inst!.admvs, time: ctx.time,
+      const receipt = buildReceipt({ receiptId: `R${setlId}`, kind: 'settlement', refId: setlId, person, inst: ctx.inst, mdtrtarea: ctx.inst.admvs, time: ctx.time,
         visitDate, medType: String(input.med_type), setlinfo: info.setlinfo, lines, payout: 0, reason: null });
-      await bookSettlement(ctx, { setlId, kind, mdtrtId: v.mdtrt_id, person, inst: ctx.inst!, year, adj, info, receipt });
-      await ctx.q.query(`UPDATE visits SET stas = 'settled', med_type = $2 WHERE mdtrt_id = $1`, [v.mdtrt_id, input.med_type]);
+      await writeSettlement(ctx, { setlId, kind, mdtrtId: v.mdtrt_id, person, inst: ctx.inst, year, adj, info, receipt, medType: String(input.med_type) });
       return info;
     },
   };

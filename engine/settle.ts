@@ -5,7 +5,8 @@ import { num } from './db';
 import type { Ctx, InstRow, PersonRow } from './context';
 import type { Policy } from './policy';
 import { splitVisit, levelExtraBp, type Split } from './rules';
-import { balances, accountDebit, post, PA, type Balances, type Line } from './ledger';
+import { balances, accountDebit, post, PA, journalLines, journalParams, INSERT_JOURNAL_AT, type Balances, type Line } from './ledger';
+import { INSERT_MESSAGE, messageParams, replay } from './messages';
 import { fmtFen, fmtRatio } from './client/money';
 import type { SetlInfo, SetlDetail, Receipt, ClaimReason, MedType } from './client/types';
 
@@ -41,9 +42,14 @@ export interface Adjudication { totals: Totals; split: Split; bal: Balances; cum
 
 /** The person's row must be locked by the caller (FOR UPDATE): balance and A are read here. */
 export async function adjudicate(q: Sql, a: { policy: Policy; person: PersonRow; inst: InstRow; year: number; lines: FeeRow[]; useAccount: boolean; unfiled?: boolean }): Promise<Adjudication> {
-  const totals = totalsOf(a.lines);
   const bal = await balances(q, a.person.psn_no);
   const cumBefore = await cumulativeCovered(q, a.person.psn_no, a.year);
+  return adjudicateWith(a, bal, cumBefore);
+}
+
+/** adjudicate with the balance and A already read (under the person's lock). */
+export function adjudicateWith(a: { policy: Policy; inst: InstRow; lines: FeeRow[]; useAccount: boolean; unfiled?: boolean }, bal: Balances, cumBefore: number): Adjudication {
+  const totals = totalsOf(a.lines);
   const extraBp = levelExtraBp(a.policy, a.inst.level) + (a.unfiled ? a.policy.unfiledExtraBp : 0);
   const split = splitVisit({
     policy: a.policy, covered: totals.inscp, uncovered: totals.fulamt + totals.overlmt + totals.preselfpay,
@@ -110,6 +116,41 @@ export async function bookSettlement(ctx: Ctx, x: {
 
 export async function saveReceipt(q: Sql, r: Receipt): Promise<void> {
   await q.query(`INSERT INTO receipts (receipt_id, kind, ref_id, psn_no, body) VALUES ($1,$2,$3,$4,$5)`, [r.receipt_id, r.kind, r.ref_id, r.psn_no, JSON.stringify(r)]);
+}
+
+/**
+ * A settlement's writes and the answer under its msgid, in one statement: the journal, the
+ * settlement, the receipt, the visit (settled) and the message. A msgid already taken
+ * aborts with the first answer (messages.ts), like the engine's own store.
+ */
+const WRITE_SETTLEMENT = `WITH le AS (${INSERT_JOURNAL_AT(1)}),
+  st AS (INSERT INTO settlements (setl_id, mdtrt_id, psn_no, kind, year, setl_time, stas, inscp, total, fund, acct, cash, journal_id, info)
+    VALUES ($9, $10, $11, $12, $13, $14, 'settled', $15, $16, $17, $18, $19, $1, $20)),
+  rc AS (INSERT INTO receipts (receipt_id, kind, ref_id, psn_no, body) VALUES ($21, $22, $9, $11, $23)),
+  vu AS (UPDATE visits SET stas = 'settled', med_type = $24 WHERE mdtrt_id = $10),
+  m AS (${INSERT_MESSAGE.replace(/\$(\d)/g, (_, d: string) => `$${Number(d) + 24}`)})
+  SELECT count(*)::int AS stored FROM m`;
+
+export async function writeSettlement(ctx: Ctx, x: {
+  setlId: string; kind: 'otp' | 'ipt'; mdtrtId: string; person: PersonRow; inst: InstRow; year: number; adj: Adjudication;
+  info: { setlinfo: SetlInfo; setldetail: SetlDetail[] }; receipt: Receipt; medType: string;
+}): Promise<void> {
+  const j = { id: `J${x.setlId}`, date: ctx.date, ref: x.setlId };
+  const lines = journalLines(j, settlementLines(x.person, x.inst, x.adj, '结算'));
+  const s = x.adj.split;
+  const infoText = JSON.stringify(x.info);
+  const res = ctx.answer(x.info);
+  const { output: _, ...head } = res;
+  const resText = `${JSON.stringify(head).slice(0, -1)},"output":${infoText}}`;
+  const [r] = await ctx.q.query<{ stored: number }>(WRITE_SETTLEMENT, [
+    ...journalParams(j, lines),
+    x.setlId, x.mdtrtId, x.person.psn_no, x.kind, x.year, ctx.time, x.adj.totals.inscp, x.adj.totals.total, s.fund, s.acct, s.cash, infoText,
+    x.receipt.receipt_id, x.receipt.kind, JSON.stringify(x.receipt),
+    x.medType,
+    ...messageParams(ctx.env, ctx.hash, res, resText),
+  ]);
+  if (!num(r.stored)) await replay(ctx.env, ctx.hash, ctx.q);
+  ctx.stored = res;
 }
 
 export function buildReceipt(x: {

@@ -1,0 +1,27 @@
+// The msgid store: every answer is kept under its msgid in the same transaction as the
+// booking; a msgid seen before aborts the transaction with the first answer.
+import type { Sql } from './db';
+import type { Env } from './context';
+import type { Response } from './client/types';
+
+export class Replayed extends Error { constructor(readonly response: Response) { super('replayed'); } }
+
+export const INSERT_MESSAGE = `INSERT INTO messages (msgid, infno, req_hash, infcode, response) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (msgid) DO NOTHING RETURNING msgid`;
+export const messageParams = (env: Env, hash: string, res: Response, text = JSON.stringify(res)): unknown[] => [env.msgid, env.infno, hash, res.infcode, text];
+
+/** Keep the answer under the msgid; a msgid seen before aborts the transaction with the first answer. */
+export async function store(env: Env, hash: string, res: Response, q: Sql): Promise<void> {
+  const rows = await q.query(INSERT_MESSAGE, messageParams(env, hash, res));
+  if (rows.length) return;
+  await replay(env, hash, q);
+}
+
+/** The msgid is taken: throw the first answer (or a refusal when the body differs). */
+export async function replay(env: Env, hash: string, q: Sql): Promise<never> {
+  const [first] = await q.query<{ req_hash: string; response: unknown }>(`SELECT req_hash, response FROM messages WHERE msgid = $1`, [env.msgid]);
+  const firstRes = (typeof first.response === 'string' ? JSON.parse(first.response) : first.response) as Response;
+  if (first.req_hash !== hash) {
+    throw new Replayed({ ...firstRes, infcode: -1, output: null, err_msg: `报文ID msgid=${env.msgid} 已用于另一笔不同内容的交易，不能重复使用`, warn_msg: null });
+  }
+  throw new Replayed(firstRes);
+}
