@@ -172,7 +172,8 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, engine: ResolvedEn
     file: false,
     provided: {
       paths,
-      requireModule: ['ts-node/register'],
+      // TypeScript through a transpile cache (steps/register.js): ts-node's output, kept on disk.
+      requireModule: [path.join(ROOT, 'steps/register.js')],
       require: o.require ?? [path.join(ROOT, 'steps/index.ts'), path.join(ROOT, 'rigs/cucumber-support.ts')],
       format: [
         stdoutFormat,
