@@ -26,6 +26,13 @@ options:
   --dry-run             check that every step is defined, run nothing
   --fail-fast           stop at the first failure
   --quiet               summary only, no progress bar
+  --retry <n>           run a failing scenario up to n more times (default 0; --nightly: 1)
+  --nightly             for scheduled CI on hardware: --retry 1 (a scenario that passes on its
+                        retry is listed as flaky, not failed), Allure history kept in
+                        <reports>/history.jsonl (or --history <file>) and the HTML report
+                        written to <reports>/allure-report with trends; JUnit as always.
+                        Exit 0 unless a scenario failed on every attempt (skips are not failures)
+  --history <file>      Allure history file to append to (implies the HTML report)
 
 environment: DATABASE_URL=postgres://… makes the embedded engine use PostgreSQL (default PGlite).
 reports: <reports>/allure-results, cucumber.json, junit.xml, @rerun.txt, skipped.txt;
@@ -55,6 +62,12 @@ export interface RunOptions {
   stdoutFormat?: string;
   /** Override the step files (bench uses no-op steps). */
   require?: string[];
+  /** Scheduled runs on hardware: retry 1, Allure history + HTML report (README "CI and nightly runs"). */
+  nightly?: boolean;
+  /** Extra attempts for a failing scenario (default 0, nightly 1). */
+  retry?: number;
+  /** Allure history file (JSONL) to append to; default <reports>/history.jsonl when nightly. */
+  history?: string;
 }
 
 /** The engine a rig file asks for, resolved here once so workers only see MEDCARD_ENGINE_URL / DATABASE_URL. */
@@ -96,6 +109,7 @@ export async function run(argv: string[]): Promise<number> {
       rig: { type: 'string', default: 'emulated' }, tags: { type: 'string' }, 'engine-url': { type: 'string' },
       parallel: { type: 'string', default: '1' }, fixtures: { type: 'string' }, reports: { type: 'string', default: 'reports' },
       name: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'fail-fast': { type: 'boolean' }, quiet: { type: 'boolean' },
+      nightly: { type: 'boolean' }, retry: { type: 'string' }, history: { type: 'string' },
     }, HELP);
   } catch (err) {
     if (err instanceof UsageError) { console.error(`medcard run: ${err.message}`); return 2; }
@@ -105,15 +119,18 @@ export async function run(argv: string[]): Promise<number> {
   const v = parsed.values as Record<string, string | boolean | undefined>;
   const parallel = Number(v.parallel);
   if (!Number.isInteger(parallel) || parallel < 0) { console.error(`medcard run: --parallel wants a whole number, not "${v.parallel}"`); return 2; }
+  const retry = v.retry === undefined ? undefined : Number(v.retry);
+  if (retry !== undefined && (!Number.isInteger(retry) || retry < 0)) { console.error(`medcard run: --retry wants a whole number, not "${v.retry}"`); return 2; }
   const result = await runSuite({
     rig: String(v.rig), tags: v.tags as string | undefined, engineUrl: v['engine-url'] as string | undefined, parallel,
     fixtures: v.fixtures as string | undefined, reports: String(v.reports), paths: parsed.positionals,
     name: v.name as string | undefined, dryRun: !!v['dry-run'], failFast: !!v['fail-fast'], quiet: !!v.quiet,
+    nightly: !!v.nightly, retry, history: v.history as string | undefined,
   });
   return result.exitCode;
 }
 
-export interface SuiteResult { exitCode: number; success: boolean; skipped: string[]; reportsDir: string }
+export interface SuiteResult { exitCode: number; success: boolean; skipped: string[]; reportsDir: string; flaky?: string[] }
 
 export async function runSuite(o: RunOptions): Promise<SuiteResult> {
   let rigFile: RigFile;
@@ -191,6 +208,7 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, engine: ResolvedEn
       name: o.name ? [o.name] : [],
       dryRun: o.dryRun,
       failFast: o.failFast,
+      retry: o.retry ?? (o.nightly ? 1 : 0),
       worldParameters: { rig: o.rig },
     },
   }, { cwd: ROOT });
@@ -208,7 +226,9 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, engine: ResolvedEn
 
   let undefinedSteps = 0;
   const ambiguous: string[] = [];
+  const attempts = new AttemptTracker();
   const { success } = await runCucumber(runConfiguration, { cwd: ROOT }, (envelope) => {
+    attempts.onMessage(envelope);
     if (envelope.testCase) {
       for (const s of envelope.testCase.testSteps) {
         if (s.pickleStepId && s.stepDefinitionIds) {
@@ -227,8 +247,61 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, engine: ResolvedEn
   if (undefinedSteps) console.error(`\nmedcard run: ${undefinedSteps} step(s) are undefined. \`npx medcard steps\` lists every step in both languages; reword the step to one of them (or ask a developer to add it to steps/vocabulary.ts).`);
   if (ambiguous.length) console.error(`\nmedcard run: ${ambiguous.length} step(s) match more than one definition; the run output above names them. Reword the step or tell a developer: two phrasings in steps/vocabulary.ts overlap.`);
   console.log(`\nreports: ${path.relative(process.cwd(), reports) || '.'}/{cucumber.json, junit.xml, allure-results/} — \`npx medcard report\` renders HTML`);
+  const flaky = attempts.flaky();
+  if (flaky.length) {
+    console.log(`\n${flaky.length} scenario(s) failed, then passed on retry (flaky; see the Allure report's retries):`);
+    for (const f of flaky) console.log(`  - ${f}`);
+  }
+  fs.writeFileSync(path.join(reports, 'flaky.txt'), flaky.map((f) => `${f}\n`).join(''));
+  if (o.nightly || o.history) {
+    const history = path.resolve(o.history ?? path.join(reports, 'history.jsonl'));
+    const rendered = renderAllure(reports, allureDir, history, `medcard ${rigFile.name}`);
+    console.log(rendered.ok ? `allure: ${rendered.output}/index.html (history: ${history})` : `medcard run: the Allure report was not written: ${rendered.error}`);
+  }
   const ok = success && undefinedSteps === 0 && ambiguous.length === 0;
-  return { exitCode: ok ? 0 : 1, success: ok, skipped, reportsDir: reports };
+  return { exitCode: ok ? 0 : 1, success: ok, skipped, reportsDir: reports, flaky };
+}
+
+/** Follows attempts (cucumber's retry) so a scenario that passed on retry is named as flaky. */
+class AttemptTracker {
+  private pickles = new Map<string, { uri: string; name: string }>();
+  private caseToPickle = new Map<string, string>();
+  private startedToCase = new Map<string, string>();
+  private retried = new Set<string>();
+  private finalFailed = new Set<string>();
+
+  onMessage(e: any): void {
+    if (e.pickle) this.pickles.set(e.pickle.id, { uri: e.pickle.uri, name: e.pickle.name });
+    else if (e.testCase) this.caseToPickle.set(e.testCase.id, e.testCase.pickleId);
+    else if (e.testCaseStarted) { this.startedToCase.set(e.testCaseStarted.id, e.testCaseStarted.testCaseId); this.finalFailed.delete(e.testCaseStarted.testCaseId); }
+    else if (e.testStepFinished?.testStepResult?.status === 'FAILED') {
+      const c = this.startedToCase.get(e.testStepFinished.testCaseStartedId);
+      if (c) this.finalFailed.add(c);
+    } else if (e.testCaseFinished?.willBeRetried) {
+      const c = this.startedToCase.get(e.testCaseFinished.testCaseStartedId);
+      if (c) this.retried.add(c);
+    }
+  }
+
+  flaky(): string[] {
+    return [...this.retried].filter((c) => !this.finalFailed.has(c)).map((c) => {
+      const p = this.pickles.get(this.caseToPickle.get(c) ?? '');
+      return p ? `${p.uri}: ${p.name}` : c;
+    });
+  }
+}
+
+/** The Allure HTML report with history (Allure 3: historyPath in a config; trends need the earlier runs' entries). */
+function renderAllure(reports: string, allureDir: string, history: string, name: string): { ok: boolean; output: string; error?: string } {
+  const output = path.join(reports, 'allure-report');
+  const cli = [ROOT, process.cwd()].map((b) => path.join(b, 'node_modules', 'allure', 'cli.js')).find((f) => fs.existsSync(f));
+  if (!cli) return { ok: false, output, error: 'the `allure` npm package (Allure 3) is not installed: npm ci' };
+  fs.mkdirSync(path.dirname(history), { recursive: true });
+  const config = path.join(reports, 'allurerc.json');
+  fs.writeFileSync(config, JSON.stringify({ name, output, historyPath: history }, null, 2));
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  const r = spawnSync(process.execPath, [cli, 'generate', allureDir, '--config', config, '--output', output], { encoding: 'utf8', timeout: 5 * 60_000 });
+  return r.status === 0 ? { ok: true, output } : { ok: false, output, error: `${r.stdout}${r.stderr}`.trim().slice(-500) || `exit ${r.status}` };
 }
 
 /** environment.properties and categories.json after each run (ecosystem-notes: Allure shards). */
