@@ -170,7 +170,6 @@ export class SerialChannel implements CardChannel {
     const port = this.port!;
     this.decoder.reset();
     const frame = encodeFrame(body);
-    const started = Date.now();
     const answer = new Promise<Buffer>((resolve, reject) => { this.waiting = { resolve, reject }; });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -188,12 +187,8 @@ export class SerialChannel implements CardChannel {
       await new Promise<void>((resolve, reject) => port.write(frame, (err) => (err ? reject(new ReaderError(`serial line ${this.o.path}: write failed: ${err.message}`, 'ELINE')) : resolve())));
       if (this.o.paceLine) await sleep((frame.length * 10 * 1000) / this.o.baudRate);
       const r = await Promise.race([answer, timeout]);
-      if (this.o.paceLine) {
-        // The answer's own time on the line, less what already passed.
-        const lineMs = ((r.length + 2) * 10 * 1000) / this.o.baudRate;
-        const spent = Date.now() - started;
-        if (lineMs > spent) await sleep(lineMs - spent);
-      }
+      // A pty delivers at once: the answer's own time on a real line (10 bits a byte) is added after it.
+      if (this.o.paceLine) await sleep(((r.length + 2) * 10 * 1000) / this.o.baudRate);
       return r;
     } finally {
       clearTimeout(timer);
