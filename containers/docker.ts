@@ -114,7 +114,11 @@ export function createVolume(name: string, labels: Record<string, string>): void
 
 /** The gateway of a network (the host, seen from its containers). */
 export function networkGateway(name: string): string {
-  const r = docker(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Gateway}}{{end}}', name]);
-  if (!r.ok || !r.out) throw new Error(`cannot read the gateway of docker network ${name}`);
-  return r.out;
+  const r = docker(['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Gateway}} {{.Subnet}}{{end}}', name]);
+  const [gw, subnet] = r.out.split(' ');
+  if (gw) return gw;
+  // The default bridge often lists only its subnet: the gateway is its first address.
+  const m = /^(\d+\.\d+\.\d+)\.\d+\//.exec(subnet ?? '');
+  if (!r.ok || !m) throw new Error(`cannot read the gateway of docker network ${name}`);
+  return `${m[1]}.1`;
 }

@@ -23,7 +23,7 @@ export const IMAGE_NAMES = [BASE_IMAGE, POSTGRES_IMAGE, ENGINE_IMAGE] as const;
 const SUITE = 'bookworm';
 const MIRROR = process.env.MEDCARD_DEBIAN_MIRROR || 'http://deb.debian.org/debian';
 /** What the engine image takes from the project (besides node_modules, copied separately). */
-const APP_PATHS = ['bin', 'cli', 'engine', 'emulator', 'rigs', 'terminal', 'steps', 'fixtures', 'native', 'package.json', 'tsconfig.json'];
+const APP_PATHS = ['bin', 'cli', 'containers', 'engine', 'emulator', 'rigs', 'terminal', 'steps', 'fixtures', 'native', 'package.json', 'tsconfig.json'];
 
 export type Log = (line: string) => void;
 
@@ -158,12 +158,13 @@ export function assertDocker(): void {
   }
 }
 
-export interface BuildOptions { log?: Log; force?: boolean; only?: string[] }
+export interface BuildOptions { log?: Log; force?: boolean; only?: string[]; /** leave older untagged builds (another process may be using them) */ keepOld?: boolean }
 
 /** Build what is missing or out of date, in order; returns one result per image. */
 export async function buildImages(o: BuildOptions = {}): Promise<BuildResult[]> {
   const log = o.log ?? (() => undefined);
   assertDocker();
+  if (!o.keepOld) return withBuildLock(() => buildImages({ ...o, keepOld: true, removeOld: true } as BuildOptions), log);
   const plan: Array<{ name: string; hash: () => string; build: (h: string, log: Log) => Promise<void> }> = [
     { name: BASE_IMAGE, hash: baseHash, build: buildBase },
     { name: POSTGRES_IMAGE, hash: postgresHash, build: buildPostgres },
@@ -182,19 +183,48 @@ export async function buildImages(o: BuildOptions = {}): Promise<BuildResult[]> 
     if (presentHash(step.name) !== hash) throw new Error(`${step.name} was built but does not carry the inputs label ${hash}`);
     results.push({ name: step.name, hash, cached: false, seconds: (Date.now() - t0) / 1000 });
   }
-  // Older builds of ours, now untagged: remove them so they do not pile up.
-  spawnSync('sh', ['-c', `docker images -q --filter dangling=true --filter label=${INPUTS_LABEL} | xargs -r docker rmi >/dev/null 2>&1`]);
+  // Older builds of ours, now untagged: remove them so they do not pile up (in use: docker refuses).
+  if ((o as { removeOld?: boolean }).removeOld) spawnSync('sh', ['-c', `docker images -q --filter dangling=true --filter label=${INPUTS_LABEL} | xargs -r docker rmi >/dev/null 2>&1`]);
   return results;
+}
+
+/** One builder at a time across processes (parallel workers, tests): a lock directory with the owner's pid. */
+async function withBuildLock<T>(fn: () => Promise<T>, log: Log): Promise<T> {
+  const lock = path.join(cacheDir(), 'build.lock');
+  let said = false;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(fs.readFileSync(path.join(lock, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
+      let alive = false;
+      try { if (pid > 0) { process.kill(pid, 0); alive = true; } } catch { /* gone */ }
+      if (!alive && pid > 0) { fs.rmSync(lock, { recursive: true, force: true }); continue; }
+      if (!said) { log(`waiting for another build (pid ${pid || '?'}) to finish`); said = true; }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try { return await fn(); } finally { fs.rmSync(lock, { recursive: true, force: true }); }
+}
+
+function stale(): boolean {
+  return [BASE_IMAGE, POSTGRES_IMAGE, ENGINE_IMAGE].some((n, i) => presentHash(n) !== [baseHash, postgresHash, engineHash][i]!());
 }
 
 /** Build whatever is stale, quietly unless it actually builds (tests and rigs call this). */
 let ensured: Promise<void> | undefined;
 export function ensureImages(log: Log = (l) => process.stderr.write(`  ${l}\n`)): Promise<void> {
   ensured ??= (async () => {
-    const stale = [BASE_IMAGE, POSTGRES_IMAGE, ENGINE_IMAGE].some((n, i) => presentHash(n) !== [baseHash, postgresHash, engineHash][i]());
-    if (!stale) return;
-    process.stderr.write('medcard: building container images (once; cached by their inputs)…\n');
-    await buildImages({ log });
+    if (!stale()) return;
+    await withBuildLock(async () => {
+      if (!stale()) return; // another process built them while we waited
+      process.stderr.write('medcard: building container images (cached by their inputs; `npx medcard images build` does it ahead)…\n');
+      await buildImages({ log, keepOld: true });
+    }, log);
   })();
+  ensured.catch(() => { ensured = undefined; });
   return ensured;
 }

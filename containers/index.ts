@@ -3,13 +3,14 @@
 // removed on stop, on process exit, SIGINT and SIGTERM; leftovers of dead runs are swept
 // by label at start. The engine sits behind a small HTTP front in this process, so its URL
 // stays the same when a dead engine container is replaced by a fresh one mid-suite.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  createNetwork, createVolume, harnessLabels, LABEL_NETWORK, LABEL_VOLUME, networkGateway, pingDocker, removeNow, sweepLeftovers,
+  createNetwork, createVolume, harnessLabels, LABEL_NETWORK, LABEL_VOLUME, pingDocker, removeNow, sweepLeftovers,
 } from './docker';
 import { ENGINE_IMAGE, ensureImages, POSTGRES_IMAGE } from './images';
 
@@ -314,11 +315,12 @@ export interface CardContainer { id: string; stop(): Promise<void> }
 let cardRun: string | undefined;
 
 /**
- * Serve one card profile with `medcard emulate` in a container, connecting to the host's
+ * Serve one card profile (JSON, as the steps built it) in a container, with the emulator and
+ * vpcd client `medcard emulate` uses (containers/serve-card.ts), connecting to the host's
  * pcscd through vpcd (it listens on all addresses; the host is the bridge gateway).
  * Resolves once the card says it is inserted.
  */
-export async function startCardContainer(profileYaml: string, o: CardContainerOptions): Promise<CardContainer> {
+export async function startCardContainer(profileJson: string, o: CardContainerOptions): Promise<CardContainer> {
   const image = o.image ?? ENGINE_IMAGE;
   if (!cardRun) {
     await prepare([image], o.log ?? ((l) => process.stderr.write(`medcard containers: ${l}\n`)));
@@ -327,14 +329,34 @@ export async function startCardContainer(profileYaml: string, o: CardContainerOp
     register({ run, stop: async () => removeNow(run) });
   }
   const { GenericContainer, Wait } = tc();
-  const host = o.vpcdHost ?? networkGateway('bridge');
-  const c = await new GenericContainer(image)
-    .withLabels({ ...harnessLabels(cardRun, { 'org.medcard.role': 'card', 'org.medcard.vpcd-port': String(o.vpcdPort) }) })
-    .withCopyContentToContainer([{ content: profileYaml, target: '/card.yaml' }])
-    .withCommand(['emulate', '--card', '/card.yaml', '--vpcd-host', host, '--vpcd-port', String(o.vpcdPort)])
-    .withWaitStrategy(Wait.forLogMessage(/inserted into vpcd/))
-    .withStartupTimeout(30_000)
-    .start();
+  // host-gateway: Docker (20.10+) writes the bridge gateway, i.e. this host, into /etc/hosts.
+  const host = o.vpcdHost ?? 'host.docker.internal';
+  // vpcd takes a new card a moment after the last one left; a refused first connection
+  // makes `medcard emulate` exit, so a few attempts are allowed, and the last output is shown.
+  let c: import('testcontainers').StartedTestContainer | undefined;
+  let output = '';
+  for (let attempt = 1; !c; attempt++) {
+    const tag = randomBytes(4).toString('hex');
+    output = '';
+    try {
+      c = await new GenericContainer(image)
+        .withExtraHosts([{ host: 'host.docker.internal', ipAddress: 'host-gateway' }])
+        .withLabels({ ...harnessLabels(cardRun, { 'org.medcard.role': 'card', 'org.medcard.vpcd-port': String(o.vpcdPort), 'org.medcard.attempt': tag }) })
+        .withCopyContentToContainer([{ content: profileJson, target: '/card.json' }])
+        .withEntrypoint(['/usr/local/bin/node', '-r', 'ts-node/register', '/app/containers/serve-card.ts'])
+        .withCommand([host, String(o.vpcdPort)])
+        .withLogConsumer((stream) => { stream.on('data', (d: Buffer | string) => { output += d.toString(); }); })
+        .withWaitStrategy(Wait.forLogMessage(/inserted into vpcd/))
+        .withStartupTimeout(30_000)
+        .start();
+    } catch (err) {
+      spawnSync('sh', ['-c', `docker ps -aq --filter label=org.medcard.attempt=${tag} | xargs -r docker rm -f >/dev/null 2>&1`]);
+      if (attempt >= 5) {
+        throw new Error(`the card container (${image}, medcard emulate → ${host}:${o.vpcdPort}) did not insert its card after ${attempt} attempts: ${(err as Error).message}\n${output.trim()}`);
+      }
+      await new Promise((r) => setTimeout(r, 300 * attempt));
+    }
+  }
   return {
     id: c.getId(),
     stop: async () => { await c.stop({ timeout: 2000, remove: true }).catch(() => undefined); },

@@ -9,6 +9,7 @@
 //   serial: { path?, baudRate, timeoutMs }   (serial; no path: the harness serves the card on a socat pair)
 //   engine: { kind: embedded } | { kind: postgres, url } | { kind: url, url } | { kind: container, image, port, env?, health? }
 //   ledger: { image }                        (optional; with a container engine)
+//   cards: { image }                         (vpcd: each card served by `medcard emulate` in a container; containers/remote-card.ts)
 //   capabilities: [card-state, card-swap, card-remove]
 //   exclusive: a tag; scenarios carrying it never run two at a time (atMostOnePicklePerTag)
 import * as fs from 'node:fs';
@@ -48,6 +49,8 @@ export interface RigFile {
   serial?: SerialSpec;
   engine: EngineSpec;
   ledger?: { image: string };
+  /** vpcd: cards served from containers of this image (containers/remote-card.ts). */
+  cards?: { image: string };
   capabilities: RigCapability[];
   exclusive?: string;
 }
@@ -76,7 +79,7 @@ const KIND_CAPS: Record<RigKind, { max: RigCapability[]; why: string }> = {
 };
 const SERIAL_EXTERNAL_MAX: RigCapability[] = ['card-remove'];
 
-const TOP_KEYS = ['kind', 'description', 'reader', 'card', 'serial', 'engine', 'ledger', 'capabilities', 'exclusive'];
+const TOP_KEYS = ['kind', 'description', 'reader', 'card', 'serial', 'engine', 'ledger', 'cards', 'capabilities', 'exclusive'];
 
 /** The rig names in `rigsDir()`: the built-in emulated and vpcd first, then the rest by name. */
 export function listRigFiles(): string[] {
@@ -233,6 +236,14 @@ export function parseRigFile(text: string, file: string): RigFile {
     else ledger = { image: l.image };
   }
 
+  let cards: RigFile['cards'];
+  if (data.cards !== undefined) {
+    const c = data.cards as Record<string, unknown>;
+    if (kind !== 'vpcd') issue('cards', `only a vpcd rig serves its cards from containers (this is kind ${kind})`, nodeOf('cards'));
+    else if (!c || typeof c !== 'object' || typeof c.image !== 'string') issue('cards', 'a mapping { image: <image name> }, e.g. { image: medcard/engine }', nodeOf('cards'));
+    else cards = { image: c.image };
+  }
+
   // capabilities
   let capabilities: RigCapability[] = [];
   const serialExternal = kind === 'serial' && !!serial?.path;
@@ -259,7 +270,7 @@ export function parseRigFile(text: string, file: string): RigFile {
 
   if (issues.length) throw new RigFileError(issues);
   const name = path.basename(file).replace(/\.ya?ml$/, '');
-  return { name, file, kind, description: description as string, reader, card, serial, engine, ledger, capabilities, exclusive };
+  return { name, file, kind, description: description as string, reader, card, serial, engine, ledger, cards, capabilities, exclusive };
 }
 
 /** One line describing the engine, for listings. */

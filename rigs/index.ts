@@ -131,7 +131,10 @@ export async function openRig(nameOrFile: string | RigFile, options: RigOptions 
   const workerId = options.workerId ?? 0;
   switch (rig.kind) {
     case 'emulated': return new EmulatedRig(rig.name, rig.capabilities, workerId);
-    case 'vpcd': return VpcdRig.open(rig, workerId);
+    case 'vpcd': {
+      if (rig.cards) return (require('../containers/remote-card') as typeof import('../containers/remote-card')).RemoteCardRig.open(rig, workerId);
+      return VpcdRig.open(rig, workerId);
+    }
     case 'pcsc': {
       const { PcscRig } = require('./pcsc-rig') as typeof import('./pcsc-rig');
       return PcscRig.open(rig, options);
