@@ -6,6 +6,36 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseOptions } from './args';
 
+/**
+ * Allure labels and links from tags (ecosystem-notes: patterns for epic, feature, severity,
+ * owner, issue), handed to allure-cucumberjs by `medcard run`. Values may be Chinese
+ * (`@epic:医保结算`, `@owner:张三`) but hold no space or colon (a Gherkin tag ends at a space;
+ * allure-cucumberjs 3.12 takes a label's value after the last colon). Only feature and
+ * scenario tags become labels and links; tags on an Examples table stay plain tags.
+ *
+ * Links: allure-cucumberjs strips a prefix only when it ends in `=` (`@issue=4`), so for
+ * `@issue:4` and `@domain-4.2` it would put the whole tag into the URL; our templates are
+ * functions that take the value out with the same pattern. MEDCARD_ISSUE_URL and
+ * MEDCARD_DOMAIN_URL (with `%s`) point the links elsewhere.
+ */
+const link = (pattern: RegExp, template: string) => ({
+  pattern: [pattern],
+  urlTemplate: (tag: string) => template.replace('%s', encodeURIComponent(pattern.exec(tag)?.[1] ?? tag)),
+});
+export const ALLURE_OPTIONS = {
+  labels: [
+    { name: 'epic', pattern: [/^@epic:([^:]+)$/] },
+    { name: 'feature', pattern: [/^@feature:([^:]+)$/] },
+    { name: 'story', pattern: [/^@story:([^:]+)$/] },
+    { name: 'severity', pattern: [/^@severity:(blocker|critical|normal|minor|trivial)$/] },
+    { name: 'owner', pattern: [/^@owner:([^:]+)$/] },
+  ],
+  links: {
+    issue: link(/^@issue[:=](.+)$/, process.env.MEDCARD_ISSUE_URL || 'https://example.invalid/medcard-hil/issues/%s'),
+    tms: link(/^@domain-(.+)$/, process.env.MEDCARD_DOMAIN_URL || 'https://example.invalid/medcard-hil/shared/domain.md#%s'),
+  },
+};
+
 const HELP = `usage: medcard report [--results <dir>]... [--output <dir>] [--name <title>]
 
 Renders Allure results (default reports/allure-results) into an HTML report (default

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseOptions, UsageError } from './args';
+import { ALLURE_OPTIONS } from './report';
 import { loadRigFile, rigFilePath, UnknownRigError, type RigFile } from '../rigs/files';
 import { loadConfiguration, loadSources, runCucumber } from '@cucumber/cucumber/api';
 
@@ -38,20 +39,8 @@ environment: DATABASE_URL=postgres://… makes the embedded engine use PostgreSQ
 reports: <reports>/allure-results, cucumber.json, junit.xml, @rerun.txt, skipped.txt;
          \`medcard report\` renders the Allure HTML.`;
 
-/** Allure labels and links from tags (ecosystem-notes: patterns for epic, feature, severity, owner, issue). */
-export const ALLURE_OPTIONS = {
-  labels: [
-    { name: 'epic', pattern: [/^@epic:(.+)$/] },
-    { name: 'feature', pattern: [/^@feature:(.+)$/] },
-    { name: 'story', pattern: [/^@story:(.+)$/] },
-    { name: 'severity', pattern: [/^@severity:(.+)$/] },
-    { name: 'owner', pattern: [/^@owner:(.+)$/] },
-  ],
-  links: {
-    issue: { pattern: [/^@issue:(.+)$/], urlTemplate: 'https://example.invalid/medcard-hil/issues/%s' },
-    tms: { pattern: [/^@domain-(.+)$/], urlTemplate: 'https://example.invalid/medcard-hil/shared/domain.md#%s' },
-  },
-};
+/** Allure labels and links from tags: cli/report.ts (Chinese tag values, link templates). */
+export { ALLURE_OPTIONS };
 
 export interface RunOptions {
   rig: string; tags?: string; engineUrl?: string; parallel: number; fixtures?: string; reports: string;

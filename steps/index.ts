@@ -68,7 +68,7 @@ Before(async function (this: MedWorld, { pickle }) {
 
 After(async function (this: MedWorld, { result }) {
   if (result?.status === 'FAILED' && this.inserted) {
-    await this.attach(`card traffic at failure\n${formatTrace(this.inserted.slot.trace())}`, 'text/plain');
+    await this.attach(`card traffic at failure\n${formatTrace(this.inserted.slot.trace())}`, { mediaType: 'text/plain', fileName: '失败时的读卡报文 card traffic at failure.txt' });
   }
 });
 
