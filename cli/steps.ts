@@ -8,10 +8,11 @@ const HELP = `usage: medcard steps [--lang zh|en] [--grep <text>] [--markdown]
 
 Lists every step: its Chinese and English phrasing, an example of each, and the data table
 it takes, if any. Parameters: {money} 332.80 元 / CNY 332.80, {date} 2024-03-15,
-{string} "张三", {int} 3, {region} 重庆 / Chongqing / 500000, {insutype} 职工医保 / employee insurance.`;
+{string} "张三", {int} 3, {region} 重庆 / Chongqing / 500000, {insutype} 职工医保 / employee insurance,
+{fixture} fixtures/cards/zhang-san.yaml / zhang-san / fixtures/world/people.yaml.`;
 
-const EXAMPLES_ZH: Record<string, string> = { string: '"张三"', int: '3', money: '120.00 元', date: '2024-03-15', region: '重庆', insutype: '职工医保', cashreason: '急诊没带卡', percent: '25%' };
-const EXAMPLES_EN: Record<string, string> = { string: '"Zhang San"', int: '3', money: 'CNY 120.00', date: '2024-03-15', region: 'Chongqing', insutype: 'employee insurance', cashreason: 'an emergency without the card', percent: '25%' };
+const EXAMPLES_ZH: Record<string, string> = { string: '"张三"', int: '3', money: '120.00 元', date: '2024-03-15', region: '重庆', insutype: '职工医保', cashreason: '急诊没带卡', percent: '25%', fixture: 'fixtures/cards/zhang-san.yaml' };
+const EXAMPLES_EN: Record<string, string> = { string: '"Zhang San"', int: '3', money: 'CNY 120.00', date: '2024-03-15', region: 'Chongqing', insutype: 'employee insurance', cashreason: 'an emergency without the card', percent: '25%', fixture: 'zhang-san' };
 
 export function exampleOf(expr: string, table: Record<string, string>): string {
   return expr.replace(/\{(\w*)\}/g, (_, n: string) => table[n] ?? `<${n}>`);

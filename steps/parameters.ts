@@ -57,6 +57,13 @@ export const PARAMETERS: ParameterSpec[] = [
     example: '急诊没带卡',
   },
   {
+    name: 'fixture',
+    // fixtures/cards/zhang-san.yaml | cards/zhang-san.yaml | fixtures/world/people.yaml | a profile id: zhang-san
+    regexp: /(?:fixtures\/)?(?:cards|world)\/[\w.-]+\.ya?ml|[a-z][a-z0-9]*(?:-[a-z0-9]+)+/,
+    transformer: (s) => s,
+    example: 'fixtures/cards/zhang-san.yaml',
+  },
+  {
     name: 'percent',
     regexp: /\d+(?:\.\d+)?%/,
     // basis points, integer: "25%" → 2500

@@ -11,6 +11,7 @@ import { formatTrace } from '../rigs';
 import { cardNumber, cardSn, catalogueCode, employerNo, idNumber, institutionCode, psnNo } from './ids';
 import type { MedWorld, PersonCtx, InstitutionCtx } from './world';
 import { CASH_REASON_WORDS, INSUTYPES, REGIONS } from './parameters';
+import { cardFixture, personFixture, personFixtureOrFail, type WorldPerson } from './fixtures';
 
 type Fn = (this: MedWorld, ...args: any[]) => Promise<void>;
 export interface StepSpec {
@@ -149,8 +150,8 @@ async function visit(w: MedWorld, personName: string, instName: string, items: L
   w.lastRefusal = outcome.refusal;
   w.lastPerson = personName;
   if (outcome.vendorLine) w.lastVendorLine = outcome.vendorLine;
-  if (slot) await w.attach(formatTrace(slot.trace()), 'text/plain');
-  if (outcome.receipt.html) await w.attach(outcome.receipt.html, 'text/html');
+  if (slot) await w.attach(formatTrace(slot.trace()), { mediaType: 'text/plain', fileName: '读卡报文 APDU trace.txt' });
+  if (outcome.receipt.html) await w.attach(outcome.receipt.html, { mediaType: 'text/html', fileName: '结算单 receipt.html' });
   if (outcome.refusal) w.log(`终端拒绝 / refused: ${outcome.refusal.message}`);
   if (outcome.cashAdvance && p) {
     const reason = o.reason ?? REASON_OF_REFUSAL[outcome.refusal?.code ?? ''] ?? 'none';
@@ -177,7 +178,7 @@ async function claim(w: MedWorld, name: string, evidence: { surgery?: boolean })
   // domain.md §6: a claim for an unfiled cross-region visit carries the referral with the invoices.
   if (v.reason === 'cross_region_unfiled') input.referral_no = `ZZ${p.psnNo.slice(-10)}`;
   w.lastClaim = await agency(w, '9115', input);
-  await w.attach(JSON.stringify(w.lastClaim, null, 2), 'application/json');
+  await w.attach(JSON.stringify(w.lastClaim, null, 2), { mediaType: 'application/json', fileName: '报销结果 claim.json' });
 }
 
 async function balance(w: MedWorld, name: string) {
@@ -191,8 +192,8 @@ function settlement(w: MedWorld) {
   return o.settlement;
 }
 
-async function createPerson(w: MedWorld, name: string, region: string, insutype: '310' | '390', birthDate = '1980-06-15', insuredSince = '2015-01-01') {
-  const p: PersonCtx = { name, psnNo: psnNo(region), certno: idNumber(region, birthDate), region, insutype, birthDate, sex: '1', oldProfiles: [], cashVisits: [] };
+async function createPerson(w: MedWorld, name: string, region: string, insutype: '310' | '390', birthDate = '1980-06-15', insuredSince = '2015-01-01', sex: '1' | '2' = '1') {
+  const p: PersonCtx = { name, psnNo: psnNo(region), certno: idNumber(region, birthDate), region, insutype, birthDate, sex, oldProfiles: [], cashVisits: [] };
   if (insutype === '310') {
     p.empNo = employerNo(region);
     await agency(w, '9102', { emp_no: p.empNo, emp_name: `${name}的单位`, insuplc_admdvs: region });
@@ -210,6 +211,40 @@ async function issueCard(w: MedWorld, name: string, issueDate?: string, expiry?:
   await agency(w, '9106', { card_no: profile.card.number });
   if (p.profile) p.oldProfiles.push(p.profile);
   p.profile = profile;
+}
+
+/** A person of fixtures/world/people.yaml, with fresh numbers (steps/fixtures.ts). */
+async function createPersonFromFixture(w: MedWorld, name: string, f: WorldPerson) {
+  if (f.insutype !== '310' && f.insutype !== '390') throw new Error(`fixture person ${f.psn_name}: insutype ${f.insutype} is not 310 or 390`);
+  const p = await createPerson(w, name, f.insuplc_admdvs, f.insutype, f.brdy, f.psn_insu_date, f.gend === '2' ? '2' : '1');
+  if (f.contribution_base) p.base = parseYuan(f.contribution_base);
+  if (f.opening_balance && parseYuan(f.opening_balance) > 0) await agency(w, '9109', { psn_no: p.psnNo, amount: fmtFen(parseYuan(f.opening_balance)), bucket: 'carried' });
+  return p;
+}
+
+/** A card made from a profile of fixtures/cards/: its dates, PIN, PIN state, activation and loss; fresh numbers. */
+async function issueFixtureCard(w: MedWorld, name: string, ref: string) {
+  const src = cardFixture(ref);
+  let p = w.people.get(name);
+  if (!p) {
+    // The holder, by the card's ID number, from the world fixtures; else from the card itself.
+    const f = personFixture(src.holder.idNumber);
+    p = f ? await createPersonFromFixture(w, name, f) : await createPerson(w, name, src.card.region, '310', src.holder.birthDate, undefined, src.holder.sex);
+  }
+  const profile: CardProfile = {
+    ...src, id: `${src.id}@${p.psnNo}`,
+    holder: { ...src.holder, name: p.name, idNumber: p.certno, birthDate: p.birthDate, sex: p.sex },
+    card: { ...src.card, number: cardNumber(), identificationCode: cardSn(p.region), region: p.region },
+  };
+  await agency(w, '9105', { card_no: profile.card.number, card_sn: profile.card.identificationCode, psn_no: p.psnNo, issue_date: profile.card.issueDate, expiry_date: profile.card.expiryDate, admvs: p.region });
+  if (profile.activated) await agency(w, '9106', { card_no: profile.card.number });
+  if (p.profile) p.oldProfiles.push(p.profile);
+  p.profile = profile;
+  if (profile.reportedLost) {
+    await agency(w, '9107', { card_no: profile.card.number, channel: 'counter' });
+    p.oldProfiles.push(profile);
+    p.profile = undefined;
+  }
 }
 
 async function addInstitution(w: MedWorld, name: string, region: string, kind: InstitutionCtx['kind'], designated: boolean, level: 1 | 2 | 3 = 2) {
@@ -253,6 +288,14 @@ step('Given', '参保人如下：', 'these insured people:', async function (tab
     if (card && !/^(无|否|no|none)$/i.test(card)) await issueCard(this, name);
   }
 }, { table: '| 姓名 | 参保地 | 险种 | 出生日期 | 缴费基数 | 社保卡 |  (name, region, insurance, born, contribution base, card)' });
+
+step('Given', '参保人 {string} 取自 {fixture}', '{string} is insured as in {fixture}', async function (name: string, ref: string) {
+  await createPersonFromFixture(this, name, personFixtureOrFail(name, ref));
+}, { example: { zh: '参保人 "王小明" 取自 fixtures/world/people.yaml', en: '"王小明" is insured as in fixtures/world/people.yaml' } });
+
+step('Given', '参保人 {string} 持有卡 {fixture}', '{string} holds the card {fixture}', async function (name: string, ref: string) {
+  await issueFixtureCard(this, name, ref);
+}, { example: { zh: '参保人 "张三" 持有卡 fixtures/cards/zhang-san.yaml', en: '"Zhang San" holds the card zhang-san' } });
 
 step('Given', '{string} 的缴费基数为 {money}', '{string} has a contribution base of {money}', async function (name: string, fen: number) {
   this.person(name).base = fen;
@@ -404,7 +447,7 @@ step('When', '撤销 {string} 的上一笔结算', '{string}\'s last settlement 
   const inst = [...this.institutions.values()].find((i) => i.name === o.receipt.institution)!;
   const terminal = new Terminal({ platform: platformFor(this), institution: inst });
   const out = await terminal.reverse(o.settlement, this.today);
-  await this.attach(JSON.stringify(out, null, 2), 'application/json');
+  await this.attach(JSON.stringify(out, null, 2), { mediaType: 'application/json', fileName: '撤销结果 reversal.json' });
   this.lastPerson = name;
 });
 
@@ -423,7 +466,7 @@ step('When', '{string} 在 {string} 的终端上查询余额', '{string} checks 
   const { person, card } = await terminal.queryBalance({ channel: slot.channel }, this.today);
   this.lastVendorLine = terminal.vendorLine(card);
   this.lastBalance = { psn_no: person.psnNo, balc: fmtFen(person.balanceFen ?? 0) } as any;
-  await this.attach(formatTrace(slot.trace()), 'text/plain');
+  await this.attach(formatTrace(slot.trace()), { mediaType: 'text/plain', fileName: '读卡报文 APDU trace.txt' });
 });
 
 step('When', '{string} 向医保经办机构申请报销', '{string} claims reimbursement at the agency', async function (name: string) {
@@ -493,7 +536,7 @@ step('Then', '结算单显示：', 'the receipt shows:', async function (table: 
   const { receipts } = await agency<{ receipts: any[] }>(this, '9122', { setl_id: s.setlId });
   const r = receipts[0];
   if (!r) throw new Error(`the engine has no receipt for settlement ${s.setlId}`);
-  await this.attach(JSON.stringify(r, null, 2), 'application/json');
+  await this.attach(JSON.stringify(r, null, 2), { mediaType: 'application/json', fileName: '结算单 receipt.json' });
   const FIELDS: Record<string, string> = {
     费用总额: 'medfee_sumamt', total: 'medfee_sumamt', 全自费: 'fulamt_ownpay_amt', 'not covered': 'fulamt_ownpay_amt',
     乙类先行自付: 'preselfpay_amt', 'class B self-pay': 'preselfpay_amt', 自付: 'selfpay_amt', 'self-pay': 'selfpay_amt',

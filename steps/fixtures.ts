@@ -1,0 +1,67 @@
+// Fixture people and cards by name, for steps such as
+//   参保人 "张三" 持有卡 fixtures/cards/zhang-san.yaml   (or the profile id: zhang-san)
+//   参保人 "王小明" 取自 fixtures/world/people.yaml
+// A scenario still gets fresh numbers (person number, ID number, card number) so scenarios
+// sharing one engine never collide; everything else comes from the file: birth date, sex,
+// region, insurance type, contribution base, carried-over balance, the card's dates, PIN,
+// PIN state and activation. Files are read once per process.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+import { loadCardProfile } from '../emulator/profile';
+import type { CardProfile } from '../emulator/types';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** The fixtures folder of this run (`medcard run --fixtures`), else fixtures/. */
+export function fixturesDir(): string { return process.env.MEDCARD_FIXTURES || path.join(ROOT, 'fixtures'); }
+
+/** `fixtures/cards/x.yaml` (relative to the project, or to --fixtures), `cards/x.yaml`, or a profile id `x`. */
+export function resolveFixture(ref: string, kind: 'cards' | 'world'): string {
+  const rel = ref.replace(/^fixtures\//, '');
+  if (/\.ya?ml$/.test(rel)) return path.join(fixturesDir(), rel.includes('/') ? rel : path.join(kind, rel));
+  return path.join(fixturesDir(), kind, `${rel}.yaml`);
+}
+
+const profiles = new Map<string, CardProfile>();
+export function cardFixture(ref: string): CardProfile {
+  const file = resolveFixture(ref, 'cards');
+  let p = profiles.get(file);
+  if (!p) {
+    if (!fs.existsSync(file)) throw new Error(`no card profile ${path.relative(ROOT, file)}: the profiles are listed in fixtures/cards/README.md (write fixtures/cards/<id>.yaml or the id, e.g. zhang-san)`);
+    p = loadCardProfile(file);
+    profiles.set(file, p);
+  }
+  return structuredClone(p);
+}
+
+/** A person of fixtures/world/people.yaml (the engine's world format, engine/README.md). */
+export interface WorldPerson {
+  psn_no: string; psn_name: string; certno: string; gend: string; brdy: string; insutype: string;
+  insuplc_admdvs: string; psn_insu_date: string; emp_no?: string; contribution_base?: string; opening_balance?: string;
+}
+
+const worlds = new Map<string, WorldPerson[]>();
+function people(file: string): WorldPerson[] {
+  let list = worlds.get(file);
+  if (!list) {
+    if (!fs.existsSync(file)) throw new Error(`no fixture file ${path.relative(ROOT, file)}`);
+    const doc = parse(fs.readFileSync(file, 'utf8')) as { people?: Record<string, unknown>[] } | null;
+    if (!doc || !Array.isArray(doc.people)) throw new Error(`${path.relative(ROOT, file)}: expected a list under "people:"`);
+    // YAML reads 1990-01-01 as a string here (yaml 2, core schema); numbers stay as written in quotes.
+    list = doc.people.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null || v === undefined ? undefined : String(v)])) as unknown as WorldPerson);
+    worlds.set(file, list);
+  }
+  return list;
+}
+
+/** A fixture person by name (psn_name), person number (psn_no) or ID number (certno). */
+export function personFixture(key: string, ref = 'world/people.yaml'): WorldPerson | undefined {
+  return people(resolveFixture(ref, 'world')).find((p) => p.psn_name === key || p.psn_no === key || p.certno === key);
+}
+
+export function personFixtureOrFail(key: string, ref: string): WorldPerson {
+  const p = personFixture(key, ref);
+  if (!p) throw new Error(`no person "${key}" in ${path.relative(ROOT, resolveFixture(ref, 'world'))}: write the psn_name (e.g. 王小明), the psn_no or the certno`);
+  return p;
+}

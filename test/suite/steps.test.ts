@@ -1,0 +1,45 @@
+// `medcard steps`: every step of the vocabulary in both languages, each with an example
+// that the step itself accepts (so what analysts copy from the list runs), and the
+// fixture parameter accepts the forms features/README.md documents.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CucumberExpression, ParameterType, ParameterTypeRegistry } from '@cucumber/cucumber-expressions';
+import { listSteps } from '../../cli/steps';
+import { PARAMETERS } from '../../steps/parameters';
+import { VOCABULARY } from '../../steps/vocabulary';
+
+const registry = new ParameterTypeRegistry();
+for (const p of PARAMETERS) registry.defineParameterType(new ParameterType(p.name, p.regexp, null, p.transformer, false, false));
+
+const KW = /^(假如|当|那么|并且|Given|When|Then|And) /;
+
+test('every step is listed in Chinese and English with an example of each that the step matches', () => {
+  const text = listSteps();
+  const blocks = text.split(/\n(?=\d+\. \[)/).filter((b) => /^\d+\. \[/.test(b));
+  assert.equal(blocks.length, VOCABULARY.length, 'one entry per step');
+  VOCABULARY.forEach((s, i) => {
+    const b = blocks[i]!;
+    assert.ok(b.includes(s.zh) && b.includes(s.en), `entry ${i + 1} shows both phrasings:\n${b}`);
+    const zh = /例: (.+)/.exec(b)?.[1];
+    const en = /e\.g\. (.+)/.exec(b)?.[1];
+    assert.ok(zh && en, `entry ${i + 1} has an example in each language:\n${b}`);
+    for (const [expr, example] of [[s.zh, zh], [s.en, en]] as const) {
+      const body = example.replace(KW, '');
+      assert.ok(new CucumberExpression(expr, registry).match(body), `the example "${body}" does not match its own step "${expr}"`);
+    }
+  });
+});
+
+test('--lang and --grep narrow the list', () => {
+  const zh = listSteps({ lang: 'zh', grep: '持有卡' });
+  assert.match(zh, /参保人 \{string\} 持有卡 \{fixture\}/);
+  assert.doesNotMatch(zh, /holds the card/);
+  assert.match(listSteps({ lang: 'en', grep: 'holds the card' }), /"Zhang San" holds the card zhang-san/);
+});
+
+test('{fixture} takes a path under fixtures/, a short path and a profile id, not a quoted name', () => {
+  const fixture = PARAMETERS.find((p) => p.name === 'fixture')!;
+  const whole = new RegExp(`^(?:${fixture.regexp.source})$`);
+  for (const ok of ['fixtures/cards/zhang-san.yaml', 'cards/zhang-san.yaml', 'fixtures/world/people.yaml', 'zhang-san', 'wang-wu-expired']) assert.match(ok, whole);
+  for (const bad of ['"张三"', '张三', 'zhangsan', 'fixtures/policies/500000.yaml']) assert.doesNotMatch(bad, whole);
+});
