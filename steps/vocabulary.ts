@@ -164,11 +164,15 @@ function feeLines(items: LineItem[], date: string): FeeLine[] {
   return items.map((it, n) => ({ feedetl_sn: String(n + 1), med_list_codg: it.code, det_item_fee_sumamt: formatYuan(it.priceFen * it.count), cnt: it.count, pric: formatYuan(it.priceFen), fee_ocur_time: `${date} 09:00:00` }));
 }
 
+/** 医疗类别 med_type of a claim. A TypeScript-only construct (an enum) on purpose: `medcard run`
+ *  must load step code through the TypeScript loader (ecosystem-notes; test/smoke.test.ts). */
+enum MedType { Outpatient = '11', Inpatient = '21', Pharmacy = '41', FamilyPlanning = '51' }
+
 async function claim(w: MedWorld, name: string, evidence: { surgery?: boolean }) {
   const p = w.person(name);
   const v = p.cashVisits[p.cashVisits.length - 1];
   if (!v) throw new Error(`"${name}" has no cash visit to claim: a claim follows a visit paid in full in cash`);
-  const medType = v.request.kind === 'family-planning' ? '51' : v.request.kind === 'inpatient' ? '21' : v.request.kind === 'pharmacy' ? '41' : '11';
+  const medType = v.request.kind === 'family-planning' ? MedType.FamilyPlanning : v.request.kind === 'inpatient' ? MedType.Inpatient : v.request.kind === 'pharmacy' ? MedType.Pharmacy : MedType.Outpatient;
   const input: Record<string, unknown> = {
     psn_no: p.psnNo, reason: v.reason, fixmedins_code: v.institution.code, med_type: medType,
     begntime: `${v.request.date} 09:00:00`, emergency_flag: v.request.emergency ? '1' : '0',

@@ -43,3 +43,29 @@ test('{fixture} takes a path under fixtures/, a short path and a profile id, not
   for (const ok of ['fixtures/cards/zhang-san.yaml', 'cards/zhang-san.yaml', 'fixtures/world/people.yaml', 'zhang-san', 'wang-wu-expired']) assert.match(ok, whole);
   for (const bad of ['"张三"', '张三', 'zhangsan', 'fixtures/policies/500000.yaml']) assert.doesNotMatch(bad, whole);
 });
+
+test('the loading path of `medcard run` (steps/register.js, no ts-node) loads the steps, enum and all, and a warm cache skips TypeScript', () => {
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  const path = require('node:path') as typeof import('node:path');
+  const fs = require('node:fs') as typeof import('node:fs');
+  const os = require('node:os') as typeof import('node:os');
+  const root = path.resolve(__dirname, '..', '..');
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-ts-cache-'));
+  const probe = `require('./steps/register.js');
+const v = require('./steps/vocabulary');
+const src = require('node:fs').readFileSync('./steps/vocabulary.ts', 'utf8');
+if (!/\\benum MedType\\b/.test(src)) throw new Error('steps/vocabulary.ts lost its enum');
+console.log(JSON.stringify({ steps: v.VOCABULARY.length, typescript: Object.keys(require.cache).some((k) => /typescript[\\\\/]lib[\\\\/]typescript\\.js$/.test(k)) }));`;
+  const once = () => {
+    const r = spawnSync(process.execPath, ['-e', probe], { cwd: root, encoding: 'utf8', env: { ...process.env, MEDCARD_TS_CACHE: cache, NODE_OPTIONS: '' } });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as { steps: number; typescript: boolean };
+  };
+  const cold = once();
+  assert.equal(cold.steps, VOCABULARY.length);
+  assert.equal(cold.typescript, true, 'a cold cache transpiles');
+  const warm = once();
+  assert.equal(warm.steps, VOCABULARY.length);
+  assert.equal(warm.typescript, false, 'a warm cache never loads the TypeScript compiler');
+  fs.rmSync(cache, { recursive: true, force: true });
+});
