@@ -36,6 +36,8 @@ export interface ContainerEngineOptions {
   startupTimeoutMs?: number;
   /** How many times a dead engine is replaced before the harness gives up (default 5). */
   maxRestarts?: number;
+  /** Sees every exchange that went through the front (tests: which settlements were acknowledged). */
+  observe?: (request: Buffer, response: Buffer, status: number) => void;
 }
 
 export interface ContainerEngine {
@@ -249,6 +251,11 @@ export async function startContainerEngine(rig: ContainerRigSpec, opts: Containe
         const target = upstream;
         const up = http.request({ host: target.host, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: `${target.host}:${target.port}` } }, (ur) => {
           res.writeHead(ur.statusCode ?? 502, ur.headers);
+          if (opts.observe) {
+            const got: Buffer[] = [];
+            ur.on('data', (d: Buffer) => got.push(d));
+            ur.on('end', () => opts.observe!(body, Buffer.concat(got), ur.statusCode ?? 0));
+          }
           ur.pipe(res);
           ur.on('error', () => res.destroy());
         });
