@@ -168,7 +168,7 @@ function feeLines(items: LineItem[], date: string): FeeLine[] {
  *  must load step code through the TypeScript loader (ecosystem-notes; test/smoke.test.ts). */
 enum MedType { Outpatient = '11', Inpatient = '21', Pharmacy = '41', FamilyPlanning = '51' }
 
-async function claim(w: MedWorld, name: string, evidence: { surgery?: boolean }) {
+async function claim(w: MedWorld, name: string, evidence: { surgery?: boolean; noReferral?: boolean }) {
   const p = w.person(name);
   const v = p.cashVisits[p.cashVisits.length - 1];
   if (!v) throw new Error(`"${name}" has no cash visit to claim: a claim follows a visit paid in full in cash`);
@@ -180,7 +180,7 @@ async function claim(w: MedWorld, name: string, evidence: { surgery?: boolean })
   };
   if (evidence.surgery) input.surgery_cert_no = `JS${p.psnNo.slice(-10)}`;
   // domain.md §6: a claim for an unfiled cross-region visit carries the referral with the invoices.
-  if (v.reason === 'cross_region_unfiled') input.referral_no = `ZZ${p.psnNo.slice(-10)}`;
+  if (v.reason === 'cross_region_unfiled' && !evidence.noReferral) input.referral_no = `ZZ${p.psnNo.slice(-10)}`;
   w.lastClaim = await agency(w, '9115', input);
   await w.attach(JSON.stringify(w.lastClaim, null, 2), { mediaType: 'application/json', fileName: '报销结果 claim.json' });
 }
@@ -475,6 +475,10 @@ step('When', '{string} 在 {string} 的终端上查询余额', '{string} checks 
 
 step('When', '{string} 向医保经办机构申请报销', '{string} claims reimbursement at the agency', async function (name: string) {
   await claim(this, name, {});
+});
+
+step('When', '{string} 向医保经办机构申请报销，但没有转诊证明', '{string} claims reimbursement without the referral', async function (name: string) {
+  await claim(this, name, { noReferral: true });
 });
 
 step('When', '{string} 凭计划生育手术证明申请报销', '{string} claims reimbursement with the surgery certificate', async function (name: string) {
