@@ -38,6 +38,8 @@ export interface ContainerEngineOptions {
   maxRestarts?: number;
   /** Sees every exchange that went through the front (tests: which settlements were acknowledged). */
   observe?: (request: Buffer, response: Buffer, status: number) => void;
+  /** Called with each request before it is forwarded (tests kill the engine here, mid-request). */
+  onRequest?: (request: Buffer) => void;
 }
 
 export interface ContainerEngine {
@@ -248,6 +250,7 @@ export async function startContainerEngine(rig: ContainerRigSpec, opts: Containe
         };
         try { await readyP; } catch { /* givenUp says why */ }
         if (givenUp) return fail(`medcard: ${givenUp}`);
+        opts.onRequest?.(body);
         const target = upstream;
         const up = http.request({ host: target.host, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: `${target.host}:${target.port}` } }, (ur) => {
           res.writeHead(ur.statusCode ?? 502, ur.headers);
