@@ -16,6 +16,9 @@ Feature: The pooled segment is shared by brackets of the cumulative cost, split 
     And "Lao Zhou"'s covered cost this year is <after>
 
     Examples:
+      # 4600→5600: 400.00 person 25% 100.00, fund 300.00; 600.00 person 20% 120.00, fund 480.00 → fund 780.00, cash 220.00
+      # 9000→11000: 1000.00 × 20% → 200.00 / 800.00; 1000.00 × 15% → 150.00 / 850.00 → fund 1650.00, cash 350.00
+      # cap 4 × 60000.00 = 240000.00; 239000→241000: 1000.00 × 15% → 150.00 / 850.00; 1000.00 above the cap all cash → cash 1150.00
       | before        | cost        | fund        | cash        | after         |
       | CNY 4600.00   | CNY 1000.00 | CNY 780.00  | CNY 220.00  | CNY 5600.00   |
       | CNY 9000.00   | CNY 2000.00 | CNY 1650.00 | CNY 350.00  | CNY 11000.00  |

@@ -19,6 +19,7 @@ Feature: Reporting a card lost and replacing it
     Then the account pays CNY 50.00
 
   Scenario: A cash visit while waiting for the new card is reimbursed
+    # By hand: empty account; the visit lies between the loss report and the new card's activation; fund (1000.00 − 400.00) × 75% = 450.00.
     When "Chen Qi" reports the card lost
     Given today is 2024-03-05
     When "Chen Qi" pays CNY 1000.00 in cash at "District Hospital" because of the card replacement period

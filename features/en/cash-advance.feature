@@ -10,6 +10,8 @@ Feature: Pay in cash first, claim at the agency later
 
   @emergency-without-card
   Scenario: An emergency without the card is reimbursed as if the card had been presented
+    # By hand, as a card visit: 400.00 below the line; 600.00 person 25% 150.00, fund 450.00; the person's 550.00
+    # is paid 100.00 from the account (now empty), 450.00 cash. Paid back: fund 450.00 + account 100.00 = 550.00.
     Given "Xiao Zhao"'s account is credited CNY 100.00
     When "Xiao Zhao" pays CNY 1000.00 in cash at "Emergency Centre" because of an emergency without the card
     Then everything is paid in cash and insurance pays nothing
@@ -19,6 +21,7 @@ Feature: Pay in cash first, claim at the agency later
 
   @employer-arrears
   Scenario: Employer in arrears: refused at the counter, reimbursed after payment
+    # By hand: empty account; fund (1000.00 − 400.00) × 75% = 450.00 paid back.
     Given "Xiao Zhao"'s employer is in arrears
     When "Xiao Zhao" visits "Emergency Centre" as an outpatient with the card, costing CNY 1000.00
     Then the terminal refuses because "employer is in arrears"

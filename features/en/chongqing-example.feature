@@ -13,6 +13,7 @@ Feature: Chongqing employee insurance: account credits and the three segments
     And "Xiao Wang" has a contribution base of CNY 2700.00
 
   Scenario: Three monthly credits plus last year's balance make 332.80
+    # By hand: 2700.00×2% + 2700.00×6%×30% = 54.00 + 48.60 = 102.60 a month; 3 months 307.80; + 25.00 carried = 332.80.
     When "Xiao Wang"'s account receives 3 monthly credits
     Then each monthly credit is CNY 102.60
     And the credits total CNY 307.80
@@ -20,6 +21,8 @@ Feature: Chongqing employee insurance: account credits and the three segments
     Then "Xiao Wang"'s account balance is CNY 332.80
 
   Scenario: The account pays what it has, the rest below the line is cash
+    # By hand: 332.80 − (100.00+80.00+50.00) = 102.80 left; this 120.00: account 102.80, the other 17.20 in cash,
+    # since the cumulative 350.00 ≤ 400.00 is still below the line; fund 0.00.
     Given "Xiao Wang"'s account receives 3 monthly credits
     And "Xiao Wang" carried CNY 25.00 over from last year
     And "Xiao Wang" visits "First People's Hospital" as an outpatient with the card, costing CNY 230.00
@@ -31,6 +34,8 @@ Feature: Chongqing employee insurance: account credits and the three segments
     And the account balance after settlement is CNY 0.00
 
   Scenario: Past the line with an empty account, the pooled segment shares the cost
+    # By hand: 350.00→400.00 is 50.00 cash; 950.00 in the first bracket: person 25% 237.50, fund 712.50;
+    # cash 50.00 + 237.50 = 287.50.
     Given "Xiao Wang"'s account receives 3 monthly credits
     And "Xiao Wang" carried CNY 25.00 over from last year
     And "Xiao Wang" visits "First People's Hospital" as an outpatient with the card, costing CNY 350.00

@@ -9,12 +9,14 @@ Feature: Visits outside the insured region
     And "Xiao Sun" holds a card
 
   Scenario: Filed: settles directly under the home region's policy
+    # By hand (Chongqing's policy, empty account): 400.00 person; 600.00 person 25% 150.00, fund 450.00 → cash 550.00.
     Given "Xiao Sun" has filed for visits in Beijing
     When "Xiao Sun" visits "Beijing Hospital" as an outpatient with the card, costing CNY 1000.00
     Then the pooled fund pays CNY 450.00
     And the cash paid is CNY 550.00
 
   Scenario: Not filed: cash at the counter, claim at home with 10 extra points
+    # By hand: +10 points in every bracket: 600.00 × 35% = 210.00 person, fund 390.00 → paid back 390.00.
     When "Xiao Sun" visits "Beijing Hospital" as an outpatient with the card, costing CNY 1000.00
     Then the terminal refuses because "cross-region visit without a filing"
     When "Xiao Sun" claims reimbursement at the agency

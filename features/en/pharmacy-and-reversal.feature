@@ -12,6 +12,7 @@ Feature: Pharmacy purchases, no cash withdrawal, settlement reversal
 
   @pharmacy
   Scenario: Drugs paid from the personal account at a designated pharmacy
+    # By hand: 332.80 − 80.00 = 252.80.
     When "Zhang San" buys drugs at "Big Pharmacy" with the card for CNY 80.00
     Then the account pays CNY 80.00
     And the account balance after settlement is CNY 252.80
@@ -22,8 +23,9 @@ Feature: Pharmacy purchases, no cash withdrawal, settlement reversal
     Then the terminal refuses because "the personal account cannot be withdrawn as cash or transferred"
     And "Zhang San"'s account balance is CNY 332.80
 
-  @reversal
+  @reversal @domain-4.2
   Scenario: A reversed settlement gives the money back to the account
+    # By hand: 332.80 − 100.00, then the reversal gives the 100.00 back: 332.80.
     When "Zhang San" visits "City Hospital" as an outpatient with the card, costing CNY 100.00
     And "Zhang San"'s last settlement is reversed
     Then "Zhang San"'s account balance is CNY 332.80
