@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AstBuilder, GherkinClassicTokenMatcher, Parser, compile } from '@cucumber/gherkin';
-import { IdGenerator } from '@cucumber/messages';
 
 const root = path.resolve(__dirname, '..', '..');
 const dir = path.join(root, 'features');
@@ -22,7 +21,8 @@ const TOPICS = new Set(topicLine.match(/@[\w-]+/g) ?? []);
 function pickles(file: string) {
   const text = fs.readFileSync(file, 'utf8');
   const lang = /^# language: (\S+)/m.exec(text)?.[1] ?? 'en';
-  const newId = IdGenerator.uuid();
+  let n = 0;
+  const newId = () => String(++n);
   const doc = new Parser(new AstBuilder(newId), new GherkinClassicTokenMatcher(lang)).parse(text);
   return { text, list: compile({ ...doc, uri: file }, path.relative(root, file), newId) };
 }
