@@ -1,7 +1,10 @@
 // The certification suite's wall time beside the same features run with no-op step bodies
 // (cucumber's own cost: parsing, matching, formatters, Allure), in the same run; and the
 // time from `medcard run` to the first scenario starting. Goal: suite ≤ 2 × no-op.
-// Usage: npm run bench -- suite [--rig emulated|vpcd] [--tags <expr>]
+// Usage: npm run bench -- suite [--rig emulated|vpcd] [--tags <expr>] [--runs <n>]
+// --runs n (default 3) alternates no-op and full runs n times and reports medians: this
+// machine is shared, and one run of each swings by 2x under other people's load.
+// MEDCARD_TS_CACHE=off measures without the transpile cache (steps/register.js).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,6 +16,7 @@ const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1]! : dflt; };
 const rig = opt('rig', 'emulated');
 const tags = opt('tags', '');
+const runs = Math.max(1, Number(opt('runs', '3')) || 1);
 
 interface Run { wallMs: number; firstScenarioMs: number; scenarios: number; ok: boolean }
 
@@ -39,9 +43,15 @@ function once(noop: boolean): Run {
   return { wallMs, firstScenarioMs: first, scenarios, ok: r.status === 0 };
 }
 
-const noop = once(true);
-const suite = once(false);
-console.log(`rig ${rig}${tags ? `, tags ${tags}` : ''}`);
-console.log(`no-op steps : ${noop.scenarios} scenarios, wall ${noop.wallMs} ms, first scenario at ${noop.firstScenarioMs} ms`);
-console.log(`full suite  : ${suite.scenarios} scenarios, wall ${suite.wallMs} ms, first scenario at ${suite.firstScenarioMs} ms${suite.ok ? '' : ' (FAILED)'}`);
-console.log(ratioLine('suite wall time', suite.wallMs / 1000, 's', 'no-op steps', noop.wallMs / 1000));
+const median = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b); const m = v.length >> 1; return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2; };
+const noops: Run[] = [];
+const suites: Run[] = [];
+for (let i = 0; i < runs; i++) { noops.push(once(true)); suites.push(once(false)); }
+const show = (rs: Run[]) => `${rs[0]!.scenarios} scenarios, wall ${median(rs.map((r) => r.wallMs))} ms, first scenario at ${median(rs.map((r) => r.firstScenarioMs))} ms`
+  + (rs.length > 1 ? ` (median of ${rs.length}; walls ${rs.map((r) => r.wallMs).join(', ')})` : '');
+console.log(`rig ${rig}${tags ? `, tags ${tags}` : ''}${process.env.MEDCARD_TS_CACHE === 'off' ? ', transpile cache off' : ''}`);
+console.log(`no-op steps : ${show(noops)}`);
+console.log(`full suite  : ${show(suites)}${suites.every((r) => r.ok) ? '' : ' (FAILED)'}`);
+const gap = median(suites.map((r) => r.firstScenarioMs)) - median(noops.map((r) => r.firstScenarioMs));
+console.log(`first-scenario gap (mostly the embedded engine's start: PGlite initdb + migrations): ${gap} ms`);
+console.log(ratioLine('suite wall time', median(suites.map((r) => r.wallMs)) / 1000, 's', 'no-op steps', median(noops.map((r) => r.wallMs)) / 1000));
