@@ -3,6 +3,7 @@
 // is used when only it is installed. Several results folders (shards) make one report.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseOptions } from './args';
 
@@ -51,6 +52,30 @@ function find(pkg: string, bin: string): string | undefined {
   return undefined;
 }
 
+/**
+ * One environment.properties for several results folders (shards): Allure 3 keeps only the
+ * last folder's file (its store sets the metadata per file), so `rig=emulated` from one
+ * shard would hide `rig=vpcd` from another (ecosystem-notes). Values are merged per key,
+ * in folder order, without repeats: `rig=emulated, vpcd`.
+ */
+export function mergeEnvironment(dirs: string[]): string | undefined {
+  const merged = new Map<string, string[]>();
+  let found = false;
+  for (const d of dirs) {
+    const file = path.join(d, 'environment.properties');
+    if (!fs.existsSync(file)) continue;
+    found = true;
+    for (const line of fs.readFileSync(file, 'utf8').split(/\r?\n/)) {
+      const m = /^\s*([^#!=:\s][^=:]*?)\s*[=:]\s*(.*)$/.exec(line);
+      if (!m) continue;
+      const values = merged.get(m[1]!) ?? [];
+      if (!values.includes(m[2]!)) values.push(m[2]!);
+      merged.set(m[1]!, values);
+    }
+  }
+  return found ? [...merged].map(([k, v]) => `${k}=${v.join(', ')}`).join('\n') + '\n' : undefined;
+}
+
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseOptions(argv, {
     results: { type: 'string', multiple: true }, output: { type: 'string', default: 'reports/allure-report' }, name: { type: 'string', default: 'medcard certification' },
@@ -62,6 +87,15 @@ export async function run(argv: string[]): Promise<number> {
     if (!fs.existsSync(r)) { console.error(`medcard report: no results at ${r}: run \`npx medcard run\` first`); return 2; }
   }
   const output = path.resolve(v.output);
+  if (results.length > 1) {
+    // Shards: the merged environment goes in a folder of its own, read last.
+    const env = mergeEnvironment(results);
+    if (env) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-allure-env-'));
+      fs.writeFileSync(path.join(dir, 'environment.properties'), env);
+      results.push(dir);
+    }
+  }
   const allure3 = find('allure', 'cli.js');
   if (allure3) {
     const r = spawnSync(process.execPath, [allure3, 'generate', ...results, '--output', output, '--report-name', v.name], { stdio: 'inherit' });

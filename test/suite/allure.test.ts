@@ -117,3 +117,14 @@ test('environment.properties and categories.json are written after the run', () 
   // The regex must match our own money failure message (steps/vocabulary.ts `eq`), whole, as Allure does.
   assert.match('现金支付 / cash paid: expected 120.00 元, got 100.00 元', new RegExp(`^(?:${money.messageRegex})$`));
 });
+
+test('shards: `medcard report` merges environment.properties (Allure 3 keeps only the last folder\'s)', () => {
+  const { mergeEnvironment } = require('../../cli/report') as typeof import('../../cli/report');
+  const a = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-shard-'));
+  const b = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-shard-'));
+  const c = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-shard-'));
+  fs.writeFileSync(path.join(a, 'environment.properties'), 'rig=emulated\nengine=embedded (PGlite)\nnode=v20.20.2\n');
+  fs.writeFileSync(path.join(b, 'environment.properties'), 'rig=vpcd\nengine=embedded (PGlite)\nnode=v20.20.2\n');
+  assert.equal(mergeEnvironment([a, b, c]), 'rig=emulated, vpcd\nengine=embedded (PGlite)\nnode=v20.20.2\n');
+  assert.equal(mergeEnvironment([c]), undefined);
+});
