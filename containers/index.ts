@@ -15,6 +15,7 @@ import {
 import { ENGINE_IMAGE, ensureImages, POSTGRES_IMAGE } from './images';
 
 export { ContainerRuntimeError, pingDocker, sweepLeftovers, listOurs, LABEL_HARNESS, LABEL_RUN } from './docker';
+import { LABEL_RUN as LABEL_RUN_KEY } from './docker';
 export { buildImages, ensureImages, ENGINE_IMAGE, POSTGRES_IMAGE, BASE_IMAGE } from './images';
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
@@ -93,9 +94,13 @@ export function newRunId(): string { return `${Date.now().toString(36)}-${random
 /** Runtime reachable, our leftovers swept, our images built when the rig uses them. */
 export async function prepare(images: string[], log: (l: string) => void): Promise<void> {
   await pingDocker();
+  // testcontainers' runtime detection takes most of a second: let it run meanwhile.
+  const client = tc().getContainerRuntimeClient();
+  client.catch(() => undefined);
   const swept = sweepLeftovers();
   if (swept.length) log(`removed ${swept.length} leftover(s) of earlier runs: ${swept.join(', ')}`);
   if (images.some((i) => i === ENGINE_IMAGE || i === POSTGRES_IMAGE || i.startsWith('medcard/'))) await ensureImages(log);
+  await client;
 }
 
 // ------------------------------------------------------------------ health / wait strategies
@@ -153,16 +158,17 @@ export async function startContainerEngine(rig: ContainerRigSpec, opts: Containe
     stopped = true;
     await new Promise<void>((r) => (front ? front.close(() => r()) : r()));
     front?.closeAllConnections?.();
-    await Promise.allSettled([engine?.stop({ timeout: 2000, remove: true }), ledger?.stop({ timeout: 5000, remove: true })]);
+    await Promise.allSettled([engine?.stop({ timeout: 0, remove: true }), ledger?.stop({ timeout: 0, remove: true })]);
     removeNow(run); // network, volume, anything half-made
     unregister();
   }
 
   try {
     createNetwork(network, labels);
-    let ledgerUrlInside: string | undefined;
+    const ledgerUrlInside = rig.ledger ? 'postgres://postgres@ledger:5432/medcard' : undefined;
     let ledgerUrl: string | undefined;
-    if (rig.ledger) {
+    const startLedger = async () => {
+      if (!rig.ledger) return;
       const volume = `medcard-ledger-${run}`;
       createVolume(volume, labels);
       const t0 = Date.now();
@@ -174,12 +180,10 @@ export async function startContainerEngine(rig: ContainerRigSpec, opts: Containe
         .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/))
         .withStartupTimeout(60_000)
         .start();
-      ledgerUrlInside = 'postgres://postgres@ledger:5432/medcard';
       ledgerUrl = `postgres://postgres@${ledger.getHost()}:${ledger.getMappedPort(5432)}/medcard`;
       await waitForSql(ledgerUrl, 30_000);
       log(`ledger ${rig.ledger.image} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (volume ${volume})`);
-    }
-
+    };
     const env: Record<string, string> = {};
     if (ledgerUrlInside) env.DATABASE_URL = ledgerUrlInside;
     for (const [k, v] of Object.entries(spec.env ?? {})) env[k] = String(v).replace(/\$\{ledger\.url\}/g, ledgerUrlInside ?? '');
@@ -199,9 +203,23 @@ export async function startContainerEngine(rig: ContainerRigSpec, opts: Containe
       log(`engine ${engineImage} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${started.getId().slice(0, 12)})`);
       return started;
     };
-
-    engine = await startEngine();
-    let upstream = { host: engine.getHost(), port: engine.getMappedPort(enginePort) };
+    // Ledger and engine start together: the engine spends its first seconds loading, by which
+    // time PostgreSQL answers. If it came up too early and gave up, it is started once more.
+    const ledgerP = startLedger();
+    const early = startEngine();
+    const [l, e] = await Promise.allSettled([ledgerP, early]);
+    if (l.status === 'rejected') {
+      if (e.status === 'fulfilled') await e.value.stop({ timeout: 0, remove: true }).catch(() => undefined);
+      throw l.reason;
+    }
+    if (e.status === 'fulfilled') engine = e.value;
+    else {
+      log(`the engine did not come up alongside the ledger (${(e.reason as Error).message.split('\n')[0]}); starting it again now that the ledger is ready`);
+      spawnSync('sh', ['-c', `docker ps -aq --filter label=${LABEL_RUN_KEY}=${run} --filter label=org.medcard.role=engine | xargs -r docker rm -f >/dev/null 2>&1`]);
+      engine = await startEngine();
+    }
+    const first = engine as import('testcontainers').StartedTestContainer;
+    let upstream = { host: first.getHost(), port: first.getMappedPort(enginePort) };
     let readyP: Promise<void> = Promise.resolve();
     let restarts = 0;
     const maxRestarts = opts.maxRestarts ?? 5;
@@ -229,14 +247,15 @@ export async function startContainerEngine(rig: ContainerRigSpec, opts: Containe
         log(`${lastDeath}: starting a fresh engine for the rest of the run (restart ${restarts})`);
         readyP = (async () => {
           await c.stop({ timeout: 0, remove: true }).catch(() => undefined);
-          engine = await startEngine();
-          upstream = { host: engine.getHost(), port: engine.getMappedPort(enginePort) };
-          watch(engine);
+          const fresh = await startEngine();
+          engine = fresh;
+          upstream = { host: fresh.getHost(), port: fresh.getMappedPort(enginePort) };
+          watch(fresh);
         })();
         readyP.catch((e) => { givenUp = `a fresh engine did not start: ${(e as Error).message}`; log(givenUp); });
       })();
     };
-    watch(engine);
+    watch(first);
 
     front = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
