@@ -251,10 +251,25 @@ async function issueFixtureCard(w: MedWorld, name: string, ref: string) {
   }
 }
 
+/**
+ * Institutions are created once per worker and engine, by everything that defines them:
+ * no step changes an institution, and scenarios check people's money, never an
+ * institution's, so sharing one saves a call per scenario (bench/suite.ts) and hides nothing.
+ */
+const institutionsMade = new WeakMap<object, Map<string, Promise<string>>>();
 async function addInstitution(w: MedWorld, name: string, region: string, kind: InstitutionCtx['kind'], designated: boolean, level: 1 | 2 | 3 = 2) {
-  const code = institutionCode(kind, region);
-  await agency(w, '9103', { fixmedins_code: code, fixmedins_name: name, admvs: region, hosp_lv: level, fixmedins_type: kind, designated });
-  w.institutions.set(name, { code, name, region, kind, designated, level });
+  const key = JSON.stringify([name, region, kind, designated, level]);
+  let mine = institutionsMade.get(w.client);
+  if (!mine) institutionsMade.set(w.client, (mine = new Map()));
+  let made = mine.get(key);
+  if (!made) {
+    const code = institutionCode(kind, region);
+    made = agency(w, '9103', { fixmedins_code: code, fixmedins_name: name, admvs: region, hosp_lv: level, fixmedins_type: kind, designated }).then(() => code);
+    const m = mine;
+    made.catch(() => m.delete(key));
+    mine.set(key, made);
+  }
+  w.institutions.set(name, { code: await made, name, region, kind, designated, level });
 }
 
 // ------------------------------------------------------------------ Given: the clock and the world
