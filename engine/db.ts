@@ -1,11 +1,15 @@
 // The database seam: PostgreSQL through `pg` when a URL is given, PGlite (embedded) by
 // default. Same SQL and migrations on both. Every request runs in one transaction.
-import { Pool, types as pgTypes } from 'pg';
+import { Pool, escapeLiteral, types as pgTypes, type PoolClient } from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 
 export type Row = Record<string, unknown>;
+export interface QueryOpts {
+  /** The transaction's last statement: commit with it (PostgreSQL sends both in one round trip). */
+  commit?: boolean;
+}
 export interface Sql {
-  query<T extends Row = Row>(text: string, params?: unknown[]): Promise<T[]>;
+  query<T extends Row = Row>(text: string, params?: unknown[], opts?: QueryOpts): Promise<T[]>;
 }
 export interface Db extends Sql {
   readonly kind: 'pglite' | 'postgres';
@@ -35,6 +39,26 @@ function named(text: string, values: unknown[]): string | { name: string; text: 
   return { name, text, values };
 }
 
+// pg's own conversion of a parameter to its text form (arrays → '{…}', objects → JSON, …).
+const prepareValue = (require('pg/lib/utils') as { prepareValue(v: unknown): unknown }).prepareValue;
+const PREPARED = new WeakMap<PoolClient, Set<string>>();
+
+/** `EXECUTE x…(literal, …)` for a statement with parameters, PREPAREd on this connection if need be. */
+async function executeText(client: PoolClient, text: string, params: unknown[]): Promise<string> {
+  const name = `x${(named(text, params) as { name: string }).name}`;
+  let done = PREPARED.get(client);
+  if (!done) PREPARED.set(client, (done = new Set()));
+  if (!done.has(name)) {
+    await client.query(`PREPARE ${name} AS ${text}`);
+    done.add(name);
+  }
+  const args = params.map((v) => {
+    const t = prepareValue(v);
+    return t === null || t === undefined ? 'NULL' : escapeLiteral(String(t));
+  });
+  return `EXECUTE ${name}(${args.join(', ')})`;
+}
+
 class PgDb implements Db {
   readonly kind = 'postgres' as const;
   private pool: Pool;
@@ -47,23 +71,40 @@ class PgDb implements Db {
     return (typeof q === 'string' ? await this.pool.query(q) : await this.pool.query(q)).rows as T[];
   }
   async exec(script: string): Promise<void> { await this.pool.query(script); }
+  /**
+   * BEGIN travels with the transaction's first statement, and COMMIT with a statement marked
+   * `commit`, in one simple-protocol message each ("BEGIN; EXECUTE x(…)", "EXECUTE x(…);
+   * COMMIT"): the statement itself is a session-level prepared statement (PREPARE once per
+   * connection) whose arguments are quoted literals. A settlement is then three round trips.
+   * Other statements use the extended protocol (named prepared statements).
+   */
   async tx<T>(fn: (q: Sql) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const client = await this.pool.connect();
       let broken = false;
+      let begun = false;
+      let committed = false;
       try {
-        await client.query('BEGIN');
         const q: Sql = {
-          query: async <R extends Row>(text: string, params: unknown[] = []) => {
-            const n = named(text, params);
-            return (typeof n === 'string' ? await client.query(n) : await client.query(n)).rows as R[];
+          query: async <R extends Row>(text: string, params: unknown[] = [], opts: QueryOpts = {}) => {
+            if (committed) throw new Error('statement after the transaction committed');
+            const begin = !begun;
+            if (!begin && !opts.commit) {
+              const n = named(text, params);
+              return (typeof n === 'string' ? await client.query(n) : await client.query(n)).rows as R[];
+            }
+            const stmt = params.length ? await executeText(client, text, params) : text;
+            begun = true;
+            if (opts.commit) committed = true;
+            const results = await client.query(`${begin ? 'BEGIN; ' : ''}${stmt}${opts.commit ? '; COMMIT' : ''}`) as unknown as { rows: R[] } | Array<{ rows: R[] }>;
+            return (Array.isArray(results) ? results[begin ? 1 : 0] : results).rows;
           },
         };
         const out = await fn(q);
-        await client.query('COMMIT');
+        if (begun && !committed) await client.query('COMMIT');
         return out;
       } catch (err) {
-        try { await client.query('ROLLBACK'); } catch { broken = true; }
+        if (begun) { try { await client.query('ROLLBACK'); } catch { broken = true; } }
         const code = (err as { code?: string }).code;
         if (code && RETRYABLE.has(code) && attempt < 20) {
           await new Promise((r) => setTimeout(r, Math.random() * 5 * (attempt + 1)));

@@ -4,7 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { openDb } from './db';
-import { Replayed, store } from './messages';
+import { MsgidTaken, Replayed, replay, store } from './messages';
 import { loadPolicies } from './policy';
 import { loadWorld } from './world';
 import { PLATFORM, type Handler } from './platform';
@@ -91,6 +91,14 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       return response;
     } catch (e) {
       if (e instanceof Replayed) return e.response;
+      if (e instanceof MsgidTaken) {
+        try {
+          await db.tx((q) => replay(env, hash, q));
+        } catch (e2) {
+          if (e2 instanceof Replayed) return e2.response;
+          throw e2;
+        }
+      }
       if (e instanceof BizError || e instanceof RuleError) {
         const res = answer(-1, null, e.message, started);
         try {

@@ -6,6 +6,14 @@ import type { Response } from './client/types';
 
 export class Replayed extends Error { constructor(readonly response: Response) { super('replayed'); } }
 
+/**
+ * A write that stores the answer with a plain INSERT (and commits with it) fails on a taken
+ * msgid instead: the transaction is rolled back, and the engine answers with replay().
+ */
+export class MsgidTaken extends Error { constructor() { super('msgid taken'); } }
+export const isMsgidTaken = (e: unknown): boolean => (e as { code?: string }).code === '23505' && (e as { constraint?: string }).constraint === 'messages_pkey';
+
+export const INSERT_MESSAGE_PLAIN = `INSERT INTO messages (msgid, infno, req_hash, infcode, response) VALUES ($1,$2,$3,$4,$5)`;
 export const INSERT_MESSAGE = `INSERT INTO messages (msgid, infno, req_hash, infcode, response) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (msgid) DO NOTHING RETURNING msgid`;
 export const messageParams = (env: Env, hash: string, res: Response, text = JSON.stringify(res)): unknown[] => [env.msgid, env.infno, hash, res.infcode, text];
 

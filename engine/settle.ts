@@ -6,7 +6,7 @@ import type { Ctx, InstRow, PersonRow } from './context';
 import type { Policy } from './policy';
 import { splitVisit, levelExtraBp, type Split } from './rules';
 import { balances, accountDebit, post, PA, journalLines, journalParams, INSERT_JOURNAL_AT, type Balances, type Line } from './ledger';
-import { INSERT_MESSAGE, messageParams, replay } from './messages';
+import { INSERT_MESSAGE_PLAIN, MsgidTaken, isMsgidTaken, messageParams } from './messages';
 import { fmtFen, fmtRatio } from './client/money';
 import type { SetlInfo, SetlDetail, Receipt, ClaimReason, MedType } from './client/types';
 
@@ -119,16 +119,17 @@ export async function saveReceipt(q: Sql, r: Receipt): Promise<void> {
 }
 
 /**
- * A settlement's writes and the answer under its msgid, in one statement: the journal, the
- * settlement, the receipt, the visit (settled) and the message. A msgid already taken
- * aborts with the first answer (messages.ts), like the engine's own store.
+ * A settlement's writes and the answer under its msgid, in one statement that also commits:
+ * the journal, the settlement, the receipt, the visit (settled) and the message. A msgid
+ * already taken fails the statement (before COMMIT), the transaction rolls back and the
+ * engine answers with the first answer (MsgidTaken, messages.ts).
  */
 const WRITE_SETTLEMENT = `WITH le AS (${INSERT_JOURNAL_AT(1)}),
   st AS (INSERT INTO settlements (setl_id, mdtrt_id, psn_no, kind, year, setl_time, stas, inscp, total, fund, acct, cash, journal_id, info)
     VALUES ($9, $10, $11, $12, $13, $14, 'settled', $15, $16, $17, $18, $19, $1, $20)),
   rc AS (INSERT INTO receipts (receipt_id, kind, ref_id, psn_no, body) VALUES ($21, $22, $9, $11, $23)),
   vu AS (UPDATE visits SET stas = 'settled', med_type = $24 WHERE mdtrt_id = $10),
-  m AS (${INSERT_MESSAGE.replace(/\$(\d)/g, (_, d: string) => `$${Number(d) + 24}`)})
+  m AS (${INSERT_MESSAGE_PLAIN.replace(/\$(\d)/g, (_, d: string) => `$${Number(d) + 24}`)} RETURNING 1)
   SELECT count(*)::int AS stored FROM m`;
 
 export async function writeSettlement(ctx: Ctx, x: {
@@ -142,14 +143,13 @@ export async function writeSettlement(ctx: Ctx, x: {
   const res = ctx.answer(x.info);
   const { output: _, ...head } = res;
   const resText = `${JSON.stringify(head).slice(0, -1)},"output":${infoText}}`;
-  const [r] = await ctx.q.query<{ stored: number }>(WRITE_SETTLEMENT, [
+  await ctx.q.query(WRITE_SETTLEMENT, [
     ...journalParams(j, lines),
     x.setlId, x.mdtrtId, x.person.psn_no, x.kind, x.year, ctx.time, x.adj.totals.inscp, x.adj.totals.total, s.fund, s.acct, s.cash, infoText,
     x.receipt.receipt_id, x.receipt.kind, JSON.stringify(x.receipt),
     x.medType,
     ...messageParams(ctx.env, ctx.hash, res, resText),
-  ]);
-  if (!num(r.stored)) await replay(ctx.env, ctx.hash, ctx.q);
+  ], { commit: true }).catch((e: unknown) => { throw isMsgidTaken(e) ? new MsgidTaken() : e; });
   ctx.stored = res;
 }
 

@@ -73,6 +73,25 @@ for (const backend of backends()) {
       await refused(c.h1.settle({ ...input, medfee_sumamt: '61.00' }, { msgid }), /msgid.*不同内容/);
     });
 
+    it('a settlement msgid reused for another visit is refused when the answer is written: nothing moves, the visit stays open', async () => {
+      const p = await person(c.agency, { opening: '100.00' });
+      const open = async (amount: string) => {
+        const reg = await c.h1.register({ psn_no: p.psn, insutype: '310', begntime: '2024-03-15 09:00:00', mdtrt_cert_type: '03', mdtrt_cert_no: p.card, ipt_otp_no: uniq('MZ') });
+        await c.h1.uploadFees([{ ...line('1', 'A001', amount), mdtrt_id: reg.data.mdtrt_id, psn_no: p.psn }]);
+        return { psn_no: p.psn, mdtrt_cert_type: '03' as const, mdtrt_cert_no: p.card, med_type: '11' as const, medfee_sumamt: amount, mdtrt_id: reg.data.mdtrt_id, acct_used_flag: '1' as const };
+      };
+      const a = await open('30.00');
+      const b = await open('20.00');
+      const msgid = c.h1.msgid();
+      await c.h1.settle(a, { msgid });
+      const before = await c.agency.ledgerCheck();
+      await refused(c.h1.settle(b, { msgid }), /msgid.*不同内容/);
+      assert.equal((await c.agency.ledgerCheck()).digest, before.digest);
+      assert.equal((await c.agency.balance(p.psn)).balc, '70.00');
+      const ok = await c.h1.settle(b); // the visit was not settled by the refused request
+      assert.equal(ok.setlinfo.balc, '50.00');
+    });
+
     it('reversal restores the account and the cumulative cost; 5203 shows it; the visit can settle again', async () => {
       const p = await person(c.agency, { opening: '1000.00' });
       const s = await visit(c.h3, p, [line('1', 'A001', '600.00')]);
