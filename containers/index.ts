@@ -69,7 +69,12 @@ function installHooks(): void {
   hooksInstalled = true;
   const onSignal = (signal: NodeJS.Signals) => {
     const code = signal === 'SIGINT' ? 130 : 143;
-    if (!active.size) return;
+    // Others listening (cucumber, `medcard emulate`…) decide for themselves; if we are the only
+    // listener and nothing of ours runs, behave as if we were not there.
+    if (!active.size) {
+      if (process.listenerCount(signal) === 1) { process.removeListener(signal, onSignal); process.kill(process.pid, signal); }
+      return;
+    }
     process.stderr.write(`\nmedcard: ${signal}: stopping and removing the containers of this run…\n`);
     const all = [...active.values()];
     Promise.allSettled(all.map((c) => c.stop())).finally(() => {
