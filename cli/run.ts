@@ -132,21 +132,19 @@ export async function runSuite(o: RunOptions): Promise<SuiteResult> {
   }
   // Workers open the rig by name; a rig file given by path travels as its folder + name.
   const rigEnv: Record<string, string> = rigFilePath(rigFile.name) === rigFile.file ? {} : { MEDCARD_RIGS_DIR: path.dirname(rigFile.file) };
-  let engine: ResolvedEngine;
-  try {
-    engine = await resolveEngine(rigFile, o.engineUrl);
-  } catch (err) {
-    console.error(`medcard run: ${(err as Error).message}`);
-    return { exitCode: 2, success: false, skipped: [], reportsDir: o.reports };
-  }
+  // The engine (containers, a probe of an external URL) starts while cucumber loads the
+  // features and step code; the workers need it only when they start.
+  const engine = resolveEngine(rigFile, o.engineUrl);
+  engine.catch(() => undefined); // reported where it is awaited
   try {
     return await runWithEngine(o, rigFile, engine, rigEnv);
   } finally {
-    await engine.stop().catch((err) => console.error(`medcard run: stopping the engine: ${(err as Error).message}`));
+    const started = await engine.catch(() => undefined);
+    await started?.stop().catch((err) => console.error(`medcard run: stopping the engine: ${(err as Error).message}`));
   }
 }
 
-async function runWithEngine(o: RunOptions, rigFile: RigFile, engine: ResolvedEngine, rigEnv: Record<string, string>): Promise<SuiteResult> {
+async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<ResolvedEngine>, rigEnv: Record<string, string>): Promise<SuiteResult> {
   if (o.fixtures && !fs.existsSync(path.join(o.fixtures, 'policies'))) {
     console.error(`medcard run: --fixtures ${o.fixtures} has no policies/ folder: point it at a copy of fixtures/`);
     return { exitCode: 2, success: false, skipped: [], reportsDir: o.reports };
@@ -163,11 +161,9 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, engine: ResolvedEn
     TS_NODE_TRANSPILE_ONLY: 'true', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
     MEDCARD_RIG: rigFile.name, MEDCARD_SKIP_FILE: skipFile, ...rigEnv,
     ...(rigFile.exclusive ? { MEDCARD_EXCLUSIVE_TAG: rigFile.exclusive } : {}),
-    ...engine.env,
     ...(o.fixtures ? { MEDCARD_FIXTURES: path.resolve(o.fixtures) } : {}),
     ...(o.env ?? {}),
   });
-  if (!engine.env.MEDCARD_ENGINE_URL) delete process.env.MEDCARD_ENGINE_URL;
   if (!rigEnv.MEDCARD_RIGS_DIR && !o.env?.MEDCARD_RIGS_DIR) delete process.env.MEDCARD_RIGS_DIR;
   if (!rigFile.exclusive) delete process.env.MEDCARD_EXCLUSIVE_TAG;
   if (!o.fixtures) delete process.env.MEDCARD_FIXTURES;
@@ -212,6 +208,16 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, engine: ResolvedEn
     console.error(`medcard run: no scenario matches ${o.tags ? `--tags "${o.tags}"` : ''} in ${paths.join(', ')}`);
     return { exitCode: 2, success: false, skipped: [], reportsDir: reports };
   }
+
+  let engine: ResolvedEngine;
+  try {
+    engine = await starting;
+  } catch (err) {
+    console.error(`medcard run: ${(err as Error).message}`);
+    return { exitCode: 2, success: false, skipped: [], reportsDir: reports };
+  }
+  Object.assign(process.env, engine.env);
+  if (!engine.env.MEDCARD_ENGINE_URL) delete process.env.MEDCARD_ENGINE_URL;
 
   let undefinedSteps = 0;
   const ambiguous: string[] = [];
