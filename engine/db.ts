@@ -1,6 +1,6 @@
 // The database seam: PostgreSQL through `pg` when a URL is given, PGlite (embedded) by
 // default. Same SQL and migrations on both. Every request runs in one transaction.
-import { Pool, escapeLiteral, types as pgTypes, type PoolClient } from 'pg';
+import { Pool, types as pgTypes, type PoolClient } from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 
 export type Row = Record<string, unknown>;
@@ -43,6 +43,12 @@ function named(text: string, values: unknown[]): string | { name: string; text: 
 const prepareValue = (require('pg/lib/utils') as { prepareValue(v: unknown): unknown }).prepareValue;
 const PREPARED = new WeakMap<PoolClient, Set<string>>();
 
+/** A string literal, as pg's escapeLiteral writes it (E'…' with doubled backslashes when there are any), with native replaces. */
+function quote(s: string): string {
+  const q = s.replace(/'/g, "''");
+  return s.includes('\\') ? ` E'${q.replace(/\\/g, '\\\\')}'` : `'${q}'`;
+}
+
 /** `EXECUTE x…(literal, …)` for a statement with parameters, PREPAREd on this connection if need be. */
 async function executeText(client: PoolClient, text: string, params: unknown[]): Promise<string> {
   const name = `x${(named(text, params) as { name: string }).name}`;
@@ -54,7 +60,7 @@ async function executeText(client: PoolClient, text: string, params: unknown[]):
   }
   const args = params.map((v) => {
     const t = prepareValue(v);
-    return t === null || t === undefined ? 'NULL' : escapeLiteral(String(t));
+    return t === null || t === undefined ? 'NULL' : quote(String(t));
   });
   return `EXECUTE ${name}(${args.join(', ')})`;
 }
