@@ -68,7 +68,8 @@ if [ -z "${DOCKER_HOST:-}" ] && ! docker info >/dev/null 2>&1; then
     exit 1
   fi
   echo "medcard setup: starting dockerd (log: /var/log/medcard-dockerd.log)" >&2
-  nohup dockerd >/var/log/medcard-dockerd.log 2>&1 &
+  # setsid: a session of its own, so dockerd outlives the shell (and process group) that started it.
+  setsid nohup dockerd >/var/log/medcard-dockerd.log 2>&1 < /dev/null &
   for _ in $(seq 1 100); do docker info >/dev/null 2>&1 && break; sleep 0.2; done
   docker info >/dev/null 2>&1 || { echo "medcard setup: dockerd did not start; see /var/log/medcard-dockerd.log" >&2; exit 1; }
 fi
