@@ -2,6 +2,7 @@
 // default. Same SQL and migrations on both. Every request runs in one transaction.
 import { Pool, types as pgTypes, type PoolClient } from 'pg';
 import { PGlite } from '@electric-sql/pglite';
+import { freshPglite } from './pglite-snapshot';
 
 export type Row = Record<string, unknown>;
 export interface QueryOpts {
@@ -162,7 +163,8 @@ export async function openDb(opts: { databaseUrl?: string; pgliteDir?: string; p
     db = new PgDb(opts.databaseUrl, opts.poolSize ?? 10);
     await db.query('SELECT 1');
   } else {
-    const lite = opts.pgliteDir ? new PGlite(opts.pgliteDir) : new PGlite();
+    const lite = opts.pgliteDir ? new PGlite(opts.pgliteDir)
+      : await freshPglite(JSON.stringify(MIGRATIONS), (l) => migrate(new PgliteDb(l)));
     await lite.waitReady;
     db = new PgliteDb(lite);
   }

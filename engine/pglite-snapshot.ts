@@ -1,0 +1,47 @@
+// In-memory PGlite runs initdb at every start (seconds). A database that has only been
+// initialised and migrated is the same every time, so it is saved once as a tarball keyed
+// by the PGlite version and the migrations, and later starts load it (well under a second).
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+
+const CACHE_DIR = path.join(__dirname, '..', 'node_modules', '.cache', 'medcard-pglite');
+
+function snapshotFile(schemaKey: string): string {
+  // PGlite's "exports" hide its package.json from require: read the file itself.
+  const pkg = path.join(__dirname, '..', 'node_modules', '@electric-sql', 'pglite', 'package.json');
+  const version = (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string }).version;
+  const key = createHash('sha256').update(version).update('\0').update(schemaKey).digest('hex').slice(0, 16);
+  return path.join(CACHE_DIR, `${key}.tar`);
+}
+
+/**
+ * A fresh in-memory PGlite with the schema in place. `migrate` runs only when no snapshot
+ * matches; its result is saved for the next start. A broken snapshot is ignored and replaced.
+ */
+export async function freshPglite(schemaKey: string, migrate: (lite: PGlite) => Promise<void>): Promise<PGlite> {
+  const file = snapshotFile(schemaKey);
+  if (fs.existsSync(file)) {
+    try {
+      const lite = new PGlite({ loadDataDir: new Blob([fs.readFileSync(file)]) });
+      await lite.waitReady;
+      return lite;
+    } catch {
+      fs.rmSync(file, { force: true });
+    }
+  }
+  const lite = new PGlite();
+  await lite.waitReady;
+  await migrate(lite);
+  try {
+    const dump = await lite.dumpDataDir('none');
+    fs.mkdirSync(CACHE_DIR, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, Buffer.from(await dump.arrayBuffer()));
+    fs.renameSync(tmp, file); // atomic: parallel workers never read half a snapshot
+  } catch {
+    // No cache (read-only node_modules, say): every start migrates, as before.
+  }
+  return lite;
+}
