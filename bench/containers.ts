@@ -5,14 +5,11 @@
 //  2. the suite's wall time on the containers rig beside the embedded engine (emulated rig).
 // Usage: npm run bench -- containers [--runs n]   (median of n, default 3)
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { Client } from 'pg';
 import { ensureImages, ENGINE_IMAGE, POSTGRES_IMAGE } from '../containers';
 import { ratioLine } from './format';
+import { timeMedcardRun, type TimedRun } from './time-run';
 
-const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
 const runs = Math.max(1, Number(args[args.indexOf('--runs') + 1]) || 3);
 const median = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b); const m = v.length >> 1; return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2; };
@@ -50,29 +47,8 @@ async function dockerRunBaseline(): Promise<number> {
   }
 }
 
-interface Run { wallMs: number; firstScenarioMs: number; ok: boolean; scenarios: number }
-function medcardRun(rig: string): Run {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-bench-'));
-  const messages = path.join(dir, 'messages.ndjson');
-  const t0 = Date.now();
-  const r = spawnSync(process.execPath, [path.join(root, 'bin/medcard.js'), 'run', '--quiet', '--rig', rig, '--reports', dir], {
-    cwd: root, encoding: 'utf8', env: { ...process.env, MEDCARD_MESSAGES_FILE: messages },
-  });
-  const wallMs = Date.now() - t0;
-  let first = NaN;
-  let scenarios = 0;
-  for (const line of fs.existsSync(messages) ? fs.readFileSync(messages, 'utf8').split('\n') : []) {
-    if (!line.includes('testCaseStarted')) continue;
-    const m = JSON.parse(line).testCaseStarted;
-    if (!m) continue;
-    scenarios++;
-    const at = Number(m.timestamp.seconds) * 1000 + Math.floor(m.timestamp.nanos / 1e6);
-    if (Number.isNaN(first) || at - t0 < first) first = at - t0;
-  }
-  if (r.status !== 0) process.stderr.write(`${rig} run exited ${r.status}\n${(r.stdout + r.stderr).split('\n').slice(-15).join('\n')}\n`);
-  fs.rmSync(dir, { recursive: true, force: true });
-  return { wallMs, firstScenarioMs: first, ok: r.status === 0, scenarios };
-}
+type Run = TimedRun;
+const medcardRun = (rig: string): Run => timeMedcardRun(rig, ['--rig', rig]);
 
 (async () => {
   await ensureImages();

@@ -5,42 +5,19 @@
 // --runs n (default 3) alternates no-op and full runs n times and reports medians: this
 // machine is shared, and one run of each swings by 2x under other people's load.
 // MEDCARD_TS_CACHE=off measures without the transpile cache (steps/register.js).
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { ratioLine } from './format';
+import { timeMedcardRun, type TimedRun } from './time-run';
 
-const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1]! : dflt; };
 const rig = opt('rig', 'emulated');
 const tags = opt('tags', '');
 const runs = Math.max(1, Number(opt('runs', '3')) || 1);
 
-interface Run { wallMs: number; firstScenarioMs: number; scenarios: number; ok: boolean }
+type Run = TimedRun;
 
 function once(noop: boolean): Run {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-bench-'));
-  const messages = path.join(dir, 'messages.ndjson');
-  const t0 = Date.now();
-  const r = spawnSync(process.execPath, [path.join(root, 'bin/medcard.js'), 'run', '--quiet', '--rig', rig, '--reports', dir, ...(tags ? ['--tags', tags] : [])], {
-    cwd: root, encoding: 'utf8', env: { ...process.env, MEDCARD_MESSAGES_FILE: messages, ...(noop ? { MEDCARD_NOOP_STEPS: '1' } : {}) },
-  });
-  const wallMs = Date.now() - t0;
-  let first = NaN;
-  let scenarios = 0;
-  for (const line of fs.existsSync(messages) ? fs.readFileSync(messages, 'utf8').split('\n') : []) {
-    if (!line.includes('testCaseStarted')) continue;
-    const m = JSON.parse(line).testCaseStarted;
-    if (!m) continue;
-    scenarios++;
-    const at = Number(m.timestamp.seconds) * 1000 + Math.floor(m.timestamp.nanos / 1e6);
-    if (Number.isNaN(first) || at - t0 < first) first = at - t0;
-  }
-  if (r.status !== 0) process.stderr.write(`${noop ? 'no-op' : 'suite'} run exited ${r.status}\n${(r.stdout + r.stderr).split('\n').slice(-15).join('\n')}\n`);
-  fs.rmSync(dir, { recursive: true, force: true });
-  return { wallMs, firstScenarioMs: first, scenarios, ok: r.status === 0 };
+  return timeMedcardRun(noop ? 'no-op' : 'suite', ['--rig', rig, ...(tags ? ['--tags', tags] : [])], noop ? { MEDCARD_NOOP_STEPS: '1' } : {});
 }
 
 const median = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b); const m = v.length >> 1; return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2; };

@@ -1,6 +1,5 @@
 // `medcard rig check <name>`: is the reader there, is a card in it, does it answer SELECT SSSE,
 // is the engine reachable — one verdict per check, and what to do when one fails.
-import * as net from 'node:net';
 import { loadCardProfile, type CardProfile } from '../emulator';
 import { describeEngine, loadRigFile, type EngineSpec, type RigFile } from '../rigs/files';
 import { parseOptions, UsageError } from './args';
