@@ -63,7 +63,10 @@ test('after a hard kill (SIGKILL), the next start sweeps the leftovers by label'
   await needDocker();
   const run = medcard(['run', '--rig', 'containers', '--quiet', '--reports', '/tmp/medcard-test-kill9']);
   const pid = run.child.pid!;
-  await until('the engine', () => /engine medcard\/engine ready/.test(run.output()), 120_000);
+  await Promise.race([
+    until('the engine', () => /engine medcard\/engine ready/.test(run.output()), 120_000),
+    run.exited.then(() => { throw new Error(`the run ended before the kill:\n${run.output()}`); }),
+  ]);
   run.child.kill('SIGKILL');
   await run.exited;
   assert.ok(containersOf(pid).length >= 2, 'a hard kill leaves containers (no reaper here)');
