@@ -43,6 +43,9 @@ function hashTree(h: ReturnType<typeof createHash>, root: string, rel: string): 
   const full = path.join(root, rel);
   const st = fs.lstatSync(full, { throwIfNoEntry: false });
   if (!st) return;
+  // A native addon's build folder holds generated files with absolute paths: only the built
+  // module itself is an input of the image.
+  if (st.isFile() && /(^|\/)build\//.test(rel) && rel.startsWith('native') && !rel.endsWith('.node')) return;
   if (st.isDirectory()) {
     for (const e of fs.readdirSync(full).sort()) hashTree(h, root, path.join(rel, e));
   } else if (st.isSymbolicLink()) {

@@ -1,1 +1,0 @@
-cmd_Release/obj.target/quickack.node := g++ -o Release/obj.target/quickack.node -shared -pthread -rdynamic -m64  -Wl,-soname=quickack.node -Wl,--start-group Release/obj.target/quickack/quickack.o -Wl,--end-group 

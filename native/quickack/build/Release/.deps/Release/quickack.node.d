@@ -1,1 +1,0 @@
-cmd_Release/quickack.node := ln -f "Release/obj.target/quickack.node" "Release/quickack.node" 2>/dev/null || (rm -rf "Release/quickack.node" && cp -af "Release/obj.target/quickack.node" "Release/quickack.node")
