@@ -7,7 +7,7 @@ import type { Policy } from './policy';
 import { splitVisit, levelExtraBp, type Split } from './rules';
 import { balances, accountDebit, post, PA, journalLines, journalParams, INSERT_JOURNAL_AT, type Balances, type Line } from './ledger';
 import { INSERT_MESSAGE_PLAIN, MsgidTaken, isMsgidTaken, messageParams } from './messages';
-import { fmtFen, fmtRatio } from './client/money';
+import { fmtFen, fmtRatio, toFen } from './client/money';
 import type { SetlInfo, SetlDetail, Receipt, ClaimReason, MedType } from './client/types';
 
 export interface FeeRow {
@@ -159,7 +159,7 @@ export function buildReceipt(x: {
 }): Receipt {
   const s = x.setlinfo;
   const selfpay = ['fulamt_ownpay_amt', 'overlmt_selfpay', 'preselfpay_amt'] as const;
-  const selfpayFen = selfpay.reduce((a, k) => a + toFenOut(s[k]), 0);
+  const selfpayFen = selfpay.reduce((a, k) => a + toFen(s[k], { allowNegative: true }), 0);
   return {
     receipt_id: x.receiptId, kind: x.kind, ref_id: x.refId, psn_no: x.person.psn_no, psn_name: x.person.name, certno: x.person.certno,
     insutype: x.person.insutype, insuplc_admdvs: x.person.admvs, fixmedins_code: x.inst.code, fixmedins_name: x.inst.name, hosp_lv: x.inst.level,
@@ -174,14 +174,6 @@ export function buildReceipt(x: {
     })),
     segments: s.segments,
   };
-}
-
-/** Our own "12.34" → fen (only for strings this engine formatted). */
-function toFenOut(s: string): number {
-  const neg = s.startsWith('-');
-  const [y, c] = (neg ? s.slice(1) : s).split('.');
-  const v = Number(y) * 100 + Number(c);
-  return neg ? -v : v;
 }
 
 export { PA };
