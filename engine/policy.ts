@@ -66,7 +66,7 @@ export function loadPolicyFile(file: string, text?: string): Policy {
   let contribution: Policy['contribution'] = null;
   if (y.has(['contribution'])) {
     y.map(['contribution'], ['social_average_wage', 'base_floor', 'base_ceiling', 'employer_rate', 'employer_mutual_aid_rate', 'person_rate', 'person_mutual_aid'], ['social_average_wage', 'base_floor', 'base_ceiling']);
-    contribution = { socialAverageWage: y.yuan(['contribution', 'social_average_wage']), floorBp: y.pct(['contribution', 'base_floor']), ceilingBp: pctAny(y, ['contribution', 'base_ceiling']) };
+    contribution = { socialAverageWage: y.yuan(['contribution', 'social_average_wage']), floorBp: y.pct(['contribution', 'base_floor']), ceilingBp: y.pct(['contribution', 'base_ceiling'], { maxBp: 999999 }) };
     for (const k of ['employer_rate', 'employer_mutual_aid_rate', 'person_rate']) if (y.has(['contribution', k])) y.pct(['contribution', k]);
     if (y.has(['contribution', 'person_mutual_aid'])) y.yuan(['contribution', 'person_mutual_aid']);
     if (contribution.floorBp > contribution.ceilingBp) y.fail(['contribution', 'base_floor'], '下限高于上限 / floor above ceiling');
@@ -117,14 +117,6 @@ export function loadPolicyFile(file: string, text?: string): Policy {
     region, name, file, credit, contribution, classBPreselfpayBp, deductible, brackets, cap, levelExtraBp, unfiledExtraBp, accountPaysUncovered,
     demandBp: y.pct(['interest', 'demand_rate']), threeMonthBp: y.pct(['interest', 'three_month_rate']),
   };
-}
-
-/** A percentage that may exceed 100% (base ceilings: "300%"). */
-function pctAny(y: YamlFile, p: Array<string | number>): number {
-  const v = y.raw(p);
-  const m = typeof v === 'string' ? /^\s*([0-9]{1,4})(?:\.([0-9]{1,2}))?\s*%\s*$/.exec(v) : null;
-  if (!m) y.fail(p, '比例应写成百分数，如 "300%" / expected a percentage');
-  return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0') || '0');
 }
 
 /** Every <region>.yaml in a folder, by region code. */

@@ -78,14 +78,14 @@ export class YamlFile {
     if (v === undefined) this.fail(path, '缺少金额 / missing amount');
     try { return toFen(v); } catch (e) { if (e instanceof MoneyError) this.fail(path, `${e.message} / bad amount`); throw e; }
   }
-  /** "2.5%" → 250 basis points (1 bp = 0.01%). */
-  pct(path: Path): number {
+  /** "2.5%" → 250 basis points (1 bp = 0.01%). At most 100% unless `maxBp` says more ("300%" base ceilings). */
+  pct(path: Path, { maxBp = 10000 }: { maxBp?: number } = {}): number {
     const v = this.raw(path);
     if (v === undefined) this.fail(path, '缺少比例 / missing percentage');
-    const m = typeof v === 'string' ? /^\s*([0-9]{1,3})(?:\.([0-9]{1,2}))?\s*%\s*$/.exec(v) : null;
+    const m = typeof v === 'string' ? /^\s*([0-9]{1,4})(?:\.([0-9]{1,2}))?\s*%\s*$/.exec(v) : null;
     if (!m) this.fail(path, '比例应写成百分数，如 "2.5%" / expected a percentage like "2.5%"');
     const bp = Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0') || '0');
-    if (bp > 10000) this.fail(path, '比例不能超过 100% / over 100%');
+    if (bp > maxBp) this.fail(path, `比例不能超过 ${maxBp / 100}% / over ${maxBp / 100}%`);
     return bp;
   }
   int(path: Path, opts: { min?: number; max?: number } = {}): number {
