@@ -5,27 +5,34 @@
 # what is missing and the command that adds it.
 set -euo pipefail
 
-packages=(pcscd vsmartcard-vpcd vsmartcard-vpicc python3-pycryptodome libpcsclite-dev pcsc-tools opensc socat udev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-
-if [ ${#missing[@]} -gt 0 ]; then
+updated=
+# ensure_packages WHAT [apt-get options] -- PACKAGE...: install what is missing (root), or stop
+# and say what to run.
+ensure_packages() {
+  local what=$1; shift
+  local opts=()
+  while [ "$1" != "--" ]; do opts+=("$1"); shift; done; shift
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
-    echo "medcard setup: missing Debian packages: ${missing[*]}" >&2
+    echo "medcard setup: missing Debian packages for $what: ${missing[*]}" >&2
     echo "  add them with: sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
     exit 1
   fi
   echo "medcard setup: installing ${missing[*]}" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  [ -n "$updated" ] || { apt-get update -qq; updated=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${opts[@]}" "${missing[@]}" >/dev/null
   # A pcscd started before the vpcd driver was installed does not know its readers.
   if [[ " ${missing[*]} " == *" vsmartcard-vpcd "* ]] && pgrep -x pcscd >/dev/null; then
     pkill -x pcscd || true
     sleep 0.5
   fi
-fi
+}
+
+ensure_packages "the card rigs" -- pcscd vsmartcard-vpcd vsmartcard-vpicc python3-pycryptodome libpcsclite-dev pcsc-tools opensc socat udev
 
 if ! pgrep -x pcscd >/dev/null; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -47,21 +54,7 @@ fi
 # Containers (issue 9): Debian's docker.io (the engine) and debootstrap (the base image; no
 # registry is reachable, so images are built locally by `medcard images build`). dockerd is
 # started in the background when `docker info` does not answer.
-docker_packages=(docker.io debootstrap)
-docker_missing=()
-for p in "${docker_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || docker_missing+=("$p")
-done
-if [ ${#docker_missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "medcard setup: missing Debian packages for the container rigs: ${docker_missing[*]}" >&2
-    echo "  add them with: sudo apt-get update && sudo apt-get install -y ${docker_missing[*]}" >&2
-    exit 1
-  fi
-  echo "medcard setup: installing ${docker_missing[*]}" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${docker_missing[@]}" >/dev/null
-fi
+ensure_packages "the container rigs" --no-install-recommends -- docker.io debootstrap
 if [ -z "${DOCKER_HOST:-}" ] && ! docker info >/dev/null 2>&1; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "medcard setup: no Docker Engine answers; start it with: sudo dockerd &" >&2
