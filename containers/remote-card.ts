@@ -4,23 +4,14 @@
 // through real PC/SC, as from a card on another machine. One virtual reader per worker, so
 // two workers run two card containers at once. The harness cannot reach into a card served
 // elsewhere: no card-state capability (those scenarios are skipped with the reason).
-import { stringify } from 'yaml';
 import type { CardProfile, TraceEntry } from '../emulator';
 import { PcscChannel } from '../rigs/pcsc';
 import { TracingChannel } from '../rigs/tracing';
 import type { CardSlot, Rig } from '../rigs';
 import type { RigFile } from '../rigs/files';
 import type { RigCapability } from '../rigs/types';
-import { VPCD_BASE_PORT } from '../rigs/vpcd-card';
+import { VPCD_BASE_PORT, VPCD_READERS } from '../rigs/vpcd-card';
 import { ENGINE_IMAGE, removeCardContainers, startCardContainer, type CardContainer } from './index';
-
-const VPCD_READERS = ['Virtual PCD 00 00', 'Virtual PCD 00 01'];
-
-/** A profile as YAML that `medcard emulate --card` loads back (emulator/profile.ts). */
-export function profileYaml(p: CardProfile): string {
-  const { id: _id, source: _source, ...rest } = p;
-  return stringify(JSON.parse(JSON.stringify(rest)), { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' });
-}
 
 export class RemoteCardRig implements Rig {
   readonly capabilities: ReadonlySet<RigCapability>;
@@ -32,7 +23,7 @@ export class RemoteCardRig implements Rig {
   }
 
   static open(rig: RigFile, workerId: number): RemoteCardRig {
-    const readers = (rig.reader as string[] | undefined) ?? VPCD_READERS;
+    const readers: readonly string[] = (rig.reader as string[] | undefined) ?? VPCD_READERS;
     const readerName = readers[workerId];
     if (readerName === undefined) throw new Error(`rig "${rig.name}" has ${readers.length} virtual readers, so at most ${readers.length} parallel workers (worker ${workerId} asked for one)`);
     const index = Number(readerName.slice(-2));

@@ -5,14 +5,14 @@ import { EmulatedChannel } from './emulated';
 import { PcscChannel } from './pcsc';
 import { TracingChannel } from './tracing';
 import type { CardChannel, RigCapability } from './types';
-import { VPCD_BASE_PORT, VpcdCard } from './vpcd-card';
+import { VPCD_BASE_PORT, VPCD_READERS, VpcdCard } from './vpcd-card';
 import { listRigFiles, loadRigFile, type RigFile } from './files';
 
 export * from './types';
 export { EmulatedChannel } from './emulated';
 export { PcscChannel, listReaderNames, explainPcscError } from './pcsc';
 export { TracingChannel, formatTrace } from './tracing';
-export { VpcdCard, VpcdError, VPCD_BASE_PORT } from './vpcd-card';
+export { VpcdCard, VpcdError, VPCD_BASE_PORT, VPCD_READERS } from './vpcd-card';
 export { FrameDecoder, encodeFrame, answerFrame, Control } from './frames';
 export { quickAckAvailable } from './quickack';
 export { loadRigFile, listRigFiles, parseRigFile, rigFilePath, RigFileError, UnknownRigError, describeEngine, RIG_KINDS, type RigFile, type RigKind, type EngineSpec } from './files';
@@ -44,8 +44,6 @@ export interface RigOptions {
   insertTimeoutMs?: number;
 }
 
-/** vpcd's virtual readers, in port order (Debian's /etc/reader.conf.d/vpcd). */
-export const VPCD_READERS = ['Virtual PCD 00 00', 'Virtual PCD 00 01'] as const;
 
 
 function slotFor(channel: TracingChannel, card: EmulatedCard): CardSlot {

@@ -6,6 +6,8 @@ import { quickAck } from './quickack';
 import type { VirtualCard } from './types';
 
 export const VPCD_BASE_PORT = 35963;
+/** vpcd's virtual readers, in port order (Debian's /etc/reader.conf.d/vpcd). */
+export const VPCD_READERS = ['Virtual PCD 00 00', 'Virtual PCD 00 01'] as const;
 
 export interface VpcdCardOptions {
   card: VirtualCard;
