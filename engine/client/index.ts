@@ -2,6 +2,8 @@
 // The reference terminal and the steps use it against our engine or a vendor's: over HTTP
 // (`url`) or in-process (`handle`, e.g. `engine.handle` from createEngine()).
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import type { Envelope, Infno, InputOf, OutputOf, Response, SettleInput, SettleOutput, FeeLine } from './types';
 
 export * from './types';
@@ -97,6 +99,47 @@ export function makeMsgid(fixmedinsCode: string, wall = new Date()): string {
   return `${fixmedinsCode}${stamp}${String(seq).padStart(4, '0')}`;
 }
 
+// ------------------------------------------------------------------ HTTP
+
+// node:http with kept-alive connections: a call costs about 0.3 ms here, fetch() about 1.2 ms.
+const AGENTS = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
+
+/**
+ * POST one JSON body and read the JSON answer. A kept-alive connection the server closed
+ * meanwhile is retried once on a new one: safe, as a platform request is idempotent by msgid.
+ */
+function postJson(endpoint: string, body: string, timeoutMs: number, retried = false): Promise<Response> {
+  const url = new URL(endpoint);
+  const mod = url.protocol === 'https:' ? https : http;
+  return new Promise<Response>((resolve, reject) => {
+    const req = mod.request(url, {
+      method: 'POST', agent: AGENTS[url.protocol as 'http:' | 'https:'], timeout: timeoutMs,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        try {
+          resolve(JSON.parse(text) as Response);
+        } catch {
+          reject(new Error(`the engine at ${endpoint} answered HTTP ${res.statusCode} with a body that is not JSON: ${text.slice(0, 200)}`));
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (req.reusedSocket && !retried && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+        resolve(postJson(endpoint, body, timeoutMs, true));
+        return;
+      }
+      reject(new Error(`the engine at ${endpoint} did not answer (${err.code ?? err.message})`, { cause: err }));
+    });
+    req.end(body);
+  });
+}
+
 // ------------------------------------------------------------------ client
 
 export interface EngineClientOptions {
@@ -189,19 +232,7 @@ export class EngineClient {
     if (this.opts.handle) {
       res = await this.opts.handle(body);
     } else {
-      const ctl = new AbortController();
-      const timer = setTimeout(() => ctl.abort(), this.opts.timeoutMs ?? 30_000);
-      try {
-        const http = await fetch(this.endpoint!, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json; charset=utf-8' },
-          body: typeof body === 'string' ? body : JSON.stringify(body),
-          signal: ctl.signal,
-        });
-        res = (await http.json()) as Response;
-      } finally {
-        clearTimeout(timer);
-      }
+      res = await postJson(this.endpoint!, typeof body === 'string' ? body : JSON.stringify(body), this.opts.timeoutMs ?? 30_000);
     }
     this.opts.onExchange?.(body as Envelope, res, Date.now() - t0);
     return res;
