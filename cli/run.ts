@@ -61,22 +61,15 @@ export interface RunOptions {
 /** The engine a rig file asks for, resolved here once so workers only see MEDCARD_ENGINE_URL / DATABASE_URL. */
 export interface ResolvedEngine { env: Record<string, string>; describe: string; stop(): Promise<void> }
 
-export async function resolveEngine(rig: RigFile, o: { engineUrl?: string; fixtures?: string } = {}): Promise<ResolvedEngine> {
+export async function resolveEngine(rig: RigFile, engineUrl?: string): Promise<ResolvedEngine> {
   const none = async () => undefined;
-  if (o.engineUrl) return { env: { MEDCARD_ENGINE_URL: o.engineUrl }, describe: o.engineUrl, stop: none };
-  // bench/suite.ts's anchor: no-op step bodies call no engine, so none is started.
-  if (process.env.MEDCARD_NOOP_STEPS === '1') return { env: {}, describe: 'none (no-op steps)', stop: none };
+  if (engineUrl) return { env: { MEDCARD_ENGINE_URL: engineUrl }, describe: engineUrl, stop: none };
   const e = rig.engine;
   switch (e.kind) {
     case 'embedded':
-    case 'postgres': {
-      // On a thread of this process (engine/thread.ts): it starts while cucumber loads.
-      const databaseUrl = e.kind === 'postgres' ? e.url : process.env.DATABASE_URL || undefined;
-      const { startEngineThread } = require('../engine/thread') as typeof import('../engine/thread');
-      const started = await startEngineThread({ databaseUrl, fixturesDir: o.fixtures && path.resolve(o.fixtures), world: 'empty' });
-      const ledger = started.backend === 'pglite' ? 'PGlite' : e.kind === 'postgres' ? 'PostgreSQL from the rig file' : 'PostgreSQL';
-      return { env: { MEDCARD_ENGINE_URL: started.url }, describe: `embedded (${ledger}) at ${started.url}`, stop: () => started.stop() };
-    }
+      return { env: {}, describe: process.env.DATABASE_URL ? 'embedded (PostgreSQL)' : 'embedded (PGlite)', stop: none };
+    case 'postgres':
+      return { env: { DATABASE_URL: e.url }, describe: 'embedded (PostgreSQL from the rig file)', stop: none };
     case 'url': {
       const { probeEngineUrl } = require('./rig') as typeof import('./rig');
       const probe = await probeEngineUrl(e.url);
@@ -140,7 +133,7 @@ export async function runSuite(o: RunOptions): Promise<SuiteResult> {
   const rigEnv: Record<string, string> = rigFilePath(rigFile.name) === rigFile.file ? {} : { MEDCARD_RIGS_DIR: path.dirname(rigFile.file) };
   // The engine (containers, a probe of an external URL) starts while cucumber loads the
   // features and step code; the workers need it only when they start.
-  const engine = resolveEngine(rigFile, { engineUrl: o.engineUrl, fixtures: o.fixtures });
+  const engine = resolveEngine(rigFile, o.engineUrl);
   engine.catch(() => undefined); // reported where it is awaited
   try {
     return await runWithEngine(o, rigFile, engine, rigEnv);
@@ -176,7 +169,7 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
 
   const paths = o.paths.length ? o.paths.map((p) => path.resolve(p)) : [path.join(ROOT, 'features/**/*.feature')];
   const stdoutFormat = o.stdoutFormat ?? (o.quiet || !process.stdout.isTTY ? 'summary' : 'progress-bar');
-  // Loaded here, not at the top: the engine (resolveEngine) starts first, while these load.
+  // Loaded here, not at the top: a container engine (resolveEngine) starts first, while these load.
   const { loadConfiguration, loadSources, runCucumber } = require('@cucumber/cucumber/api') as typeof import('@cucumber/cucumber/api');
   const { UnsyncedAllureWriter } = require('./allure-writer') as typeof import('./allure-writer');
   const { runConfiguration } = await loadConfiguration({
