@@ -146,27 +146,33 @@ class PgliteDb implements Db {
     this.tail = run.catch(() => undefined);
     return run;
   }
-  private async statement<T extends Row>(text: string, params: unknown[]): Promise<T[]> {
+  /**
+   * One statement as one call. `around` adds simple-protocol commands before and after it in
+   * the same call: BEGIN with a transaction's first statement, COMMIT with one marked `commit`.
+   */
+  private async statement<T extends Row>(text: string, params: unknown[], around: { begin?: boolean; commit?: boolean } = {}): Promise<T[]> {
     const name = statementName(text);
     const fresh = !this.prepared.has(name);
     const values = params.map((v) => { const t = prepareValue(v); return t === null || t === undefined ? null : String(t); });
     const message = Buffer.concat([
+      ...(around.begin ? [serialize.query('BEGIN')] : []),
       ...(fresh ? [serialize.parse({ name, text })] : []),
       serialize.bind({ statement: name, values }), serialize.describe({ type: 'P' }), serialize.execute({}), serialize.sync(),
+      ...(around.commit ? [serialize.query('COMMIT')] : []),
     ]);
     const { messages } = await this.lite.execProtocol(message, { syncToFs: false, throwOnError: false });
     if (fresh && messages.some((m) => m.name === 'parseComplete')) this.prepared.add(name);
     const error = messages.find((m) => m.name === 'error');
     if (error) throw error;
-    return (parseResults(messages, this.lite.parsers)[0]?.rows ?? []) as T[];
+    // Each command ends with readyForQuery: the statement's answer is the one after BEGIN's.
+    const ends = messages.flatMap((m, i) => (m.name === 'readyForQuery' ? [i] : []));
+    const from = around.begin ? ends[0]! + 1 : 0;
+    return (parseResults(messages.slice(from, ends[around.begin ? 1 : 0]! + 1), this.lite.parsers)[0]?.rows ?? []) as T[];
   }
   private async simple(text: string): Promise<void> {
     const { messages } = await this.lite.execProtocol(serialize.query(text), { syncToFs: false, throwOnError: false });
     const error = messages.find((m) => m.name === 'error');
     if (error) throw error;
-    if (text === 'COMMIT' && messages.some((m) => m.name === 'commandComplete' && (m as { text?: string }).text === 'ROLLBACK')) {
-      throw new Error('COMMIT rolled back an aborted transaction');
-    }
   }
   /** A data folder on disk is written through after each transaction (in memory there is nothing to sync). */
   private async synced(): Promise<void> { if (this.persistent) await this.lite.syncToFs(); }
@@ -174,16 +180,27 @@ class PgliteDb implements Db {
     return this.serial(async () => { const rows = await this.statement<T>(text, params); await this.synced(); return rows; });
   }
   async exec(script: string): Promise<void> { await this.serial(() => this.lite.exec(script)); }
+  /** As on PostgreSQL: BEGIN travels with the first statement, COMMIT with one marked `commit`. */
   tx<T>(fn: (q: Sql) => Promise<T>): Promise<T> {
     return this.serial(async () => {
-      await this.simple('BEGIN');
+      let begun = false;
+      let committed = false;
       try {
-        const out = await fn({ query: <R extends Row>(text: string, params: unknown[] = []) => this.statement<R>(text, params) });
-        await this.simple('COMMIT');
+        const out = await fn({
+          query: <R extends Row>(text: string, params: unknown[] = [], opts: QueryOpts = {}) => {
+            if (committed) throw new Error('statement after the transaction committed');
+            const begin = !begun;
+            begun = true;
+            if (opts.commit) committed = true;
+            return this.statement<R>(text, params, { begin, commit: opts.commit });
+          },
+        });
+        if (begun && !committed) await this.simple('COMMIT');
         await this.synced();
         return out;
       } catch (err) {
-        await this.simple('ROLLBACK');
+        // A failed statement sent with its COMMIT has ended the transaction already (rolled back).
+        if (begun && !committed) await this.simple('ROLLBACK');
         throw err;
       }
     });
@@ -201,6 +218,8 @@ export async function openDb(opts: { databaseUrl?: string; pgliteDir?: string; p
     const lite = opts.pgliteDir ? new PGlite(opts.pgliteDir)
       : await freshPglite(JSON.stringify(MIGRATIONS), (l) => migrate(new PgliteDb(l, false)));
     await lite.waitReady;
+    // In memory, a WAL flush at each commit protects nothing: the process is the database.
+    if (!opts.pgliteDir) await lite.exec('SET synchronous_commit TO off');
     db = new PgliteDb(lite, !!opts.pgliteDir);
   }
   await migrate(db);

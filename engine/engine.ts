@@ -91,21 +91,14 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       return response;
     } catch (e) {
       if (e instanceof Replayed) return e.response;
-      if (e instanceof MsgidTaken) {
-        try {
-          await db.tx((q) => replay(env, hash, q));
-        } catch (e2) {
-          if (e2 instanceof Replayed) return e2.response;
-          throw e2;
-        }
-      }
+      if (e instanceof MsgidTaken) return firstAnswer(env, hash);
       if (e instanceof BizError || e instanceof RuleError) {
         const res = answer(-1, null, e.message, started);
         try {
           await db.tx((q) => store(env, hash, res, q));
           return res;
         } catch (e2) {
-          if (e2 instanceof Replayed) return e2.response;
+          if (e2 instanceof MsgidTaken) return firstAnswer(env, hash);
           throw e2;
         }
       }
@@ -113,6 +106,16 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       const code = (e as { code?: string }).code;
       if (code === '23505') return answer(-1, null, `数据重复，不能重复创建（${(e as { constraint?: string }).constraint ?? '唯一约束'}）`, started);
       return answer(-1, null, `系统内部错误：${(e as Error).message?.slice(0, 200) ?? ''}`, started);
+    }
+  }
+
+  /** The msgid was taken by an earlier request: its answer (replay throws it). */
+  async function firstAnswer(env: Env, hash: string): Promise<Response> {
+    try {
+      return await db.tx((q) => replay(env, hash, q));
+    } catch (e) {
+      if (e instanceof Replayed) return e.response;
+      throw e;
     }
   }
 

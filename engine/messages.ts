@@ -6,22 +6,20 @@ import type { Response } from './client/types';
 
 export class Replayed extends Error { constructor(readonly response: Response) { super('replayed'); } }
 
-/**
- * A write that stores the answer with a plain INSERT (and commits with it) fails on a taken
- * msgid instead: the transaction is rolled back, and the engine answers with replay().
- */
+/** The answer's INSERT (which commits with it) met a msgid seen before: roll back and replay(). */
 export class MsgidTaken extends Error { constructor() { super('msgid taken'); } }
 export const isMsgidTaken = (e: unknown): boolean => (e as { code?: string }).code === '23505' && (e as { constraint?: string }).constraint === 'messages_pkey';
 
-export const INSERT_MESSAGE_PLAIN = `INSERT INTO messages (msgid, infno, req_hash, infcode, response) VALUES ($1,$2,$3,$4,$5)`;
-export const INSERT_MESSAGE = `INSERT INTO messages (msgid, infno, req_hash, infcode, response) VALUES ($1,$2,$3,$4,$5) ON CONFLICT (msgid) DO NOTHING RETURNING msgid`;
+export const INSERT_MESSAGE = `INSERT INTO messages (msgid, infno, req_hash, infcode, response) VALUES ($1,$2,$3,$4,$5)`;
 export const messageParams = (env: Env, hash: string, res: Response, text = JSON.stringify(res)): unknown[] => [env.msgid, env.infno, hash, res.infcode, text];
 
-/** Keep the answer under the msgid; a msgid seen before aborts the transaction with the first answer. */
+/**
+ * Keep the answer under the msgid, committing with it (the transaction's last statement).
+ * A msgid seen before throws MsgidTaken: the engine rolls back and answers with replay().
+ */
 export async function store(env: Env, hash: string, res: Response, q: Sql): Promise<void> {
-  const rows = await q.query(INSERT_MESSAGE, messageParams(env, hash, res));
-  if (rows.length) return;
-  await replay(env, hash, q);
+  await q.query(INSERT_MESSAGE, messageParams(env, hash, res), { commit: true })
+    .catch((e: unknown) => { throw isMsgidTaken(e) ? new MsgidTaken() : e; });
 }
 
 /** The msgid is taken: throw the first answer (or a refusal when the body differs). */

@@ -6,7 +6,7 @@ import type { Ctx, InstRow, PersonRow } from './context';
 import type { Policy } from './policy';
 import { splitVisit, levelExtraBp, type Split } from './rules';
 import { balances, accountDebit, post, PA, journalLines, journalParams, INSERT_JOURNAL_AT, type Balances, type Line } from './ledger';
-import { INSERT_MESSAGE_PLAIN, MsgidTaken, isMsgidTaken, messageParams } from './messages';
+import { INSERT_MESSAGE, MsgidTaken, isMsgidTaken, messageParams } from './messages';
 import { fmtFen, fmtRatio, toFen } from './client/money';
 import type { SetlInfo, SetlDetail, Receipt, ClaimReason, MedType } from './client/types';
 
@@ -129,7 +129,7 @@ const WRITE_SETTLEMENT = `WITH le AS (${INSERT_JOURNAL_AT(1)}),
     VALUES ($9, $10, $11, $12, $13, $14, 'settled', $15, $16, $17, $18, $19, $1, $20)),
   rc AS (INSERT INTO receipts (receipt_id, kind, ref_id, psn_no, body) VALUES ($21, $22, $9, $11, $23)),
   vu AS (UPDATE visits SET stas = 'settled', med_type = $24 WHERE mdtrt_id = $10),
-  m AS (${INSERT_MESSAGE_PLAIN.replace(/\$(\d)/g, (_, d: string) => `$${Number(d) + 24}`)} RETURNING 1)
+  m AS (${INSERT_MESSAGE.replace(/\$(\d)/g, (_, d: string) => `$${Number(d) + 24}`)} RETURNING 1)
   SELECT count(*)::int AS stored FROM m`;
 
 export async function writeSettlement(ctx: Ctx, x: {
