@@ -47,6 +47,7 @@ const { parseResults } = parse;
 // pg's own conversion of a parameter to its text form (arrays → '{…}', objects → JSON, …).
 const prepareValue = (require('pg/lib/utils') as { prepareValue(v: unknown): unknown }).prepareValue;
 const PREPARED = new WeakMap<PoolClient, Set<string>>();
+const PREPARED_LITE = new WeakMap<PGlite, Set<string>>();
 
 /** A string literal, as pg's escapeLiteral writes it (E'…' with doubled backslashes when there are any), with native replaces. */
 function quote(s: string): string {
@@ -139,8 +140,13 @@ class PgDb implements Db {
 class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
   private tail: Promise<unknown> = Promise.resolve();
-  private readonly prepared = new Set<string>();
-  constructor(private readonly lite: PGlite, private readonly persistent: boolean) {}
+  private readonly prepared: Set<string>;
+  constructor(private readonly lite: PGlite, private readonly persistent: boolean) {
+    // Prepared statements belong to the connection, which a migrator's PgliteDb may have used first.
+    let names = PREPARED_LITE.get(lite);
+    if (!names) PREPARED_LITE.set(lite, (names = new Set()));
+    this.prepared = names;
+  }
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.tail.then(fn, fn);
     this.tail = run.catch(() => undefined);

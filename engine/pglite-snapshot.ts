@@ -6,14 +6,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 
-const CACHE_DIR = path.join(__dirname, '..', 'node_modules', '.cache', 'medcard-pglite');
+/** MEDCARD_PGLITE_CACHE=<dir> moves the cache (a read-only node_modules, tests). */
+const cacheDir = () => process.env.MEDCARD_PGLITE_CACHE || path.join(__dirname, '..', 'node_modules', '.cache', 'medcard-pglite');
 
 function snapshotFile(schemaKey: string): string {
   // PGlite's "exports" hide its package.json from require: read the file itself.
   const pkg = path.join(__dirname, '..', 'node_modules', '@electric-sql', 'pglite', 'package.json');
   const version = (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string }).version;
-  const key = createHash('sha256').update(version).update('\0').update(schemaKey).digest('hex').slice(0, 16);
-  return path.join(CACHE_DIR, `${key}.tar`);
+  // v2: snapshots without the template databases, checkpointed.
+  const key = createHash('sha256').update(version).update('\0v2\0').update(schemaKey).digest('hex').slice(0, 16);
+  return path.join(cacheDir(), `${key}.tar`);
 }
 
 /**
@@ -35,11 +37,20 @@ export async function freshPglite(schemaKey: string, migrate: (lite: PGlite) => 
   await lite.waitReady;
   await migrate(lite);
   try {
+    // Smaller and quicker to load: the engine uses the "postgres" database only (no CREATE
+    // DATABASE, so no templates), and a checkpoint spares the next start a WAL replay.
+    await lite.exec(`ALTER DATABASE template0 IS_TEMPLATE false; ALTER DATABASE template1 IS_TEMPLATE false`);
+    await lite.exec(`DROP DATABASE template0`);
+    await lite.exec(`DROP DATABASE template1`);
+    await lite.exec('CHECKPOINT');
     const dump = await lite.dumpDataDir('none');
-    fs.mkdirSync(CACHE_DIR, { recursive: true });
+    const dir = path.dirname(file);
+    fs.mkdirSync(dir, { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, Buffer.from(await dump.arrayBuffer()));
     fs.renameSync(tmp, file); // atomic: parallel workers never read half a snapshot
+    // Snapshots of other PGlite versions or schemas are dead weight (40 MB each).
+    for (const old of fs.readdirSync(dir)) if (old.endsWith('.tar') && path.join(dir, old) !== file) fs.rmSync(path.join(dir, old), { force: true });
   } catch {
     // No cache (read-only node_modules, say): every start migrates, as before.
   }
