@@ -224,8 +224,6 @@ export async function openDb(opts: { databaseUrl?: string; pgliteDir?: string; p
     const lite = opts.pgliteDir ? new PGlite(opts.pgliteDir)
       : await freshPglite(JSON.stringify(MIGRATIONS), (l) => migrate(new PgliteDb(l, false)));
     await lite.waitReady;
-    // In memory, a WAL flush at each commit protects nothing: the process is the database.
-    if (!opts.pgliteDir) await lite.exec('SET synchronous_commit TO off');
     db = new PgliteDb(lite, !!opts.pgliteDir);
   }
   await migrate(db);

@@ -13,8 +13,8 @@ function snapshotFile(schemaKey: string): string {
   // PGlite's "exports" hide its package.json from require: read the file itself.
   const pkg = path.join(__dirname, '..', 'node_modules', '@electric-sql', 'pglite', 'package.json');
   const version = (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string }).version;
-  // v2: snapshots without the template databases, checkpointed.
-  const key = createHash('sha256').update(version).update('\0v2\0').update(schemaKey).digest('hex').slice(0, 16);
+  // v3: snapshots without the template databases, checkpointed, set for memory (below).
+  const key = createHash('sha256').update(version).update('\0v3\0').update(schemaKey).digest('hex').slice(0, 16);
   return path.join(cacheDir(), `${key}.tar`);
 }
 
@@ -42,6 +42,11 @@ export async function freshPglite(schemaKey: string, migrate: (lite: PGlite) => 
     await lite.exec(`ALTER DATABASE template0 IS_TEMPLATE false; ALTER DATABASE template1 IS_TEMPLATE false`);
     await lite.exec(`DROP DATABASE template0`);
     await lite.exec(`DROP DATABASE template1`);
+    // In memory, a crash loses everything anyway: no torn-page images, no replication WAL,
+    // no flush at commit, no statistics (all take effect when the snapshot starts).
+    for (const set of ['full_page_writes = off', 'wal_level = minimal', 'max_wal_senders = 0', 'synchronous_commit = off', 'track_counts = off', 'autovacuum = off']) {
+      await lite.exec(`ALTER SYSTEM SET ${set}`);
+    }
     await lite.exec('CHECKPOINT');
     const dump = await lite.dumpDataDir('none');
     const dir = path.dirname(file);
