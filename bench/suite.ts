@@ -24,11 +24,14 @@ const median = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b); cons
 const noops: Run[] = [];
 const suites: Run[] = [];
 for (let i = 0; i < runs; i++) { noops.push(once(true)); suites.push(once(false)); }
-const show = (rs: Run[]) => `${rs[0]!.scenarios} scenarios, wall ${median(rs.map((r) => r.wallMs))} ms, first scenario at ${median(rs.map((r) => r.firstScenarioMs))} ms`
+const show = (rs: Run[]) => `${rs[0]!.scenarios} scenarios, wall ${median(rs.map((r) => r.wallMs))} ms, first scenario at ${median(rs.map((r) => r.firstScenarioMs))} ms, CPU ${median(rs.map((r) => r.cpuMs))} ms`
   + (rs.length > 1 ? ` (median of ${rs.length}; walls ${rs.map((r) => r.wallMs).join(', ')})` : '');
 console.log(`rig ${rig}${tags ? `, tags ${tags}` : ''}${process.env.MEDCARD_TS_CACHE === 'off' ? ', transpile cache off' : ''}`);
 console.log(`no-op steps : ${show(noops)}`);
 console.log(`full suite  : ${show(suites)}${suites.every((r) => r.ok) ? '' : ' (FAILED)'}`);
 const gap = median(suites.map((r) => r.firstScenarioMs)) - median(noops.map((r) => r.firstScenarioMs));
-console.log(`first-scenario gap (mostly the embedded engine's start: PGlite initdb + migrations): ${gap} ms`);
+console.log(`first-scenario gap (mostly the embedded engine's start: PGlite loading its snapshot): ${gap} ms`);
+const cpu = [median(suites.map((r) => r.cpuMs)), median(noops.map((r) => r.cpuMs))];
+console.log(Number.isFinite(cpu[0]) ? `CPU time of all the run's processes (steadier than wall time when neighbours steal cycles): suite ${cpu[0]} ms vs no-op ${cpu[1]} ms = ${(cpu[0]! / cpu[1]!).toFixed(2)}x`
+  : 'CPU time: not measured (GNU time, Debian package "time", is not installed)');
 console.log(ratioLine('suite wall time', median(suites.map((r) => r.wallMs)) / 1000, 's', 'no-op steps', median(noops.map((r) => r.wallMs)) / 1000));
