@@ -59,6 +59,33 @@ function docker(args: string[]): { ok: boolean; out: string } {
   return { ok: r.status === 0, out: (r.stdout ?? '').trim() };
 }
 
+/** One call to the Docker Engine API (a few ms; the docker CLI costs a process start each). */
+export function dockerApi<T = unknown>(method: string, apiPath: string, body?: unknown): Promise<T> {
+  const ep = dockerEndpoint();
+  const data = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      socketPath: ep.socketPath, host: ep.host, port: ep.port, method, path: apiPath,
+      headers: data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {},
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        if ((res.statusCode ?? 500) >= 400) {
+          let msg = text.trim();
+          try { msg = (JSON.parse(text) as { message?: string }).message ?? msg; } catch { /* not JSON */ }
+          reject(Object.assign(new Error(`docker ${method} ${apiPath}: ${msg}`), { status: res.statusCode }));
+        } else resolve((text ? JSON.parse(text) : undefined) as T);
+      });
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+const byLabel = (label: string) => `filters=${encodeURIComponent(JSON.stringify({ label: [label] }))}`;
+
 function alive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
@@ -75,41 +102,45 @@ export function listOurs(filter: { run?: string } = {}): { containers: string[];
   };
 }
 
+type Labelled = { Labels?: Record<string, string> | null };
+
 /**
  * Remove what earlier harness processes left (their pid is gone: a hard kill, a crash).
- * Containers of live processes (another run, a parallel test) are left alone. `all` sweeps
- * everything of ours regardless.
+ * Containers of live processes (another run, a parallel test) are left alone.
  */
-export function sweepLeftovers(o: { all?: boolean; run?: string } = {}): string[] {
-  const swept: string[] = [];
-  const label = o.run ? `${LABEL_RUN}=${o.run}` : LABEL_HARNESS;
-  const owned = (kind: 'container' | 'network' | 'volume') => {
-    const ls = kind === 'container' ? ['ps', '-a'] : [kind, 'ls'];
-    const r = docker([...ls, '--filter', `label=${label}`, '--format', `{{.${kind === 'container' ? 'ID' : 'Name'}}}\t{{.Label "${LABEL_PID}"}}`]);
-    return r.out.split('\n').filter(Boolean).map((l) => l.split('\t')).filter(([, pid]) => o.all || o.run || !alive(Number(pid))).map(([id]) => id!);
-  };
-  const containers = owned('container');
-  if (containers.length) { docker(['rm', '-f', '-v', ...containers]); swept.push(...containers.map((c) => `container ${c}`)); }
-  const networks = owned('network');
-  if (networks.length) { docker(['network', 'rm', ...networks]); swept.push(...networks.map((n) => `network ${n}`)); }
-  const volumes = owned('volume');
-  if (volumes.length) { docker(['volume', 'rm', '-f', ...volumes]); swept.push(...volumes.map((v) => `volume ${v}`)); }
-  return swept;
+export async function sweepLeftovers(): Promise<string[]> {
+  const dead = (o: Labelled) => !alive(Number(o.Labels?.[LABEL_PID]));
+  const [containers, networks, volumes] = await Promise.all([
+    dockerApi<Array<Labelled & { Id: string }>>('GET', `/containers/json?all=1&${byLabel(LABEL_HARNESS)}`),
+    dockerApi<Array<Labelled & { Name: string }>>('GET', `/networks?${byLabel(LABEL_HARNESS)}`),
+    dockerApi<{ Volumes: Array<Labelled & { Name: string }> | null }>('GET', `/volumes?${byLabel(LABEL_HARNESS)}`),
+  ]);
+  const gone = (p: Promise<unknown>) => p.catch((e: { status?: number }) => { if (e.status !== 404) throw e; });
+  const c = containers.filter(dead).map((x) => x.Id.slice(0, 12));
+  await Promise.all(c.map((id) => gone(dockerApi('DELETE', `/containers/${id}?force=1&v=1`))));
+  // Networks and volumes once their containers are gone.
+  const n = networks.filter(dead).map((x) => x.Name);
+  const v = (volumes.Volumes ?? []).filter(dead).map((x) => x.Name);
+  await Promise.all([
+    ...n.map((name) => gone(dockerApi('DELETE', `/networks/${encodeURIComponent(name)}`))),
+    ...v.map((name) => gone(dockerApi('DELETE', `/volumes/${encodeURIComponent(name)}?force=1`))),
+  ]);
+  return [...c.map((x) => `container ${x}`), ...n.map((x) => `network ${x}`), ...v.map((x) => `volume ${x}`)];
 }
 
-/** Synchronous removal (for process 'exit', where nothing async runs any more). */
+/** Synchronous removal of everything of one run (for process 'exit', where nothing async runs any more). */
 export function removeNow(run: string): void {
-  sweepLeftovers({ run });
+  const f = `--filter label=${LABEL_RUN}=${run}`;
+  spawnSync('sh', ['-c', `docker ps -aq ${f} | xargs -r docker rm -f -v; docker network ls -q ${f} | xargs -r docker network rm; docker volume ls -q ${f} | xargs -r docker volume rm -f`],
+    { stdio: 'ignore', timeout: 60_000 });
 }
 
-export function createNetwork(name: string, labels: Record<string, string>): void {
-  const r = spawnSync('docker', ['network', 'create', ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]), name], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`docker network create ${name} failed: ${r.stderr.trim()}`);
+export async function createNetwork(name: string, labels: Record<string, string>): Promise<void> {
+  await dockerApi('POST', '/networks/create', { Name: name, Labels: labels, CheckDuplicate: true });
 }
 
-export function createVolume(name: string, labels: Record<string, string>): void {
-  const r = spawnSync('docker', ['volume', 'create', ...Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]), name], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`docker volume create ${name} failed: ${r.stderr.trim()}`);
+export async function createVolume(name: string, labels: Record<string, string>): Promise<void> {
+  await dockerApi('POST', '/volumes/create', { Name: name, Labels: labels });
 }
 
 /** The gateway of a network (the host, seen from its containers). */

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { dockerApi } from './docker';
 
 export const ROOT = path.resolve(__dirname, '..');
 const IMAGES_DIR = path.join(__dirname, 'images');
@@ -78,11 +79,10 @@ export function engineHash(): string {
 }
 
 /** The inputs label of an image present in the engine, or undefined. */
-export function presentHash(name: string): string | undefined {
-  const r = spawnSync('docker', ['image', 'inspect', '-f', `{{index .Config.Labels "${INPUTS_LABEL}"}}`, name], { encoding: 'utf8' });
-  if (r.status !== 0) return undefined;
-  const v = r.stdout.trim();
-  return v && v !== '<no value>' ? v : undefined;
+export async function presentHash(name: string): Promise<string | undefined> {
+  const image = await dockerApi<{ Config?: { Labels?: Record<string, string> | null } }>('GET', `/images/${name}/json`)
+    .catch((e: { status?: number }) => { if (e.status === 404) return undefined; throw e; });
+  return image?.Config?.Labels?.[INPUTS_LABEL] || undefined;
 }
 
 /** Run a command, passing each line of its output to `log`; reject with the tail of the output on failure. */
@@ -178,12 +178,12 @@ export async function buildImages(o: BuildOptions = {}): Promise<BuildResult[]> 
     if (o.only && step.name !== BASE_IMAGE && !o.only.includes(step.name)) continue;
     const t0 = Date.now();
     const hash = step.hash();
-    if (!o.force && presentHash(step.name) === hash) {
+    if (!o.force && await presentHash(step.name) === hash) {
       results.push({ name: step.name, hash, cached: true, seconds: (Date.now() - t0) / 1000 });
       continue;
     }
     await step.build(hash, (line) => log(`${step.name}: ${line}`));
-    if (presentHash(step.name) !== hash) throw new Error(`${step.name} was built but does not carry the inputs label ${hash}`);
+    if (await presentHash(step.name) !== hash) throw new Error(`${step.name} was built but does not carry the inputs label ${hash}`);
     results.push({ name: step.name, hash, cached: false, seconds: (Date.now() - t0) / 1000 });
   }
   // Older builds of ours, now untagged: remove them so they do not pile up (in use: docker refuses).
@@ -213,17 +213,18 @@ async function withBuildLock<T>(fn: () => Promise<T>, log: Log): Promise<T> {
   try { return await fn(); } finally { fs.rmSync(lock, { recursive: true, force: true }); }
 }
 
-function stale(): boolean {
-  return [BASE_IMAGE, POSTGRES_IMAGE, ENGINE_IMAGE].some((n, i) => presentHash(n) !== [baseHash, postgresHash, engineHash][i]!());
+async function stale(): Promise<boolean> {
+  const present = await Promise.all(IMAGE_NAMES.map(presentHash));
+  return present.some((h, i) => h !== [baseHash, postgresHash, engineHash][i]!());
 }
 
 /** Build whatever is stale, quietly unless it actually builds (tests and rigs call this). */
 let ensured: Promise<void> | undefined;
 export function ensureImages(log: Log = (l) => process.stderr.write(`  ${l}\n`)): Promise<void> {
   ensured ??= (async () => {
-    if (!stale()) return;
+    if (!await stale()) return;
     await withBuildLock(async () => {
-      if (!stale()) return; // another process built them while we waited
+      if (!await stale()) return; // another process built them while we waited
       process.stderr.write('medcard: building container images (cached by their inputs; `npx medcard images build` does it ahead)…\n');
       await buildImages({ log, keepOld: true });
     }, log);

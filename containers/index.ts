@@ -15,7 +15,6 @@ import {
 import { ENGINE_IMAGE, ensureImages, POSTGRES_IMAGE } from './images';
 
 export { ContainerRuntimeError, pingDocker, sweepLeftovers, listOurs, LABEL_HARNESS, LABEL_RUN } from './docker';
-import { LABEL_RUN as LABEL_RUN_KEY } from './docker';
 export { buildImages, ensureImages, ENGINE_IMAGE, POSTGRES_IMAGE, BASE_IMAGE } from './images';
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
@@ -96,21 +95,66 @@ function register(c: Cleanup): () => void {
 
 export function newRunId(): string { return `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`; }
 
-/** Runtime reachable, our leftovers swept, our images built when the rig uses them. */
-export async function prepare(images: string[], log: (l: string) => void): Promise<void> {
-  await pingDocker();
-  // testcontainers' runtime detection takes most of a second: let it run meanwhile.
-  const client = tc().getContainerRuntimeClient();
-  client.catch(() => undefined);
-  const swept = sweepLeftovers();
+/**
+ * Once the runtime answers (pingDocker): our leftovers swept, our images built when the rig
+ * uses them, testcontainers' runtime detection done, and `alongside` (the run's network and
+ * volume) made, all at the same time: none waits for another.
+ */
+async function prepare(images: string[], log: (l: string) => void, alongside: Array<Promise<unknown>> = []): Promise<void> {
+  const ours = images.some((i) => i === ENGINE_IMAGE || i === POSTGRES_IMAGE || i.startsWith('medcard/'));
+  // Settled, not Promise.all: on a failure nothing may still be creating when the run is cleaned up.
+  const [sweep, ...rest] = await Promise.allSettled([
+    sweepLeftovers(),
+    ours ? ensureImages(log) : undefined,
+    tc().getContainerRuntimeClient(),
+    ...alongside,
+  ]);
+  for (const r of [sweep, ...rest]) if (r.status === 'rejected') throw r.reason;
+  const swept = (sweep as PromiseFulfilledResult<string[]>).value;
   if (swept.length) log(`removed ${swept.length} leftover(s) of earlier runs: ${swept.join(', ')}`);
-  if (images.some((i) => i === ENGINE_IMAGE || i === POSTGRES_IMAGE || i.startsWith('medcard/'))) await ensureImages(log);
-  await client;
 }
 
 // ------------------------------------------------------------------ health / wait strategies
 
 interface Health { path?: string; status?: number; log?: string; timeoutMs?: number }
+
+type WaitStrategy = import('testcontainers').WaitStrategy;
+type WaitArgs = Parameters<WaitStrategy['waitUntilReady']>;
+
+/**
+ * GET `path` until it answers `status`, every 50 ms (testcontainers' forHttp waits a second
+ * between tries), failing at once when the container exits instead of at the timeout.
+ */
+class HttpHealth implements WaitStrategy {
+  private timeoutMs = 60_000;
+  private timeoutSet = false;
+  constructor(private readonly path: string, private readonly port: number, private readonly status: number) {}
+  withStartupTimeout(ms: number): this { this.timeoutMs = ms; this.timeoutSet = true; return this; }
+  isStartupTimeoutSet(): boolean { return this.timeoutSet; }
+  getStartupTimeout(): number { return this.timeoutMs; }
+
+  async waitUntilReady(container: WaitArgs[0], boundPorts: WaitArgs[1]): Promise<void> {
+    const host = (await tc().getContainerRuntimeClient()).info.containerRuntime.host;
+    const port = boundPorts.getBinding(this.port);
+    let exited: string | undefined;
+    container.wait().then((r: { StatusCode: number }) => { exited = `exit ${r.StatusCode}`; }, () => { exited = 'removed'; });
+    const deadline = Date.now() + this.timeoutMs;
+    for (;;) {
+      if (exited) throw new Error(`the container stopped (${exited}) before ${this.path} answered ${this.status}`);
+      if (await httpStatus(host, port, this.path) === this.status) return;
+      if (Date.now() > deadline) throw new Error(`${this.path} did not answer ${this.status} within ${this.timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+function httpStatus(host: string, port: number, urlPath: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get({ host, port, path: urlPath, timeout: 1000, agent: false }, (res) => { res.resume(); resolve(res.statusCode); });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
+}
 
 function parseHealth(h: unknown): Health {
   if (h === undefined || h === null) return { path: undefined };
@@ -146,12 +190,13 @@ export async function startContainerEngine(rig: ContainerRigSpec, opts: Containe
   const enginePort = spec.port as number;
   const health = parseHealth(spec.health);
   const startupTimeoutMs = health.timeoutMs ?? opts.startupTimeoutMs ?? 120_000;
-  await prepare([engineImage, ...(rig.ledger ? [rig.ledger.image] : [])], log);
+  await pingDocker();
 
   const { GenericContainer, Wait } = tc();
   const run = newRunId();
   const labels = harnessLabels(run, { 'org.medcard.rig': rig.name });
   const network = `medcard-${run}`;
+  const volume = `medcard-ledger-${run}`;
   let stopped = false;
   let ledger: import('testcontainers').StartedTestContainer | undefined;
   let engine: import('testcontainers').StartedTestContainer | undefined;
@@ -169,19 +214,22 @@ export async function startContainerEngine(rig: ContainerRigSpec, opts: Containe
   }
 
   try {
-    createNetwork(network, labels);
+    await prepare([engineImage, ...(rig.ledger ? [rig.ledger.image] : [])], log,
+      [createNetwork(network, labels), ...(rig.ledger ? [createVolume(volume, labels)] : [])]);
     const ledgerUrlInside = rig.ledger ? 'postgres://postgres@ledger:5432/medcard' : undefined;
     let ledgerUrl: string | undefined;
     const startLedger = async () => {
       if (!rig.ledger) return;
-      const volume = `medcard-ledger-${run}`;
-      createVolume(volume, labels);
       const t0 = Date.now();
       ledger = await new GenericContainer(rig.ledger.image)
         .withLabels({ ...labels, [LABEL_NETWORK]: network, [LABEL_VOLUME]: volume, 'org.medcard.role': 'ledger' })
         .withNetworkMode(network).withNetworkAliases('ledger')
         .withExposedPorts(5432)
         .withBindMounts([{ source: volume, target: '/var/lib/postgresql/data', mode: 'rw' }])
+        // No reaper registration: it is disabled (we clean up), yet testcontainers would still
+        // take a cross-process file lock for it, retried every 0.5-1 s, so the ledger's and the
+        // engine's starts would wait for each other.
+        .withAutoCleanup(false)
         .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/))
         .withStartupTimeout(60_000)
         .start();
@@ -193,37 +241,35 @@ export async function startContainerEngine(rig: ContainerRigSpec, opts: Containe
     if (ledgerUrlInside) env.DATABASE_URL = ledgerUrlInside;
     for (const [k, v] of Object.entries(spec.env ?? {})) env[k] = String(v).replace(/\$\{ledger\.url\}/g, ledgerUrlInside ?? '');
 
+    const ledgerP = startLedger();
+    // The engine container is created and joined to the network alongside the ledger, but
+    // started once the ledger answers: it boots in under a second and gives up at once on a
+    // database that is not there yet.
+    class AfterLedger extends GenericContainer {
+      protected override async containerCreated(): Promise<void> { await ledgerP; }
+    }
     const startEngine = async () => {
       const t0 = Date.now();
-      let c = new GenericContainer(engineImage)
+      let c = new AfterLedger(engineImage)
         .withLabels({ ...labels, [LABEL_NETWORK]: network, 'org.medcard.role': 'engine' })
         .withNetworkMode(network).withNetworkAliases('engine')
         .withExposedPorts(enginePort)
         .withEnvironment(env)
+        .withAutoCleanup(false)
         .withStartupTimeout(startupTimeoutMs);
-      if (health.path) c = c.withWaitStrategy(Wait.forHttp(health.path, enginePort).forStatusCode(health.status ?? 200));
+      if (health.path) c = c.withWaitStrategy(new HttpHealth(health.path, enginePort, health.status ?? 200));
       else if (health.log) c = c.withWaitStrategy(Wait.forLogMessage(new RegExp(health.log)));
       else c = c.withWaitStrategy(Wait.forListeningPorts());
       const started = await c.start();
       log(`engine ${engineImage} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${started.getId().slice(0, 12)})`);
       return started;
     };
-    // Ledger and engine start together: the engine spends its first seconds loading, by which
-    // time PostgreSQL answers. If it came up too early and gave up, it is started once more.
-    const ledgerP = startLedger();
-    const early = startEngine();
-    const [l, e] = await Promise.allSettled([ledgerP, early]);
-    if (l.status === 'rejected') {
-      if (e.status === 'fulfilled') await e.value.stop({ timeout: 0, remove: true }).catch(() => undefined);
-      throw l.reason;
-    }
-    if (e.status === 'fulfilled') engine = e.value;
-    else {
-      log(`the engine did not come up alongside the ledger (${(e.reason as Error).message.split('\n')[0]}); starting it again now that the ledger is ready`);
-      spawnSync('sh', ['-c', `docker ps -aq --filter label=${LABEL_RUN_KEY}=${run} --filter label=org.medcard.role=engine | xargs -r docker rm -f >/dev/null 2>&1`]);
-      engine = await startEngine();
-    }
-    const first = engine as import('testcontainers').StartedTestContainer;
+    // Settled: when the ledger fails, the engine's start (waiting on it) has ended too before clean-up.
+    const [l, e] = await Promise.allSettled([ledgerP, startEngine()]);
+    if (l.status === 'rejected') throw l.reason;
+    if (e.status === 'rejected') throw e.reason;
+    const first = e.value;
+    engine = first;
     let upstream = { host: first.getHost(), port: first.getMappedPort(enginePort) };
     let readyP: Promise<void> = Promise.resolve();
     let restarts = 0;
@@ -327,7 +373,7 @@ async function waitForSql(url: string, timeoutMs: number): Promise<void> {
     } catch (e) {
       last = e;
       await c.end().catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
   throw new Error(`the ledger did not answer SELECT 1 within ${timeoutMs / 1000} s: ${(last as Error)?.message}`);
@@ -357,6 +403,7 @@ let cardRun: string | undefined;
 export async function startCardContainer(profileJson: string, o: CardContainerOptions): Promise<CardContainer> {
   const image = o.image ?? ENGINE_IMAGE;
   if (!cardRun) {
+    await pingDocker();
     await prepare([image], o.log ?? ((l) => process.stderr.write(`medcard containers: ${l}\n`)));
     cardRun = newRunId();
     const run = cardRun;
@@ -377,9 +424,10 @@ export async function startCardContainer(profileJson: string, o: CardContainerOp
         .withExtraHosts([{ host: 'host.docker.internal', ipAddress: 'host-gateway' }])
         .withLabels({ ...harnessLabels(cardRun, { 'org.medcard.role': 'card', 'org.medcard.vpcd-port': String(o.vpcdPort), 'org.medcard.attempt': tag }) })
         .withCopyContentToContainer([{ content: profileJson, target: '/card.json' }])
-        .withEntrypoint(['/usr/local/bin/node', '-r', 'ts-node/register', '/app/containers/serve-card.ts'])
+        .withEntrypoint(['/usr/local/bin/node', '-r', '/app/steps/register.js', '/app/containers/serve-card.ts'])
         .withCommand([host, String(o.vpcdPort)])
         .withLogConsumer((stream) => { stream.on('data', (d: Buffer | string) => { output += d.toString(); }); })
+        .withAutoCleanup(false)
         .withWaitStrategy(Wait.forLogMessage(/inserted into vpcd/))
         .withStartupTimeout(30_000)
         .start();

@@ -70,7 +70,7 @@ test('after a hard kill (SIGKILL), the next start sweeps the leftovers by label'
   run.child.kill('SIGKILL');
   await run.exited;
   assert.ok(containersOf(pid).length >= 2, 'a hard kill leaves containers (no reaper here)');
-  const swept = sweepLeftovers();
+  const swept = await sweepLeftovers();
   assert.ok(swept.some((s) => s.startsWith('container')), swept.join(', '));
   assertNothingOf(pid, run.output());
 });
