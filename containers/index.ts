@@ -201,6 +201,9 @@ export async function startContainerEngine(rig: ContainerRigSpec, opts: Containe
   let ledger: import('testcontainers').StartedTestContainer | undefined;
   let engine: import('testcontainers').StartedTestContainer | undefined;
   let front: http.Server | undefined;
+  // Kept-alive connections to the engine: a new one per request costs a connect through
+  // docker's port proxy, twice.
+  const upstreamAgent = new http.Agent({ keepAlive: true });
   const unregister = register({ run, stop: () => stopAll() });
 
   async function stopAll(): Promise<void> {
@@ -208,6 +211,7 @@ export async function startContainerEngine(rig: ContainerRigSpec, opts: Containe
     stopped = true;
     await new Promise<void>((r) => (front ? front.close(() => r()) : r()));
     front?.closeAllConnections?.();
+    upstreamAgent.destroy();
     await Promise.allSettled([engine?.stop({ timeout: 0, remove: true }), ledger?.stop({ timeout: 0, remove: true })]);
     removeNow(run); // network, volume, anything half-made
     unregister();
@@ -321,24 +325,30 @@ export async function startContainerEngine(rig: ContainerRigSpec, opts: Containe
         try { await readyP; } catch { /* givenUp says why */ }
         if (givenUp) return fail(`medcard: ${givenUp}`);
         opts.onRequest?.(body);
-        const target = upstream;
-        const up = http.request({ host: target.host, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: `${target.host}:${target.port}` } }, (ur) => {
-          res.writeHead(ur.statusCode ?? 502, ur.headers);
-          if (opts.observe) {
-            const got: Buffer[] = [];
-            ur.on('data', (d: Buffer) => got.push(d));
-            ur.on('end', () => opts.observe!(body, Buffer.concat(got), ur.statusCode ?? 0));
-          }
-          ur.pipe(res);
-          ur.on('error', () => res.destroy());
-        });
-        up.on('error', async (e) => {
-          // Give the watcher a moment to learn why (a kill shows as a reset connection first).
-          await Promise.race([deathNoticed, new Promise((r) => setTimeout(r, 1500))]);
-          fail(`medcard: ${lastDeath || `the engine container stopped answering (${(e as Error).message})`} in the middle of this request; `
-            + 'its answer never came, so this step fails. The harness starts a fresh engine for the scenarios that follow; the ledger keeps every acknowledged settlement.');
-        });
-        up.end(body);
+        const forward = (retried: boolean) => {
+          const target = upstream;
+          const up = http.request({ agent: upstreamAgent, host: target.host, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: `${target.host}:${target.port}` } }, (ur) => {
+            res.writeHead(ur.statusCode ?? 502, ur.headers);
+            if (opts.observe) {
+              const got: Buffer[] = [];
+              ur.on('data', (d: Buffer) => got.push(d));
+              ur.on('end', () => opts.observe!(body, Buffer.concat(got), ur.statusCode ?? 0));
+            }
+            ur.pipe(res);
+            ur.on('error', () => res.destroy());
+          });
+          up.on('error', async (e: NodeJS.ErrnoException) => {
+            // A kept-alive connection the engine closed as we reused it: once more on a new one
+            // (requests are idempotent by msgid).
+            if (up.reusedSocket && e.code === 'ECONNRESET' && !retried && !res.headersSent) return forward(true);
+            // Give the watcher a moment to learn why (a kill shows as a reset connection first).
+            await Promise.race([deathNoticed, new Promise((r) => setTimeout(r, 1500))]);
+            fail(`medcard: ${lastDeath || `the engine container stopped answering (${(e as Error).message})`} in the middle of this request; `
+              + 'its answer never came, so this step fails. The harness starts a fresh engine for the scenarios that follow; the ledger keeps every acknowledged settlement.');
+          });
+          up.end(body);
+        };
+        forward(false);
       });
     });
     await new Promise<void>((r) => front!.listen(0, '127.0.0.1', () => r()));
