@@ -108,19 +108,27 @@ type Labelled = { Labels?: Record<string, string> | null };
  * Remove what earlier harness processes left (their pid is gone: a hard kill, a crash).
  * Containers of live processes (another run, a parallel test) are left alone.
  */
-export async function sweepLeftovers(): Promise<string[]> {
-  const dead = (o: Labelled) => !alive(Number(o.Labels?.[LABEL_PID]));
+export function sweepLeftovers(): Promise<string[]> {
+  return removeLabelled(LABEL_HARNESS, (o) => !alive(Number(o.Labels?.[LABEL_PID])));
+}
+
+/** Everything of one run, over the API (removeNow is the synchronous fallback). */
+export function removeRun(run: string): Promise<string[]> {
+  return removeLabelled(`${LABEL_RUN}=${run}`, () => true);
+}
+
+async function removeLabelled(label: string, which: (o: Labelled) => boolean): Promise<string[]> {
   const [containers, networks, volumes] = await Promise.all([
-    dockerApi<Array<Labelled & { Id: string }>>('GET', `/containers/json?all=1&${byLabel(LABEL_HARNESS)}`),
-    dockerApi<Array<Labelled & { Name: string }>>('GET', `/networks?${byLabel(LABEL_HARNESS)}`),
-    dockerApi<{ Volumes: Array<Labelled & { Name: string }> | null }>('GET', `/volumes?${byLabel(LABEL_HARNESS)}`),
+    dockerApi<Array<Labelled & { Id: string }>>('GET', `/containers/json?all=1&${byLabel(label)}`),
+    dockerApi<Array<Labelled & { Name: string }>>('GET', `/networks?${byLabel(label)}`),
+    dockerApi<{ Volumes: Array<Labelled & { Name: string }> | null }>('GET', `/volumes?${byLabel(label)}`),
   ]);
   const gone = (p: Promise<unknown>) => p.catch((e: { status?: number }) => { if (e.status !== 404) throw e; });
-  const c = containers.filter(dead).map((x) => x.Id.slice(0, 12));
+  const c = containers.filter(which).map((x) => x.Id.slice(0, 12));
   await Promise.all(c.map((id) => gone(dockerApi('DELETE', `/containers/${id}?force=1&v=1`))));
   // Networks and volumes once their containers are gone.
-  const n = networks.filter(dead).map((x) => x.Name);
-  const v = (volumes.Volumes ?? []).filter(dead).map((x) => x.Name);
+  const n = networks.filter(which).map((x) => x.Name);
+  const v = (volumes.Volumes ?? []).filter(which).map((x) => x.Name);
   await Promise.all([
     ...n.map((name) => gone(dockerApi('DELETE', `/networks/${encodeURIComponent(name)}`))),
     ...v.map((name) => gone(dockerApi('DELETE', `/volumes/${encodeURIComponent(name)}?force=1`))),

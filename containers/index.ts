@@ -10,7 +10,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  createNetwork, createVolume, harnessLabels, LABEL_NETWORK, LABEL_VOLUME, pingDocker, removeNow, sweepLeftovers,
+  createNetwork, createVolume, harnessLabels, LABEL_NETWORK, LABEL_VOLUME, pingDocker, removeNow, removeRun, sweepLeftovers,
 } from './docker';
 import { ENGINE_IMAGE, ensureImages, POSTGRES_IMAGE } from './images';
 
@@ -213,7 +213,7 @@ export async function startContainerEngine(rig: ContainerRigSpec, opts: Containe
     front?.closeAllConnections?.();
     upstreamAgent.destroy();
     await Promise.allSettled([engine?.stop({ timeout: 0, remove: true }), ledger?.stop({ timeout: 0, remove: true })]);
-    removeNow(run); // network, volume, anything half-made
+    await removeRun(run).catch(() => removeNow(run)); // network, volume, anything half-made
     unregister();
   }
 
