@@ -59,7 +59,11 @@ export interface RunOptions {
 }
 
 /** The engine a rig file asks for, resolved here once so workers only see MEDCARD_ENGINE_URL / DATABASE_URL. */
-export interface ResolvedEngine { env: Record<string, string>; describe: string; stop(): Promise<void> }
+export interface ResolvedEngine {
+  env: Record<string, string>; describe: string; stop(): Promise<void>;
+  /** An engine still starting behind its URL (containers): settles when it is ready or cannot be. */
+  started?: Promise<void>;
+}
 
 export async function resolveEngine(rig: RigFile, engineUrl?: string): Promise<ResolvedEngine> {
   const none = async () => undefined;
@@ -77,15 +81,16 @@ export async function resolveEngine(rig: RigFile, engineUrl?: string): Promise<R
       return { env: { MEDCARD_ENGINE_URL: e.url }, describe: e.url, stop: none };
     }
     case 'container': {
-      let containers: { startContainerEngine(rig: RigFile, opts: Record<string, unknown>): Promise<{ url: string; stop(): Promise<void> }> };
+      let containers: typeof import('../containers');
       try {
         containers = require('../containers');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' || !/containers/.test((err as Error).message)) throw err;
         throw new Error(`rig "${rig.name}" wants a container engine (${e.image}): container engines need \`npx medcard images build\` (issue: containers), and containers/ is not in this checkout yet`);
       }
-      const started = await containers.startContainerEngine(rig, {});
-      return { env: { MEDCARD_ENGINE_URL: started.url }, describe: `container ${e.image} at ${started.url}`, stop: () => started.stop() };
+      // Its URL is known at once; cucumber loads and starts its workers while the containers start.
+      const opened = await containers.openContainerEngine(rig, {});
+      return { env: { MEDCARD_ENGINE_URL: opened.url }, describe: `container ${e.image} at ${opened.url}`, stop: () => opened.stop(), started: opened.started };
     }
   }
 }
@@ -220,6 +225,16 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
   }
   Object.assign(process.env, engine.env);
   if (!engine.env.MEDCARD_ENGINE_URL) delete process.env.MEDCARD_ENGINE_URL;
+  // A container engine that cannot start (no image, say) has usually said so by now: stop
+  // here with the reason rather than fail every scenario with it.
+  let startError: Error | undefined;
+  engine.started?.catch((err: Error) => { startError = err; });
+  const startFailure = () => startError;
+  await new Promise((r) => setImmediate(r));
+  if (startFailure()) {
+    console.error(`medcard run: the container engine did not start: ${startFailure()!.message}`);
+    return { exitCode: 2, success: false, skipped: [], reportsDir: reports };
+  }
 
   let undefinedSteps = 0;
   const ambiguous: string[] = [];
@@ -254,6 +269,10 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
     const history = path.resolve(o.history ?? path.join(reports, 'history.jsonl'));
     const rendered = renderAllure(reports, allureDir, history, `medcard ${rigFile.name}`);
     console.log(rendered.ok ? `allure: ${rendered.output}/index.html (history: ${history})` : `medcard run: the Allure report was not written: ${rendered.error}`);
+  }
+  if (startFailure()) {
+    console.error(`\nmedcard run: the container engine did not start: ${startFailure()!.message} (every scenario that reached the engine failed with this)`);
+    return { exitCode: 2, success: false, skipped, reportsDir: reports, flaky };
   }
   const ok = success && undefinedSteps === 0 && ambiguous.length === 0;
   return { exitCode: ok ? 0 : 1, success: ok, skipped, reportsDir: reports, flaky };

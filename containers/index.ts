@@ -45,8 +45,10 @@ export interface ContainerEngineOptions {
 export interface ContainerEngine {
   /** Base URL of the engine (stable across restarts), e.g. http://127.0.0.1:41234 */
   url: string;
-  /** postgres:// URL of the ledger from this host, when the rig has one. */
-  ledgerUrl?: string;
+  /** postgres:// URL of the ledger from this host, when the rig has one (once started). */
+  readonly ledgerUrl?: string;
+  /** Resolves when the ledger and the first engine are ready; rejects with why they are not. */
+  started: Promise<void>;
   /** The engine container running now. */
   engineContainerId(): string;
   ledgerContainerId(): string | undefined;
@@ -180,7 +182,24 @@ function errorEnvelope(message: string): string {
 
 // ------------------------------------------------------------------ start
 
+/** The container engine, ready: openContainerEngine, then its start awaited. */
 export async function startContainerEngine(rig: ContainerRigSpec, opts: ContainerEngineOptions = {}): Promise<ContainerEngine> {
+  const engine = await openContainerEngine(rig, opts);
+  try {
+    await engine.started;
+  } catch (err) {
+    await engine.stop(); // the same stop the failure began: returns when all is removed
+    throw err;
+  }
+  return engine;
+}
+
+/**
+ * The front listens at once and its URL is handed out while the ledger and the engine start
+ * behind it (`started`): `medcard run` lets cucumber load and start its workers meanwhile.
+ * Requests that arrive early wait for the engine; if it cannot start, they get the reason.
+ */
+export async function openContainerEngine(rig: ContainerRigSpec, opts: ContainerEngineOptions = {}): Promise<ContainerEngine> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`medcard containers: ${l}\n`));
   const spec = rig.engine;
   if (spec.kind !== 'container' || typeof spec.image !== 'string' || !Number.isInteger(spec.port)) {
@@ -206,22 +225,37 @@ export async function startContainerEngine(rig: ContainerRigSpec, opts: Containe
   const upstreamAgent = new http.Agent({ keepAlive: true });
   const unregister = register({ run, stop: () => stopAll() });
 
-  async function stopAll(): Promise<void> {
-    if (stopped) return;
+  let stopping: Promise<void> | undefined;
+  let booting: Promise<void> = Promise.resolve();
+  function stopAll(): Promise<void> {
+    return (stopping ??= stopNow());
+  }
+  async function stopNow(): Promise<void> {
     stopped = true;
+    // Requests still waiting for the engine are answered (with the reason) before the front closes.
     await new Promise<void>((r) => (front ? front.close(() => r()) : r()));
     front?.closeAllConnections?.();
+    // A start under way finishes first: a container created after the removal would be left behind.
+    await booting.catch(() => undefined);
     upstreamAgent.destroy();
     await Promise.allSettled([engine?.stop({ timeout: 0, remove: true }), ledger?.stop({ timeout: 0, remove: true })]);
     await removeRun(run).catch(() => removeNow(run)); // network, volume, anything half-made
     unregister();
   }
 
-  try {
+  let upstream = { host: '', port: 0 };
+  let readyP: Promise<void> = Promise.resolve();
+  let restarts = 0;
+  const maxRestarts = opts.maxRestarts ?? 5;
+  let lastDeath = '';
+  let deathNoticed: Promise<void> = Promise.resolve();
+  let givenUp: string | undefined;
+  let ledgerUrl: string | undefined;
+
+  async function boot(): Promise<void> {
     await prepare([engineImage, ...(rig.ledger ? [rig.ledger.image] : [])], log,
       [createNetwork(network, labels), ...(rig.ledger ? [createVolume(volume, labels)] : [])]);
     const ledgerUrlInside = rig.ledger ? 'postgres://postgres@ledger:5432/medcard' : undefined;
-    let ledgerUrl: string | undefined;
     const startLedger = async () => {
       if (!rig.ledger) return;
       const t0 = Date.now();
@@ -274,13 +308,7 @@ export async function startContainerEngine(rig: ContainerRigSpec, opts: Containe
     if (e.status === 'rejected') throw e.reason;
     const first = e.value;
     engine = first;
-    let upstream = { host: first.getHost(), port: first.getMappedPort(enginePort) };
-    let readyP: Promise<void> = Promise.resolve();
-    let restarts = 0;
-    const maxRestarts = opts.maxRestarts ?? 5;
-    let lastDeath = '';
-    let deathNoticed: Promise<void> = Promise.resolve();
-    let givenUp: string | undefined;
+    upstream = { host: first.getHost(), port: first.getMappedPort(enginePort) };
 
     // Watch the engine: when its container stops without us asking, replace it.
     const watch = (c: import('testcontainers').StartedTestContainer) => {
@@ -311,7 +339,9 @@ export async function startContainerEngine(rig: ContainerRigSpec, opts: Containe
       })();
     };
     watch(first);
+  }
 
+  try {
     front = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (d: Buffer) => chunks.push(d));
@@ -353,10 +383,17 @@ export async function startContainerEngine(rig: ContainerRigSpec, opts: Containe
     });
     await new Promise<void>((r) => front!.listen(0, '127.0.0.1', () => r()));
     const frontPort = (front.address() as import('node:net').AddressInfo).port;
+    const started = boot();
+    readyP = booting = started;
+    started.catch((err: Error) => {
+      givenUp = `the container engine did not start: ${err.message}`;
+      void stopAll();
+    });
 
     return {
       url: `http://127.0.0.1:${frontPort}`,
-      ledgerUrl,
+      get ledgerUrl() { return ledgerUrl; },
+      started,
       engineContainerId: () => engine!.getId(),
       ledgerContainerId: () => ledger?.getId(),
       restarts: () => restarts,
