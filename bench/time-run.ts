@@ -7,7 +7,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-export interface TimedRun { wallMs: number; firstScenarioMs: number; scenarios: number; ok: boolean; cpuMs: number }
+export interface TimedRun {
+  wallMs: number; firstScenarioMs: number; scenarios: number; ok: boolean; cpuMs: number;
+  /** When the first step (or hook) of any scenario finished: the first engine answer had come (each scenario's Before hook calls it). */
+  firstStepDoneMs: number;
+}
 
 const root = path.resolve(__dirname, '..');
 const GNU_TIME = '/usr/bin/time';
@@ -24,17 +28,24 @@ export function timeMedcardRun(label: string, args: string[], env: Record<string
   });
   const wallMs = Date.now() - t0;
   let first = NaN;
+  let firstStepDone = NaN;
   let scenarios = 0;
+  const at = (t: { seconds: number | string; nanos: number }) => Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6) - t0;
   for (const line of fs.existsSync(messages) ? fs.readFileSync(messages, 'utf8').split('\n') : []) {
+    if (line.includes('"testStepFinished"')) {
+      const done = at(JSON.parse(line).testStepFinished.timestamp);
+      if (Number.isNaN(firstStepDone) || done < firstStepDone) firstStepDone = done;
+      continue;
+    }
     if (!line.includes('testCaseStarted')) continue;
     const m = JSON.parse(line).testCaseStarted;
     if (!m) continue;
     scenarios++;
-    const at = Number(m.timestamp.seconds) * 1000 + Math.floor(m.timestamp.nanos / 1e6);
-    if (Number.isNaN(first) || at - t0 < first) first = at - t0;
+    const started = at(m.timestamp);
+    if (Number.isNaN(first) || started < first) first = started;
   }
   if (r.status !== 0) process.stderr.write(`${label} run exited ${r.status}\n${(r.stdout + r.stderr).split('\n').slice(-15).join('\n')}\n`);
   const [user, sys] = fs.existsSync(cpuFile) ? fs.readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number) : [NaN, NaN];
   fs.rmSync(dir, { recursive: true, force: true });
-  return { wallMs, firstScenarioMs: first, scenarios, ok: r.status === 0, cpuMs: Math.round((user! + sys!) * 1000) };
+  return { wallMs, firstScenarioMs: first, firstStepDoneMs: firstStepDone, scenarios, ok: r.status === 0, cpuMs: Math.round((user! + sys!) * 1000) };
 }
