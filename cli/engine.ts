@@ -13,6 +13,9 @@ options:
   --pglite-dir DIR     keep the PGlite database in DIR
   --fixtures DIR       reference data root (default <project>/fixtures)
   --empty              start with an empty world (policies only)
+  --wait-for-database S
+                       wait up to S seconds for a PostgreSQL that is not up yet (default 0:
+                       fail at once); for an engine started beside its database
   --log                log errors to stderr
   -h, --help           this help`;
 
@@ -20,7 +23,7 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseOptions(argv, {
     port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' },
     'database-url': { type: 'string' }, 'pglite-dir': { type: 'string' }, fixtures: { type: 'string' },
-    empty: { type: 'boolean', default: false }, log: { type: 'boolean', default: false },
+    empty: { type: 'boolean', default: false }, log: { type: 'boolean', default: false }, 'wait-for-database': { type: 'string', default: '0' },
   }, HELP);
   if (!parsed) return 0;
   const v = parsed.values;
@@ -29,11 +32,16 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`medcard engine: --port must be 0–65535, got ${v.port}`);
     return 2;
   }
+  const wait = Number(v['wait-for-database']);
+  if (!Number.isFinite(wait) || wait < 0) {
+    console.error(`medcard engine: --wait-for-database wants seconds, got ${v['wait-for-database']}`);
+    return 2;
+  }
   const { createEngine } = require('../engine') as typeof import('../engine');
   const databaseUrl = (v['database-url'] as string | undefined) ?? process.env.DATABASE_URL ?? undefined;
   const engine = await createEngine({
     databaseUrl: databaseUrl || undefined, pgliteDir: v['pglite-dir'] as string | undefined, fixturesDir: v.fixtures as string | undefined,
-    world: v.empty ? 'empty' : 'fixtures', log: !!v.log,
+    world: v.empty ? 'empty' : 'fixtures', log: !!v.log, waitForDatabaseMs: wait * 1000,
   });
   const { url } = await engine.listen(port, v.host as string);
   console.log(`medcard engine (${engine.backend}) listening on ${url}/fsi/api/rsfComIfsService/callService`);

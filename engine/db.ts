@@ -214,12 +214,25 @@ class PgliteDb implements Db {
   async close(): Promise<void> { await this.serial(() => this.lite.close()); }
 }
 
-export async function openDb(opts: { databaseUrl?: string; pgliteDir?: string; poolSize?: number }): Promise<Db> {
+/** Errors of a PostgreSQL that is not up yet (or not there): worth another try while waiting. */
+const NOT_UP = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', '57P03']);
+
+export async function openDb(opts: { databaseUrl?: string; pgliteDir?: string; poolSize?: number; waitForDatabaseMs?: number }): Promise<Db> {
   let db: Db;
   if (opts.databaseUrl) {
     pgTypes.setTypeParser(20, (v) => Number(v)); // int8 → number (fen stays far below 2^53)
     db = new PgDb(opts.databaseUrl, opts.poolSize ?? 10);
-    await db.query('SELECT 1');
+    // An engine started beside its database (containers) waits for it instead of failing.
+    const deadline = Date.now() + (opts.waitForDatabaseMs ?? 0);
+    for (;;) {
+      try {
+        await db.query('SELECT 1');
+        break;
+      } catch (err) {
+        if (!NOT_UP.has((err as { code?: string }).code ?? '') || Date.now() >= deadline) { await db.close().catch(() => undefined); throw err; }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
   } else {
     const lite = opts.pgliteDir ? new PGlite(opts.pgliteDir)
       : await freshPglite(JSON.stringify(MIGRATIONS), (l) => migrate(new PgliteDb(l, false)));

@@ -36,7 +36,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   const root = path.resolve(__dirname, '..');
   const fixturesDir = opts.fixturesDir ?? path.join(root, 'fixtures');
   const policies = loadPolicies(opts.policyDir ?? path.join(fixturesDir, 'policies'));
-  const db = await openDb({ databaseUrl: opts.databaseUrl ?? undefined, pgliteDir: opts.pgliteDir, poolSize: opts.poolSize });
+  const db = await openDb({ databaseUrl: opts.databaseUrl ?? undefined, pgliteDir: opts.pgliteDir, poolSize: opts.poolSize, waitForDatabaseMs: opts.waitForDatabaseMs });
   if ((opts.world ?? 'fixtures') === 'fixtures') {
     try {
       await db.tx((q) => loadWorld(q, path.join(fixturesDir, 'world'), formatBizTime(new Date()).slice(0, 10)));

@@ -18,6 +18,8 @@ export interface EngineOptions {
   world?: 'fixtures' | 'empty';
   /** Connection pool size for PostgreSQL (default 10). */
   poolSize?: number;
+  /** How long to wait for a PostgreSQL that is not up yet (refused, name not found, starting up); default 0: fail at once. */
+  waitForDatabaseMs?: number;
   /** Log each request to stderr. */
   log?: boolean;
 }
