@@ -280,13 +280,11 @@ export async function openContainerEngine(rig: ContainerRigSpec, opts: Container
     for (const [k, v] of Object.entries(spec.env ?? {})) env[k] = String(v).replace(/\$\{ledger\.url\}/g, ledgerUrlInside ?? '');
 
     const ledgerP = startLedger();
-    // The engine container is created and joined to the network alongside the ledger. An
-    // image that waits for its database itself (`starts_with_ledger`, ours: --wait-for-database)
-    // starts at once; any other is started once the ledger answers, as it may give up at once
-    // on a database that is not there yet.
-    const withLedger = spec.starts_with_ledger === true;
+    // The engine container is created and joined to the network alongside the ledger, but
+    // started once the ledger answers: it boots in under a second and gives up at once on a
+    // database that is not there yet.
     class AfterLedger extends GenericContainer {
-      protected override async containerCreated(): Promise<void> { if (!withLedger) await ledgerP; }
+      protected override async containerCreated(): Promise<void> { await ledgerP; }
     }
     const startEngine = async () => {
       const t0 = Date.now();

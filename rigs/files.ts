@@ -7,7 +7,7 @@
 //   reader: pcsc: exact name or /regex/; vpcd: optional list of reader names
 //   card: path to a fixtures/cards profile (pcsc: the physical card's data; others: the default card)
 //   serial: { path?, baudRate, timeoutMs }   (serial; no path: the harness serves the card on a socat pair)
-//   engine: { kind: embedded } | { kind: postgres, url } | { kind: url, url } | { kind: container, image, port, env?, health?, starts_with_ledger? }
+//   engine: { kind: embedded } | { kind: postgres, url } | { kind: url, url } | { kind: container, image, port, env?, health? }
 //   ledger: { image }                        (optional; with a container engine)
 //   cards: { image }                         (vpcd: each card served by `medcard emulate` in a container; containers/remote-card.ts)
 //   capabilities: [card-state, card-swap, card-remove]
@@ -25,11 +25,7 @@ export type EngineSpec =
   | { kind: 'embedded' }
   | { kind: 'postgres'; url: string }
   | { kind: 'url'; url: string }
-  | {
-    kind: 'container'; image: string; port: number; env?: Record<string, string>; health?: unknown;
-    /** The image waits for its database itself: start it beside the ledger, not after (default false). */
-    starts_with_ledger?: boolean; [more: string]: unknown;
-  };
+  | { kind: 'container'; image: string; port: number; env?: Record<string, string>; health?: unknown; [more: string]: unknown };
 
 export interface SerialSpec {
   /** The serial device (e.g. /dev/ttyUSB0). Absent: the harness makes a socat pty pair per worker and serves the card itself. */
@@ -225,7 +221,6 @@ export function parseRigFile(text: string, file: string): RigFile {
         case 'container':
           if (typeof e.image !== 'string' || !e.image) issue('engine.image', 'the image name, e.g. medcard-engine:latest', sub('image') ?? eNode);
           if (!Number.isInteger(e.port) || (e.port as number) < 1 || (e.port as number) > 65535) issue('engine.port', 'the port the engine listens on inside the container', sub('port') ?? eNode);
-          if (e.starts_with_ledger !== undefined && typeof e.starts_with_ledger !== 'boolean') issue('engine.starts_with_ledger', 'true or false: does the image wait for its database itself?', sub('starts_with_ledger'));
           if (e.env !== undefined && (typeof e.env !== 'object' || Array.isArray(e.env) || Object.values(e.env as object).some((v) => typeof v !== 'string' && typeof v !== 'number'))) issue('engine.env', 'a mapping of NAME: value', sub('env'));
           engine = { ...(e as object), kind: 'container', image: String(e.image), port: Number(e.port) } as EngineSpec; break;
         default:
