@@ -57,7 +57,7 @@ function quote(s: string): string {
 
 /** `EXECUTE x…(literal, …)` for a statement with parameters, PREPAREd on this connection if need be. */
 async function executeText(client: PoolClient, text: string, params: unknown[]): Promise<string> {
-  const name = `x${(named(text, params) as { name: string }).name}`;
+  const name = `x${statementName(text)}`;
   let done = PREPARED.get(client);
   if (!done) PREPARED.set(client, (done = new Set()));
   if (!done.has(name)) {

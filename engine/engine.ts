@@ -4,7 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { openDb } from './db';
-import { MsgidTaken, Replayed, replay, store } from './messages';
+import { isMsgidTaken, replay, store } from './messages';
 import { loadPolicies } from './policy';
 import { loadWorld } from './world';
 import { PLATFORM, type Handler } from './platform';
@@ -90,15 +90,14 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       });
       return response;
     } catch (e) {
-      if (e instanceof Replayed) return e.response;
-      if (e instanceof MsgidTaken) return firstAnswer(env, hash);
+      if (isMsgidTaken(e)) return db.tx((q) => replay(env, hash, q));
       if (e instanceof BizError || e instanceof RuleError) {
         const res = answer(-1, null, e.message, started);
         try {
           await db.tx((q) => store(env, hash, res, q));
           return res;
         } catch (e2) {
-          if (e2 instanceof MsgidTaken) return firstAnswer(env, hash);
+          if (isMsgidTaken(e2)) return db.tx((q) => replay(env, hash, q));
           throw e2;
         }
       }
@@ -106,16 +105,6 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       const code = (e as { code?: string }).code;
       if (code === '23505') return answer(-1, null, `数据重复，不能重复创建（${(e as { constraint?: string }).constraint ?? '唯一约束'}）`, started);
       return answer(-1, null, `系统内部错误：${(e as Error).message?.slice(0, 200) ?? ''}`, started);
-    }
-  }
-
-  /** The msgid was taken by an earlier request: its answer (replay throws it). */
-  async function firstAnswer(env: Env, hash: string): Promise<Response> {
-    try {
-      return await db.tx((q) => replay(env, hash, q));
-    } catch (e) {
-      if (e instanceof Replayed) return e.response;
-      throw e;
     }
   }
 

@@ -6,7 +6,7 @@ import type { Ctx, InstRow, PersonRow } from './context';
 import type { Policy } from './policy';
 import { splitVisit, levelExtraBp, type Split } from './rules';
 import { balances, accountDebit, post, PA, journalLines, journalParams, INSERT_JOURNAL_AT, type Balances, type Line } from './ledger';
-import { INSERT_MESSAGE, MsgidTaken, isMsgidTaken, messageParams } from './messages';
+import { INSERT_MESSAGE, messageParams } from './messages';
 import { fmtFen, fmtRatio, toFen } from './client/money';
 import type { SetlInfo, SetlDetail, Receipt, ClaimReason, MedType } from './client/types';
 
@@ -122,7 +122,7 @@ export async function saveReceipt(q: Sql, r: Receipt): Promise<void> {
  * A settlement's writes and the answer under its msgid, in one statement that also commits:
  * the journal, the settlement, the receipt, the visit (settled) and the message. A msgid
  * already taken fails the statement (before COMMIT), the transaction rolls back and the
- * engine answers with the first answer (MsgidTaken, messages.ts).
+ * engine answers with the first answer (messages.ts).
  */
 const WRITE_SETTLEMENT = `WITH le AS (${INSERT_JOURNAL_AT(1)}),
   st AS (INSERT INTO settlements (setl_id, mdtrt_id, psn_no, kind, year, setl_time, stas, inscp, total, fund, acct, cash, journal_id, info)
@@ -149,7 +149,7 @@ export async function writeSettlement(ctx: Ctx, x: {
     x.receipt.receipt_id, x.receipt.kind, JSON.stringify(x.receipt),
     x.medType,
     ...messageParams(ctx.env, ctx.hash, res, resText),
-  ], { commit: true }).catch((e: unknown) => { throw isMsgidTaken(e) ? new MsgidTaken() : e; });
+  ], { commit: true });
   ctx.stored = res;
 }
 
