@@ -2,8 +2,9 @@
 // cucumber coordinator's only thread: about 2.5 ms per file here, some 470 files per suite
 // (over a second in which the workers wait for their next scenario). This writer keeps the
 // atomic publish (a temporary file, then rename: a reader never sees half a file) and leaves
-// durability across a power cut to the OS, as Allure 2 did. cli/run.ts hands an instance to allure-cucumberjs
-// (formatOptions.writer; a path would not do: the ESM build of allure-js-commons cannot require it).
+// durability across a power cut to the OS, as Allure 2 did. cli/run.ts hands an instance to
+// allure-cucumberjs (formatOptions.writer; a path would not do: the ESM build of
+// allure-js-commons cannot require it).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -24,11 +25,11 @@ function publish(file: string, data: string | Buffer): void {
 export class UnsyncedAllureWriter implements Writer {
   // environment.properties: one file per run, written the stock way.
   private readonly stock: FileSystemWriter;
-  constructor(private readonly config: { resultsDir: string }) { this.stock = new FileSystemWriter(config); }
-  private file(name: string): string {
-    fs.mkdirSync(this.config.resultsDir, { recursive: true });
-    return path.join(this.config.resultsDir, name);
+  constructor(private readonly config: { resultsDir: string }) {
+    this.stock = new FileSystemWriter(config);
+    fs.mkdirSync(config.resultsDir, { recursive: true });
   }
+  private file(name: string): string { return path.join(this.config.resultsDir, name); }
   writeAttachment(name: string, content: Buffer): void { publish(this.file(name), content); }
   writeAttachmentFromPath(name: string, from: string): void { publish(this.file(name), fs.readFileSync(from)); }
   writeEnvironmentInfo(info: Parameters<Writer['writeEnvironmentInfo']>[0]): void { this.stock.writeEnvironmentInfo(info); }

@@ -108,8 +108,7 @@ const AGENTS = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new htt
  * POST one JSON body and read the JSON answer. A kept-alive connection the server closed
  * meanwhile is retried once on a new one: safe, as a platform request is idempotent by msgid.
  */
-function postJson(endpoint: string, body: string, timeoutMs: number, retried = false): Promise<Response> {
-  const url = new URL(endpoint);
+function postJson(url: URL, body: string, timeoutMs: number, retried = false): Promise<Response> {
   const mod = url.protocol === 'https:' ? https : http;
   return new Promise<Response>((resolve, reject) => {
     const req = mod.request(url, {
@@ -124,17 +123,17 @@ function postJson(endpoint: string, body: string, timeoutMs: number, retried = f
         try {
           resolve(JSON.parse(text) as Response);
         } catch {
-          reject(new Error(`the engine at ${endpoint} answered HTTP ${res.statusCode} with a body that is not JSON: ${text.slice(0, 200)}`));
+          reject(new Error(`the engine at ${url.href} answered HTTP ${res.statusCode} with a body that is not JSON: ${text.slice(0, 200)}`));
         }
       });
     });
     req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })));
     req.on('error', (err: NodeJS.ErrnoException) => {
       if (req.reusedSocket && !retried && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
-        resolve(postJson(endpoint, body, timeoutMs, true));
+        resolve(postJson(url, body, timeoutMs, true));
         return;
       }
-      reject(new Error(`the engine at ${endpoint} did not answer (${err.code ?? err.message})`, { cause: err }));
+      reject(new Error(`the engine at ${url.href} did not answer (${err.code ?? err.message})`, { cause: err }));
     });
     req.end(body);
   });
@@ -175,14 +174,14 @@ export class EngineClient {
   readonly clock: BizClock;
   signNo: string | undefined;
   insuplcAdmdvs: string | undefined;
-  private readonly endpoint: string | undefined;
+  private readonly endpoint: URL | undefined;
 
   constructor(readonly opts: EngineClientOptions) {
     if (!opts.url && !opts.handle) throw new Error('EngineClient needs url or handle');
     this.clock = opts.clock ?? new BizClock();
     this.signNo = opts.signNo;
     this.insuplcAdmdvs = opts.insuplcAdmdvs;
-    if (opts.url) this.endpoint = opts.url.includes('/fsi/') ? opts.url : opts.url.replace(/\/+$/, '') + ENDPOINT;
+    if (opts.url) this.endpoint = new URL(opts.url.includes('/fsi/') ? opts.url : opts.url.replace(/\/+$/, '') + ENDPOINT);
   }
 
   /** A fresh msgid for this client's institution. */
