@@ -227,10 +227,8 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
   if (!engine.env.MEDCARD_ENGINE_URL) delete process.env.MEDCARD_ENGINE_URL;
   // A container engine that cannot start (no image, say) has usually said so by now: stop
   // here with the reason rather than fail every scenario with it.
-  let startError: Error | undefined;
-  engine.started?.catch((err: Error) => { startError = err; });
-  const startFailure = () => startError;
-  await new Promise((r) => setImmediate(r));
+  const startFailure = rejection(engine.started);
+  await null; // lets an engine that failed already be noticed
   if (startFailure()) {
     console.error(`medcard run: the container engine did not start: ${startFailure()!.message}`);
     return { exitCode: 2, success: false, skipped: [], reportsDir: reports };
@@ -276,6 +274,13 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
   }
   const ok = success && undefinedSteps === 0 && ambiguous.length === 0;
   return { exitCode: ok ? 0 : 1, success: ok, skipped, reportsDir: reports, flaky };
+}
+
+/** The reason a promise rejected, once it has (undefined while it is pending or if it was fulfilled). */
+function rejection(p: Promise<unknown> | undefined): () => Error | undefined {
+  let reason: Error | undefined;
+  p?.catch((err: Error) => { reason = err; });
+  return () => reason;
 }
 
 /** Follows attempts (cucumber's retry) so a scenario that passed on retry is named as flaky. */
