@@ -9,12 +9,11 @@
 import { spawnSync } from 'node:child_process';
 import { Client } from 'pg';
 import { ensureImages, ENGINE_IMAGE, POSTGRES_IMAGE } from '../containers';
-import { ratioLine } from './format';
+import { median, ratioLine } from './format';
 import { timeMedcardRun, type TimedRun } from './time-run';
 
 const args = process.argv.slice(2);
 const runs = Math.max(1, Number(args[args.indexOf('--runs') + 1]) || 3);
-const median = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b); const m = v.length >> 1; return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2; };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function docker(...a: string[]): string {

@@ -5,7 +5,7 @@
 // --runs n (default 3) alternates no-op and full runs n times and reports medians: this
 // machine is shared, and one run of each swings by 2x under other people's load.
 // MEDCARD_TS_CACHE=off measures without the transpile cache (steps/register.js).
-import { ratioLine } from './format';
+import { median, ratioLine } from './format';
 import { timeMedcardRun, type TimedRun } from './time-run';
 
 const args = process.argv.slice(2);
@@ -20,7 +20,6 @@ function once(noop: boolean): Run {
   return timeMedcardRun(noop ? 'no-op' : 'suite', ['--rig', rig, ...(tags ? ['--tags', tags] : [])], noop ? { MEDCARD_NOOP_STEPS: '1' } : {});
 }
 
-const median = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b); const m = v.length >> 1; return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2; };
 const noops: Run[] = [];
 const suites: Run[] = [];
 for (let i = 0; i < runs; i++) { noops.push(once(true)); suites.push(once(false)); }
