@@ -161,13 +161,22 @@ export function assertDocker(): void {
   }
 }
 
-export interface BuildOptions { log?: Log; force?: boolean; only?: string[]; /** leave older untagged builds (another process may be using them) */ keepOld?: boolean }
+export interface BuildOptions { log?: Log; force?: boolean; only?: string[] }
 
-/** Build what is missing or out of date, in order; returns one result per image. */
+/** Build what is missing or out of date, in order, one builder at a time; returns one result per image. */
 export async function buildImages(o: BuildOptions = {}): Promise<BuildResult[]> {
+  return withBuildLock(async () => {
+    const results = await buildStale(o);
+    // Older builds of ours, now untagged: remove them so they do not pile up (in use: docker refuses).
+    spawnSync('sh', ['-c', `docker images -q --filter dangling=true --filter label=${INPUTS_LABEL} | xargs -r docker rmi >/dev/null 2>&1`]);
+    return results;
+  }, o.log ?? (() => undefined));
+}
+
+/** The build itself (the caller holds the build lock). */
+async function buildStale(o: BuildOptions): Promise<BuildResult[]> {
   const log = o.log ?? (() => undefined);
   assertDocker();
-  if (!o.keepOld) return withBuildLock(() => buildImages({ ...o, keepOld: true, removeOld: true } as BuildOptions), log);
   const plan: Array<{ name: string; hash: () => string; build: (h: string, log: Log) => Promise<void> }> = [
     { name: BASE_IMAGE, hash: baseHash, build: buildBase },
     { name: POSTGRES_IMAGE, hash: postgresHash, build: buildPostgres },
@@ -186,8 +195,6 @@ export async function buildImages(o: BuildOptions = {}): Promise<BuildResult[]> 
     if (await presentHash(step.name) !== hash) throw new Error(`${step.name} was built but does not carry the inputs label ${hash}`);
     results.push({ name: step.name, hash, cached: false, seconds: (Date.now() - t0) / 1000 });
   }
-  // Older builds of ours, now untagged: remove them so they do not pile up (in use: docker refuses).
-  if ((o as { removeOld?: boolean }).removeOld) spawnSync('sh', ['-c', `docker images -q --filter dangling=true --filter label=${INPUTS_LABEL} | xargs -r docker rmi >/dev/null 2>&1`]);
   return results;
 }
 
@@ -226,7 +233,7 @@ export function ensureImages(log: Log = (l) => process.stderr.write(`  ${l}\n`))
     await withBuildLock(async () => {
       if (!await stale()) return; // another process built them while we waited
       process.stderr.write('medcard: building container images (cached by their inputs; `npx medcard images build` does it ahead)…\n');
-      await buildImages({ log, keepOld: true });
+      await buildStale({ log }); // older builds stay: another process may be using them
     }, log);
   })();
   ensured.catch(() => { ensured = undefined; });
