@@ -132,9 +132,10 @@ class PgDb implements Db {
 
 /**
  * PGlite has one connection: transactions are queued, one at a time. A statement is one
- * call into PGlite's WASM backend: Bind, Describe, Execute and Sync in one protocol message,
- * with Parse the first time only (a named prepared statement, planned once). PGlite's own
- * query() makes six calls per statement and parses and plans it every time: 4× slower here.
+ * call into PGlite's WASM backend: Bind, Execute and Sync in one protocol message, with Parse
+ * and Describe the first time only (a named prepared statement, planned once, its columns
+ * remembered). PGlite's own query() makes six calls per statement and parses and plans it
+ * every time: 4× slower here.
  */
 class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
@@ -168,11 +169,15 @@ class PgliteDb implements Db {
     const columns = this.prepared.get(name) ?? null; // null: not described yet
     const values = params.map((v) => { const t = prepareValue(v); return t === null || t === undefined ? null : String(t); });
     const answer = readAnswer(await this.exchange(callMessage(name, fresh ? text : null, values, !columns, around)), around.begin ? 1 : 0, columns);
-    if ((fresh && answer.parsed) || (!fresh && !columns)) this.prepared.set(name, answer.columns);
+    // Prepared (now or before) but not yet described: remember what this call learnt, if anything.
+    if (!columns && (answer.parsed || !fresh)) this.prepared.set(name, answer.columns);
     if (answer.error) throw answer.error;
+    if (!answer.rows.length) return [];
+    const cols = answer.columns!;
+    const parsers = cols.map((c) => this.lite.parsers[c.type]);
     return answer.rows.map((values) => {
       const row: Row = {};
-      answer.columns!.forEach((c, i) => { const v = values[i]; row[c.name] = v === null || v === undefined ? null : (this.lite.parsers[c.type] ?? String)(v, c.type); });
+      cols.forEach((c, i) => { const v = values[i] ?? null; row[c.name] = v === null ? null : parsers[i] ? parsers[i]!(v, c.type) : v; });
       return row as T;
     });
   }
@@ -270,7 +275,6 @@ function callMessage(name: string, text: string | null, values: Array<string | n
   if (around.commit) parts.push(queryMessage('COMMIT'));
   return Buffer.concat(parts);
 }
-
 
 interface Column { name: string; type: number }
 interface Answer { rows: Array<Array<string | null>>; columns: Column[] | null; parsed: boolean; error?: Error }
