@@ -2,25 +2,22 @@
 // reaper is disabled: it cannot be pulled here). What we start carries our labels and is
 // removed on stop, on process exit, SIGINT and SIGTERM; leftovers of dead runs are swept
 // by label at start. The engine sits behind a small HTTP front in this process, so its URL
-// stays the same when a dead engine container is replaced by a fresh one mid-suite.
+// stays the same when a dead engine container is replaced by a fresh one mid-suite; the
+// ledger and engine containers themselves are driven from a thread (engine-thread.ts).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  createNetwork, createVolume, harnessLabels, LABEL_NETWORK, LABEL_VOLUME, pingDocker, removeNow, removeRun, sweepLeftovers,
-} from './docker';
-import { ENGINE_IMAGE, ensureImages, POSTGRES_IMAGE } from './images';
+import { Worker } from 'node:worker_threads';
+import { harnessLabels, pingDocker, removeNow, removeRun } from './docker';
+import type { EngineThreadData, Health, ThreadCommand, ThreadEvent } from './engine-thread';
+import { ENGINE_IMAGE } from './images';
+import { prepare, tc } from './prepare';
 
 export { ContainerRuntimeError, pingDocker, sweepLeftovers, listOurs, LABEL_HARNESS, LABEL_RUN } from './docker';
 export { buildImages, ensureImages, ENGINE_IMAGE, POSTGRES_IMAGE, BASE_IMAGE } from './images';
-
-process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
-
-type TC = typeof import('testcontainers');
-function tc(): TC { return require('testcontainers') as TC; }
 
 /** What startContainerEngine needs from a rig file (rigs/files.ts RigFile). */
 export interface ContainerRigSpec {
@@ -97,66 +94,7 @@ function register(c: Cleanup): () => void {
 
 export function newRunId(): string { return `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`; }
 
-/**
- * Once the runtime answers (pingDocker): our leftovers swept, our images built when the rig
- * uses them, testcontainers' runtime detection done, and `alongside` (the run's network and
- * volume) made, all at the same time: none waits for another.
- */
-async function prepare(images: string[], log: (l: string) => void, alongside: Array<Promise<unknown>> = []): Promise<void> {
-  const ours = images.some((i) => i === ENGINE_IMAGE || i === POSTGRES_IMAGE || i.startsWith('medcard/'));
-  // Settled, not Promise.all: on a failure nothing may still be creating when the run is cleaned up.
-  const [sweep, ...rest] = await Promise.allSettled([
-    sweepLeftovers(),
-    ours ? ensureImages(log) : undefined,
-    tc().getContainerRuntimeClient(),
-    ...alongside,
-  ]);
-  for (const r of [sweep, ...rest]) if (r.status === 'rejected') throw r.reason;
-  const swept = (sweep as PromiseFulfilledResult<string[]>).value;
-  if (swept.length) log(`removed ${swept.length} leftover(s) of earlier runs: ${swept.join(', ')}`);
-}
-
 // ------------------------------------------------------------------ health / wait strategies
-
-interface Health { path?: string; status?: number; log?: string; timeoutMs?: number }
-
-type WaitStrategy = import('testcontainers').WaitStrategy;
-type WaitArgs = Parameters<WaitStrategy['waitUntilReady']>;
-
-/**
- * GET `path` until it answers `status`, every 50 ms (testcontainers' forHttp waits a second
- * between tries), failing at once when the container exits instead of at the timeout.
- */
-class HttpHealth implements WaitStrategy {
-  private timeoutMs = 60_000;
-  private timeoutSet = false;
-  constructor(private readonly path: string, private readonly port: number, private readonly status: number) {}
-  withStartupTimeout(ms: number): this { this.timeoutMs = ms; this.timeoutSet = true; return this; }
-  isStartupTimeoutSet(): boolean { return this.timeoutSet; }
-  getStartupTimeout(): number { return this.timeoutMs; }
-
-  async waitUntilReady(container: WaitArgs[0], boundPorts: WaitArgs[1]): Promise<void> {
-    const host = (await tc().getContainerRuntimeClient()).info.containerRuntime.host;
-    const port = boundPorts.getBinding(this.port);
-    let exited: string | undefined;
-    container.wait().then((r: { StatusCode: number }) => { exited = `exit ${r.StatusCode}`; }, () => { exited = 'removed'; });
-    const deadline = Date.now() + this.timeoutMs;
-    for (;;) {
-      if (exited) throw new Error(`the container stopped (${exited}) before ${this.path} answered ${this.status}`);
-      if (await httpStatus(host, port, this.path) === this.status) return;
-      if (Date.now() > deadline) throw new Error(`${this.path} did not answer ${this.status} within ${this.timeoutMs / 1000} s`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
-
-function httpStatus(host: string, port: number, urlPath: string): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const req = http.get({ host, port, path: urlPath, timeout: 1000, agent: false }, (res) => { res.resume(); resolve(res.statusCode); });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
-  });
-}
 
 function parseHealth(h: unknown): Health {
   if (h === undefined || h === null) return { path: undefined };
@@ -196,8 +134,9 @@ export async function startContainerEngine(rig: ContainerRigSpec, opts: Containe
 
 /**
  * The front listens at once and its URL is handed out while the ledger and the engine start
- * behind it (`started`): `medcard run` lets cucumber load and start its workers meanwhile.
- * Requests that arrive early wait for the engine; if it cannot start, they get the reason.
+ * behind it (`started`), on a thread (engine-thread.ts): `medcard run` loads cucumber and
+ * starts its workers meanwhile. Requests that arrive early wait for the engine; if it cannot
+ * start, they get the reason.
  */
 export async function openContainerEngine(rig: ContainerRigSpec, opts: ContainerEngineOptions = {}): Promise<ContainerEngine> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`medcard containers: ${l}\n`));
@@ -205,143 +144,93 @@ export async function openContainerEngine(rig: ContainerRigSpec, opts: Container
   if (spec.kind !== 'container' || typeof spec.image !== 'string' || !Number.isInteger(spec.port)) {
     throw new Error(`rig "${rig.name}": engine must be { kind: container, image, port } to start in a container`);
   }
-  const engineImage = spec.image;
-  const enginePort = spec.port as number;
   const health = parseHealth(spec.health);
-  const startupTimeoutMs = health.timeoutMs ?? opts.startupTimeoutMs ?? 120_000;
-  await pingDocker();
-
-  const { GenericContainer, Wait } = tc();
   const run = newRunId();
-  const labels = harnessLabels(run, { 'org.medcard.rig': rig.name });
   const network = `medcard-${run}`;
-  const volume = `medcard-ledger-${run}`;
-  let stopped = false;
-  let ledger: import('testcontainers').StartedTestContainer | undefined;
-  let engine: import('testcontainers').StartedTestContainer | undefined;
+  const ledgerUrlInside = rig.ledger ? 'postgres://postgres@ledger:5432/medcard' : undefined;
+  const env: Record<string, string> = {};
+  if (ledgerUrlInside) env.DATABASE_URL = ledgerUrlInside;
+  for (const [k, v] of Object.entries(spec.env ?? {})) env[k] = String(v).replace(/\$\{ledger\.url\}/g, ledgerUrlInside ?? '');
+  const data: EngineThreadData = {
+    engineImage: spec.image, enginePort: spec.port as number, env, health, ledgerImage: rig.ledger?.image,
+    labels: harnessLabels(run, { 'org.medcard.rig': rig.name }), network, volume: `medcard-ledger-${run}`,
+    startupTimeoutMs: health.timeoutMs ?? opts.startupTimeoutMs ?? 120_000, maxRestarts: opts.maxRestarts ?? 5,
+  };
+  // First, before anything else here: the thread needs a while to load testcontainers.
+  const thread = new Worker(`require(${JSON.stringify(REGISTER)}); require(${JSON.stringify(ENGINE_THREAD)});`,
+    { eval: true, workerData: { medcardEngineThread: data } });
+  let threadGone = false;
+  const unregister = register({ run, stop: () => stopAll() });
+
+  // What the thread has told us.
+  let upstream = { host: '', port: 0 };
+  let engineId = '';
+  let ledgerId: string | undefined;
+  let ledgerUrl: string | undefined;
+  let restarts = 0;
+  let lastDeath = '';
+  let givenUp: string | undefined;
+  let ready = deferred();
+  let deathNoticed = deferred();
+  const started = deferred();
+  const threadStopped = deferred();
+  const onEvent = (e: ThreadEvent) => {
+    switch (e.kind) {
+      case 'log': log(e.line); break;
+      case 'ledger': ledgerId = e.id; ledgerUrl = e.url; break;
+      case 'engine':
+        upstream = { host: e.host, port: e.port };
+        engineId = e.id;
+        deathNoticed = deferred();
+        ready.resolve();
+        started.resolve();
+        break;
+      case 'died':
+        lastDeath = e.why;
+        deathNoticed.resolve();
+        if (e.givenUp) { givenUp = e.givenUp; ready.resolve(); } else { restarts = e.restart ?? restarts + 1; ready = deferred(); }
+        break;
+      case 'givenUp': givenUp = e.why; ready.resolve(); break;
+      case 'failed': started.reject(new Error(e.why)); break;
+      case 'stopped': threadStopped.resolve(); break;
+    }
+  };
+  thread.on('message', onEvent);
+  const threadEnded = (why: string) => {
+    threadGone = true;
+    threadStopped.resolve();
+    givenUp ??= why;
+    ready.resolve();
+    started.reject(new Error(why));
+  };
+  thread.on('error', (err) => threadEnded(`the containers' thread failed: ${err.message}`));
+  thread.on('exit', (code) => threadEnded(`the containers' thread ended (exit ${code})`));
+
   let front: http.Server | undefined;
   // Kept-alive connections to the engine: a new one per request costs a connect through
   // docker's port proxy, twice.
   const upstreamAgent = new http.Agent({ keepAlive: true });
-  const unregister = register({ run, stop: () => stopAll() });
-
   let stopping: Promise<void> | undefined;
-  let booting: Promise<void> = Promise.resolve();
   function stopAll(): Promise<void> {
     return (stopping ??= stopNow());
   }
   async function stopNow(): Promise<void> {
-    stopped = true;
     // Requests still waiting for the engine are answered (with the reason) before the front closes.
+    givenUp ??= 'the run is stopping';
+    ready.resolve();
     await new Promise<void>((r) => (front ? front.close(() => r()) : r()));
     front?.closeAllConnections?.();
-    // A start under way finishes first: a container created after the removal would be left behind.
-    await booting.catch(() => undefined);
     upstreamAgent.destroy();
-    await Promise.allSettled([engine?.stop({ timeout: 0, remove: true }), ledger?.stop({ timeout: 0, remove: true })]);
+    // The thread lets a start under way finish, then stops the containers it started.
+    if (!threadGone) thread.postMessage({ kind: 'stop' } satisfies ThreadCommand);
+    await threadStopped.promise;
+    await thread.terminate();
     await removeRun(run).catch(() => removeNow(run)); // network, volume, anything half-made
     unregister();
   }
 
-  let upstream = { host: '', port: 0 };
-  let readyP: Promise<void> = Promise.resolve();
-  let restarts = 0;
-  const maxRestarts = opts.maxRestarts ?? 5;
-  let lastDeath = '';
-  let deathNoticed: Promise<void> = Promise.resolve();
-  let givenUp: string | undefined;
-  let ledgerUrl: string | undefined;
-
-  async function boot(): Promise<void> {
-    await prepare([engineImage, ...(rig.ledger ? [rig.ledger.image] : [])], log,
-      [createNetwork(network, labels), ...(rig.ledger ? [createVolume(volume, labels)] : [])]);
-    const ledgerUrlInside = rig.ledger ? 'postgres://postgres@ledger:5432/medcard' : undefined;
-    const startLedger = async () => {
-      if (!rig.ledger) return;
-      const t0 = Date.now();
-      ledger = await new GenericContainer(rig.ledger.image)
-        .withLabels({ ...labels, [LABEL_NETWORK]: network, [LABEL_VOLUME]: volume, 'org.medcard.role': 'ledger' })
-        .withNetworkMode(network).withNetworkAliases('ledger')
-        .withExposedPorts(5432)
-        .withBindMounts([{ source: volume, target: '/var/lib/postgresql/data', mode: 'rw' }])
-        // No reaper registration: it is disabled (we clean up), yet testcontainers would still
-        // take a cross-process file lock for it, retried every 0.5-1 s, so the ledger's and the
-        // engine's starts would wait for each other.
-        .withAutoCleanup(false)
-        .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/))
-        .withStartupTimeout(60_000)
-        .start();
-      ledgerUrl = `postgres://postgres@${ledger.getHost()}:${ledger.getMappedPort(5432)}/medcard`;
-      await waitForSql(ledgerUrl, 30_000);
-      log(`ledger ${rig.ledger.image} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (volume ${volume})`);
-    };
-    const env: Record<string, string> = {};
-    if (ledgerUrlInside) env.DATABASE_URL = ledgerUrlInside;
-    for (const [k, v] of Object.entries(spec.env ?? {})) env[k] = String(v).replace(/\$\{ledger\.url\}/g, ledgerUrlInside ?? '');
-
-    const ledgerP = startLedger();
-    // The engine container is created and joined to the network alongside the ledger, but
-    // started once the ledger answers: it boots in under a second and gives up at once on a
-    // database that is not there yet.
-    class AfterLedger extends GenericContainer {
-      protected override async containerCreated(): Promise<void> { await ledgerP; }
-    }
-    const startEngine = async () => {
-      const t0 = Date.now();
-      let c = new AfterLedger(engineImage)
-        .withLabels({ ...labels, [LABEL_NETWORK]: network, 'org.medcard.role': 'engine' })
-        .withNetworkMode(network).withNetworkAliases('engine')
-        .withExposedPorts(enginePort)
-        .withEnvironment(env)
-        .withAutoCleanup(false)
-        .withStartupTimeout(startupTimeoutMs);
-      if (health.path) c = c.withWaitStrategy(new HttpHealth(health.path, enginePort, health.status ?? 200));
-      else if (health.log) c = c.withWaitStrategy(Wait.forLogMessage(new RegExp(health.log)));
-      else c = c.withWaitStrategy(Wait.forListeningPorts());
-      const started = await c.start();
-      log(`engine ${engineImage} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${started.getId().slice(0, 12)})`);
-      return started;
-    };
-    // Settled: when the ledger fails, the engine's start (waiting on it) has ended too before clean-up.
-    const [l, e] = await Promise.allSettled([ledgerP, startEngine()]);
-    if (l.status === 'rejected') throw l.reason;
-    if (e.status === 'rejected') throw e.reason;
-    const first = e.value;
-    engine = first;
-    upstream = { host: first.getHost(), port: first.getMappedPort(enginePort) };
-
-    // Watch the engine: when its container stops without us asking, replace it.
-    const watch = (c: import('testcontainers').StartedTestContainer) => {
-      let noticed!: () => void;
-      deathNoticed = new Promise((r) => { noticed = r; });
-      void (async () => {
-        const client = await tc().getContainerRuntimeClient();
-        let code: number | undefined;
-        try { code = (await client.container.getById(c.getId()).wait()).StatusCode; } catch { /* gone */ }
-        if (stopped || engine !== c) return;
-        lastDeath = `the engine container ${c.getId().slice(0, 12)} (${engineImage}) stopped${code === 137 ? ' (killed: exit 137)' : code !== undefined ? ` (exit ${code})` : ''}`;
-        noticed();
-        if (restarts >= maxRestarts) {
-          givenUp = `${lastDeath}, and it was replaced ${maxRestarts} times already: the harness gives up`;
-          log(givenUp);
-          return;
-        }
-        restarts++;
-        log(`${lastDeath}: starting a fresh engine for the rest of the run (restart ${restarts})`);
-        readyP = (async () => {
-          await c.stop({ timeout: 0, remove: true }).catch(() => undefined);
-          const fresh = await startEngine();
-          engine = fresh;
-          upstream = { host: fresh.getHost(), port: fresh.getMappedPort(enginePort) };
-          watch(fresh);
-        })();
-        readyP.catch((e) => { givenUp = `a fresh engine did not start: ${(e as Error).message}`; log(givenUp); });
-      })();
-    };
-    watch(first);
-  }
-
   try {
+    await pingDocker();
     front = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (d: Buffer) => chunks.push(d));
@@ -352,7 +241,7 @@ export async function openContainerEngine(rig: ContainerRigSpec, opts: Container
           res.writeHead(req.url?.startsWith('/health') ? 503 : 200, { 'content-type': 'application/json; charset=utf-8' });
           res.end(errorEnvelope(msg));
         };
-        try { await readyP; } catch { /* givenUp says why */ }
+        await ready.promise;
         if (givenUp) return fail(`medcard: ${givenUp}`);
         opts.onRequest?.(body);
         const forward = (retried: boolean) => {
@@ -372,7 +261,7 @@ export async function openContainerEngine(rig: ContainerRigSpec, opts: Container
             // (requests are idempotent by msgid).
             if (up.reusedSocket && e.code === 'ECONNRESET' && !retried && !res.headersSent) return forward(true);
             // Give the watcher a moment to learn why (a kill shows as a reset connection first).
-            await Promise.race([deathNoticed, new Promise((r) => setTimeout(r, 1500))]);
+            await Promise.race([deathNoticed.promise, new Promise((r) => setTimeout(r, 1500))]);
             fail(`medcard: ${lastDeath || `the engine container stopped answering (${(e as Error).message})`} in the middle of this request; `
               + 'its answer never came, so this step fails. The harness starts a fresh engine for the scenarios that follow; the ledger keeps every acknowledged settlement.');
           });
@@ -383,9 +272,7 @@ export async function openContainerEngine(rig: ContainerRigSpec, opts: Container
     });
     await new Promise<void>((r) => front!.listen(0, '127.0.0.1', () => r()));
     const frontPort = (front.address() as import('node:net').AddressInfo).port;
-    const started = boot();
-    readyP = booting = started;
-    started.catch((err: Error) => {
+    started.promise.catch((err: Error) => {
       givenUp = `the container engine did not start: ${err.message}`;
       void stopAll();
     });
@@ -393,11 +280,11 @@ export async function openContainerEngine(rig: ContainerRigSpec, opts: Container
     return {
       url: `http://127.0.0.1:${frontPort}`,
       get ledgerUrl() { return ledgerUrl; },
-      started,
-      engineContainerId: () => engine!.getId(),
-      ledgerContainerId: () => ledger?.getId(),
+      started: started.promise,
+      engineContainerId: () => engineId,
+      ledgerContainerId: () => ledgerId,
       restarts: () => restarts,
-      ready: () => readyP,
+      ready: () => ready.promise,
       stop: stopAll,
     };
   } catch (err) {
@@ -406,24 +293,15 @@ export async function openContainerEngine(rig: ContainerRigSpec, opts: Container
   }
 }
 
-async function waitForSql(url: string, timeoutMs: number): Promise<void> {
-  const { Client } = require('pg') as typeof import('pg');
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    const c = new Client({ connectionString: url });
-    try {
-      await c.connect();
-      await c.query('SELECT 1');
-      await c.end();
-      return;
-    } catch (e) {
-      last = e;
-      await c.end().catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`the ledger did not answer SELECT 1 within ${timeoutMs / 1000} s: ${(last as Error)?.message}`);
+const REGISTER = path.join(__dirname, '..', 'steps', 'register.js');
+const ENGINE_THREAD = path.join(__dirname, 'engine-thread.ts');
+
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+  promise.catch(() => undefined); // a rejection is read where it is awaited
+  return { promise, resolve, reject };
 }
 
 // ------------------------------------------------------------------ cards in containers
