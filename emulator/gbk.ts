@@ -6,19 +6,21 @@ let reverse: Map<number, number> | null = null;
 
 function reverseMap(): Map<number, number> {
   if (reverse) return reverse;
-  const m = new Map<number, number>();
-  const pair = new Uint8Array(2);
+  // Every code as "lead trail space", decoded in one call (24,000 calls took 20 ms): a valid
+  // code gives one character before its space; an invalid one gives U+FFFD (and its trail
+  // byte again when that is ASCII), and the space keeps the rest in step.
+  const codes: number[] = [];
   for (let lead = 0x81; lead <= 0xfe; lead++) {
-    pair[0] = lead;
-    for (let trail = 0x40; trail <= 0xfe; trail++) {
-      if (trail === 0x7f) continue;
-      pair[1] = trail;
-      const s = decoder.decode(pair);
-      if (s.length !== 1 || s === '\ufffd') continue;
-      const cp = s.charCodeAt(0);
-      if (!m.has(cp)) m.set(cp, (lead << 8) | trail);
-    }
+    for (let trail = 0x40; trail <= 0xfe; trail++) if (trail !== 0x7f) codes.push((lead << 8) | trail);
   }
+  const bytes = new Uint8Array(codes.length * 3);
+  codes.forEach((code, i) => { bytes[3 * i] = code >> 8; bytes[3 * i + 1] = code & 0xff; bytes[3 * i + 2] = 0x20; });
+  const texts = decoder.decode(bytes).split(' ');
+  const m = new Map<number, number>();
+  codes.forEach((code, i) => {
+    const s = texts[i]!;
+    if (s.length === 1 && s !== '\ufffd' && !m.has(s.charCodeAt(0))) m.set(s.charCodeAt(0), code);
+  });
   reverse = m;
   return m;
 }
