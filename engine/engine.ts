@@ -45,6 +45,9 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       throw e;
     }
   }
+  // Institutions are only ever inserted, never changed or deleted, so a row once read stays
+  // true: read at most once per engine, not at the start of every transaction.
+  const institutions = new Map<string, InstRow>();
   let seq = 0;
   const refMsgid = () => `MEDCARD${formatBizTime(new Date()).replace(/[- :]/g, '')}${String(++seq % 1_000_000).padStart(6, '0')}`;
 
@@ -81,7 +84,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     try {
       const response = await db.tx(async (q) => {
         const ctx: Ctx = { q, env, time: env.inf_time, date: env.inf_time.slice(0, 10), inst: null, policies, hash, answer: (out) => answer(0, out, null, started), stored: null };
-        if (handler.platform && !handler.ownInstitution) ctx.inst = await institution(ctx);
+        if (handler.platform && !handler.ownInstitution) ctx.inst = await institution(ctx, institutions);
         const output = await handler.run(ctx, input);
         if (ctx.stored) return ctx.stored; // the handler kept the answer in its own write
         const res = answer(0, output, null, started);
@@ -145,10 +148,15 @@ function unwrap(raw: unknown, wrap: Handler['wrap']): unknown {
   return raw;
 }
 
-async function institution(ctx: Ctx): Promise<InstRow> {
-  const rows = await ctx.q.query<InstRow & Record<string, unknown>>(`SELECT * FROM institutions WHERE code = $1`, [ctx.env.fixmedins_code]);
+async function institution(ctx: Ctx, known: Map<string, InstRow>): Promise<InstRow> {
+  const code = ctx.env.fixmedins_code;
+  let row = known.get(code);
+  if (!row) {
+    row = (await ctx.q.query<InstRow & Record<string, unknown>>(`SELECT * FROM institutions WHERE code = $1`, [code]))[0];
+    if (row) known.set(code, row); // an unknown code is asked again: it may be registered later
+  }
   const signin = ctx.env.sign_no ? await ctx.q.query<{ fixmedins_code: string }>(`SELECT fixmedins_code FROM signins WHERE sign_no = $1`, [ctx.env.sign_no]) : [];
-  return checkInstitution(ctx.env, rows[0], signin[0]?.fixmedins_code ?? null);
+  return checkInstitution(ctx.env, row, signin[0]?.fixmedins_code ?? null);
 }
 
 function serve(req: http.IncomingMessage, res: http.ServerResponse, handle: (b: unknown) => Promise<Response>): void {
