@@ -19,6 +19,16 @@ function snapshotFile(schemaKey: string): string {
 }
 
 /**
+ * The snapshot as PGlite reads a tarball: it only calls arrayBuffer() (and looks at `type` for
+ * gzip). A Blob would copy the 24 MB twice and hand them back in 64 KB chunks: ~25 ms a start.
+ */
+function tarball(bytes: Buffer): Blob {
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  const arrayBuffer = async () => (whole ? bytes.buffer : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) as ArrayBuffer;
+  return { type: 'application/x-tar', size: bytes.byteLength, arrayBuffer } as unknown as Blob;
+}
+
+/**
  * A fresh in-memory PGlite with the schema in place. `migrate` runs only when no snapshot
  * matches; its result is saved for the next start. A broken snapshot is ignored and replaced.
  */
@@ -26,7 +36,7 @@ export async function freshPglite(schemaKey: string, migrate: (lite: PGlite) => 
   const file = snapshotFile(schemaKey);
   if (fs.existsSync(file)) {
     try {
-      const lite = new PGlite({ loadDataDir: new Blob([fs.readFileSync(file)]) });
+      const lite = new PGlite({ loadDataDir: tarball(fs.readFileSync(file)) });
       await lite.waitReady;
       return lite;
     } catch {
