@@ -29,8 +29,9 @@ export type ThreadEvent =
   | { kind: 'ledger'; id: string; url: string }
   /** An engine is ready (the first, or a replacement). */
   | { kind: 'engine'; id: string; host: string; port: number }
-  /** The engine died unasked; `restart` when a fresh one is on its way, else the harness gave up. */
-  | { kind: 'died'; why: string; restart?: number; givenUp?: string }
+  /** The engine died unasked; `restart` counts the fresh one on its way (none: givenUp follows). */
+  | { kind: 'died'; why: string; restart?: number }
+  /** No engine will serve again (replaced too often, or a replacement did not start). */
   | { kind: 'givenUp'; why: string }
   /** The first start failed. */
   | { kind: 'failed'; why: string }
@@ -168,7 +169,8 @@ function run(d: EngineThreadData, post: (e: ThreadEvent) => void): { stop: () =>
       if (restarts >= d.maxRestarts) {
         const givenUp = `${why}, and it was replaced ${d.maxRestarts} times already: the harness gives up`;
         log(givenUp);
-        post({ kind: 'died', why, givenUp });
+        post({ kind: 'died', why });
+        post({ kind: 'givenUp', why: givenUp });
         return;
       }
       restarts++;

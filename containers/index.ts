@@ -188,7 +188,7 @@ export async function openContainerEngine(rig: ContainerRigSpec, opts: Container
       case 'died':
         lastDeath = e.why;
         deathNoticed.resolve();
-        if (e.givenUp) { givenUp = e.givenUp; ready.resolve(); } else { restarts = e.restart ?? restarts + 1; ready = deferred(); }
+        if (e.restart) { restarts = e.restart; ready = deferred(); }
         break;
       case 'givenUp': givenUp = e.why; ready.resolve(); break;
       case 'failed': started.reject(new Error(e.why)); break;

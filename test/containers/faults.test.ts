@@ -115,3 +115,22 @@ test('engine killed mid-suite, then PostgreSQL restarted: nothing acknowledged i
     await engine.stop();
   }
 });
+
+test('an engine that dies once replacements are used up: requests get the reason, not a hang', async () => {
+  await needDocker();
+  const lines: string[] = [];
+  const engine = await startContainerEngine(loadRigFile('containers'), { log: (l) => lines.push(l), maxRestarts: 0 });
+  try {
+    const dead = engine.engineContainerId();
+    spawnSync('docker', ['kill', dead]);
+    const deadline = Date.now() + 30_000;
+    while (!lines.some((l) => /the harness gives up/.test(l)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const res = await fetch(`${engine.url}/fsi/api/rsfComIfsService/callService`, { method: 'POST', body: '{}' });
+    const body = await res.json() as { infcode: number; err_msg: string };
+    assert.equal(body.infcode, -1);
+    assert.match(body.err_msg, new RegExp(`the engine container ${dead.slice(0, 12)} \\(medcard/engine\\) stopped \\(killed: exit 137\\), and it was replaced 0 times already: the harness gives up`));
+    assert.equal(engine.restarts(), 0);
+  } finally {
+    await engine.stop();
+  }
+});
