@@ -1,5 +1,6 @@
 // The database seam: PostgreSQL through `pg` when a URL is given, PGlite (embedded) by
 // default. Same SQL and migrations on both. Every request runs in one transaction.
+import * as v8 from 'node:v8';
 import { Pool, types as pgTypes, type PoolClient } from 'pg';
 import { PGlite, messages as wire } from '@electric-sql/pglite';
 import { freshPglite } from './pglite-snapshot';
@@ -361,6 +362,7 @@ export async function openDb(opts: { databaseUrl?: string; pgliteDir?: string; p
       }
     }
   } else {
+    baselineWasmOnly();
     const lite = opts.pgliteDir ? new PGlite(opts.pgliteDir)
       : await freshPglite(JSON.stringify(MIGRATIONS), (l) => migrate(new PgliteDb(l, false)));
     await lite.waitReady;
@@ -368,6 +370,18 @@ export async function openDb(opts: { databaseUrl?: string; pgliteDir?: string; p
   }
   await migrate(db);
   return db;
+}
+
+/**
+ * PGlite's PostgreSQL is a 10 MB wasm module. V8 recompiles its hottest functions with
+ * TurboFan on background threads: ~2.4 s of CPU in one run of the suite (the executor's main
+ * loop alone 0.46 s), taken from the run itself on a 2-core machine, and a run is over before
+ * it pays back. Baseline (Liftoff) code only: the suite ~15% faster in wall time and ~25% in
+ * CPU, long runs of settlements ~10% slower (engine/README, "Speed"). Read when functions are
+ * compiled, so it takes effect set here, before PGlite compiles its module.
+ */
+function baselineWasmOnly(): void {
+  if (process.env.MEDCARD_WASM_TURBOFAN !== '1') v8.setFlagsFromString('--liftoff-only');
 }
 
 // ------------------------------------------------------------------ migrations
