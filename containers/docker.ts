@@ -60,7 +60,7 @@ function docker(args: string[]): { ok: boolean; out: string } {
 }
 
 /** One call to the Docker Engine API (a few ms; the docker CLI costs a process start each). */
-export function dockerApi<T = unknown>(method: string, apiPath: string, body?: unknown): Promise<T> {
+export function dockerApi<T = unknown>(method: string, apiPath: string, body?: unknown, sent?: () => void): Promise<T> {
   const ep = dockerEndpoint();
   const data = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
@@ -80,6 +80,7 @@ export function dockerApi<T = unknown>(method: string, apiPath: string, body?: u
       });
     });
     req.on('error', reject);
+    if (sent) req.on('finish', sent);
     req.end(data);
   });
 }
@@ -149,6 +150,17 @@ export async function createNetwork(name: string, labels: Record<string, string>
 
 export async function createVolume(name: string, labels: Record<string, string>): Promise<void> {
   await dockerApi('POST', '/volumes/create', { Name: name, Labels: labels });
+}
+
+/**
+ * Fill an empty named volume from what an image holds at `target`, as docker does when the
+ * first container that mounts the volume is created: one created (never started) and
+ * removed. `sent` is called once the create has gone out: docker copies while we go on.
+ */
+export async function fillVolume(volume: string, image: string, target: string, labels: Record<string, string>, sent?: () => void): Promise<void> {
+  const c = await dockerApi<{ Id: string }>('POST', '/containers/create',
+    { Image: image, Labels: labels, HostConfig: { Binds: [`${volume}:${target}`] } }, sent);
+  await dockerApi('DELETE', `/containers/${c.Id}?force=1`);
 }
 
 /** The gateway of a network (the host, seen from its containers). */

@@ -5,8 +5,12 @@
 // Everything is reported to the main thread as ThreadEvents; it keeps the HTTP front.
 import * as http from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
-import { createNetwork, createVolume, LABEL_NETWORK, LABEL_VOLUME } from './docker';
+import { createNetwork, createVolume, fillVolume, LABEL_NETWORK, LABEL_VOLUME } from './docker';
+import { ensureImages } from './images';
 import { prepare, tc } from './prepare';
+
+/** Where a ledger image keeps its data (medcard/postgres and Debian's or the official PostgreSQL images). */
+const LEDGER_DATA = '/var/lib/postgresql/data';
 
 export interface Health { path?: string; status?: number; log?: string; timeoutMs?: number }
 
@@ -107,18 +111,43 @@ function run(d: EngineThreadData, post: (e: ThreadEvent) => void): { stop: () =>
   let engine: Started | undefined;
   let restarts = 0;
 
+  /**
+   * The ledger's volume filled from its image before testcontainers loads: docker copies the
+   * image's data directory (46 MB for medcard/postgres) into the empty volume when the first
+   * container mounting it is created, 0.4-1.3 s here, and that copy was the ledger's create,
+   * after testcontainers' quarter of a second. `copying` once docker has begun.
+   */
+  function fillLedgerVolume(image: string): { copying: Promise<void>; done: Promise<void> } {
+    let begun!: () => void;
+    const copying = new Promise<void>((r) => { begun = r; });
+    const done = (async () => {
+      try {
+        await Promise.all([ensureImages(log), createVolume(d.volume, d.labels)]);
+        await fillVolume(d.volume, image, LEDGER_DATA, { ...d.labels, 'org.medcard.role': 'ledger-volume-fill' }, begun);
+      } finally { begun(); }
+    })();
+    return { copying, done };
+  }
+
   async function boot(): Promise<void> {
-    await prepare([d.engineImage, ...(d.ledgerImage ? [d.ledgerImage] : [])], log,
-      [createNetwork(d.network, d.labels), ...(d.ledgerImage ? [createVolume(d.volume, d.labels)] : [])]);
+    const fill = d.ledgerImage ? fillLedgerVolume(d.ledgerImage) : undefined;
+    await fill?.copying;
+    try {
+      await prepare([d.engineImage, ...(d.ledgerImage ? [d.ledgerImage] : [])], log, [createNetwork(d.network, d.labels)]);
+    } catch (err) {
+      await fill?.done.catch(() => undefined); // nothing may still be creating when the run is cleaned up
+      throw err;
+    }
     const { GenericContainer, Wait } = tc(); // loaded by prepare, after its requests to docker went out
     const startLedger = async () => {
       if (!d.ledgerImage) return;
+      await fill!.done;
       const t0 = Date.now();
       ledger = await new GenericContainer(d.ledgerImage)
         .withLabels({ ...d.labels, [LABEL_NETWORK]: d.network, [LABEL_VOLUME]: d.volume, 'org.medcard.role': 'ledger' })
         .withNetworkMode(d.network).withNetworkAliases('ledger')
         .withExposedPorts(5432)
-        .withBindMounts([{ source: d.volume, target: '/var/lib/postgresql/data', mode: 'rw' }])
+        .withBindMounts([{ source: d.volume, target: LEDGER_DATA, mode: 'rw' }])
         // No reaper registration: it is disabled (we clean up), yet testcontainers would still
         // take a cross-process file lock for it, retried every 0.5-1 s, so the ledger's and the
         // engine's starts would wait for each other.

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { runSuite } from '../../cli/run';
-import { startContainerEngine } from '../../containers';
+import { listOurs, startContainerEngine } from '../../containers';
 import { loadRigFile } from '../../rigs';
 import { medcard, needDocker } from './helpers';
 
@@ -79,6 +79,10 @@ test('engine killed mid-suite, then PostgreSQL restarted: nothing acknowledged i
   function engine_id() { return engine.engineContainerId(); }
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-faults-'));
   try {
+    // 0. The run holds its ledger and its engine, nothing else: the container that filled the ledger's volume is gone.
+    const run = spawnSync('docker', ['inspect', '-f', '{{index .Config.Labels "org.medcard.run"}}', engine.ledgerContainerId()!], { encoding: 'utf8' }).stdout.trim();
+    assert.deepEqual(new Set(listOurs({ run }).containers.map((id) => id.slice(0, 12))),
+      new Set([engine.ledgerContainerId()!, engine.engineContainerId()].map((id) => id.slice(0, 12))));
     // 1. The suite with the kill in the middle.
     const first = await runSuite({ rig: 'containers', engineUrl: engine.url, parallel: 0, reports, paths: [], dryRun: false, failFast: false, quiet: true, stdoutFormat: 'summary' });
     assert.ok(killedAt > 0, 'the engine was killed');
