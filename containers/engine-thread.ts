@@ -112,10 +112,10 @@ function run(d: EngineThreadData, post: (e: ThreadEvent) => void): { stop: () =>
   let restarts = 0;
 
   /**
-   * The ledger's volume filled from its image before testcontainers loads: docker copies the
-   * image's data directory (46 MB for medcard/postgres) into the empty volume when the first
-   * container mounting it is created, 0.4-1.3 s here, and that copy was the ledger's create,
-   * after testcontainers' quarter of a second. `copying` once docker has begun.
+   * The ledger's volume, filled from its image before testcontainers loads: docker copies the
+   * image's data directory (46 MB for medcard/postgres) into an empty volume when the first
+   * container that mounts it is created (0.4-1.3 s here). Left to the ledger's own create, the
+   * copy came after testcontainers' load; now the two overlap. `copying`: the create is out.
    */
   function fillLedgerVolume(image: string): { copying: Promise<void>; done: Promise<void> } {
     let begun!: () => void;
