@@ -6,10 +6,9 @@
 import * as http from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createNetwork, createVolume, fillVolume, LABEL_NETWORK, LABEL_VOLUME } from './docker';
-import { ensureImages } from './images';
-import { prepare, tc } from './prepare';
+import { ensureOurImages, prepare, tc } from './prepare';
 
-/** Where a ledger image keeps its data (medcard/postgres and Debian's or the official PostgreSQL images). */
+/** Where a ledger image keeps its data (medcard/postgres, and the official PostgreSQL image). */
 const LEDGER_DATA = '/var/lib/postgresql/data';
 
 export interface Health { path?: string; status?: number; log?: string; timeoutMs?: number }
@@ -122,7 +121,7 @@ function run(d: EngineThreadData, post: (e: ThreadEvent) => void): { stop: () =>
     const copying = new Promise<void>((r) => { begun = r; });
     const done = (async () => {
       try {
-        await Promise.all([ensureImages(log), createVolume(d.volume, d.labels)]);
+        await Promise.all([ensureOurImages([image], log), createVolume(d.volume, d.labels)]);
         await fillVolume(d.volume, image, LEDGER_DATA, { ...d.labels, 'org.medcard.role': 'ledger-volume-fill' }, begun);
       } finally { begun(); }
     })();

@@ -9,17 +9,22 @@ export type TC = typeof import('testcontainers');
 /** Loaded on first use: a quarter of a second, which a run without containers never pays. */
 export function tc(): TC { return require('testcontainers') as TC; }
 
+/** Our images among `images` built when stale (a vendor's are theirs to provide). */
+export function ensureOurImages(images: string[], log: (l: string) => void): Promise<void> | undefined {
+  const ours = images.some((i) => i === ENGINE_IMAGE || i === POSTGRES_IMAGE || i.startsWith('medcard/'));
+  return ours ? ensureImages(log) : undefined;
+}
+
 /**
  * Once the runtime answers (pingDocker): our leftovers swept, our images built when the rig
- * uses them, testcontainers' runtime detection done, and `alongside` (the run's network and
- * volume) made, all at the same time: none waits for another.
+ * uses them, testcontainers' runtime detection done, and `alongside` (the run's network)
+ * made, all at the same time: none waits for another.
  */
 export async function prepare(images: string[], log: (l: string) => void, alongside: Array<Promise<unknown>> = []): Promise<void> {
-  const ours = images.some((i) => i === ENGINE_IMAGE || i === POSTGRES_IMAGE || i.startsWith('medcard/'));
   // Settled, not Promise.all: on a failure nothing may still be creating when the run is cleaned up.
   const [sweep, ...rest] = await Promise.allSettled([
     sweepLeftovers(),
-    ours ? ensureImages(log) : undefined,
+    ensureOurImages(images, log),
     tc().getContainerRuntimeClient(),
     ...alongside,
   ]);

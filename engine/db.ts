@@ -350,7 +350,7 @@ export async function openDb(opts: { databaseUrl?: string; pgliteDir?: string; p
   if (opts.databaseUrl) {
     pgTypes.setTypeParser(20, (v) => Number(v)); // int8 → number (fen stays far below 2^53)
     db = new PgDb(opts.databaseUrl, opts.poolSize ?? 10);
-    // An engine started beside its database (containers) waits for it instead of failing.
+    // An engine started beside its database (`medcard engine --wait-for-database`) waits for it.
     const deadline = Date.now() + (opts.waitForDatabaseMs ?? 0);
     for (;;) {
       try {
@@ -373,9 +373,9 @@ export async function openDb(opts: { databaseUrl?: string; pgliteDir?: string; p
 }
 
 /**
- * PGlite's PostgreSQL is a 10 MB wasm module. V8 recompiles its hottest functions with
- * TurboFan on background threads: ~2.4 s of CPU in one run of the suite (the executor's main
- * loop alone 0.46 s), taken from the run itself on a 2-core machine, and a run is over before
+ * PGlite's PostgreSQL is a 9 MB wasm module. V8 recompiles its hottest functions with
+ * TurboFan on background threads: ~2.4 s of CPU in one run of the suite (the largest function
+ * alone 0.46 s), taken from the run itself on a 2-core machine, and a run is over before
  * it pays back. Baseline (Liftoff) code only: the suite ~15% faster in wall time and ~25% in
  * CPU, long runs of settlements ~10% slower (engine/README, "Speed"). Read when functions are
  * compiled, so it takes effect set here, before PGlite compiles its module.

@@ -1,4 +1,4 @@
-// An engine started beside its database (the containers rig starts both at once) waits for
+// An engine started beside its database (a compose file, say: `--wait-for-database`) waits for
 // PostgreSQL with waitForDatabaseMs, and fails at once without it. The database "comes up"
 // as a TCP forwarder to the real PostgreSQL that starts listening after a while.
 import { test } from 'node:test';
