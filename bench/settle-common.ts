@@ -1,11 +1,11 @@
 // Shared by bench/settle-pg.ts and bench/settle-pglite.ts: build a world through the API,
 // prepare visits (registered, fees uploaded), then time outpatient settlements (2207) only.
-import { EngineClient, type SettleInput } from '../engine/client';
+import { PlatformClient, type SettleInput } from '../platform';
 import type { Engine } from '../engine';
 
-export async function prepare(engine: Engine, people: number, visitsPerPerson: number): Promise<{ inputs: SettleInput[]; client: EngineClient }> {
-  const agency = new EngineClient({ handle: engine.handle, fixmedinsCode: 'AGENCY0000001', regionCode: '500000' });
-  const h = new EngineClient({ handle: engine.handle, fixmedinsCode: 'H50000000003', regionCode: '500000' });
+export async function prepare(engine: Engine, people: number, visitsPerPerson: number): Promise<{ inputs: SettleInput[]; client: PlatformClient }> {
+  const agency = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'AGENCY0000001', regionCode: '500000' });
+  const h = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'H50000000003', regionCode: '500000' });
   for (const c of [agency, h]) c.clock.set('2024-03-15 09:00:00');
   await agency.createEmployer({ emp_no: 'E1', emp_name: '基准测试单位', insuplc_admdvs: '500000' });
   await agency.createInstitution({ fixmedins_code: 'H50000000003', fixmedins_name: '基准测试医院', admvs: '500000', hosp_lv: 3, fixmedins_type: 'hospital', designated: true });
@@ -46,7 +46,7 @@ export async function pool(tasks: Array<() => Promise<void>>, n: number): Promis
 }
 
 /** Settle every prepared visit with `concurrency` in flight; returns settlements per second. */
-export async function run(client: EngineClient, inputs: SettleInput[], concurrency: number): Promise<{ perSecond: number; n: number; seconds: number }> {
+export async function run(client: PlatformClient, inputs: SettleInput[], concurrency: number): Promise<{ perSecond: number; n: number; seconds: number }> {
   const t0 = process.hrtime.bigint();
   await pool(inputs.map((inp) => async () => { await client.settle(inp); }), concurrency);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;

@@ -7,7 +7,7 @@ import { PinState, pooledRandom } from './security';
 import { SW } from './sw';
 import { fromHex, toHex } from './hex';
 import { decodeRaw, type RawExchange } from './trace';
-import { isValidDate } from './profile';
+import { isCalendarDate } from '../spec';
 
 export interface EmulatedCardOptions {
   /** Source of GET CHALLENGE bytes (default: crypto.randomBytes, pooled). */
@@ -158,7 +158,7 @@ export class EmulatedCard {
 
   /** Rewrite EF05 record 06 (卡有效期), e.g. to expire the card for a scenario. */
   setExpiryDate(yyyyMmDd: string): void {
-    if (!isValidDate(yyyyMmDd)) throw new RangeError(`setExpiryDate: expected YYYY-MM-DD, got "${yyyyMmDd}"`);
+    if (!isCalendarDate(yyyyMmDd)) throw new RangeError(`setExpiryDate: expected YYYY-MM-DD, got "${yyyyMmDd}"`);
     this.built.ef05.setRecord(0x06, dateBcd(yyyyMmDd));
   }
 

@@ -3,13 +3,12 @@
 export { EmulatedCard } from './card';
 export type { EmulatedCardOptions, CardSnapshot } from './card';
 export type { CardProfile, TraceEntry, BinaryFileSpec } from './types';
-export { loadCardProfile, parseCardProfile, loadCardProfiles, CardProfileError, idCheckDigit } from './profile';
+export { loadCardProfile, parseCardProfile, loadCardProfiles, CardProfileError } from './profile';
 export type { ProfileIssue } from './profile';
 export { decodeExchange, formatTraceEntry, maskedCommandHex } from './trace';
 export type { DecodeOptions } from './trace';
 export { SW, swMeaning, isKnownSw } from './sw';
 export type { SwName } from './sw';
-export { SSSE_AID, RECORDS } from './build';
 export { encodeGbk, decodeGbk } from './gbk';
 export { defaultAtr, parseAtr } from './atr';
 export { toHex, fromHex } from './hex';

@@ -9,6 +9,7 @@ import type { BinaryFileSpec, CardProfile } from './types';
 import { defaultAtr, parseAtr, type Protocol } from './atr';
 import { encodeGbk } from './gbk';
 import { fromHex, toHex } from './hex';
+import { CARD_NUMBER, CARD_SN, ID_NUMBER, REGION_CODE, idBirthDate, idSex as sexOfId, isCalendarDate, type IdFormat } from '../spec';
 
 export interface ProfileIssue { file: string; line?: number; field: string; message: string }
 
@@ -20,24 +21,6 @@ export class CardProfileError extends Error {
 }
 
 export const DEFAULT_AUTH_KEY = '00112233445566778899AABBCCDDEEFF';
-
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const ID_CHECK = '10X98765432';
-
-/** The GB 11643 check character for the first 17 digits of an ID number. */
-export function idCheckDigit(first17: string): string {
-  let s = 0;
-  for (let i = 0; i < 17; i++) s += (first17.charCodeAt(i) - 48) * ID_WEIGHTS[i];
-  return ID_CHECK[s % 11];
-}
-
-export function isValidDate(s: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-  if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const dt = new Date(Date.UTC(y, mo - 1, d));
-  return dt.getUTCFullYear() === y && dt.getUTCMonth() === mo - 1 && dt.getUTCDate() === d;
-}
 
 type Shape = { [k: string]: Shape | true };
 const SHAPE: Shape = {
@@ -115,7 +98,15 @@ export function parseCardProfile(yamlText: string, fileName: string): CardProfil
     if (!ok(v)) { fail(field, `expected ${expected}, got ${got(v)}`, nodeAt(field)); return undefined; }
     return v;
   };
-  const date = (field: string, v: string | undefined) => check(field, v, isValidDate, 'YYYY-MM-DD');
+  const date = (field: string, v: string | undefined) => check(field, v, isCalendarDate, 'YYYY-MM-DD');
+  /** A value of one of the standard identifier formats (spec/identifiers.ts), normalized. */
+  const identifier = (field: string, v: string | undefined, format: IdFormat): string | undefined => {
+    if (v === undefined) return undefined;
+    const n = format.normalize(v);
+    const problem = format.problem(n);
+    if (problem) { fail(field, problem.en, nodeAt(field)); return undefined; }
+    return n;
+  };
   const hexOf = (bytes: number) => (v: string) => new RegExp(`^[0-9A-Fa-f]{${bytes * 2}}$`).test(v.replace(/\s/g, ''));
   const bool = (field: string, dflt: boolean): boolean => {
     const v = str(field);
@@ -136,14 +127,9 @@ export function parseCardProfile(yamlText: string, fileName: string): CardProfil
       fail('holder.name', `cannot be encoded in GBK: ${(e as Error).message}`, nodeAt('holder.name'));
     }
   }
-  let idNumber = check('holder.idNumber', required('holder.idNumber')?.toUpperCase(), (v) => /^\d{17}[\dX]$/.test(v), '18 characters: 17 digits and a check digit or X');
-  if (idNumber) {
-    const want = idCheckDigit(idNumber.slice(0, 17));
-    if (idNumber[17] !== want) { fail('holder.idNumber', `check digit of ${got(idNumber)} should be ${want}`, nodeAt('holder.idNumber')); idNumber = undefined; }
-  }
-  const idBirth = idNumber ? `${idNumber.slice(6, 10)}-${idNumber.slice(10, 12)}-${idNumber.slice(12, 14)}` : undefined;
-  const idSex = idNumber ? ((Number(idNumber[16]) % 2 === 1) ? '1' : '2') : undefined;
-  if (idBirth && !isValidDate(idBirth)) fail('holder.idNumber', `digits 7–14 must be a birth date, got ${got(idNumber!.slice(6, 14))}`, nodeAt('holder.idNumber'));
+  const idNumber = identifier('holder.idNumber', required('holder.idNumber'), ID_NUMBER);
+  const idBirth = idNumber ? idBirthDate(idNumber) : undefined;
+  const idSex = idNumber ? sexOfId(idNumber) : undefined;
 
   let sexRaw = str('holder.sex');
   const sexWords: Record<string, '1' | '2'> = { '1': '1', '2': '2', male: '1', female: '2', '男': '1', '女': '2' };
@@ -160,10 +146,10 @@ export function parseCardProfile(yamlText: string, fileName: string): CardProfil
   const birthDate = birthDateRaw ?? idBirth;
 
   // card
-  const region = check('card.region', required('card.region'), (v) => /^\d{6}$/.test(v), '6 digits (administrative region code, e.g. 500000)');
+  const region = identifier('card.region', required('card.region'), REGION_CODE);
   const birthplace = check('holder.birthplace', str('holder.birthplace') ?? idNumber?.slice(0, 6) ?? region, (v) => /^\d{1,6}$/.test(v), 'up to 6 digits (region code)');
-  const number = check('card.number', required('card.number')?.toUpperCase(), (v) => /^[0-9A-Z]{9}$/.test(v), '9 letters or digits');
-  const identificationCode = check('card.identificationCode', required('card.identificationCode'), hexOf(16), '32 hex digits')?.toUpperCase();
+  const number = identifier('card.number', required('card.number'), CARD_NUMBER);
+  const identificationCode = identifier('card.identificationCode', required('card.identificationCode'), CARD_SN);
   const type = check('card.type', str('card.type') ?? '01', hexOf(1), '2 hex digits')?.toUpperCase();
   const specVersion = check('card.specVersion', str('card.specVersion') ?? '3.00', (v) => /^[\x20-\x7e]{4}$/.test(v), '4 ASCII characters, e.g. "3.00"');
   const issuerCode = check('card.issuerCode', str('card.issuerCode') ?? (region ? region.padEnd(24, '0') : undefined), hexOf(12), '24 hex digits (12 bytes)')?.toUpperCase();
@@ -198,7 +184,7 @@ export function parseCardProfile(yamlText: string, fileName: string): CardProfil
     (v) => (algorithm === '3DES' ? hexOf(16)(v) || hexOf(24)(v) : hexOf(16)(v)),
     algorithm === '3DES' ? '32 or 48 hex digits (a 2- or 3-key 3DES key)' : '32 hex digits (a 16-byte SM4 key)')?.toUpperCase();
   const description = str('description');
-  const replaces = check('replaces', str('replaces')?.toUpperCase(), (v) => /^[0-9A-Z]{9}$/.test(v), 'a 9-character card number');
+  const replaces = identifier('replaces', str('replaces'), CARD_NUMBER);
   const reportedLost = bool('reportedLost', false);
 
   // files

@@ -6,7 +6,7 @@ import type { TraceEntry } from './types';
 import { parseApdu } from './apdu';
 import { swMeaning } from './sw';
 import { byteHex, toHex, bcdToDigits, equalBytes } from './hex';
-import { RECORDS, SSSE_AID } from './build';
+import { cardRecord, SSSE_AID } from '../spec';
 import { decodeGbk } from './gbk';
 
 const INS_NAMES: Record<number, string> = {
@@ -47,17 +47,15 @@ export function maskedCommandHex(command: Uint8Array): string {
 }
 
 function recordValue(id: number, value: Uint8Array): string {
-  const ascii = (): string => JSON.stringify(String.fromCharCode(...value));
-  const bcdDate = (): string => { const d = toHex(value); return `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`; };
-  switch (id) {
-    case 0x03: case 0x07: case 0x08: case 0x0a: return ascii();
-    case 0x05: case 0x06: case 0x0d: return bcdDate();
-    case 0x09: {
+  switch (cardRecord(id)?.encoding) {
+    case 'ascii': return JSON.stringify(String.fromCharCode(...value));
+    case 'bcd-date': { const d = toHex(value); return `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`; }
+    case 'gbk': {
       let end = value.length;
       while (end > 0 && (value[end - 1] === 0x00 || value[end - 1] === 0x20 || value[end - 1] === 0xff)) end--;
       return JSON.stringify(decodeGbk(value.subarray(0, end)));
     }
-    case 0x0c: return (bcdToDigits(value) ?? toHex(value));
+    case 'bcd-digits': return (bcdToDigits(value) ?? toHex(value));
     default: return toHex(value);
   }
 }
@@ -66,13 +64,13 @@ function describeRecord(p1: number, p2: number, file: string | null | undefined,
   const sfi = p2 >> 3;
   const how = p2 & 7;
   const where = sfi ? (SFI_FILES[sfi] ?? `SFI ${sfi}`) : (file ?? 'current EF');
-  const rec = RECORDS[p1];
+  const rec = cardRecord(p1);
   const which = how === 4 ? `record ${byteHex(p1)}` : `${['first', 'last', 'next', 'previous'][how] ?? `mode ${how}`} record with identifier ${byteHex(p1)}`;
   let s = `${where} ${which}${rec ? ` ${rec.zh} / ${rec.en}` : ''}`;
   if (ok && response.length >= 4) {
     const tag = response[0];
     const len = response[1];
-    const known = RECORDS[tag];
+    const known = cardRecord(tag);
     if (known && len + 4 === response.length) s += ` = ${recordValue(tag, response.subarray(2, 2 + len))}`;
   }
   return s;

@@ -3,17 +3,18 @@
 // filing, reimbursement claims, queries. Documented with examples in engine/README.md.
 import { num } from './db';
 import { type Ctx, type PersonRow, type InstRow, loadPerson, nextId, policyOf, show } from './context';
-import { BizError, req, str, en, money, date, int, arr, strs, CODE, ADMVS } from './validate';
+import { BizError, req, str, id, en, money, date, int, arr, strs, CODE } from './validate';
+import { CARD_NUMBER, CARD_SN, ID_NUMBER, PERSON_NUMBER, REGION_CODE, MED_TYPE_CODES } from '../spec';
 import { EMPLOYER, INSTITUTION, CATALOGUE, PERSON, CARD, insertEmployer, insertInstitution, insertCatalogue, insertPerson, insertCard, openingBalance, personOut } from './world';
 import { balances, post, ledgerCheck, PA } from './ledger';
 import { monthlyCredit, yearEndInterest, ageOn } from './rules';
 import { adjudicate, bookSettlement, buildReceipt, cumulativeCovered, feeRows, setlInfo, type FeeRow } from './settle';
 import { classifyLines, hasFiling, type Handler } from './platform';
-import { fmtFen } from './client/money';
-import type { ClaimOutput, ClaimReason, SetlInfo } from './client/types';
+import { fmtFen } from '../platform';
+import type { ClaimOutput, ClaimReason, SetlInfo } from '../platform';
 
-const psnNo = () => req(str('人员编号', 30, { re: CODE, what: '字母数字' }));
-const cardNo = (label = '社保卡号') => req(str(label, 9, { re: /^[A-Za-z0-9]{9}$/, what: '9 位字母数字' }));
+const psnNo = () => req(id('人员编号', PERSON_NUMBER));
+const cardNo = (label = '社保卡号') => req(id(label, CARD_NUMBER));
 
 const created = (key: string, fn: (ctx: Ctx, r: Record<string, unknown>) => Promise<void>) => async (ctx: Ctx, r: Record<string, unknown>) => {
   await fn(ctx, r);
@@ -25,8 +26,6 @@ async function loadCard(ctx: Ctx, no: string) {
   if (!rows.length) throw new BizError(`社保卡号 ${show(no)} 不存在`);
   return rows[0];
 }
-
-const SN_RE = /^[0-9A-Fa-f]{32}$/;
 
 function cardOut(c: Record<string, unknown>) {
   return { card_no: c.card_no, card_sn: c.card_sn, psn_no: c.psn_no, issue_date: c.issue_date, expiry_date: c.expiry_date, admvs: c.admvs, card_stas: c.stas, activated_date: c.activated_date ?? null, lost_date: c.lost_date ?? null, replaced_by: c.replaced_by ?? null };
@@ -43,7 +42,7 @@ async function balanceOut(ctx: Ctx, psn: string, year?: number) {
 const CLAIM_LINE = {
   feedetl_sn: req(str('费用明细流水号', 30, { re: CODE })), med_list_codg: req(str('医疗目录编码', 50, { re: CODE })), det_item_fee_sumamt: money('明细项目费用总额', true),
   cnt: { k: 'cnt', label: '数量', req: true } as const, pric: money('单价', true), fee_ocur_time: { k: 'datetime', label: '费用发生时间', req: true } as const,
-  mdtrt_id: str('就诊ID', 30, { re: CODE }), psn_no: str('人员编号', 30, { re: CODE }), medins_list_codg: str('医药机构目录编码', 50),
+  mdtrt_id: str('就诊ID', 30, { re: CODE }), psn_no: id('人员编号', PERSON_NUMBER), medins_list_codg: str('医药机构目录编码', 50),
 };
 
 const REASONS: readonly ClaimReason[] = ['emergency', 'family_planning', 'employer_arrears', 'card_replacement', 'no_card_issued', 'cross_region_unfiled', 'none'];
@@ -190,7 +189,7 @@ export const AGENCY: Record<string, Handler> = {
     return { card_no: c.card_no, card_stas: 'lost' };
   }),
   // Replacement: a new card number for the same person, to be activated; the account is untouched.
-  '9108': h({ old_card_no: cardNo('原社保卡号'), card_no: cardNo(), card_sn: req(str('卡识别码', 32, { re: SN_RE, what: '32 位十六进制' })), issue_date: date('发卡日期'), expiry_date: date('有效期至', true) }, async (ctx, r) => {
+  '9108': h({ old_card_no: cardNo('原社保卡号'), card_no: cardNo(), card_sn: req(id('卡识别码', CARD_SN)), issue_date: date('发卡日期'), expiry_date: date('有效期至', true) }, async (ctx, r) => {
     const old = await loadCard(ctx, String(r.old_card_no));
     if (old.stas !== 'lost') throw new BizError(`原社保卡 ${old.card_no} 未挂失，请先挂失再补办`);
     await ctx.q.query(`UPDATE cards SET stas = 'replaced', replaced_by = $2 WHERE card_no = $1`, [old.card_no, r.card_no]);
@@ -225,7 +224,7 @@ export const AGENCY: Record<string, Handler> = {
     return { psn_no: p.psn_no, months, credit_per_month: fmtFen(credit.perMonth), credited: fmtFen(total), balc: fmtFen(b.total), rule: credit.rule };
   }),
   // Year-end rollover with interest (domain.md §3 Decision).
-  '9111': h({ year: int('年度', 1990, 2200, true), insuplc_admdvs: str('参保地', 6, { re: ADMVS }), psn_no: str('人员编号', 30, { re: CODE }) }, async (ctx, r) => {
+  '9111': h({ year: int('年度', 1990, 2200, true), insuplc_admdvs: id('参保地', REGION_CODE), psn_no: id('人员编号', PERSON_NUMBER) }, async (ctx, r) => {
     const params: unknown[] = [];
     let where = `p.insutype = '310'`;
     if (r.insuplc_admdvs) { params.push(r.insuplc_admdvs); where += ` AND p.admvs = $${params.length}`; }
@@ -268,7 +267,7 @@ export const AGENCY: Record<string, Handler> = {
     await ctx.q.query(`UPDATE employers SET arrears = false, paid_date = $2 WHERE emp_no = $1`, [r.emp_no, ctx.date]);
     return { emp_no: r.emp_no, arrears: false };
   }),
-  '9114': h({ psn_no: psnNo(), mdtrtarea_admvs: req(str('就医地医保区划', 6, { re: ADMVS, what: '6 位数字' })), begndate: date('开始日期', true), enddate: date('结束日期'), filing_type: en('备案类型', ['move', 'referral', 'temporary']) }, async (ctx, r) => {
+  '9114': h({ psn_no: psnNo(), mdtrtarea_admvs: req(id('就医地医保区划', REGION_CODE)), begndate: date('开始日期', true), enddate: date('结束日期'), filing_type: en('备案类型', ['move', 'referral', 'temporary']) }, async (ctx, r) => {
     const p = await loadPerson(ctx.q, String(r.psn_no));
     if (r.mdtrtarea_admvs === p.admvs) throw new BizError('备案就医地与参保地相同，无需办理异地就医备案');
     if (r.enddate && String(r.enddate) < String(r.begndate)) throw new BizError('结束日期 enddate 早于开始日期 begndate');
@@ -278,7 +277,7 @@ export const AGENCY: Record<string, Handler> = {
   }),
   '9115': h({
     psn_no: psnNo(), reason: en('垫付原因', REASONS, true), mdtrt_id: str('就诊ID', 30, { re: CODE }), fixmedins_code: str('定点医药机构编号', 30, { re: CODE }),
-    invono: str('发票号', 30, { re: CODE }), med_type: en('医疗类别', ['11', '12', '14', '21', '41', '51']), begntime: { k: 'datetime', label: '就诊时间' },
+    invono: str('发票号', 30, { re: CODE }), med_type: en('医疗类别', MED_TYPE_CODES), begntime: { k: 'datetime', label: '就诊时间' },
     emergency_flag: en('急诊标志', ['0', '1']), feedetail: arr('费用明细', CLAIM_LINE, 500, false, 1), surgery_cert_no: str('计划生育手术证明编号', 50),
     referral_no: str('备案或转诊证明编号', 50), invoice_nos: strs('发票号列表', 50, 30),
   }, (ctx, r) => claim(ctx, r)),
@@ -304,7 +303,7 @@ export const AGENCY: Record<string, Handler> = {
       claims: claims.map((c) => js(c.info)),
     };
   }),
-  '9122': h({ receipt_id: str('收据号', 40, { re: CODE }), setl_id: str('结算ID', 30, { re: CODE }), claim_id: str('报销申请号', 30, { re: CODE }), psn_no: str('人员编号', 30, { re: CODE }) }, async (ctx, r) => {
+  '9122': h({ receipt_id: str('收据号', 40, { re: CODE }), setl_id: str('结算ID', 30, { re: CODE }), claim_id: str('报销申请号', 30, { re: CODE }), psn_no: id('人员编号', PERSON_NUMBER) }, async (ctx, r) => {
     let rows;
     if (r.receipt_id) rows = await ctx.q.query(`SELECT body FROM receipts WHERE receipt_id = $1`, [r.receipt_id]);
     else if (r.setl_id || r.claim_id) rows = await ctx.q.query(`SELECT body FROM receipts WHERE ref_id = $1 ORDER BY receipt_id`, [r.setl_id ?? r.claim_id]);
@@ -317,7 +316,7 @@ export const AGENCY: Record<string, Handler> = {
     const c = await ledgerCheck(ctx.q);
     return { entries: c.entries, journals: c.journals, sum: fmtFen(c.sum), unbalanced_journals: c.unbalanced, digest: c.digest, accounts_negative: c.negative };
   }),
-  '9124': h({ certno: str('身份证号', 18, { re: /^[0-9]{17}[0-9X]$/ }), psn_no: str('人员编号', 30, { re: CODE }), card_no: str('社保卡号', 9, { re: /^[A-Za-z0-9]{9}$/ }) }, async (ctx, r) => {
+  '9124': h({ certno: id('身份证号', ID_NUMBER), psn_no: id('人员编号', PERSON_NUMBER), card_no: id('社保卡号', CARD_NUMBER) }, async (ctx, r) => {
     let psn = r.psn_no as string | undefined;
     if (!psn && r.card_no) psn = (await ctx.q.query<{ psn_no: string }>(`SELECT psn_no FROM cards WHERE card_no = $1`, [r.card_no]))[0]?.psn_no;
     if (!psn && r.certno) psn = (await ctx.q.query<{ psn_no: string }>(`SELECT psn_no FROM persons WHERE certno = $1`, [r.certno]))[0]?.psn_no;

@@ -5,7 +5,7 @@ import type { Sql } from './db';
 import { num } from './db';
 import type { Policy } from './policy';
 import { BizError } from './validate';
-import type { Response } from './client/types';
+import type { Response } from '../platform';
 
 export interface Env {
   infno: string; msgid: string; mdtrtarea_admvs: string; insuplc_admdvs?: string; inf_time: string;

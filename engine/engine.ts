@@ -9,18 +9,19 @@ import { loadPolicies } from './policy';
 import { loadWorld } from './world';
 import { PLATFORM, type Handler } from './platform';
 import { AGENCY } from './agency';
-import { BizError, check, req, str, en, dt, any, CODE, ADMVS, type Spec } from './validate';
+import { BizError, check, req, str, id, en, dt, any, CODE, type Spec } from './validate';
+import { REGION_CODE } from '../spec';
 import { RuleError } from './rules';
 import { type Ctx, type Env, type InstRow, checkInstitution, show } from './context';
-import { ENDPOINT, formatBizTime } from './client/index';
-import type { Response } from './client/types';
+import { ENDPOINT, formatBizTime } from '../platform';
+import type { Response } from '../platform';
 import type { Engine, EngineOptions } from './types';
 
 const ENVELOPE: Spec = {
   infno: req(str('交易编号', 4, { re: /^[0-9]{4}$/, what: '4 位数字' })),
   msgid: req(str('报文ID', 40, { re: /^[A-Za-z0-9]{10,40}$/, what: '10–40 位字母数字（机构编号+时间+序号）' })),
-  mdtrtarea_admvs: req(str('就医地医保区划', 6, { re: ADMVS, what: '6 位数字' })),
-  insuplc_admdvs: str('参保地医保区划', 6, { re: ADMVS, what: '6 位数字' }),
+  mdtrtarea_admvs: req(id('就医地医保区划', REGION_CODE)),
+  insuplc_admdvs: id('参保地医保区划', REGION_CODE),
   recer_sys_code: str('接收方系统代码', 20, { re: /^[A-Za-z0-9_]*$/ }),
   dev_no: str('设备编号', 100), dev_safe_info: str('设备安全信息', 500), cainfo: str('数字签名信息', 1024), signtype: str('签名类型', 20),
   infver: str('接口版本号', 10, { re: /^[A-Za-z0-9.]*$/ }), opter_type: en('经办人类别', ['1', '2', '3']), opter: str('经办人', 30), opter_name: str('经办人姓名', 50),

@@ -4,4 +4,3 @@ export { createEngine } from './engine';
 export { renderReceiptText, renderReceiptHtml } from './receipt';
 export { loadPolicies, PolicyError } from './policy';
 export type { Policy } from './policy';
-export { EngineClient, PlatformError, BizClock } from './client/index';

@@ -3,7 +3,7 @@
 // transaction rolls back and the engine answers with replay().
 import type { Sql } from './db';
 import type { Env } from './context';
-import type { Response } from './client/types';
+import type { Response } from '../platform';
 
 /** The answer's INSERT met a msgid seen before. */
 export const isMsgidTaken = (e: unknown): boolean => (e as { code?: string }).code === '23505' && (e as { constraint?: string }).constraint === 'messages_pkey';

@@ -3,12 +3,13 @@
 import type { Sql } from './db';
 import { num } from './db';
 import { type Ctx, type InstRow, type PersonRow, checkInstitution, idText, loadPerson, nextId, personFrom, policyOf, show } from './context';
-import { BizError, req, str, en, money, cnt, dt, arr, CODE, ADMVS, type Spec } from './validate';
+import { BizError, req, str, id, en, money, cnt, dt, arr, CODE, type Spec } from './validate';
+import { CARD_SN, ID_NUMBER, PERSON_NUMBER, INSU_TYPE_CODES, MED_TYPE_CODES, OUTPATIENT_MED_TYPES } from '../spec';
 import { splitLine, ageOn, mulDivRound, type CatalogueItem } from './rules';
 import { balances, post, PA, type Line } from './ledger';
 import { adjudicateWith, buildReceipt, setlInfo, saveReceipt, writeSettlement, type FeeRow } from './settle';
-import { fmtFen, fmtRatio } from './client/money';
-import type { SetlInfo, SetlDetail } from './client/types';
+import { fmtFen, fmtRatio } from '../platform';
+import type { SetlInfo, SetlDetail } from '../platform';
 
 export interface Handler {
   spec: Spec; run: (ctx: Ctx, input: Record<string, unknown>) => Promise<unknown>; platform: boolean; wrap?: 'data' | 'mdtrtinfo' | 'dscginfo' | 'signIn';
@@ -17,8 +18,7 @@ export interface Handler {
 }
 
 const CERT_TYPE = ['01', '02', '03'] as const;
-const MED_TYPES_OTP = ['11', '12', '14', '41', '51'] as const;
-const psnNo = () => req(str('人员编号', 30, { re: CODE, what: '字母数字' }));
+const psnNo = () => req(id('人员编号', PERSON_NUMBER));
 const mdtrtId = () => req(str('就诊ID', 30, { re: CODE, what: '字母数字' }));
 const certNo = () => req(str('就诊凭证编号', 50, { re: CODE, what: '字母数字' }));
 const DIAG: Spec = {
@@ -40,7 +40,7 @@ export async function checkCard(q: Sql, cardNo: string, cardSn: string | undefin
 /** checkCard on a row already read (undefined: no such card). */
 function cardChecks(c: CardRow | undefined, cardNo: string, cardSn: string | undefined, date: string, psn?: string): CardRow {
   if (!c) throw new BizError(`社保卡号 ${show(cardNo)} 不存在`);
-  if (cardSn && cardSn.toUpperCase() !== c.card_sn.toUpperCase()) throw new BizError('卡识别码 card_sn 与卡号不符，疑似非本卡');
+  if (cardSn && cardSn !== c.card_sn) throw new BizError('卡识别码 card_sn 与卡号不符，疑似非本卡');
   if (c.stas === 'lost') throw new BizError(`社保卡 ${c.card_no} 已挂失（${c.lost_date}），不能使用`);
   if (c.stas === 'replaced') throw new BizError(`社保卡 ${c.card_no} 已补换新卡，旧卡作废`);
   if (c.stas === 'cancelled') throw new BizError(`社保卡 ${c.card_no} 已注销`);
@@ -122,8 +122,8 @@ const signIn: Handler = {
 const personLookup: Handler = {
   platform: true, wrap: 'data',
   spec: {
-    mdtrt_cert_type: en('就诊凭证类型', CERT_TYPE, true), mdtrt_cert_no: certNo(), card_sn: str('卡识别码', 32, { re: /^[0-9A-Fa-f]{32}$/, what: '32 位十六进制' }),
-    begntime: dt('开始时间'), psn_cert_type: str('人员证件类型', 6, { re: CODE }), certno: str('证件号码', 18, { re: /^[0-9]{17}[0-9X]$/, what: '18 位身份证号' }),
+    mdtrt_cert_type: en('就诊凭证类型', CERT_TYPE, true), mdtrt_cert_no: certNo(), card_sn: id('卡识别码', CARD_SN),
+    begntime: dt('开始时间'), psn_cert_type: str('人员证件类型', 6, { re: CODE }), certno: id('证件号码', ID_NUMBER),
     psn_name: str('人员姓名', 50),
   },
   async run(ctx, input) {
@@ -191,11 +191,11 @@ async function openVisit(ctx: Ctx, input: Record<string, unknown>, kind: 'otp' |
 const register: Handler = {
   platform: true, wrap: 'data',
   spec: {
-    psn_no: psnNo(), insutype: en('险种类型', ['310', '390'], true), begntime: dt('开始时间', true), mdtrt_cert_type: en('就诊凭证类型', CERT_TYPE, true),
-    mdtrt_cert_no: certNo(), card_sn: str('卡识别码', 32, { re: /^[0-9A-Fa-f]{32}$/ }), ipt_otp_no: req(str('门诊号', 30, { re: CODE, what: '字母数字' })),
+    psn_no: psnNo(), insutype: en('险种类型', INSU_TYPE_CODES, true), begntime: dt('开始时间', true), mdtrt_cert_type: en('就诊凭证类型', CERT_TYPE, true),
+    mdtrt_cert_no: certNo(), card_sn: id('卡识别码', CARD_SN), ipt_otp_no: req(str('门诊号', 30, { re: CODE, what: '字母数字' })),
     atddr_no: str('医师编码', 30), dr_name: str('医师姓名', 50), dept_code: str('科室编码', 30), dept_name: str('科室名称', 100), caty: str('科别', 10),
-    psn_cert_type: str('人员证件类型', 6, { re: CODE }), certno: str('证件号码', 18, { re: /^[0-9]{17}[0-9X]$/ }), psn_type: str('人员类别', 10), psn_name: str('姓名', 50),
-    emergency_flag: en('急诊标志', ['0', '1']), med_type: en('医疗类别', MED_TYPES_OTP),
+    psn_cert_type: str('人员证件类型', 6, { re: CODE }), certno: id('证件号码', ID_NUMBER), psn_type: str('人员类别', 10), psn_name: str('姓名', 50),
+    emergency_flag: en('急诊标志', ['0', '1']), med_type: en('医疗类别', OUTPATIENT_MED_TYPES),
   },
   async run(ctx, input) { return { data: await openVisit(ctx, input, 'otp') }; },
 };
@@ -215,7 +215,7 @@ const registerCancel: Handler = {
 const visitInfo: Handler = {
   platform: true, wrap: 'mdtrtinfo',
   spec: {
-    mdtrt_id: mdtrtId(), psn_no: psnNo(), med_type: en('医疗类别', MED_TYPES_OTP, true), begntime: dt('开始时间', true), main_cond_dscr: str('主要病情描述', 500),
+    mdtrt_id: mdtrtId(), psn_no: psnNo(), med_type: en('医疗类别', OUTPATIENT_MED_TYPES, true), begntime: dt('开始时间', true), main_cond_dscr: str('主要病情描述', 500),
     dise_codg: str('病种编码', 30), dise_name: str('病种名称', 100), birctrl_type: str('计划生育手术类别', 6), birctrl_matn_date: str('计划生育手术或生育日期', 19),
     diseinfo: arr('诊断信息', DIAG, 50),
   },
@@ -236,7 +236,7 @@ const FEE_LINE: Spec = {
   medc_way_dscr: str('用药途径描述', 200), bilg_dept_codg: str('开单科室编码', 30), bilg_dept_name: str('开单科室名称', 100), bilg_dr_codg: str('开单医生编码', 30),
   bilg_dr_name: str('开单医师姓名', 50), acord_dept_codg: str('受单科室编码', 30), acord_dept_name: str('受单科室名称', 100), orders_dr_code: str('受单医生编码', 30),
   orders_dr_name: str('受单医生姓名', 50), hosp_appr_flag: str('医院审批标志', 1), tcmdrug_used_way: str('中药使用方式', 6), etip_flag: str('外检标志', 1),
-  etip_hosp_code: str('外检医院编码', 30), dscg_tkdrug_flag: str('出院带药标志', 1), matn_fee_flag: str('生育费用标志', 1), med_type: en('医疗类别', ['11', '12', '14', '21', '41', '51']),
+  etip_hosp_code: str('外检医院编码', 30), dscg_tkdrug_flag: str('出院带药标志', 1), matn_fee_flag: str('生育费用标志', 1), med_type: en('医疗类别', MED_TYPE_CODES),
 };
 
 export async function catalogueItem(q: Sql, code: string): Promise<CatalogueItem | null> {
@@ -332,9 +332,9 @@ const feeCancel = (kind: 'otp' | 'ipt'): Handler => ({
 // ------------------------------------------------------------------ settlement
 
 const SETTLE_SPEC: Spec = {
-  psn_no: psnNo(), mdtrt_cert_type: en('就诊凭证类型', CERT_TYPE, true), mdtrt_cert_no: certNo(), card_sn: str('卡识别码', 32, { re: /^[0-9A-Fa-f]{32}$/ }),
-  med_type: en('医疗类别', ['11', '12', '14', '21', '41', '51'], true), medfee_sumamt: money('医疗费总额', true), psn_setlway: en('个人结算方式', ['01', '02']),
-  mdtrt_id: mdtrtId(), chrg_bchno: str('收费批次号', 30, { re: CODE }), insutype: en('险种类型', ['310', '390']), acct_used_flag: en('个人账户使用标志', ['0', '1'], true),
+  psn_no: psnNo(), mdtrt_cert_type: en('就诊凭证类型', CERT_TYPE, true), mdtrt_cert_no: certNo(), card_sn: id('卡识别码', CARD_SN),
+  med_type: en('医疗类别', MED_TYPE_CODES, true), medfee_sumamt: money('医疗费总额', true), psn_setlway: en('个人结算方式', ['01', '02']),
+  mdtrt_id: mdtrtId(), chrg_bchno: str('收费批次号', 30, { re: CODE }), insutype: en('险种类型', INSU_TYPE_CODES), acct_used_flag: en('个人账户使用标志', ['0', '1'], true),
   invono: str('发票号', 30, { re: CODE }), fulamt_ownpay_amt: money('全自费金额'), overlmt_selfpay: money('超限价自费金额'), preselfpay_amt: money('先行自付金额'),
   inscp_scp_amt: money('符合政策范围金额'), mid_setl_flag: en('中途结算标志', ['0', '1']), dscg_time: dt('出院时间'), full_amt_ownpay_amt: money('全自费金额'),
   pub_hosp_rfom_flag: str('公立医院改革标志', 1),
@@ -480,11 +480,11 @@ function reverse(kind: 'otp' | 'ipt'): Handler {
 const admission: Handler = {
   platform: true, wrap: 'mdtrtinfo',
   spec: {
-    psn_no: psnNo(), insutype: en('险种类型', ['310', '390'], true), mdtrt_cert_type: en('就诊凭证类型', CERT_TYPE, true), mdtrt_cert_no: certNo(),
-    card_sn: str('卡识别码', 32, { re: /^[0-9A-Fa-f]{32}$/ }), med_type: en('医疗类别', ['21'], true), ipt_no: req(str('住院号', 30, { re: CODE, what: '字母数字' })),
+    psn_no: psnNo(), insutype: en('险种类型', INSU_TYPE_CODES, true), mdtrt_cert_type: en('就诊凭证类型', CERT_TYPE, true), mdtrt_cert_no: certNo(),
+    card_sn: id('卡识别码', CARD_SN), med_type: en('医疗类别', ['21'], true), ipt_no: req(str('住院号', 30, { re: CODE, what: '字母数字' })),
     begntime: dt('入院时间', true), adm_diag_dscr: str('入院诊断描述', 200), adm_dept_codg: str('入院科室编码', 30), adm_dept_name: str('入院科室名称', 100),
     adm_bed: str('入院床位', 30), atddr_no: str('住院医师编号', 30), chfpdr_name: str('主诊医师姓名', 50), dise_codg: str('病种编码', 30), dise_name: str('病种名称', 100),
-    psn_name: str('姓名', 50), certno: str('证件号码', 18, { re: /^[0-9]{17}[0-9X]$/ }), psn_cert_type: str('人员证件类型', 6, { re: CODE }),
+    psn_name: str('姓名', 50), certno: id('证件号码', ID_NUMBER), psn_cert_type: str('人员证件类型', 6, { re: CODE }),
     diseinfo: arr('诊断信息', DIAG, 50), emergency_flag: en('急诊标志', ['0', '1']),
   },
   async run(ctx, input) { return { result: await openVisit(ctx, input, 'ipt') }; },
@@ -495,7 +495,7 @@ const discharge: Handler = {
   spec: {
     mdtrt_id: mdtrtId(), psn_no: psnNo(), endtime: dt('出院时间', true), dscg_way: str('离院方式', 6), dscg_diag_dscr: str('出院诊断描述', 200),
     dscg_dept_codg: str('出院科室编码', 30), dscg_dept_name: str('出院科室名称', 100), dise_codg: str('病种编码', 30), dise_name: str('病种名称', 100),
-    insutype: en('险种类型', ['310', '390']), diseinfo: arr('诊断信息', DIAG, 50),
+    insutype: en('险种类型', INSU_TYPE_CODES), diseinfo: arr('诊断信息', DIAG, 50),
   },
   async run(ctx, input) {
     const v = await loadVisit(ctx, String(input.mdtrt_id), String(input.psn_no), 'ipt', true);
@@ -531,4 +531,3 @@ export const PLATFORM: Record<string, Handler> = {
   '2401': admission, '2301': feeUpload('ipt'), '2302': feeCancel('ipt'), '2303': settle('ipt', false), '2304': settle('ipt', true), '2305': reverse('ipt'),
   '2402': discharge, '5203': settlementQuery,
 };
-export { ADMVS };

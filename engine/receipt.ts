@@ -1,5 +1,5 @@
 // Receipts (domain.md §8) as text and as HTML, in Chinese.
-import type { Receipt } from './client/types';
+import type { Receipt } from '../platform';
 
 const KIND: Record<Receipt['kind'], string> = { settlement: '医疗保险结算单', reversal: '医疗保险结算撤销单', reimbursement: '医疗保险报销结算单' };
 const REASON: Record<string, string> = {

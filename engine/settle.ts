@@ -1,5 +1,6 @@
 // The settlement core shared by outpatient and inpatient settlement and by reimbursement
 // claims: adjudicate (domain.md §4), book (one journal), describe (setlinfo), receipt (§8).
+import { isMedType, MED_TYPES } from '../spec';
 import type { Sql } from './db';
 import { num } from './db';
 import type { Ctx, InstRow, PersonRow } from './context';
@@ -7,8 +8,8 @@ import type { Policy } from './policy';
 import { splitVisit, levelExtraBp, type Split } from './rules';
 import { balances, accountDebit, post, PA, journalLines, journalParams, INSERT_JOURNAL_AT, type Balances, type Line } from './ledger';
 import { INSERT_MESSAGE, messageParams } from './messages';
-import { fmtFen, fmtRatio, toFen } from './client/money';
-import type { SetlInfo, SetlDetail, Receipt, ClaimReason, MedType } from './client/types';
+import { fmtFen, fmtRatio, toFen } from '../platform';
+import type { SetlInfo, SetlDetail, Receipt, ClaimReason, MedType } from '../platform';
 
 export interface FeeRow {
   feedetl_sn: string; code: string; name: string; amount: number; cls: string;
@@ -58,8 +59,7 @@ export function adjudicateWith(a: { policy: Policy; inst: InstRow; lines: FeeRow
   return { totals, split, bal, cumBefore, extraBp, policy: a.policy };
 }
 
-const MED_TYPE_NAME: Record<string, string> = { '11': '普通门诊', '12': '门诊挂号', '14': '门诊慢特病', '21': '普通住院', '41': '定点药店购药', '51': '生育门诊' };
-export const medTypeName = (t: string) => MED_TYPE_NAME[t] ?? t;
+const medTypeName = (t: string) => (isMedType(t) ? MED_TYPES[t].zh : t);
 
 export function setlInfo(x: {
   setlId: string; mdtrtId: string; person: PersonRow; inst: InstRow; certType: string; medType: string; time: string; msgid: string;

@@ -1,5 +1,5 @@
 // Public types of the engine (createEngine and its Engine).
-import type { Response } from './client/types';
+import type { Response } from '../platform';
 
 export interface EngineOptions {
   /** postgres://… — PostgreSQL through `pg`. Unset: PGlite in memory (or at `pgliteDir`). */

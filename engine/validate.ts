@@ -1,7 +1,7 @@
 // Strict input checking: every field has a type, a length and a Chinese label; unknown
 // fields are refused; money is parsed to fen. Errors name the field (platform-api.md §1).
-import { toFen, MoneyError } from './client/money';
-import { validDate } from './yamlcheck';
+import { toFen, MoneyError } from '../platform';
+import { isCalendarDate as validDate, type IdFormat } from '../spec';
 
 /** A refusal: answered with infcode (default -1) and a Chinese err_msg; nothing is booked. */
 export class BizError extends Error {
@@ -13,6 +13,7 @@ const withField = (e: BizError, field: string) => { if (e.field === undefined) e
 
 export type Field =
   | { k: 'str'; label: string; req?: boolean; max: number; min?: number; re?: RegExp; what?: string }
+  | { k: 'id'; label: string; req?: boolean; format: IdFormat }
   | { k: 'enum'; label: string; req?: boolean; values: readonly string[] }
   | { k: 'money'; label: string; req?: boolean }
   | { k: 'cnt'; label: string; req?: boolean }
@@ -29,6 +30,8 @@ export type Spec = Record<string, Field>;
 // Field builders.
 export const str = (label: string, max: number, o: { req?: boolean; re?: RegExp; what?: string; min?: number } = {}): Field => ({ k: 'str', label, max, ...o });
 export const req = (f: Field): Field => ({ ...f, req: true });
+/** An identifier of one of the standard formats (spec/identifiers.ts); the value is normalized. */
+export const id = (label: string, format: IdFormat, r = false): Field => ({ k: 'id', label, format, req: r });
 export const en = (label: string, values: readonly string[], r = false): Field => ({ k: 'enum', label, values, req: r });
 export const money = (label: string, r = false): Field => ({ k: 'money', label, req: r });
 export const cnt = (label: string, r = false): Field => ({ k: 'cnt', label, req: r });
@@ -42,7 +45,6 @@ export const obj = (label: string, spec: Spec, r = false): Field => ({ k: 'obj',
 export const any = (label: string): Field => ({ k: 'any', label });
 
 export const CODE = /^[A-Za-z0-9_-]+$/;
-export const ADMVS = /^[0-9]{6}$/;
 const DATETIME = /^(\d{4}-\d{2}-\d{2}) ([01]\d|2[0-3]):([0-5]\d):([0-5]\d)$/;
 // Control characters are refused everywhere (tabs and newlines included).
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -82,6 +84,16 @@ function checkField(v: unknown, f: Field, name: string): unknown {
       if (f.min !== undefined && s.length < f.min) throw new BizError(`${name} 过短，至少 ${f.min} 个字符`);
       if (CONTROL.test(s)) throw new BizError(`${name} 含控制字符`);
       if (f.re && s !== '' && !f.re.test(s)) throw new BizError(`${name} 格式不正确${f.what ? `，应为${f.what}` : ''}`);
+      return s;
+    }
+    case 'id': {
+      if (typeof v !== 'string' && !(typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)) throw new BizError(`${name} 应为字符串`);
+      const raw = String(v);
+      if (CONTROL.test(raw)) throw new BizError(`${name} 含控制字符`);
+      const s = f.format.normalize(raw);
+      if ([...s].length > f.format.maxLength) throw new BizError(`${name} 过长，最多 ${f.format.maxLength} 个字符`);
+      const problem = f.format.problem(s);
+      if (problem) throw new BizError(`${name} ${problem.zh}`);
       return s;
     }
     case 'enum': {

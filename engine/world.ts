@@ -6,20 +6,21 @@ import path from 'node:path';
 import type { Sql } from './db';
 import { num } from './db';
 import { post, PA } from './ledger';
-import { BizError, check, req, str, en, money, bool, date, int, CODE, ADMVS, type Spec } from './validate';
+import { BizError, check, req, str, id, en, money, bool, date, int, CODE, type Spec } from './validate';
+import { CARD_NUMBER, CARD_SN, ID_NUMBER, PERSON_NUMBER, REGION_CODE, INSU_TYPE_CODES } from '../spec';
 import { YamlFile, YamlError } from './yamlcheck';
-import { fmtFen } from './client/money';
+import { fmtFen } from '../platform';
 
 export const EMPLOYER: Spec = {
   emp_no: req(str('单位编号', 30, { re: CODE, what: '字母数字' })),
   emp_name: req(str('单位名称', 100)),
-  insuplc_admdvs: req(str('参保地医保区划', 6, { re: ADMVS, what: '6 位数字' })),
+  insuplc_admdvs: req(id('参保地医保区划', REGION_CODE)),
   arrears: bool('是否欠费'),
 };
 export const INSTITUTION: Spec = {
   fixmedins_code: req(str('定点医药机构编号', 30, { re: CODE, what: '字母数字' })),
   fixmedins_name: req(str('定点医药机构名称', 100)),
-  admvs: req(str('机构所在医保区划', 6, { re: ADMVS, what: '6 位数字' })),
+  admvs: req(id('机构所在医保区划', REGION_CODE)),
   hosp_lv: int('医院等级', 1, 3, true),
   fixmedins_type: en('机构类型', ['hospital', 'clinic', 'pharmacy'], true),
   designated: bool('是否定点', true),
@@ -34,14 +35,14 @@ export const CATALOGUE: Spec = {
   med_chrgitm_type: str('医疗收费项目类别', 10, { re: CODE }),
 };
 export const PERSON: Spec = {
-  psn_no: req(str('人员编号', 30, { re: CODE, what: '字母数字' })),
+  psn_no: req(id('人员编号', PERSON_NUMBER)),
   psn_name: req(str('姓名', 50)),
-  certno: req(str('身份证号', 18, { re: /^[0-9]{17}[0-9X]$/, what: '18 位身份证号' })),
+  certno: req(id('身份证号', ID_NUMBER)),
   gend: en('性别', ['1', '2'], true),
   brdy: date('出生日期', true),
   naty: str('民族', 2, { re: /^[0-9]{2}$/ }),
-  insutype: en('险种类型', ['310', '390'], true),
-  insuplc_admdvs: req(str('参保地医保区划', 6, { re: ADMVS, what: '6 位数字' })),
+  insutype: en('险种类型', INSU_TYPE_CODES, true),
+  insuplc_admdvs: req(id('参保地医保区划', REGION_CODE)),
   psn_insu_stas: en('参保状态', ['1', '2', '3']),
   psn_insu_date: date('参保日期', true),
   emp_no: str('单位编号', 30, { re: CODE }),
@@ -51,12 +52,12 @@ export const PERSON: Spec = {
   evoucher: str('医保电子凭证码', 64, { re: CODE }),
 };
 export const CARD: Spec = {
-  card_no: req(str('社保卡号', 9, { re: /^[A-Za-z0-9]{9}$/, what: '9 位字母数字', min: 9 })),
-  card_sn: req(str('卡识别码', 32, { re: /^[0-9A-Fa-f]{32}$/, what: '32 位十六进制' })),
-  psn_no: req(str('人员编号', 30, { re: CODE })),
+  card_no: req(id('社保卡号', CARD_NUMBER)),
+  card_sn: req(id('卡识别码', CARD_SN)),
+  psn_no: req(id('人员编号', PERSON_NUMBER)),
   issue_date: date('发卡日期', true),
   expiry_date: date('有效期至', true),
-  admvs: req(str('发卡地区', 6, { re: ADMVS })),
+  admvs: req(id('发卡地区', REGION_CODE)),
   card_stas: en('卡状态', ['issued', 'active', 'lost', 'replaced', 'cancelled']),
   activated_date: date('激活日期'),
 };
@@ -108,7 +109,7 @@ export async function insertCard(q: Sql, r: Rec): Promise<void> {
     if (valid.length) throw new BizError(`该人员已有有效社保卡 ${valid[0].card_no}，一人只能有一张有效卡（如需换卡请先挂失后补办）`);
   }
   const rows = await q.query(`INSERT INTO cards (card_no, card_sn, psn_no, issue_date, expiry_date, admvs, stas, activated_date) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING RETURNING card_no`,
-    [r.card_no, String(r.card_sn).toUpperCase(), r.psn_no, r.issue_date, r.expiry_date, r.admvs, stas, r.activated_date ?? (stas === 'active' ? r.issue_date : null)]);
+    [r.card_no, r.card_sn, r.psn_no, r.issue_date, r.expiry_date, r.admvs, stas, r.activated_date ?? (stas === 'active' ? r.issue_date : null)]);
   if (!rows.length) throw dup('社保卡号', String(r.card_no));
 }
 /** An opening balance: money brought into the personal account from outside the engine. */

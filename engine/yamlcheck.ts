@@ -1,7 +1,7 @@
 // Reading analysts' YAML with errors that name the file, the line and the field.
 import fs from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, type Document } from 'yaml';
-import { toFen, MoneyError } from './client/money';
+import { toFen, MoneyError } from '../platform';
 
 export class YamlError extends Error {
   constructor(readonly file: string, readonly line: number, readonly field: string, readonly problem: string) {

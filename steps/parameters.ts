@@ -1,6 +1,6 @@
 // Every parameter type of the step vocabulary, in one file. Each has a regexp (what a
 // scenario may write) and a transformer (what a step receives). Money is integer fen.
-import { parseYuan } from '../terminal/money';
+import { parseYuan } from '../platform';
 
 export interface ParameterSpec { name: string; regexp: RegExp; transformer: (s: string) => unknown; example: string; useForSnippets?: boolean }
 

@@ -1,12 +1,12 @@
 // Per-worker resources: the rig and the engine (embedded, started once per worker, or a
 // vendor's at --engine-url). cucumber's BeforeAll runs once per worker (ecosystem-notes),
 // so everything here is keyed by the worker id and created at most once per process.
-import { EngineClient } from '../engine/client';
+import { PlatformClient } from '../platform';
 import { openRig, RIG_NAMES, type Rig } from '../rigs';
 
 export interface Shared {
   rig: Rig;
-  client: EngineClient;
+  client: PlatformClient;
   engineUrl: string;
   engineKind: string;
   workerId: number;
@@ -56,7 +56,7 @@ async function open(settings: RunSettings): Promise<Shared> {
     engineUrl = 'in-process';
     stopEngine = () => engine.close();
   }
-  const client = new EngineClient({
+  const client = new PlatformClient({
     ...(handle ? { handle } : { url: engineUrl }),
     fixmedinsCode: 'AGENCY000000', fixmedinsName: '医保经办机构', regionCode: '500000',
   });

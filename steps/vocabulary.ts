@@ -3,11 +3,11 @@
 // `medcard steps` prints this table. Steps check results only through the platform API
 // (the engine client) and the card, never engine internals (architecture.md).
 import type { DataTable } from '@cucumber/cucumber';
-import { fmtFen } from '../engine/client/money';
-import type { ClaimReason, FeeLine } from '../engine/client';
-import type { CardProfile } from '../emulator/types';
-import { formatYuan, parseYuan, refusalByText, REFUSALS, Terminal, TerminalRefusal, type LineItem, type PlatformCaller, type VisitKind, type VisitOutcome, type VisitRequest } from '../terminal';
+import { fmtFen, parseYuan, type ClaimReason, type FeeLine } from '../platform';
+import type { CardProfile } from '../emulator';
+import { refusalByText, REFUSALS, Terminal, TerminalRefusal, type LineItem, type PlatformCaller, type VisitKind, type VisitOutcome, type VisitRequest } from '../terminal';
 import { formatTrace } from '../rigs';
+import { MED_TYPE_OF_VISIT } from '../spec';
 import { cardNumber, cardSn, catalogueCode, employerNo, idNumber, institutionCode, psnNo } from './ids';
 import type { MedWorld, PersonCtx, InstitutionCtx } from './world';
 import { CASH_REASON_WORDS, INSUTYPES, REGIONS } from './parameters';
@@ -37,7 +37,7 @@ function step(kind: StepSpec['kind'], zh: string, en: string, fn: Fn, extra: Par
 const eq = (what: string, actual: number, expected: number, o?: VisitOutcome) => {
   if (actual === expected) return;
   const why = o?.refusal ? ` — the card did not settle: ${o.refusal.message}` : '';
-  throw new Error(`${what}: expected ${formatYuan(expected)} 元, got ${formatYuan(actual)} 元${why}`);
+  throw new Error(`${what}: expected ${fmtFen(expected)} 元, got ${fmtFen(actual)} 元${why}`);
 };
 
 function agency<T = any>(w: MedWorld, infno: string, input: Record<string, unknown>): Promise<T> {
@@ -45,7 +45,7 @@ function agency<T = any>(w: MedWorld, infno: string, input: Record<string, unkno
 }
 
 function platformFor(w: MedWorld): PlatformCaller {
-  return { call: (infno, input, env) => w.client.call(infno as any, input as any, env as any) };
+  return w.client;
 }
 
 const ATR = '3B08' + Buffer.from('MEDCARD1').toString('hex').toUpperCase();
@@ -161,18 +161,14 @@ async function visit(w: MedWorld, personName: string, instName: string, items: L
 }
 
 function feeLines(items: LineItem[], date: string): FeeLine[] {
-  return items.map((it, n) => ({ feedetl_sn: String(n + 1), med_list_codg: it.code, det_item_fee_sumamt: formatYuan(it.priceFen * it.count), cnt: it.count, pric: formatYuan(it.priceFen), fee_ocur_time: `${date} 09:00:00` }));
+  return items.map((it, n) => ({ feedetl_sn: String(n + 1), med_list_codg: it.code, det_item_fee_sumamt: fmtFen(it.priceFen * it.count), cnt: it.count, pric: fmtFen(it.priceFen), fee_ocur_time: `${date} 09:00:00` }));
 }
-
-/** 医疗类别 med_type of a claim. A TypeScript-only construct (an enum) on purpose: `medcard run`
- *  must load step code through the TypeScript loader (ecosystem-notes; test/smoke.test.ts). */
-enum MedType { Outpatient = '11', Inpatient = '21', Pharmacy = '41', FamilyPlanning = '51' }
 
 async function claim(w: MedWorld, name: string, evidence: { surgery?: boolean; noReferral?: boolean }) {
   const p = w.person(name);
   const v = p.cashVisits[p.cashVisits.length - 1];
   if (!v) throw new Error(`"${name}" has no cash visit to claim: a claim follows a visit paid in full in cash`);
-  const medType = v.request.kind === 'family-planning' ? MedType.FamilyPlanning : v.request.kind === 'inpatient' ? MedType.Inpatient : v.request.kind === 'pharmacy' ? MedType.Pharmacy : MedType.Outpatient;
+  const medType = MED_TYPE_OF_VISIT[v.request.kind];
   const input: Record<string, unknown> = {
     psn_no: p.psnNo, reason: v.reason, fixmedins_code: v.institution.code, med_type: medType,
     begntime: `${v.request.date} 09:00:00`, emergency_flag: v.request.emergency ? '1' : '0',
@@ -572,7 +568,7 @@ step('Then', '结算单显示：', 'the receipt shows:', async function (table: 
     if (!field) { errors.push(`unknown receipt line "${k}": use one of ${Object.keys(FIELDS).join(', ')}`); continue; }
     const got = parseYuan(String(r[field]));
     const want = parseYuan(v!);
-    if (got !== want) errors.push(`${k}: expected ${formatYuan(want)}, receipt shows ${formatYuan(got)}`);
+    if (got !== want) errors.push(`${k}: expected ${fmtFen(want)}, receipt shows ${fmtFen(got)}`);
   }
   if (errors.length) throw new Error(errors.join('\n'));
 }, { table: '| 统筹支付 | 712.50 |  (rows: 费用总额 total, 全自费 not covered, 乙类先行自付 class B self-pay, 目录内 covered, 统筹支付 fund, 个人账户 account, 现金 cash, 余额 balance)' });
@@ -592,7 +588,7 @@ step('Then', '密码剩余 {int} 次', '{int} PIN tries are left', async functio
 
 step('Then', '全额现金支付，医保不支付', 'everything is paid in cash and insurance pays nothing', async function () {
   const o = this.lastOutcome();
-  if (!o.cashAdvance) throw new Error(`expected a full cash payment, but the card settled: fund ${formatYuan(o.settlement!.fund)}, account ${formatYuan(o.settlement!.account)}`);
+  if (!o.cashAdvance) throw new Error(`expected a full cash payment, but the card settled: fund ${fmtFen(o.settlement!.fund)}, account ${fmtFen(o.settlement!.account)}`);
 });
 
 step('Then', '报销被受理，退还 {money}', 'the claim is accepted and pays back {money}', async function (fen: number) {

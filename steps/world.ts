@@ -2,7 +2,7 @@
 // come from shared.ts; everything a scenario creates is remembered here by the names the
 // scenario uses ("张三", "市人民医院").
 import { World, type IWorldOptions } from '@cucumber/cucumber';
-import type { ClaimOutput, CreditOutput, RolloverOutput, BalanceOutput, EngineClient } from '../engine/client';
+import type { ClaimOutput, CreditOutput, RolloverOutput, BalanceOutput, PlatformClient } from '../platform';
 import type { CardProfile } from '../emulator/types';
 import type { CardSlot } from '../rigs';
 import type { Institution, LineItem, VisitOutcome, VisitRequest } from '../terminal';
@@ -55,7 +55,7 @@ export class MedWorld extends World<WorldParameters> {
 
   constructor(options: IWorldOptions<WorldParameters>) { super(options); }
 
-  get client(): EngineClient { return this.shared.client; }
+  get client(): PlatformClient { return this.shared.client; }
 
   person(name: string): PersonCtx {
     const p = this.people.get(name);

@@ -1,56 +1,23 @@
 // The card side of the reference terminal: power, SELECT SSSE, read EF05/EF06, verify the
 // PIN, check expiry and holder (card-spec.md §1–§4). It knows only the CardChannel seam.
-import type { CardChannel } from '../rigs/types';
-import { CardAbsentError } from '../rigs/types';
+import { CardAbsentError, type CardChannel } from '../rigs';
+import { CARD_RECORDS, SSSE_AID, type RecordEncoding } from '../spec';
 import { TerminalRefusal } from './refusal';
-
-/** DF name of the social security application: "sx1.sh." + 社会保障 in GBK (card-spec §2). */
-export const SSSE_DF_NAME = Uint8Array.from(Buffer.from('7378312E73682EC9E7BBE1B1A3D5CF', 'hex'));
-
-export interface CardData {
-  atr: string;                // hex, upper case
-  identificationCode: string; // 卡识别码, 32 hex digits
-  cardType: string;           // 卡类别, 2 hex digits
-  specVersion: string;        // 规范版本, e.g. 3.00
-  issuerCode: string;         // 初始化机构编号, 24 hex digits
-  issueDate: string;          // YYYY-MM-DD
-  expiryDate: string;         // YYYY-MM-DD
-  cardNumber: string;         // 卡号
-  idNumber: string;           // 社会保障号码
-  name: string;               // 姓名
-  sex: string;                // '1' | '2'
-  nation: string;             // 2 digits
-  birthplace: string;         // region digits
-  birthDate: string;          // YYYY-MM-DD
-  /** Issuing region (6 digits): the first six digits of the issuer code. Decision, see terminal/README.md. */
-  region: string;
-}
-
-interface Field { file: 'EF05' | 'EF06'; tag: number; len: number; key: keyof CardData; decode: (b: Buffer) => string }
+import type { CardData } from './types';
 
 const ascii = (b: Buffer) => b.toString('latin1').replace(/[\x00\xff ]+$/g, '').trim();
-const hex = (b: Buffer) => b.toString('hex').toUpperCase();
 const bcdDate = (b: Buffer) => { const h = b.toString('hex'); return `${h.slice(0, 4)}-${h.slice(4, 6)}-${h.slice(6, 8)}`; };
-const bcdDigits = (b: Buffer) => b.toString('hex').toUpperCase().replace(/F+$/, '');
 const gbkDecoder = new TextDecoder('gbk');
 const gbk = (b: Buffer) => { let end = b.length; while (end > 0 && (b[end - 1] === 0 || b[end - 1] === 0x20 || b[end - 1] === 0xff)) end--; return gbkDecoder.decode(b.subarray(0, end)); };
 
-/** The records a terminal reads, in the order it reads them (card-spec §3). */
-export const RECORDS: readonly Field[] = [
-  { file: 'EF05', tag: 0x01, len: 16, key: 'identificationCode', decode: hex },
-  { file: 'EF05', tag: 0x02, len: 1, key: 'cardType', decode: hex },
-  { file: 'EF05', tag: 0x03, len: 4, key: 'specVersion', decode: ascii },
-  { file: 'EF05', tag: 0x04, len: 12, key: 'issuerCode', decode: hex },
-  { file: 'EF05', tag: 0x05, len: 4, key: 'issueDate', decode: bcdDate },
-  { file: 'EF05', tag: 0x06, len: 4, key: 'expiryDate', decode: bcdDate },
-  { file: 'EF05', tag: 0x07, len: 9, key: 'cardNumber', decode: ascii },
-  { file: 'EF06', tag: 0x08, len: 18, key: 'idNumber', decode: ascii },
-  { file: 'EF06', tag: 0x09, len: 30, key: 'name', decode: gbk },
-  { file: 'EF06', tag: 0x0a, len: 1, key: 'sex', decode: ascii },
-  { file: 'EF06', tag: 0x0b, len: 1, key: 'nation', decode: bcdDigits },
-  { file: 'EF06', tag: 0x0c, len: 3, key: 'birthplace', decode: bcdDigits },
-  { file: 'EF06', tag: 0x0d, len: 4, key: 'birthDate', decode: bcdDate },
-];
+/** How the terminal decodes each record encoding of the card layout (spec/card-layout.ts). */
+const DECODE: Record<RecordEncoding, (b: Buffer) => string> = {
+  hex: (b) => b.toString('hex').toUpperCase(),
+  ascii,
+  gbk,
+  'bcd-date': bcdDate,
+  'bcd-digits': (b) => b.toString('hex').toUpperCase().replace(/F+$/, ''),
+};
 
 export interface Response { data: Buffer; sw: number }
 export const swHex = (sw: number) => sw.toString(16).toUpperCase().padStart(4, '0');
@@ -116,7 +83,7 @@ export class CardSession {
   }
 
   async selectSsse(): Promise<void> {
-    const r = await this.exchange(Uint8Array.from([0x00, 0xa4, 0x04, 0x00, SSSE_DF_NAME.length, ...SSSE_DF_NAME]));
+    const r = await this.exchange(Uint8Array.from([0x00, 0xa4, 0x04, 0x00, SSSE_AID.length, ...SSSE_AID]));
     if (r.sw === 0x9000) return;
     if (r.sw === 0x6283 || r.sw === 0x6985) throw new TerminalRefusal('card-not-activated', `SELECT SSSE ${swHex(r.sw)}`);
     if (r.sw === 0x6a82) throw new TerminalRefusal('wrong-card-type', 'no social security application (SELECT SSSE 6A82)');
@@ -144,9 +111,9 @@ export class CardSession {
     await this.selectSsse();
     const out: Partial<CardData> = { atr };
     let current: string | undefined;
-    for (const f of RECORDS) {
-      if (current !== f.file) { await this.selectEf(f.file); current = f.file; }
-      (out as Record<string, string>)[f.key] = f.decode(await this.readRecord(f.tag, f.len));
+    for (const r of CARD_RECORDS) {
+      if (current !== r.file) { await this.selectEf(r.file); current = r.file; }
+      out[r.key] = DECODE[r.encoding](await this.readRecord(r.tag, r.length));
     }
     out.region = (out.issuerCode ?? '').slice(0, 6);
     return out as CardData;

@@ -1,57 +1,33 @@
-// How the terminal reaches a settlement engine: one call per platform transaction
-// (platform-api.md §1–§2). Anything that speaks the envelope fits: our EngineClient or an
-// adapter for a vendor's engine.
-import { wireToFen } from './money';
-
-export interface EnvelopeOverrides {
-  mdtrtarea_admvs?: string;
-  insuplc_admdvs?: string;
-  fixmedins_code?: string;
-  fixmedins_name?: string;
-  inf_time?: string;
-  msgid?: string;
-}
-
-export interface PlatformCaller {
-  /** Resolves with `output`; rejects with an error carrying `infcode` and `errMsg` on a refusal. */
-  call(infno: string, input: Record<string, unknown>, envelope?: EnvelopeOverrides): Promise<any>;
-}
+// The terminal's reading of platform answers: failures (infcode ≠ 0) and setlinfo in fen.
+import { wireToFen, type PersonLookupOutput, type SetlInfo } from '../platform';
+import type { PersonInfo, Settlement } from './types';
 
 export interface PlatformFailure { infcode: number; errMsg: string }
 export function isPlatformFailure(err: unknown): err is Error & PlatformFailure {
   return !!err && typeof err === 'object' && 'infcode' in err && ('errMsg' in err || 'message' in err);
 }
 export function failureText(err: unknown): string {
-  if (isPlatformFailure(err)) return err.errMsg ?? (err as Error).message;
+  if (isPlatformFailure(err)) return err.errMsg ?? err.message;
   return (err as Error)?.message ?? String(err);
 }
 
-/** setlinfo with money in fen (platform-api.md §2). */
-export interface Settlement {
-  setlId: string;
-  mdtrtId: string;
-  psnNo: string;
-  total: number;         // medfee_sumamt
-  ownpay: number;        // fulamt_ownpay_amt
-  preselfpay: number;    // preselfpay_amt
-  covered: number;       // inscp_scp_amt
-  deductible: number;    // act_pay_dedc
-  fund: number;          // hifp_pay
-  fundAll: number;       // fund_pay_sumamt
-  personShare: number;   // psn_part_amt
-  account: number;       // acct_pay
-  cash: number;          // psn_cash_pay
-  balance: number;       // balc
-  time: string;          // setl_time
-  raw: Record<string, unknown>;
-}
-
-export function parseSetlinfo(s: Record<string, any>): Settlement {
+export function parseSetlinfo(s: SetlInfo): Settlement {
   return {
-    setlId: String(s.setl_id ?? ''), mdtrtId: String(s.mdtrt_id ?? ''), psnNo: String(s.psn_no ?? ''),
+    setlId: s.setl_id, mdtrtId: s.mdtrt_id, psnNo: s.psn_no,
     total: wireToFen(s.medfee_sumamt), ownpay: wireToFen(s.fulamt_ownpay_amt), preselfpay: wireToFen(s.preselfpay_amt),
     covered: wireToFen(s.inscp_scp_amt), deductible: wireToFen(s.act_pay_dedc), fund: wireToFen(s.hifp_pay),
     fundAll: wireToFen(s.fund_pay_sumamt), personShare: wireToFen(s.psn_part_amt), account: wireToFen(s.acct_pay),
-    cash: wireToFen(s.psn_cash_pay), balance: wireToFen(s.balc), time: String(s.setl_time ?? ''), raw: s,
+    cash: wireToFen(s.psn_cash_pay), balance: wireToFen(s.balc), time: s.setl_time,
+  };
+}
+
+/** 1101's answer as the terminal uses it: the person and their first insurance record. */
+export function parsePerson(out: PersonLookupOutput): PersonInfo {
+  const base = out.baseinfo;
+  const insu = out.insuinfo[0];
+  return {
+    psnNo: base.psn_no, name: base.psn_name, certno: base.certno,
+    insutype: insu?.insutype ?? '310', region: insu?.insuplc_admdvs ?? '', status: insu?.psn_insu_stas ?? '1',
+    balanceFen: insu?.balc === undefined ? undefined : wireToFen(insu.balc),
   };
 }

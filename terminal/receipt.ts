@@ -1,14 +1,7 @@
 // The receipt 结算单 the terminal prints (domain.md §8): institution, date, visit type,
 // total, self-pay, covered, fund, account, cash, balance after; or a cash-advance note.
-import { formatYuan } from './money';
-import type { Settlement } from './platform';
-import type { LineItem } from './terminal';
-
-export interface Receipt {
-  institution: string; institutionCode: string; date: string; visitType: string;
-  totalFen: number; settlement?: Settlement; cashAdvance: boolean; cashReason?: string; items: LineItem[];
-  text?: string; html?: string;
-}
+import { fmtFen } from '../platform';
+import type { Receipt } from './types';
 
 const VISIT_ZH: Record<string, string> = { outpatient: '门诊', inpatient: '住院', pharmacy: '购药', 'family-planning': '计划生育' };
 
@@ -18,14 +11,14 @@ function rows(r: Receipt): [string, string][] {
     ['定点机构 Institution', `${r.institution} (${r.institutionCode})`],
     ['日期 Date', r.date],
     ['类别 Visit', `${VISIT_ZH[r.visitType] ?? r.visitType} ${r.visitType}`],
-    ['费用总额 Total', formatYuan(r.totalFen)],
+    ['费用总额 Total', fmtFen(r.totalFen)],
   ];
   if (s) {
-    out.push(['结算号 Settlement', s.setlId], ['全自费 Not covered', formatYuan(s.ownpay)], ['先行自付 Class B self-pay', formatYuan(s.preselfpay)],
-      ['目录内 Covered', formatYuan(s.covered)], ['统筹支付 Fund', formatYuan(s.fund)], ['个人账户 Account', formatYuan(s.account)],
-      ['现金支付 Cash', formatYuan(s.cash)], ['账户余额 Balance after', formatYuan(s.balance)]);
+    out.push(['结算号 Settlement', s.setlId], ['全自费 Not covered', fmtFen(s.ownpay)], ['先行自付 Class B self-pay', fmtFen(s.preselfpay)],
+      ['目录内 Covered', fmtFen(s.covered)], ['统筹支付 Fund', fmtFen(s.fund)], ['个人账户 Account', fmtFen(s.account)],
+      ['现金支付 Cash', fmtFen(s.cash)], ['账户余额 Balance after', fmtFen(s.balance)]);
   } else {
-    out.push(['现金支付 Cash', formatYuan(r.totalFen)], ['垫付 Cash advance', r.cashReason ?? '未持卡 / no card']);
+    out.push(['现金支付 Cash', fmtFen(r.totalFen)], ['垫付 Cash advance', r.cashReason ?? '未持卡 / no card']);
   }
   return out;
 }
@@ -39,7 +32,7 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 export function renderReceiptHtml(r: Receipt): string {
   const title = r.settlement ? '医疗保险结算单 / Settlement receipt' : '现金收费单（垫付）/ Cash receipt (advance)';
   const body = rows(r).map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('');
-  const items = r.items.map((i) => `<tr><td>${esc(i.code)}</td><td>${esc(i.name ?? '')}</td><td>${i.count}</td><td>${formatYuan(i.priceFen)}</td></tr>`).join('');
+  const items = r.items.map((i) => `<tr><td>${esc(i.code)}</td><td>${esc(i.name ?? '')}</td><td>${i.count}</td><td>${fmtFen(i.priceFen)}</td></tr>`).join('');
   return `<!doctype html><meta charset="utf-8"><title>${esc(title)}</title><h3>${esc(title)}</h3><table>${body}</table>`
     + `<h4>明细 Items</h4><table><tr><th>code</th><th>name</th><th>cnt</th><th>price</th></tr>${items}</table>`;
 }

@@ -1,63 +1,12 @@
 // The reference terminal: reads the card over a CardChannel, drives the platform API,
 // refuses what a real terminal must refuse, and prints the receipt (domain.md §2, §4–§7).
-import type { CardChannel } from '../rigs/types';
-import { CardSession, checkExpiry, checkHolder, vendorLine, type CardData } from './card';
-import { formatYuan, wireToFen } from './money';
-import { failureText, isPlatformFailure, parseSetlinfo, type PlatformCaller, type Settlement } from './platform';
+import { fmtFen, type EnvelopeOverrides, type Infno, type InputOf, type OutputOf, type ReverseOutput } from '../platform';
+import { MED_TYPE_OF_VISIT } from '../spec';
+import { CardSession, checkExpiry, checkHolder, vendorLine } from './card';
+import { failureText, isPlatformFailure, parsePerson, parseSetlinfo } from './platform';
+import { renderReceiptHtml, renderReceiptText } from './receipt';
 import { TerminalRefusal, type RefusalCode } from './refusal';
-import { renderReceiptHtml, renderReceiptText, type Receipt } from './receipt';
-
-export interface Institution { code: string; name: string; region: string; kind?: 'hospital' | 'pharmacy' | 'clinic' }
-
-export interface LineItem { code: string; name?: string; priceFen: number; count: number }
-
-export interface CardPresentation {
-  channel: CardChannel;
-  /** The PIN the holder types; undefined when the flow does not ask. */
-  pin?: string;
-  /** The person standing at the counter, when the terminal checks it against the card. */
-  presented?: { idNumber?: string; name?: string };
-}
-
-export type VisitKind = 'outpatient' | 'inpatient' | 'pharmacy' | 'family-planning';
-const MED_TYPE: Record<VisitKind, string> = { outpatient: '11', inpatient: '21', pharmacy: '41', 'family-planning': '51' };
-
-export interface VisitRequest {
-  kind: VisitKind;
-  date: string;                 // YYYY-MM-DD, the visit date
-  items: LineItem[];
-  card?: CardPresentation;      // absent: no card presented → full cash
-  /** Why there is no card (for the receipt's 垫付 mark); informs nothing at the counter. */
-  cashReason?: string;
-  useAccount?: boolean;         // default true
-  diagnosis?: string;
-  emergency?: boolean;
-}
-
-export interface VisitOutcome {
-  settlement?: Settlement;                  // when settled with the card
-  cashPaidFen: number;                      // what the person paid at the counter
-  totalFen: number;
-  refusal?: TerminalRefusal;                // why the card could not settle, if it could not
-  cashAdvance: boolean;                     // paid in full in cash (垫付)
-  receipt: Receipt;
-  card?: CardData;
-  person?: PersonInfo;
-  vendorLine?: string;
-}
-
-export interface PersonInfo { psnNo: string; name: string; certno: string; insutype: string; region: string; status: string; balanceFen?: number; raw: any }
-
-export interface TerminalOptions {
-  platform: PlatformCaller;
-  institution: Institution;
-  terminalNo?: string;
-  deviceNo?: string;
-  /** Ask for the PIN before the personal account pays (Decision, terminal/README.md). */
-  pinForAccount?: boolean;
-  /** The issuing default PINs: a card that verifies with one of them may not transact (card-spec §4). */
-  initialPins?: readonly string[];
-}
+import type { CardData, CardPresentation, Institution, PersonInfo, Receipt, Settlement, TerminalOptions, VisitOutcome, VisitRequest } from './types';
 
 /** Decision: the issuing default PIN the terminal recognises, as reader code does ("初始密码不能交易"). */
 export const DEFAULT_INITIAL_PINS = ['123456'] as const;
@@ -84,12 +33,12 @@ export class Terminal {
   readonly institution: Institution;
   constructor(private readonly opts: TerminalOptions) { this.institution = opts.institution; }
 
-  private env(date: string, region?: string) {
+  private env(date: string, region?: string): EnvelopeOverrides {
     const inf_time = `${date} 10:00:00`;
     return { mdtrtarea_admvs: this.institution.region, insuplc_admdvs: region, fixmedins_code: this.institution.code, fixmedins_name: this.institution.name, inf_time };
   }
 
-  private async call(infno: string, input: Record<string, unknown>, date: string, region?: string): Promise<any> {
+  private async call<I extends Infno>(infno: I, input: InputOf<I>, date: string, region?: string): Promise<OutputOf<I>> {
     try {
       return await this.opts.platform.call(infno, input, this.env(date, region));
     } catch (err) {
@@ -161,36 +110,36 @@ export class Terminal {
   }
 
   private async settle(req: VisitRequest, card: CardData, person: PersonInfo, useAccount: boolean): Promise<Settlement> {
-    const medType = MED_TYPE[req.kind];
+    const medType = MED_TYPE_OF_VISIT[req.kind];
     const region = person.region;
     const begntime = `${req.date} 09:00:00`;
-    const cert = { mdtrt_cert_type: '03', mdtrt_cert_no: card.cardNumber, card_sn: card.identificationCode };
+    const cert = { mdtrt_cert_type: '03', mdtrt_cert_no: card.cardNumber, card_sn: card.identificationCode } as const;
     const otpNo = `OTP${Date.now()}${++msgSeq}`;
     let mdtrtId: string;
     const inpatient = req.kind === 'inpatient';
     if (inpatient) {
-      const adm = await this.call('2401', { psn_no: person.psnNo, insutype: person.insutype, begntime, med_type: medType, ipt_no: otpNo, ...cert, ...(req.diagnosis ? { dise_name: req.diagnosis } : {}) }, req.date, region);
-      mdtrtId = String(adm.result?.mdtrt_id ?? adm.mdtrt_id);
+      const adm = await this.call('2401', { psn_no: person.psnNo, insutype: person.insutype, begntime, med_type: '21', ipt_no: otpNo, ...cert, ...(req.diagnosis ? { dise_name: req.diagnosis } : {}) }, req.date, region);
+      mdtrtId = adm.result.mdtrt_id;
     } else {
       const reg = await this.call('2201', { psn_no: person.psnNo, insutype: person.insutype, begntime, ipt_otp_no: otpNo, ...cert, emergency_flag: req.emergency ? '1' : '0' }, req.date, region);
-      mdtrtId = String(reg.data?.mdtrt_id ?? reg.mdtrt_id);
+      mdtrtId = reg.data.mdtrt_id;
       await this.call('2203', { mdtrt_id: mdtrtId, psn_no: person.psnNo, med_type: medType, begntime, ...(req.diagnosis ? { dise_name: req.diagnosis } : {}) }, req.date, region);
     }
     const feedetail = req.items.map((it, n) => ({
       feedetl_sn: `${n + 1}`, mdtrt_id: mdtrtId, psn_no: person.psnNo, med_list_codg: it.code, medins_list_codg: it.code,
-      det_item_fee_sumamt: formatYuan(it.priceFen * it.count), cnt: it.count, pric: formatYuan(it.priceFen), fee_ocur_time: begntime,
+      det_item_fee_sumamt: fmtFen(it.priceFen * it.count), cnt: it.count, pric: fmtFen(it.priceFen), fee_ocur_time: begntime,
     }));
     await this.call(inpatient ? '2301' : '2204', { feedetail }, req.date, region);
     if (inpatient) await this.call('2402', { mdtrt_id: mdtrtId, psn_no: person.psnNo, endtime: `${req.date} 17:00:00` }, req.date, region);
     const total = req.items.reduce((s, i) => s + i.priceFen * i.count, 0);
-    const setl = { psn_no: person.psnNo, ...cert, med_type: medType, medfee_sumamt: formatYuan(total), mdtrt_id: mdtrtId, acct_used_flag: useAccount ? '1' : '0', insutype: person.insutype };
+    const setl = { psn_no: person.psnNo, ...cert, med_type: medType, medfee_sumamt: fmtFen(total), mdtrt_id: mdtrtId, acct_used_flag: useAccount ? '1' : '0', insutype: person.insutype } as const;
     await this.call(inpatient ? '2303' : '2206', setl, req.date, region);
     const out = await this.call(inpatient ? '2304' : '2207', setl, req.date, region);
-    return parseSetlinfo(out.setlinfo ?? out);
+    return parseSetlinfo(out.setlinfo);
   }
 
   /** 2208 / 2305 settlement reversal. */
-  async reverse(s: Settlement, date: string, inpatient = false): Promise<any> {
+  async reverse(s: Settlement, date: string, inpatient = false): Promise<ReverseOutput> {
     return this.call(inpatient ? '2305' : '2208', { setl_id: s.setlId, mdtrt_id: s.mdtrtId, psn_no: s.psnNo }, date);
   }
 
@@ -208,14 +157,3 @@ export class Terminal {
     return { ...r, text: renderReceiptText(r), html: renderReceiptHtml(r) };
   }
 }
-
-export function parsePerson(out: any): PersonInfo {
-  const base = out?.baseinfo ?? {};
-  const insu = (out?.insuinfo ?? [])[0] ?? {};
-  return {
-    psnNo: String(base.psn_no ?? ''), name: String(base.psn_name ?? base.name ?? ''), certno: String(base.certno ?? ''),
-    insutype: String(insu.insutype ?? '310'), region: String(insu.insuplc_admdvs ?? ''), status: String(insu.psn_insu_stas ?? '1'),
-    balanceFen: insu.balc === undefined ? undefined : wireToFen(insu.balc), raw: out,
-  };
-}
-

@@ -3,7 +3,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { card, tx, asciiHex, profile } from './helpers';
-import { EmulatedCard, SSSE_AID, parseCardProfile } from '../../emulator';
+import { EmulatedCard, parseCardProfile } from '../../emulator';
+import { SSSE_AID } from '../../spec';
 
 const AID = '7378312E73682EC9E7BBE1B1A3D5CF';
 const SELECT_SSSE = `00A404000F${AID}`;

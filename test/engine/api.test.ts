@@ -3,7 +3,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends, clients, baseWorld, person, line, visit, pgAvailable, uniq, CQ, BJ } from './helpers';
-import { PlatformError, type EngineClient, type SetlInfo } from '../../engine/client';
+import { PlatformError, type PlatformClient, type SetlInfo } from '../../platform';
 import { renderReceiptText, renderReceiptHtml, type Engine } from '../../engine';
 
 const refused = async (p: Promise<unknown>, re: RegExp) => {
@@ -181,7 +181,7 @@ for (const backend of backends()) {
     });
 
     it('§5 claims by invoice: emergency, family planning, no card issued, card replacement period; "未持卡就医，不予报销"', async () => {
-      const claim = (psn: string, reason: Parameters<EngineClient['claimReimbursement']>[0]['reason'], extra: Record<string, unknown> = {}) => c.agency.claimReimbursement({
+      const claim = (psn: string, reason: Parameters<PlatformClient['claimReimbursement']>[0]['reason'], extra: Record<string, unknown> = {}) => c.agency.claimReimbursement({
         psn_no: psn, reason, fixmedins_code: 'H50000000003', invono: uniq('INV'), med_type: '11', begntime: '2024-03-10 10:00:00',
         feedetail: [{ ...line('1', 'A001', '500.00'), fee_ocur_time: '2024-03-10 10:00:00' }], ...extra,
       });

@@ -3,7 +3,7 @@
 import { Client } from 'pg';
 import { randomBytes } from 'node:crypto';
 import { createEngine, type Engine } from '../../engine';
-import { EngineClient, type FeeLine } from '../../engine/client';
+import { PlatformClient, type FeeLine } from '../../platform';
 
 export const PG_ADMIN = process.env.MEDCARD_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -51,11 +51,11 @@ export const BJ = '110000';
 export const AGENCY = 'AGENCY0000001';
 
 export function clients(engine: Engine, today: string) {
-  const agency = new EngineClient({ handle: engine.handle, fixmedinsCode: AGENCY, regionCode: CQ });
-  const h3 = new EngineClient({ handle: engine.handle, fixmedinsCode: 'H50000000003', regionCode: CQ });
-  const h1 = new EngineClient({ handle: engine.handle, fixmedinsCode: 'H50000000001', regionCode: CQ });
-  const bj = new EngineClient({ handle: engine.handle, fixmedinsCode: 'H11000000003', regionCode: BJ });
-  const bj1 = new EngineClient({ handle: engine.handle, fixmedinsCode: 'H11000000001', regionCode: BJ });
+  const agency = new PlatformClient({ handle: engine.handle, fixmedinsCode: AGENCY, regionCode: CQ });
+  const h3 = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'H50000000003', regionCode: CQ });
+  const h1 = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'H50000000001', regionCode: CQ });
+  const bj = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'H11000000003', regionCode: BJ });
+  const bj1 = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'H11000000001', regionCode: BJ });
   for (const c of [agency, h3, h1, bj, bj1]) c.clock.set(today);
   return { agency, h3, h1, bj, bj1, all: [agency, h3, h1, bj, bj1] };
 }
@@ -64,7 +64,7 @@ let serial = 0;
 export const uniq = (p: string) => `${p}${process.pid % 1000}${String(++serial).padStart(5, '0')}`;
 
 /** Institutions and catalogue for both regions. */
-export async function baseWorld(agency: EngineClient): Promise<void> {
+export async function baseWorld(agency: PlatformClient): Promise<void> {
   await agency.createEmployer({ emp_no: 'E500001', emp_name: '重庆山城机械有限公司', insuplc_admdvs: CQ });
   await agency.createEmployer({ emp_no: 'E500002', emp_name: '重庆江北物流有限公司', insuplc_admdvs: CQ });
   await agency.createEmployer({ emp_no: 'E110001', emp_name: '北京京华科技有限公司', insuplc_admdvs: BJ });
@@ -91,7 +91,7 @@ export function certno(region: string, birth: string): string {
 }
 
 let cardSerial = 0;
-export async function person(agency: EngineClient, o: { region?: string; birth?: string; base?: string; emp?: string | null; opening?: string; card?: boolean; insutype?: '310' | '390'; insuDate?: string; retired?: boolean; pension?: string }) {
+export async function person(agency: PlatformClient, o: { region?: string; birth?: string; base?: string; emp?: string | null; opening?: string; card?: boolean; insutype?: '310' | '390'; insuDate?: string; retired?: boolean; pension?: string }) {
   const region = o.region ?? CQ;
   const psn = uniq('P');
   const birth = o.birth ?? '1990-01-01';
@@ -115,7 +115,7 @@ export const line = (sn: string, code: string, amount: string, o: { cnt?: string
 });
 
 /** Register, upload, settle an outpatient visit with the card; returns setlinfo. */
-export async function visit(c: EngineClient, p: { psn: string; card: string }, lines: Array<Omit<FeeLine, 'mdtrt_id' | 'psn_no'>>, o: { acct?: '0' | '1'; begntime?: string; pre?: boolean } = {}) {
+export async function visit(c: PlatformClient, p: { psn: string; card: string }, lines: Array<Omit<FeeLine, 'mdtrt_id' | 'psn_no'>>, o: { acct?: '0' | '1'; begntime?: string; pre?: boolean } = {}) {
   const begntime = o.begntime ?? c.clock.text();
   const reg = await c.register({ psn_no: p.psn, insutype: '310', begntime, mdtrt_cert_type: '03', mdtrt_cert_no: p.card, ipt_otp_no: uniq('MZ') });
   const id = reg.data.mdtrt_id;

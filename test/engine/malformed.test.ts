@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEngine, type Engine } from '../../engine';
-import { EngineClient } from '../../engine/client';
+import { PlatformClient } from '../../platform';
 import { PLATFORM } from '../../engine/platform';
 import { AGENCY as AGENCY_TABLE } from '../../engine/agency';
 import { clients, baseWorld, person, line, uniq, CQ } from './helpers';
@@ -11,7 +11,7 @@ import { clients, baseWorld, person, line, uniq, CQ } from './helpers';
 let engine: Engine;
 let url: string;
 let c: ReturnType<typeof clients>;
-let http: EngineClient;
+let http: PlatformClient;
 type Case = { name: string; body: unknown };
 const cases: Case[] = [];
 
@@ -19,7 +19,7 @@ before(async () => {
   engine = await createEngine({ world: 'empty' });
   url = (await engine.listen(0)).url;
   c = clients(engine, '2024-03-15 09:00:00');
-  http = new EngineClient({ url, fixmedinsCode: 'H50000000003', regionCode: CQ });
+  http = new PlatformClient({ url, fixmedinsCode: 'H50000000003', regionCode: CQ });
   http.clock.set('2024-03-15 09:00:00');
   await baseWorld(c.agency);
 });
@@ -82,7 +82,7 @@ test('≥200 kinds of malformed requests: infcode -1, a Chinese err_msg, the led
     '2206': settleIn, '2207': { ...settleIn, medfee_sumamt: '50.01' },
     '2208': { setl_id: st.setlinfo.setl_id, mdtrt_id: id, psn_no: p.psn },
     '5203': { psn_no: 'P0', setl_id: st.setlinfo.setl_id },
-    '9101': { psn_no: p.psn, psn_name: '重复', certno: '500000199001010000', gend: '1', brdy: '1990-01-01', insutype: '310', insuplc_admdvs: CQ, psn_insu_date: '2015-01-01' },
+    '9101': { psn_no: p.psn, psn_name: '重复', certno: '500000199001010008', gend: '1', brdy: '1990-01-01', insutype: '310', insuplc_admdvs: CQ, psn_insu_date: '2015-01-01' },
     '9110': { psn_no: 'NOPE', months: 1 },
     '9114': { psn_no: p.psn, mdtrtarea_admvs: CQ, begndate: '2024-01-01' },
   };
@@ -120,7 +120,7 @@ test('≥200 kinds of malformed requests: infcode -1, a Chinese err_msg, the led
 
   // 5. Unknown people, cards, institutions; wrong order of states.
   add('1101 unknown card', env('1101', { mdtrt_cert_type: '03', mdtrt_cert_no: 'Z99999999' }));
-  add('1101 unknown ID number', env('1101', { mdtrt_cert_type: '02', mdtrt_cert_no: '500000199001019999' }));
+  add('1101 unknown ID number', env('1101', { mdtrt_cert_type: '02', mdtrt_cert_no: '500000199001019993' }));
   add('1101 unknown e-voucher', env('1101', { mdtrt_cert_type: '01', mdtrt_cert_no: 'EV404' }));
   add('1101 name mismatch', env('1101', { ...valid1101, psn_name: '别人' }));
   add('2201 unknown person', env('2201', { ...templates['2201'], psn_no: 'P404' }));
@@ -176,8 +176,8 @@ test('≥200 kinds of malformed requests: infcode -1, a Chinese err_msg, the led
   add('9104 selfpay_prop on class A', env('9104', { med_list_codg: 'A999', name: 'x', cls: 'A', selfpay_prop: '0.10' }));
   add('9104 duplicate code', env('9104', { med_list_codg: 'A001', name: 'x', cls: 'A' }));
   add('9101 bad ID number', env('9101', { ...templates['9101'], psn_no: 'PNEW1', certno: '12345' }));
-  add('9101 unknown employer', env('9101', { ...templates['9101'], psn_no: 'PNEW2', certno: '500000199001010001', emp_no: 'E404' }));
-  add('9101 invalid birth date', env('9101', { ...templates['9101'], psn_no: 'PNEW3', certno: '500000199001010002', brdy: '1990-02-30' }));
+  add('9101 unknown employer', env('9101', { ...templates['9101'], psn_no: 'PNEW2', certno: '500000199001010016', emp_no: 'E404' }));
+  add('9101 invalid birth date', env('9101', { ...templates['9101'], psn_no: 'PNEW3', certno: '500000199001010024', brdy: '1990-02-30' }));
 
   const kinds = new Set(cases.map((x) => x.name));
   assert.ok(kinds.size >= 200, `only ${kinds.size} kinds`);

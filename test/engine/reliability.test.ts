@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createEngine, type Engine } from '../../engine';
-import { EngineClient, type SettleInput } from '../../engine/client';
+import { PlatformClient, type SettleInput } from '../../platform';
 import { clients, baseWorld, person, line, uniq, pgAvailable, tempDatabase, CQ } from './helpers';
 
-async function prepareVisits(c: EngineClient, p: { psn: string; card: string }, n: number, amount: string): Promise<SettleInput[]> {
+async function prepareVisits(c: PlatformClient, p: { psn: string; card: string }, n: number, amount: string): Promise<SettleInput[]> {
   const out: SettleInput[] = [];
   for (let i = 0; i < n; i++) {
     const reg = await c.register({ psn_no: p.psn, insutype: '310', begntime: '2024-03-15 09:00:00', mdtrt_cert_type: '03', mdtrt_cert_no: p.card, ipt_otp_no: uniq('MZ') });
@@ -38,7 +38,7 @@ describe('on PostgreSQL', { concurrency: false }, () => {
 
   it('replay of 100 msgids (sequential and concurrent duplicates): the first answer, no double movement', async () => {
     const p = await person(c.agency, { opening: '1000.00' });
-    const h = new EngineClient({ url, fixmedinsCode: 'H50000000001', regionCode: CQ });
+    const h = new PlatformClient({ url, fixmedinsCode: 'H50000000001', regionCode: CQ });
     h.clock.set('2024-03-15 09:00:00');
     const inputs = await prepareVisits(h, p, 100, '3.00');
     const before = await c.agency.ledgerCheck();
@@ -62,7 +62,7 @@ describe('on PostgreSQL', { concurrency: false }, () => {
 
   it('50 concurrent settlements on one account: exact final balance, never negative', async () => {
     const p = await person(c.agency, { opening: '300.00' });
-    const h = new EngineClient({ url, fixmedinsCode: 'H50000000001', regionCode: CQ });
+    const h = new PlatformClient({ url, fixmedinsCode: 'H50000000001', regionCode: CQ });
     h.clock.set('2024-03-15 09:00:00');
     const inputs = await prepareVisits(h, p, 50, '7.00');
     const res = await Promise.all(inputs.map((i) => h.settle(i)));
@@ -95,11 +95,11 @@ describe('on PostgreSQL', { concurrency: false }, () => {
     });
     try {
       let { proc, url: u } = await start();
-      const agency = new EngineClient({ url: u, fixmedinsCode: 'AGENCY0000001', regionCode: CQ });
+      const agency = new PlatformClient({ url: u, fixmedinsCode: 'AGENCY0000001', regionCode: CQ });
       agency.clock.set('2024-03-15 09:00:00');
       await baseWorld(agency);
       const p = await person(agency, { opening: '5000.00' });
-      const h = new EngineClient({ url: u, fixmedinsCode: 'H50000000003', regionCode: CQ });
+      const h = new PlatformClient({ url: u, fixmedinsCode: 'H50000000003', regionCode: CQ });
       h.clock.set('2024-03-15 09:00:00');
       const inputs = await prepareVisits(h, p, 120, '9.00');
       const acked: string[] = [];
@@ -118,10 +118,10 @@ describe('on PostgreSQL', { concurrency: false }, () => {
       await new Promise((r) => (proc.exitCode !== null || proc.signalCode ? r(null) : proc.once('exit', r)));
       assert.ok(acked.length >= 40 && acked.length < 120, `acknowledged ${acked.length}`);
       ({ proc, url: u } = await start());
-      const h2 = new EngineClient({ url: u, fixmedinsCode: 'H50000000003', regionCode: CQ });
+      const h2 = new PlatformClient({ url: u, fixmedinsCode: 'H50000000003', regionCode: CQ });
       h2.clock.set('2024-03-15 09:00:00');
       for (const id of acked) assert.equal((await h2.querySettlement({ psn_no: p.psn, setl_id: id })).setlinfo.setl_stas, 'settled');
-      const a2 = new EngineClient({ url: u, fixmedinsCode: 'AGENCY0000001', regionCode: CQ });
+      const a2 = new PlatformClient({ url: u, fixmedinsCode: 'AGENCY0000001', regionCode: CQ });
       const chk = await a2.ledgerCheck();
       assert.deepEqual([chk.sum, chk.unbalanced_journals, chk.accounts_negative], ['0.00', 0, 0]);
       // Balance = opening − what the settlements that exist took from the account.

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { loadPolicies, loadPolicyFile, PolicyError } from '../../engine/policy';
 import { splitVisit, splitLine, monthlyCredit, yearEndInterest, ageOn, mulDivRound, type CatalogueItem } from '../../engine/rules';
-import { toFen, fmtFen } from '../../engine/client/money';
+import { toFen, fmtFen } from '../../platform';
 
 const policies = loadPolicies(path.join(__dirname, '../../fixtures/policies'));
 const CQ = policies.get('500000')!;

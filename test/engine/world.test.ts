@@ -6,13 +6,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createEngine } from '../../engine';
-import { EngineClient, PlatformError } from '../../engine/client';
+import { PlatformClient, PlatformError } from '../../platform';
 import { YamlError } from '../../engine/yamlcheck';
 
 test('the fixture world: 王小明 of the worked example, 张三 by card, e-voucher and ID; 陈七\'s lost card refused', async () => {
   const engine = await createEngine();
   try {
-    const c = new EngineClient({ handle: engine.handle, fixmedinsCode: 'H50010300001', regionCode: '500000' });
+    const c = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'H50010300001', regionCode: '500000' });
     c.clock.set('2024-03-15 09:00:00');
     const cr = await c.monthlyCredit({ psn_no: 'P500000000001', months: 3 });
     assert.equal(cr.balc, '332.80'); // 25.00 carried + 3 × 102.60 (domain.md §3)
@@ -45,11 +45,11 @@ test('a bad world file names the file, the line and the field', async () => {
 test('an institution with a key: requests must carry the HMAC signature in cainfo', async () => {
   const engine = await createEngine({ world: 'empty' });
   try {
-    const agency = new EngineClient({ handle: engine.handle, fixmedinsCode: 'AGENCY0000001', regionCode: '500000' });
+    const agency = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'AGENCY0000001', regionCode: '500000' });
     await agency.createInstitution({ fixmedins_code: 'H50000000077', fixmedins_name: '签名医院', admvs: '500000', hosp_lv: 2, fixmedins_type: 'hospital', designated: true, key: 'secret-key' });
-    const signed = new EngineClient({ handle: engine.handle, fixmedinsCode: 'H50000000077', regionCode: '500000', key: 'secret-key' });
-    const unsigned = new EngineClient({ handle: engine.handle, fixmedinsCode: 'H50000000077', regionCode: '500000' });
-    const wrong = new EngineClient({ handle: engine.handle, fixmedinsCode: 'H50000000077', regionCode: '500000', key: 'other' });
+    const signed = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'H50000000077', regionCode: '500000', key: 'secret-key' });
+    const unsigned = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'H50000000077', regionCode: '500000' });
+    const wrong = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'H50000000077', regionCode: '500000', key: 'other' });
     assert.match((await signed.signIn()).signinoutb.sign_no, /^SN/);
     await assert.rejects(unsigned.signIn(), (e: unknown) => e instanceof PlatformError && /签名/.test(e.errMsg));
     await assert.rejects(wrong.signIn(), (e: unknown) => e instanceof PlatformError && /签名/.test(e.errMsg));

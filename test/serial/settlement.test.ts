@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { loadCardProfile } from '../../emulator';
 import { createEngine } from '../../engine';
-import { EngineClient } from '../../engine/client';
+import { PlatformClient } from '../../platform';
 import { openRig } from '../../rigs';
 import type { SerialRig } from '../../rigs/serial-rig';
 import { Terminal } from '../../terminal';
@@ -20,8 +20,8 @@ const HOSPITAL = { code: 'H50000000003', name: '重庆市第一人民医院', re
 test('a serial line cut at any APDU of a visit leaves the ledger unchanged; uncut, the visit settles', { timeout: 180_000 }, async () => {
   const engine = await createEngine({ world: 'empty' });
   try {
-    const agency = new EngineClient({ handle: engine.handle, fixmedinsCode: 'AGENCY0000001', regionCode: '500000' });
-    const hospital = new EngineClient({ handle: engine.handle, fixmedinsCode: HOSPITAL.code, regionCode: '500000' });
+    const agency = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'AGENCY0000001', regionCode: '500000' });
+    const hospital = new PlatformClient({ handle: engine.handle, fixmedinsCode: HOSPITAL.code, regionCode: '500000' });
     for (const c of [agency, hospital]) c.clock.set(TODAY);
     await agency.createEmployer({ emp_no: 'E500001', emp_name: '重庆山城机械有限公司', insuplc_admdvs: '500000' });
     await agency.createInstitution({ fixmedins_code: HOSPITAL.code, fixmedins_name: HOSPITAL.name, admvs: '500000', hosp_lv: 3, fixmedins_type: 'hospital', designated: true });

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { loadCardProfile } from '../../emulator';
 import { openRig } from '../../rigs';
 import type { CardChannel } from '../../rigs/types';
-import { CardSession, checkExpiry, checkHolder, vendorLine, TerminalRefusal, parseYuan, formatYuan } from '../../terminal';
+import { CardSession, checkExpiry, checkHolder, vendorLine, TerminalRefusal } from '../../terminal';
+import { parseYuan, fmtFen } from '../../platform';
 
 const cards = path.join(__dirname, '..', '..', 'fixtures', 'cards');
 
@@ -77,7 +78,7 @@ test('61xx and 6Cxx are handled by the terminal', async () => {
 
 test('money: 332.80 元, 332.8元, CNY 332.80 are all 33280 fen', () => {
   for (const t of ['332.80 元', '332.8元', 'CNY 332.80', '332.80', '¥332.8']) assert.equal(parseYuan(t), 33280);
-  assert.equal(formatYuan(1720), '17.20');
-  assert.equal(formatYuan(-5), '-0.05');
+  assert.equal(fmtFen(1720), '17.20');
+  assert.equal(fmtFen(-5), '-0.05');
   assert.throws(() => parseYuan('1.234'));
 });

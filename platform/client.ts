@@ -1,13 +1,11 @@
-// engine/client: the typed client of the settlement interface (shared/platform-api.md).
+// The typed client of the settlement interface (shared/platform-api.md).
 // The reference terminal and the steps use it against our engine or a vendor's: over HTTP
 // (`url`) or in-process (`handle`, e.g. `engine.handle` from createEngine()).
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import type { Envelope, Infno, InputOf, OutputOf, Response, SettleInput, SettleOutput, FeeLine } from './types';
-
-export * from './types';
-export { toFen, fmtFen, fmtRatio, MoneyError, MAX_FEN } from './money';
+import { BizClock, makeMsgid } from './clock';
+import type { Envelope, EnvelopeOverrides, FeeLine, Infno, InputOf, OutputOf, PlatformClientOptions, Response, SettleInput, SettleOutput } from './types';
 
 /** The platform's endpoint path (platform-api.md §1, Decision). */
 export const ENDPOINT = '/fsi/api/rsfComIfsService/callService';
@@ -18,85 +16,6 @@ export class PlatformError extends Error {
     super(`[${infno}] infcode ${infcode}: ${errMsg}`);
     this.name = 'PlatformError';
   }
-}
-
-// ------------------------------------------------------------------ business clock
-
-const CST_OFFSET_MS = 8 * 3600_000; // business time is China Standard Time (UTC+8)
-
-/** 'yyyy-MM-dd HH:mm:ss' in China Standard Time, whatever the machine's zone. */
-export function formatBizTime(d: Date): string {
-  const t = new Date(d.getTime() + CST_OFFSET_MS);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${p(t.getUTCFullYear(), 4)}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())} ${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())}`;
-}
-
-/** '2024-03-15', '2024-03-15 09:30' or '2024-03-15 09:30:00' (China time) → Date. */
-export function parseBizTime(text: string): Date {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(text.trim());
-  if (!m) throw new Error(`not a business time (yyyy-MM-dd[ HH:mm[:ss]]): ${text}`);
-  const [, y, mo, d, h = '0', mi = '0', s = '0'] = m;
-  return new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s) - CST_OFFSET_MS);
-}
-
-/**
- * The scenario's clock. Until set it follows the wall clock; `set('2024-03-15 09:00')`
- * freezes it there (scenarios are deterministic); `advance` moves it; `tick: true` lets it
- * run on from the set point with real elapsed time.
- */
-export class BizClock {
-  private base: Date | null = null;
-  private setAt = 0;
-  constructor(private tick = false) {}
-  set(t: string | Date, opts: { tick?: boolean } = {}): this {
-    this.base = typeof t === 'string' ? parseBizTime(t) : new Date(t.getTime());
-    this.setAt = Date.now();
-    if (opts.tick !== undefined) this.tick = opts.tick;
-    return this;
-  }
-  advance(ms: number): this {
-    const now = this.now();
-    this.base = new Date(now.getTime() + ms);
-    this.setAt = Date.now();
-    return this;
-  }
-  reset(): this { this.base = null; return this; }
-  now(): Date {
-    if (!this.base) return new Date();
-    return this.tick ? new Date(this.base.getTime() + (Date.now() - this.setAt)) : new Date(this.base.getTime());
-  }
-  /** 'yyyy-MM-dd HH:mm:ss' */
-  text(): string { return formatBizTime(this.now()); }
-  /** 'yyyy-MM-dd' */
-  date(): string { return this.text().slice(0, 10); }
-}
-
-// ------------------------------------------------------------------ msgid
-
-let lastStamp = '';
-let usedInStamp = 0;
-let seq = Math.floor(Math.random() * 10000);
-/**
- * institution code (12) + yyyyMMddHHmmss (14) + sequence (4). The timestamp is the wall
- * clock (never earlier than the previous one); the sequence is process-wide, and after
- * 10,000 msgids within one second the timestamp moves on a second, so one process never
- * repeats a msgid. Processes sharing an institution code should use distinct codes or pass
- * msgids; the engine answers a reused msgid with a different request body with an error.
- */
-export function makeMsgid(fixmedinsCode: string, wall = new Date()): string {
-  let stamp = formatBizTime(wall).replace(/[- :]/g, '');
-  if (stamp <= lastStamp) {
-    stamp = lastStamp;
-    if (++usedInStamp >= 10000) {
-      stamp = formatBizTime(new Date(parseBizTime(`${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)} ${stamp.slice(8, 10)}:${stamp.slice(10, 12)}:${stamp.slice(12, 14)}`).getTime() + 1000)).replace(/[- :]/g, '');
-      usedInStamp = 0;
-    }
-  } else {
-    usedInStamp = 0;
-  }
-  lastStamp = stamp;
-  seq = (seq + 1) % 10000;
-  return `${fixmedinsCode}${stamp}${String(seq).padStart(4, '0')}`;
 }
 
 // ------------------------------------------------------------------ HTTP
@@ -141,43 +60,14 @@ function postJson(url: URL, body: string, timeoutMs: number, retried = false): P
 
 // ------------------------------------------------------------------ client
 
-export interface EngineClientOptions {
-  /** Engine base URL, e.g. http://127.0.0.1:8080 (the endpoint path is appended unless present). */
-  url?: string;
-  /** In-process transport instead of HTTP, e.g. `engine.handle`. */
-  handle?: (body: unknown) => Promise<Response>;
-  /** Designated institution code (12 chars), e.g. 'H50010300001'. */
-  fixmedinsCode: string;
-  fixmedinsName?: string;
-  /** mdtrtarea_admvs: region where the visit happens (6 digits). */
-  regionCode: string;
-  /** insuplc_admdvs sent by default (the person's insured region), when known. */
-  insuplcAdmdvs?: string;
-  operator?: string;
-  operatorName?: string;
-  opterType?: '1' | '2' | '3';
-  /** The business clock; the client sends its time as inf_time. Default: a fresh BizClock. */
-  clock?: BizClock;
-  /** Sign-in number to send as sign_no (signIn() sets it). */
-  signNo?: string;
-  /** Called with every request and response (for traces and reports). */
-  onExchange?: (request: Envelope, response: Response, ms: number) => void;
-  /** HTTP timeout in ms (default 30 s). */
-  timeoutMs?: number;
-  /** The institution's signing key: cainfo = hex HMAC-SHA256(key, "infno|msgid|inf_time|fixmedins_code"). */
-  key?: string;
-}
-
-type Overrides = Partial<Omit<Envelope, 'input' | 'infno'>>;
-
-export class EngineClient {
+export class PlatformClient {
   readonly clock: BizClock;
   signNo: string | undefined;
   insuplcAdmdvs: string | undefined;
   private readonly endpoint: URL | undefined;
 
-  constructor(readonly opts: EngineClientOptions) {
-    if (!opts.url && !opts.handle) throw new Error('EngineClient needs url or handle');
+  constructor(readonly opts: PlatformClientOptions) {
+    if (!opts.url && !opts.handle) throw new Error('PlatformClient needs url or handle');
     this.clock = opts.clock ?? new BizClock();
     this.signNo = opts.signNo;
     this.insuplcAdmdvs = opts.insuplcAdmdvs;
@@ -188,7 +78,7 @@ export class EngineClient {
   msgid(): string { return makeMsgid(this.opts.fixmedinsCode); }
 
   /** The envelope that `call` would send (for tests that tamper with it). */
-  envelope<I extends Infno>(infno: I, input: InputOf<I>, overrides: Overrides = {}): Envelope<InputOf<I>> {
+  envelope<I extends Infno>(infno: I, input: InputOf<I>, overrides: EnvelopeOverrides = {}): Envelope<InputOf<I>> {
     const env: Envelope<InputOf<I>> = {
       infno,
       msgid: overrides.msgid ?? this.msgid(),
@@ -218,7 +108,7 @@ export class EngineClient {
   }
 
   /** Send one transaction; resolves to its output, rejects with PlatformError when infcode ≠ 0. */
-  async call<I extends Infno>(infno: I, input: InputOf<I>, overrides: Overrides = {}): Promise<OutputOf<I>> {
+  async call<I extends Infno>(infno: I, input: InputOf<I>, overrides: EnvelopeOverrides = {}): Promise<OutputOf<I>> {
     const res = await this.raw(this.envelope(infno, input, overrides));
     if (res.infcode !== 0) throw new PlatformError(res.infcode, res.err_msg ?? '', infno, res);
     return res.output as OutputOf<I>;
@@ -245,32 +135,32 @@ export class EngineClient {
     return out;
   }
   /** 1101 by social security card (03), ID card (02) or e-voucher (01). Remembers insuplc_admdvs. */
-  async personLookup(input: InputOf<'1101'>, o?: Overrides) {
+  async personLookup(input: InputOf<'1101'>, o?: EnvelopeOverrides) {
     const out = await this.call('1101', input, o);
     this.insuplcAdmdvs = out.insuinfo[0]?.insuplc_admdvs ?? this.insuplcAdmdvs;
     return out;
   }
-  lookupByCard(cardNo: string, cardSn?: string, o?: Overrides) {
+  lookupByCard(cardNo: string, cardSn?: string, o?: EnvelopeOverrides) {
     return this.personLookup({ mdtrt_cert_type: '03', mdtrt_cert_no: cardNo, ...(cardSn ? { card_sn: cardSn } : {}) }, o);
   }
-  lookupById(certno: string, o?: Overrides) {
+  lookupById(certno: string, o?: EnvelopeOverrides) {
     return this.personLookup({ mdtrt_cert_type: '02', mdtrt_cert_no: certno, certno, psn_cert_type: '01' }, o);
   }
-  register(input: InputOf<'2201'>, o?: Overrides) { return this.call('2201', input, o); }
-  cancelRegistration(input: InputOf<'2202'>, o?: Overrides) { return this.call('2202', input, o); }
-  uploadVisitInfo(input: InputOf<'2203'>, o?: Overrides) { return this.call('2203', input, o); }
-  uploadFees(feedetail: FeeLine[], o?: Overrides) { return this.call('2204', { feedetail }, o); }
-  cancelFees(input: InputOf<'2205'>, o?: Overrides) { return this.call('2205', input, o); }
-  preSettle(input: SettleInput, o?: Overrides): Promise<SettleOutput> { return this.call('2206', input, o); }
-  settle(input: SettleInput, o?: Overrides): Promise<SettleOutput> { return this.call('2207', input, o); }
-  reverse(input: InputOf<'2208'>, o?: Overrides) { return this.call('2208', input, o); }
-  admit(input: InputOf<'2401'>, o?: Overrides) { return this.call('2401', input, o); }
-  uploadInpatientFees(feedetail: FeeLine[], o?: Overrides) { return this.call('2301', { feedetail }, o); }
-  preSettleInpatient(input: SettleInput, o?: Overrides) { return this.call('2303', input, o); }
-  settleInpatient(input: SettleInput, o?: Overrides) { return this.call('2304', input, o); }
-  reverseInpatient(input: InputOf<'2305'>, o?: Overrides) { return this.call('2305', input, o); }
-  discharge(input: InputOf<'2402'>, o?: Overrides) { return this.call('2402', input, o); }
-  querySettlement(input: InputOf<'5203'>, o?: Overrides) { return this.call('5203', input, o); }
+  register(input: InputOf<'2201'>, o?: EnvelopeOverrides) { return this.call('2201', input, o); }
+  cancelRegistration(input: InputOf<'2202'>, o?: EnvelopeOverrides) { return this.call('2202', input, o); }
+  uploadVisitInfo(input: InputOf<'2203'>, o?: EnvelopeOverrides) { return this.call('2203', input, o); }
+  uploadFees(feedetail: FeeLine[], o?: EnvelopeOverrides) { return this.call('2204', { feedetail }, o); }
+  cancelFees(input: InputOf<'2205'>, o?: EnvelopeOverrides) { return this.call('2205', input, o); }
+  preSettle(input: SettleInput, o?: EnvelopeOverrides): Promise<SettleOutput> { return this.call('2206', input, o); }
+  settle(input: SettleInput, o?: EnvelopeOverrides): Promise<SettleOutput> { return this.call('2207', input, o); }
+  reverse(input: InputOf<'2208'>, o?: EnvelopeOverrides) { return this.call('2208', input, o); }
+  admit(input: InputOf<'2401'>, o?: EnvelopeOverrides) { return this.call('2401', input, o); }
+  uploadInpatientFees(feedetail: FeeLine[], o?: EnvelopeOverrides) { return this.call('2301', { feedetail }, o); }
+  preSettleInpatient(input: SettleInput, o?: EnvelopeOverrides) { return this.call('2303', input, o); }
+  settleInpatient(input: SettleInput, o?: EnvelopeOverrides) { return this.call('2304', input, o); }
+  reverseInpatient(input: InputOf<'2305'>, o?: EnvelopeOverrides) { return this.call('2305', input, o); }
+  discharge(input: InputOf<'2402'>, o?: EnvelopeOverrides) { return this.call('2402', input, o); }
+  querySettlement(input: InputOf<'5203'>, o?: EnvelopeOverrides) { return this.call('5203', input, o); }
 
   // ---------------------------------------------------------------- agency helpers (91xx)
 

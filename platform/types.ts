@@ -2,6 +2,7 @@
 // Amounts: requests accept decimal yuan as a string ("332.80") or a number with at most two
 // decimals; responses always carry strings with exactly two decimals. Dates: 'yyyy-MM-dd',
 // times: 'yyyy-MM-dd HH:mm:ss'. Field names are the platform's own.
+import type { BizClock } from './clock';
 
 /** Decimal yuan as sent: "332.80" or 332.8. */
 export type YuanIn = string | number;
@@ -417,3 +418,35 @@ export interface Transactions {
 export type Infno = keyof Transactions;
 export type InputOf<I extends Infno> = Transactions[I]['input'];
 export type OutputOf<I extends Infno> = Transactions[I]['output'];
+
+// ---------------------------------------------------------------- the client
+
+/** Envelope fields a caller may set for one call (the rest come from the client's options). */
+export type EnvelopeOverrides = Partial<Omit<Envelope, 'input' | 'infno'>>;
+
+export interface PlatformClientOptions {
+  /** Engine base URL, e.g. http://127.0.0.1:8080 (the endpoint path is appended unless present). */
+  url?: string;
+  /** In-process transport instead of HTTP, e.g. `engine.handle`. */
+  handle?: (body: unknown) => Promise<Response>;
+  /** Designated institution code (12 chars), e.g. 'H50010300001'. */
+  fixmedinsCode: string;
+  fixmedinsName?: string;
+  /** mdtrtarea_admvs: region where the visit happens (6 digits). */
+  regionCode: string;
+  /** insuplc_admdvs sent by default (the person's insured region), when known. */
+  insuplcAdmdvs?: string;
+  operator?: string;
+  operatorName?: string;
+  opterType?: '1' | '2' | '3';
+  /** The business clock; the client sends its time as inf_time. Default: a fresh BizClock. */
+  clock?: BizClock;
+  /** Sign-in number to send as sign_no (signIn() sets it). */
+  signNo?: string;
+  /** Called with every request and response (for traces and reports). */
+  onExchange?: (request: Envelope, response: Response, ms: number) => void;
+  /** HTTP timeout in ms (default 30 s). */
+  timeoutMs?: number;
+  /** The institution's signing key: cainfo = hex HMAC-SHA256(key, "infno|msgid|inf_time|fixmedins_code"). */
+  key?: string;
+}
