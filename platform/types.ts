@@ -2,6 +2,7 @@
 // Amounts: requests accept decimal yuan as a string ("332.80") or a number with at most two
 // decimals; responses always carry strings with exactly two decimals. Dates: 'yyyy-MM-dd',
 // times: 'yyyy-MM-dd HH:mm:ss'. Field names are the platform's own.
+import type { InsuType, MedType } from '../spec';
 import type { BizClock } from './clock';
 
 /** Decimal yuan as sent: "332.80" or 332.8. */
@@ -10,8 +11,7 @@ export type YuanIn = string | number;
 export type Yuan = string;
 
 export type CertType = '01' | '02' | '03'; // e-voucher, ID card, social security card
-export type InsuType = '310' | '390';
-export type MedType = '11' | '12' | '14' | '21' | '41' | '51';
+export type { InsuType, MedType } from '../spec';
 
 /** The common request envelope (platform-api.md §1). */
 export interface Envelope<I = unknown> {
