@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { PLAIN_ROUTE, QUICKACK_ROUTE, routeHasQuickAck } from '../cli/doctor';
 import { EmulatedCard, loadCardProfile } from '../emulator';
 import { PcscChannel, VPCD_BASE_PORT, VPCD_READERS } from '../rigs';
-import { DO_NOTHING_CARD, measureVpcd, type VpcdMeasurement } from '../rigs/vpcd-measure';
+import { DO_NOTHING_CARD, measureVpcd, type VpcdMeasurement } from '../rigs';
 import { ratioLine } from './format';
 import { VICC_PYTHON, withViccEnv } from './vicc';
 

@@ -3,8 +3,7 @@
 // route for the vpcd stall — the only change doctor ever makes, and only when asked.
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
-import { listReaderNames, PcscChannel, quickAckAvailable, VPCD_BASE_PORT, VPCD_READERS } from '../rigs';
-import { DO_NOTHING_CARD, measureVpcd } from '../rigs/vpcd-measure';
+import { DO_NOTHING_CARD, listReaderNames, measureVpcd, PcscChannel, quickAckAvailable, VPCD_BASE_PORT, VPCD_READERS } from '../rigs';
 import { parseOptions } from './args';
 
 const HELP = `usage: medcard doctor [--fix] [--no-measure]

@@ -1,7 +1,8 @@
 // `medcard rig check <name>`: is the reader there, is a card in it, does it answer SELECT SSSE,
 // is the engine reachable — one verdict per check, and what to do when one fails.
 import { loadCardProfile, type CardProfile } from '../emulator';
-import { describeEngine, loadRigFile, type EngineSpec, type RigFile } from '../rigs/files';
+import { describeEngine, loadRigFile, openRig, rigKind, type CardChannel, type Check, type EngineSpec, type RigFile } from '../rigs';
+import { SSSE_AID } from '../spec';
 import { parseOptions, UsageError } from './args';
 
 const HELP = `usage: medcard rig check <name or rig file> [--insert-timeout <s>]
@@ -14,10 +15,7 @@ Checks one rig, each step with a verdict (ok / FAIL / info):
   engine     the rig's engine is reachable
 Exit code 0 when nothing failed, 1 otherwise.`;
 
-const SELECT_SSSE = Uint8Array.from(Buffer.from('00A404000F7378312E73682EC9E7BBE1B1A3D5CF', 'hex'));
-
-type Verdict = 'ok' | 'FAIL' | 'info';
-interface Check { what: string; verdict: Verdict; detail: string }
+const SELECT_SSSE = Uint8Array.from([0x00, 0xa4, 0x04, 0x00, SSSE_AID.length, ...SSSE_AID]);
 
 /** Is an engine at this URL answering HTTP? Any HTTP answer counts; a refused connection does not. */
 export async function probeEngineUrl(url: string, timeoutMs = 3000): Promise<{ ok: boolean; detail: string }> {
@@ -62,43 +60,23 @@ async function checkCard(rig: RigFile, insertTimeoutMs: number): Promise<Check[]
   const checks: Check[] = [];
   const profile: CardProfile | undefined = rig.card ? loadCardProfile(rig.card) : undefined;
   const fail = (what: string, err: unknown) => checks.push({ what, verdict: 'FAIL', detail: (err as Error).message });
-  let channel: import('../rigs').CardChannel | undefined;
+  let channel: CardChannel | undefined;
   let cleanup: () => Promise<void> = async () => undefined;
   try {
-    if (rig.kind === 'pcsc') {
-      const { matchReaders } = require('../rigs/pcsc-rig') as typeof import('../rigs/pcsc-rig');
-      const { PcscChannel } = require('../rigs/pcsc') as typeof import('../rigs/pcsc');
-      let names: string[];
-      try { names = matchReaders(rig.reader as string | RegExp); } catch (err) { fail('reader', err); return checks; }
-      checks.push({ what: 'reader', verdict: 'ok', detail: `"${names[0]}"${names.length > 1 ? ` (and ${names.length - 1} more matching)` : ''}` });
-      const ch = new PcscChannel(names[0]);
-      cleanup = () => ch.close();
-      if (!(await ch.waitForCard(insertTimeoutMs))) {
-        checks.push({ what: 'card', verdict: 'FAIL', detail: `no card in "${names[0]}" after ${insertTimeoutMs / 1000} s: insert the test card ${profile ? `${profile.card.number} (${profile.holder.name})` : ''}` });
-        return checks;
-      }
-      checks.push({ what: 'card', verdict: 'ok', detail: `a card is in "${names[0]}"` });
-      channel = ch;
-    } else if (rig.kind === 'serial' && rig.serial?.path) {
-      const { SerialChannel } = require('../rigs/serial') as typeof import('../rigs/serial');
-      let ch;
-      try { ch = await SerialChannel.open({ path: rig.serial.path, baudRate: rig.serial.baudRate, timeoutMs: rig.serial.timeoutMs }); } catch (err) { fail('reader', err); return checks; }
-      cleanup = () => ch.close();
-      let present: boolean;
-      try { present = await ch.refreshPresence(); } catch (err) { fail('reader', err); return checks; }
-      checks.push({ what: 'reader', verdict: 'ok', detail: `${rig.serial.path} answers at ${rig.serial.baudRate} baud` });
-      if (!present) present = await ch.insert().catch(() => false);
-      if (!present) { checks.push({ what: 'card', verdict: 'FAIL', detail: `the far end of ${rig.serial.path} has no card (insert answered "absent"): load the test card` }); return checks; }
-      checks.push({ what: 'card', verdict: 'ok', detail: 'the far end reports a card inserted' });
-      channel = ch;
+    const driver = rigKind(rig.kind)!;
+    const reached = await driver.reachCard?.(rig, insertTimeoutMs);
+    if (reached) {
+      // A card the harness does not serve: the kind's driver knows how to reach it.
+      cleanup = reached.close;
+      checks.push(...reached.checks);
+      if (!reached.channel) return checks;
+      channel = reached.channel;
     } else {
       // The harness serves the card itself: open the rig and insert the rig's default card.
-      const { openRig } = require('../rigs') as typeof import('../rigs');
       let r;
       try { r = await openRig(rig); } catch (err) { fail('reader', err); return checks; }
       cleanup = () => r.close();
-      const how = rig.kind === 'serial' ? 'socat pty pair, card served by the harness' : rig.kind === 'vpcd' ? `${(rig.reader as string[] | undefined)?.[0] ?? 'Virtual PCD 00 00'} through pcscd` : 'in-process';
-      checks.push({ what: 'reader', verdict: 'ok', detail: how });
+      checks.push({ what: 'reader', verdict: 'ok', detail: driver.describe?.(rig) ?? driver.summary });
       if (!profile) { checks.push({ what: 'card', verdict: 'FAIL', detail: 'the rig file names no card: add `card: fixtures/cards/…`' }); return checks; }
       try { channel = (await r.insertCard(profile)).channel; } catch (err) { fail('card', err); return checks; }
       checks.push({ what: 'card', verdict: 'ok', detail: `inserted ${profile.card.number} (${profile.holder.name})` });

@@ -1,6 +1,6 @@
 // `medcard rigs`: the rig files (places) this checkout knows, one line each, and any that do
 // not validate with their errors.
-import { describeEngine, listRigFiles, loadRigFile, RigFileError, rigsDir } from '../rigs/files';
+import { describeEngine, listRigFiles, loadRigFile, RigFileError, rigKind, rigsDir } from '../rigs';
 import { parseOptions } from './args';
 import * as path from 'node:path';
 
@@ -19,10 +19,9 @@ export async function run(argv: string[]): Promise<number> {
   for (const name of names) {
     try {
       const r = loadRigFile(name);
-      const reader = r.reader === undefined ? '' : ` reader ${Array.isArray(r.reader) ? r.reader.join(' | ') : String(r.reader)};`;
-      const serial = r.serial ? ` serial ${r.serial.path ?? '(socat pty pair, harness-served card)'} @ ${r.serial.baudRate} baud;` : '';
+      const settings = rigKind(r.kind)?.describe?.(r);
       console.log(`  ${name.padEnd(width)}  ${r.kind.padEnd(8)} ${r.description}`);
-      console.log(`  ${''.padEnd(width)}  ${''.padEnd(8)}${reader}${serial} engine ${describeEngine(r.engine)}; can: ${r.capabilities.join(', ') || 'nothing on cue'}${r.exclusive ? `; exclusive ${r.exclusive}` : ''}`);
+      console.log(`  ${''.padEnd(width)}  ${''.padEnd(8)}${settings ? ` ${settings};` : ''} engine ${describeEngine(r.engine)}; can: ${r.capabilities.join(', ') || 'nothing on cue'}${r.exclusive ? `; exclusive ${r.exclusive}` : ''}`);
     } catch (err) {
       bad++;
       const msg = err instanceof RigFileError ? err.message : (err as Error).message;

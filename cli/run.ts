@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseOptions, UsageError } from './args';
 import { ALLURE_OPTIONS } from './report';
-import { loadRigFile, rigFilePath, UnknownRigError, type RigFile } from '../rigs/files';
+import { loadRigFile, UnknownRigError, type RigFile } from '../rigs';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -135,7 +135,8 @@ export async function runSuite(o: RunOptions): Promise<SuiteResult> {
     return { exitCode: 2, success: false, skipped: [], reportsDir: o.reports };
   }
   // Workers open the rig by name; a rig file given by path travels as its folder + name.
-  const rigEnv: Record<string, string> = rigFilePath(rigFile.name) === rigFile.file ? {} : { MEDCARD_RIGS_DIR: path.dirname(rigFile.file) };
+  // The workers find the rig (and a lab's own rig kinds) in the rig file's folder.
+  const rigEnv: Record<string, string> = path.dirname(rigFile.file) === path.join(ROOT, 'rigs') ? {} : { MEDCARD_RIGS_DIR: path.dirname(rigFile.file) };
   // The engine (containers, a probe of an external URL) starts while cucumber loads the
   // features and step code; the workers need it only when they start.
   const engine = resolveEngine(rigFile, o.engineUrl);

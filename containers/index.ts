@@ -321,7 +321,7 @@ let cardRun: string | undefined;
 
 /**
  * Serve one card profile (JSON, as the steps built it) in a container, with the emulator and
- * vpcd client `medcard emulate` uses (containers/serve-card.ts), connecting to the host's
+ * vpcd client `medcard emulate` uses (rigs/serve-card.ts), connecting to the host's
  * pcscd through vpcd (it listens on all addresses; the host is the bridge gateway).
  * Resolves once the card says it is inserted.
  */
@@ -349,7 +349,7 @@ export async function startCardContainer(profileJson: string, o: CardContainerOp
         .withExtraHosts([{ host: 'host.docker.internal', ipAddress: 'host-gateway' }])
         .withLabels({ ...harnessLabels(cardRun, { 'org.medcard.role': 'card', 'org.medcard.vpcd-port': String(o.vpcdPort), 'org.medcard.attempt': tag }) })
         .withCopyContentToContainer([{ content: profileJson, target: '/card.json' }])
-        .withEntrypoint(['/usr/local/bin/node', '-r', '/app/steps/register.js', '/app/containers/serve-card.ts'])
+        .withEntrypoint(['/usr/local/bin/node', '-r', '/app/steps/register.js', '/app/rigs/serve-card.ts'])
         .withCommand([host, String(o.vpcdPort)])
         .withLogConsumer((stream) => { stream.on('data', (d: Buffer | string) => { output += d.toString(); }); })
         .withAutoCleanup(false)

@@ -1,59 +1,22 @@
 // Rig files: `rigs/<name>.yaml` describes a place (labgrid's word) — which kind of rig, which
-// reader, which card profile the physical card corresponds to, which engine, and what the rig
-// can do on cue. Validated on load; every error names the file, the line and the field.
-// The schema (field names are relied on by the containers work; keep them):
-//   kind: emulated | vpcd | pcsc | serial
+// card profile the physical card corresponds to, which engine, and what the rig can do on
+// cue. Validated on load; every error names the file, the line and the field. The fields
+// every kind has are checked here; a kind's own fields (reader, serial, cards, …) by its
+// driver (rigs/kinds/<kind>.ts, through the registry):
+//   kind: emulated | vpcd | pcsc | serial | remote-card | a lab's own kind
 //   description: text
-//   reader: pcsc: exact name or /regex/; vpcd: optional list of reader names
 //   card: path to a fixtures/cards profile (pcsc: the physical card's data; others: the default card)
-//   serial: { path?, baudRate, timeoutMs }   (serial; no path: the harness serves the card on a socat pair)
 //   engine: { kind: embedded } | { kind: postgres, url } | { kind: url, url } | { kind: container, image, port, env?, health? }
 //   ledger: { image }                        (optional; with a container engine)
-//   cards: { image }                         (vpcd: each card served by `medcard emulate` in a container; containers/remote-card.ts)
 //   capabilities: [card-state, card-swap, card-remove]
 //   exclusive: a tag; scenarios carrying it never run two at a time (atMostOnePicklePerTag)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
-import type { RigCapability } from './types';
+import { rigKind, rigKindNames, rigsDir } from './registry';
+import type { EngineSpec, RigCapability, RigFile } from './types';
 
-export const RIG_KINDS = ['emulated', 'vpcd', 'pcsc', 'serial'] as const;
-export type RigKind = typeof RIG_KINDS[number];
 export const CAPABILITIES: readonly RigCapability[] = ['card-state', 'card-swap', 'card-remove'];
-
-export type EngineSpec =
-  | { kind: 'embedded' }
-  | { kind: 'postgres'; url: string }
-  | { kind: 'url'; url: string }
-  | { kind: 'container'; image: string; port: number; env?: Record<string, string>; health?: unknown; [more: string]: unknown };
-
-export interface SerialSpec {
-  /** The serial device (e.g. /dev/ttyUSB0). Absent: the harness makes a socat pty pair per worker and serves the card itself. */
-  path?: string;
-  baudRate: number;
-  /** How long to wait for a response frame (and, divided by 10, between bytes of one frame). */
-  timeoutMs: number;
-}
-
-export interface RigFile {
-  /** The file's stem: what `--rig` takes. */
-  name: string;
-  /** Absolute path of the file. */
-  file: string;
-  kind: RigKind;
-  description: string;
-  /** pcsc: an exact reader name, or a RegExp written `/…/`; vpcd: reader names. */
-  reader?: string | RegExp | string[];
-  /** Absolute path of the card profile. */
-  card?: string;
-  serial?: SerialSpec;
-  engine: EngineSpec;
-  ledger?: { image: string };
-  /** vpcd: cards served from containers of this image (containers/remote-card.ts). */
-  cards?: { image: string };
-  capabilities: RigCapability[];
-  exclusive?: string;
-}
 
 export interface RigFileIssue { file: string; line?: number; field: string; message: string }
 
@@ -65,21 +28,8 @@ export class RigFileError extends Error {
 }
 
 export const ROOT = path.resolve(__dirname, '..');
-/** Where rig files live; MEDCARD_RIGS_DIR points elsewhere (tests, a lab's own places). */
-export function rigsDir(): string {
-  return process.env.MEDCARD_RIGS_DIR ? path.resolve(process.env.MEDCARD_RIGS_DIR) : __dirname;
-}
 
-/** What each kind can do at most, and by default. */
-const KIND_CAPS: Record<RigKind, { max: RigCapability[]; why: string }> = {
-  emulated: { max: [...CAPABILITIES], why: '' },
-  vpcd: { max: [...CAPABILITIES], why: '' },
-  pcsc: { max: [], why: 'a real card in a real reader cannot be changed, swapped or removed by the harness' },
-  serial: { max: [...CAPABILITIES], why: '' },
-};
-const SERIAL_EXTERNAL_MAX: RigCapability[] = ['card-remove'];
-
-const TOP_KEYS = ['kind', 'description', 'reader', 'card', 'serial', 'engine', 'ledger', 'cards', 'capabilities', 'exclusive'];
+const COMMON_KEYS = ['card', 'engine', 'ledger', 'capabilities', 'exclusive'];
 
 /** The rig names in `rigsDir()`: the built-in emulated and vpcd first, then the rest by name. */
 export function listRigFiles(): string[] {
@@ -135,37 +85,20 @@ export function parseRigFile(text: string, file: string): RigFile {
   const nodeOf = (key: string, map = root) => map.items.find((p) => (p.key as any)?.value === key)?.value;
   const data = doc.toJS() as Record<string, unknown>;
 
-  for (const pair of root.items) {
-    const key = String((pair.key as any)?.value);
-    if (!TOP_KEYS.includes(key)) issue(key, `unknown field; a rig file has ${TOP_KEYS.join(', ')}`, pair.key);
-  }
+  const kind = typeof data.kind === 'string' ? data.kind : undefined;
+  const driver = kind === undefined ? undefined : rigKind(kind);
+  if (data.kind === undefined) issue('kind', `missing; one of ${rigKindNames().join(', ')}`);
+  else if (!driver) issue('kind', `"${String(data.kind)}" is not a rig kind; one of ${rigKindNames().join(', ')}`, nodeOf('kind'));
 
-  const kind = data.kind as RigKind;
-  if (data.kind === undefined) issue('kind', `missing; one of ${RIG_KINDS.join(', ')}`);
-  else if (!RIG_KINDS.includes(kind)) issue('kind', `"${String(data.kind)}" is not a rig kind; one of ${RIG_KINDS.join(', ')}`, nodeOf('kind'));
+  const keys = ['kind', 'description', ...(driver?.fields ?? []), ...COMMON_KEYS];
+  // Without a known kind its own fields are unknown too: the kind's issue says it all.
+  for (const pair of driver ? root.items : []) {
+    const key = String((pair.key as any)?.value);
+    if (!keys.includes(key)) issue(key, `unknown field; a rig file has ${keys.join(', ')}`, pair.key);
+  }
 
   const description = data.description === undefined ? '' : data.description;
   if (typeof description !== 'string') issue('description', 'must be text', nodeOf('description'));
-
-  // reader
-  let reader: RigFile['reader'];
-  const r = data.reader;
-  if (r !== undefined && r !== null) {
-    if (kind === 'pcsc') {
-      if (typeof r !== 'string' || !r.trim()) issue('reader', 'a reader name, or a /regular expression/ matching one', nodeOf('reader'));
-      else if (/^\/.*\/[a-z]*$/.test(r)) {
-        const m = /^\/(.*)\/([a-z]*)$/.exec(r)!;
-        try { reader = new RegExp(m[1], m[2]); } catch (e) { issue('reader', `bad regular expression: ${(e as Error).message}`, nodeOf('reader')); }
-      } else reader = r;
-    } else if (kind === 'vpcd') {
-      if (!Array.isArray(r) || r.some((x) => typeof x !== 'string' || !/^Virtual PCD \d\d \d\d$/.test(x))) issue('reader', 'a list of vpcd reader names, e.g. ["Virtual PCD 00 00", "Virtual PCD 00 01"]', nodeOf('reader'));
-      else reader = r as string[];
-    } else if (kind !== undefined) {
-      issue('reader', `a ${kind} rig has no reader field`, nodeOf('reader'));
-    }
-  } else if (kind === 'pcsc') {
-    issue('reader', 'missing: the PC/SC reader\'s exact name, or a /regular expression/ (`pcsc_scan` or `npx medcard doctor` lists them)');
-  }
 
   // card
   let card: string | undefined;
@@ -176,30 +109,20 @@ export function parseRigFile(text: string, file: string): RigFile {
       card = candidates.find((c) => fs.existsSync(c));
       if (!card) issue('card', `no card profile at ${data.card} (relative to the rig file or the project root)`, nodeOf('card'));
     }
-  } else if (kind === 'pcsc') {
-    issue('card', 'missing: the card profile (fixtures/cards/…) holding the physical test card\'s data');
   }
 
-  // serial
-  let serial: SerialSpec | undefined;
-  if (data.serial !== undefined) {
-    const s = data.serial as Record<string, unknown>;
-    const sNode = nodeOf('serial');
-    if (kind !== 'serial') issue('serial', `only a serial rig has serial settings (this is kind ${kind})`, sNode);
-    else if (!s || typeof s !== 'object' || Array.isArray(s)) issue('serial', 'a mapping: { path, baudRate, timeoutMs }', sNode);
-    else {
-      const sub = (k: string) => (isMap(sNode) ? nodeOf(k, sNode) : undefined);
-      for (const k of Object.keys(s)) if (!['path', 'baudRate', 'timeoutMs'].includes(k)) issue(`serial.${k}`, 'unknown field; serial has path, baudRate, timeoutMs', sub(k));
-      if (s.path !== undefined && (typeof s.path !== 'string' || !s.path)) issue('serial.path', 'a device path, e.g. /dev/ttyUSB0', sub('path'));
-      const baud = s.baudRate ?? 115200;
-      if (!Number.isInteger(baud) || (baud as number) < 300 || (baud as number) > 4_000_000) issue('serial.baudRate', `a baud rate such as 9600 or 115200, not ${JSON.stringify(baud)}`, sub('baudRate'));
-      const t = s.timeoutMs ?? 2000;
-      if (!Number.isInteger(t) || (t as number) < 10) issue('serial.timeoutMs', `milliseconds (at least 10), not ${JSON.stringify(t)}`, sub('timeoutMs'));
-      serial = { path: s.path as string | undefined, baudRate: baud as number, timeoutMs: t as number };
-    }
-  } else if (kind === 'serial') {
-    serial = { baudRate: 115200, timeoutMs: 2000 };
-  }
+  // the kind's own fields, checked by its driver
+  const settings = driver?.settings({
+    value: (field) => data[field],
+    dir: path.dirname(file),
+    issue: (field, message, at) => {
+      const fieldNode = nodeOf(field);
+      let node: unknown = fieldNode;
+      if (at !== undefined) node = (typeof at === 'number' ? (isSeq(fieldNode) ? fieldNode.items[at] : undefined) : (isMap(fieldNode) ? nodeOf(at, fieldNode) : undefined)) ?? fieldNode;
+      const shownField = at === undefined ? field : typeof at === 'number' ? `${field}[${at}]` : `${field}.${at}`;
+      issue(shownField, message, node);
+    },
+  }) ?? {};
 
   // engine
   let engine: EngineSpec = { kind: 'embedded' };
@@ -236,18 +159,9 @@ export function parseRigFile(text: string, file: string): RigFile {
     else ledger = { image: l.image };
   }
 
-  let cards: RigFile['cards'];
-  if (data.cards !== undefined) {
-    const c = data.cards as Record<string, unknown>;
-    if (kind !== 'vpcd') issue('cards', `only a vpcd rig serves its cards from containers (this is kind ${kind})`, nodeOf('cards'));
-    else if (!c || typeof c !== 'object' || typeof c.image !== 'string') issue('cards', 'a mapping { image: <image name> }, e.g. { image: medcard/engine }', nodeOf('cards'));
-    else cards = { image: c.image };
-  }
-
   // capabilities
   let capabilities: RigCapability[] = [];
-  const serialExternal = kind === 'serial' && !!serial?.path;
-  const max = serialExternal ? SERIAL_EXTERNAL_MAX : KIND_CAPS[kind]?.max ?? [];
+  const { max, why } = driver?.capabilities(settings) ?? { max: [], why: '' };
   if (data.capabilities === undefined) capabilities = [...max];
   else if (!Array.isArray(data.capabilities)) issue('capabilities', `a list, e.g. [${CAPABILITIES.join(', ')}]`, nodeOf('capabilities'));
   else {
@@ -255,10 +169,8 @@ export function parseRigFile(text: string, file: string): RigFile {
     data.capabilities.forEach((c, i) => {
       const at = isSeq(cNode) ? cNode.items[i] : cNode;
       if (!CAPABILITIES.includes(c as RigCapability)) issue(`capabilities[${i}]`, `"${String(c)}" is not a capability; one of ${CAPABILITIES.join(', ')}`, at);
-      else if (!max.includes(c as RigCapability)) {
-        const why = serialExternal ? 'the card at the far end of serial.path is not run by the harness (only insert/eject reach it)' : KIND_CAPS[kind]?.why;
-        issue(`capabilities[${i}]`, `a ${kind} rig cannot offer ${String(c)}: ${why}`, at);
-      } else capabilities.push(c as RigCapability);
+      else if (!max.includes(c as RigCapability)) issue(`capabilities[${i}]`, `a ${kind} rig cannot offer ${String(c)}: ${why}`, at);
+      else capabilities.push(c as RigCapability);
     });
   }
 
@@ -270,7 +182,7 @@ export function parseRigFile(text: string, file: string): RigFile {
 
   if (issues.length) throw new RigFileError(issues);
   const name = path.basename(file).replace(/\.ya?ml$/, '');
-  return { name, file, kind, description: description as string, reader, card, serial, engine, ledger, cards, capabilities, exclusive };
+  return { name, file, kind: kind!, description: description as string, card, engine, ledger, capabilities, exclusive, settings };
 }
 
 /** One line describing the engine, for listings. */

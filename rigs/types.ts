@@ -1,6 +1,7 @@
 // The CardChannel seam: every rig gives the terminal one of these and nothing else.
 // Bytes are Uint8Array (Buffer is a Uint8Array too). A rig reports card insert/remove
 // through `onPresence` so terminals can wait for a card like they would on PC/SC.
+import type { CardProfile, EmulatedCard, TraceEntry } from '../emulator';
 
 export interface CardChannel {
   /** A human name for messages, e.g. "emulated:zhang-san" or "Virtual PCD 00 00". */
@@ -56,4 +57,98 @@ export class CapabilityMissingError extends Error {
     super(`rig lacks ${capability}: ${reason}`);
     this.name = 'CapabilityMissingError';
   }
+}
+
+// ------------------------------------------------------------------ rigs and rig kinds
+
+/** A card in this worker's reader, as the steps and the terminal use it. */
+export interface CardSlot {
+  /** What the terminal uses; traffic through it is traced. */
+  channel: CardChannel;
+  /** The card itself, when the harness controls it (capability 'card-state'). */
+  card?: EmulatedCard;
+  /** Traffic as the terminal side saw it. */
+  trace(): TraceEntry[];
+  clearTrace(): void;
+}
+
+/** A place a terminal reaches cards (labgrid's word): what one rig file describes, opened for one worker. */
+export interface Rig {
+  readonly name: string;
+  readonly capabilities: ReadonlySet<RigCapability>;
+  /** Put a card with this profile into this worker's reader (removing any card there). */
+  insertCard(profile: CardProfile): Promise<CardSlot>;
+  removeCard(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface RigOptions {
+  /** Parallel worker index (0-based); each worker gets its own reader. */
+  workerId?: number;
+  /** How long to wait for an operator to insert a card (default MEDCARD_INSERT_TIMEOUT_MS or 60 s). */
+  insertTimeoutMs?: number;
+}
+
+export type EngineSpec =
+  | { kind: 'embedded' }
+  | { kind: 'postgres'; url: string }
+  | { kind: 'url'; url: string }
+  | { kind: 'container'; image: string; port: number; env?: Record<string, string>; health?: unknown; [more: string]: unknown };
+
+/** A rig file (rigs/<name>.yaml), checked: the fields every kind has, and the kind's own `settings`. */
+export interface RigFile {
+  /** The file's stem: what `--rig` takes. */
+  name: string;
+  /** Absolute path of the file. */
+  file: string;
+  kind: string;
+  description: string;
+  /** Absolute path of the card profile (the physical card's data, or the default card). */
+  card?: string;
+  engine: EngineSpec;
+  ledger?: { image: string };
+  capabilities: RigCapability[];
+  exclusive?: string;
+  /** The kind's own fields (e.g. `reader`, `serial`), as its driver checked them. */
+  settings: Record<string, unknown>;
+}
+
+/** What a kind's driver sees of a rig file while it checks its own fields. */
+export interface RigFieldContext {
+  /** The field's value as written (undefined when absent). */
+  value(field: string): unknown;
+  /** Report a problem with a field; the file and line are added. `at` is a sub-path such as "path" for serial.path. */
+  issue(field: string, message: string, at?: string | number): void;
+  /** Where relative paths in the rig file are resolved from. */
+  readonly dir: string;
+}
+
+/** What `medcard rig check` found on the way to a card: its verdicts, and the channel when it got there. */
+export interface CardReach { checks: Check[]; channel?: CardChannel; close(): Promise<void> }
+
+/** One line of `medcard rig check`. */
+export interface Check { what: string; verdict: 'ok' | 'FAIL' | 'info'; detail: string }
+
+/**
+ * A rig kind's driver (labgrid's driver to the rig file's resource): it checks the kind's own
+ * fields, says what the kind can do on cue, and opens rigs. One file in rigs/kinds/ (or in the
+ * lab's rigs folder's kinds/) per kind, exporting `driver`; its file name is the kind.
+ */
+export interface RigKindDriver {
+  /** One line for listings and docs. */
+  readonly summary: string;
+  /** The kind's own rig-file fields, in the order messages list them. */
+  readonly fields: readonly string[];
+  /** Check those fields and return their settings (report problems through ctx.issue). */
+  settings(ctx: RigFieldContext): Record<string, unknown>;
+  /** What a rig of this kind can offer at most, and why not more (for rig-file errors). */
+  capabilities(settings: Record<string, unknown>): { max: readonly RigCapability[]; why: string };
+  open(rig: RigFile, options: RigOptions): Promise<Rig> | Rig;
+  /** `medcard rigs`: the kind's settings in a few words. */
+  describe?(rig: RigFile): string;
+  /**
+   * `medcard rig check`: reach the card without inserting one of ours (a real reader, a card
+   * robot). Absent, or resolving to undefined: the check opens the rig and inserts the rig file's card.
+   */
+  reachCard?(rig: RigFile, insertTimeoutMs: number): Promise<CardReach | undefined>;
 }

@@ -26,13 +26,13 @@ test('the shipped rig files load: emulated and vpcd first, each with its kind an
   for (const n of ['serial', 'pcsc', 'pcsc-vpcd']) assert.ok(names.includes(n), `${n} missing from ${names}`);
   const serial = loadRigFile('serial');
   assert.equal(serial.kind, 'serial');
-  assert.deepEqual(serial.serial, { path: undefined, baudRate: 115200, timeoutMs: 2000 });
+  assert.deepEqual(serial.settings.serial, { path: undefined, baudRate: 115200, timeoutMs: 2000 });
   assert.deepEqual(serial.capabilities, ['card-state', 'card-swap', 'card-remove']);
   const pcsc = loadRigFile('pcsc');
-  assert.ok(pcsc.reader instanceof RegExp && pcsc.reader.test('ACS ACR39U ICC Reader 00 00') && !pcsc.reader.test('Virtual PCD 00 00'));
+  assert.ok(pcsc.settings.reader instanceof RegExp && pcsc.settings.reader.test('ACS ACR39U ICC Reader 00 00') && !pcsc.settings.reader.test('Virtual PCD 00 00'));
   assert.deepEqual(pcsc.capabilities, []);
   assert.equal(pcsc.exclusive, '@rig-any');
-  assert.equal(loadRigFile('pcsc-vpcd').reader, 'Virtual PCD 00 01');
+  assert.equal(loadRigFile('pcsc-vpcd').settings.reader, 'Virtual PCD 00 01');
   assert.deepEqual(loadRigFile('emulated').engine, { kind: 'embedded' });
 });
 

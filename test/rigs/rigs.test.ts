@@ -6,7 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { loadCardProfile } from '../../emulator';
 import { CardAbsentError, openRig, PcscChannel, ReaderError, RIG_NAMES, VpcdCard, VpcdError } from '../../rigs';
-import { DO_NOTHING_CARD } from '../../rigs/vpcd-measure';
+import { DO_NOTHING_CARD } from '../../rigs';
 import { hexBytes, ROOT, SELECT_SSSE } from './helpers';
 
 const zhangSan = loadCardProfile(path.join(ROOT, 'fixtures/cards/zhang-san.yaml'));

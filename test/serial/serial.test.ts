@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { SerialPort } from 'serialport';
 import { EmulatedCard, loadCardProfile } from '../../emulator';
 import { CapabilityMissingError, CardAbsentError, encodeFrame, makePtyPair, openRig, ReaderError, ResyncDecoder, SerialCardServer, SerialChannel, type PtyPair } from '../../rigs';
-import type { SerialRig } from '../../rigs/serial-rig';
+import type { SerialRig } from '../../rigs/kinds/serial';
 import { hexBytes, MEDCARD, ROOT, SELECT_SSSE } from '../rigs/helpers';
 
 const zhangSan = loadCardProfile(path.join(ROOT, 'fixtures/cards/zhang-san.yaml'));

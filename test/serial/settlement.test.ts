@@ -9,7 +9,7 @@ import { loadCardProfile } from '../../emulator';
 import { createEngine } from '../../engine';
 import { PlatformClient } from '../../platform';
 import { openRig } from '../../rigs';
-import type { SerialRig } from '../../rigs/serial-rig';
+import type { SerialRig } from '../../rigs/kinds/serial';
 import { Terminal } from '../../terminal';
 import { ROOT } from '../rigs/helpers';
 

@@ -3,7 +3,7 @@
 // always valid *files* (emulate's loader checks e.g. sex against the ID number's 17th digit),
 // so the profile travels as JSON and goes straight to the emulator.
 import { EmulatedCard, type CardProfile } from '../emulator';
-import { VpcdCard } from '../rigs/vpcd-card';
+import { VpcdCard } from './vpcd-card';
 
 async function main(): Promise<number> {
   const [host = '127.0.0.1', portText = '35963'] = process.argv.slice(2);

@@ -2,12 +2,10 @@
 // swap or remove that card, so it has none of the capabilities; a scenario that needs one is
 // skipped with the reason. The rig file names the reader (exact, or /regex/) and the card
 // profile that holds the physical card's data (fixtures/cards/…).
-import { loadCardProfile, type CardProfile } from '../emulator';
-import type { RigFile } from './files';
-import { listReaderNames, PcscChannel } from './pcsc';
-import { TracingChannel } from './tracing';
-import { CapabilityMissingError, CardAbsentError, ReaderError, type RigCapability } from './types';
-import type { CardSlot, Rig, RigOptions } from './index';
+import { loadCardProfile, type CardProfile } from '../../emulator';
+import { listReaderNames, PcscChannel } from '../pcsc';
+import { TracingChannel } from '../tracing';
+import { CapabilityMissingError, CardAbsentError, ReaderError, type CardSlot, type Check, type Rig, type RigCapability, type RigFile, type RigKindDriver, type RigOptions } from '../types';
 
 /** The reader names matching the rig file's `reader` (exact name or RegExp), or a ReaderError saying what is there. */
 export function matchReaders(spec: string | RegExp, known = listReaderNames()): string[] {
@@ -32,7 +30,7 @@ export class PcscRig implements Rig {
 
   static open(rig: RigFile, options: RigOptions = {}): PcscRig {
     const physical = loadCardProfile(rig.card!);
-    const matches = matchReaders(rig.reader as string | RegExp);
+    const matches = matchReaders(rig.settings.reader as string | RegExp);
     const workerId = options.workerId ?? 0;
     // Exclusive rigs share one reader between workers (scenarios never overlap); others take one each.
     const readerName = rig.exclusive ? matches[workerId % matches.length] : matches[workerId];
@@ -76,3 +74,40 @@ export class PcscRig implements Rig {
 
   async close(): Promise<void> { await this.channel.close(); }
 }
+
+export const driver: RigKindDriver = {
+  summary: 'a real PC/SC reader with the physical test card in it',
+  fields: ['reader'],
+  settings(ctx) {
+    if (ctx.value('card') === undefined) ctx.issue('card', 'missing: the card profile (fixtures/cards/…) holding the physical test card\'s data');
+    const r = ctx.value('reader');
+    if (r === undefined || r === null) {
+      ctx.issue('reader', 'missing: the PC/SC reader\'s exact name, or a /regular expression/ (`pcsc_scan` or `npx medcard doctor` lists them)');
+      return {};
+    }
+    if (typeof r !== 'string' || !r.trim()) { ctx.issue('reader', 'a reader name, or a /regular expression/ matching one'); return {}; }
+    const m = /^\/(.*)\/([a-z]*)$/.exec(r);
+    if (!m) return { reader: r };
+    try { return { reader: new RegExp(m[1]!, m[2]) }; } catch (e) { ctx.issue('reader', `bad regular expression: ${(e as Error).message}`); return {}; }
+  },
+  capabilities: () => ({ max: [], why: 'a real card in a real reader cannot be changed, swapped or removed by the harness' }),
+  open: (rig, options) => PcscRig.open(rig, options),
+  describe: (rig) => `reader ${String(rig.settings.reader)}`,
+  async reachCard(rig, insertTimeoutMs) {
+    const checks: Check[] = [];
+    const profile = rig.card ? loadCardProfile(rig.card) : undefined;
+    let names: string[];
+    try { names = matchReaders(rig.settings.reader as string | RegExp); } catch (err) {
+      return { checks: [{ what: 'reader', verdict: 'FAIL', detail: (err as Error).message }], close: async () => undefined };
+    }
+    checks.push({ what: 'reader', verdict: 'ok', detail: `"${names[0]}"${names.length > 1 ? ` (and ${names.length - 1} more matching)` : ''}` });
+    const ch = new PcscChannel(names[0]!);
+    const close = () => ch.close();
+    if (!(await ch.waitForCard(insertTimeoutMs))) {
+      checks.push({ what: 'card', verdict: 'FAIL', detail: `no card in "${names[0]}" after ${insertTimeoutMs / 1000} s: insert the test card ${profile ? `${profile.card.number} (${profile.holder.name})` : ''}` });
+      return { checks, close };
+    }
+    checks.push({ what: 'card', verdict: 'ok', detail: `a card is in "${names[0]}"` });
+    return { checks, channel: ch, close };
+  },
+};

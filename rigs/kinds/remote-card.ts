@@ -1,0 +1,70 @@
+// The remote-card rig: each card the scenarios insert is served by `medcard emulate` in a
+// container of its own, connecting to the host's pcscd through vpcd (pcscd's vpcd listens on
+// all addresses; from a container the host is the bridge gateway). The terminal reads it
+// through real PC/SC, as from a card on another machine. One virtual reader per worker, so
+// two workers run two card containers at once. The harness cannot reach into a card served
+// elsewhere: no card-state capability (those scenarios are skipped with the reason).
+import { ENGINE_IMAGE, removeCardContainers, startCardContainer, type CardContainer } from '../../containers';
+import type { CardProfile, TraceEntry } from '../../emulator';
+import type { PcscChannel } from '../pcsc';
+import { TracingChannel } from '../tracing';
+import type { CardSlot, Rig, RigCapability, RigKindDriver } from '../types';
+import { vpcdReaderFor, vpcdReaderSettings } from './vpcd';
+
+export class RemoteCardRig implements Rig {
+  readonly capabilities: ReadonlySet<RigCapability>;
+  private inserted: CardContainer | undefined;
+
+  private readonly channel: TracingChannel;
+
+  constructor(readonly name: string, caps: RigCapability[], private readonly image: string,
+    private readonly port: number, private readonly reader: PcscChannel) {
+    this.capabilities = new Set(caps);
+    this.channel = new TracingChannel(reader);
+  }
+
+  async insertCard(profile: CardProfile): Promise<CardSlot> {
+    await this.removeCard();
+    this.inserted = await startCardContainer(JSON.stringify(profile), { image: this.image, vpcdPort: this.port });
+    if (!(await this.reader.waitForCard(10_000))) {
+      throw new Error(`the card container ${this.inserted.id.slice(0, 12)} connected to vpcd port ${this.port}, but pcscd shows no card in "${this.reader.name}" after 10 s`);
+    }
+    this.channel.clearTrace();
+    return { channel: this.channel, trace: (): TraceEntry[] => this.channel.trace(), clearTrace: () => this.channel.clearTrace() };
+  }
+
+  async removeCard(): Promise<void> {
+    if (!this.inserted) return;
+    await this.channel.powerOff().catch(() => undefined);
+    const c = this.inserted;
+    this.inserted = undefined;
+    await c.stop();
+    await this.reader.waitForCard(5000, false);
+  }
+
+  async close(): Promise<void> {
+    await this.removeCard().catch(() => undefined);
+    await this.channel.close().catch(() => undefined);
+    removeCardContainers();
+  }
+}
+
+export const driver: RigKindDriver = {
+  summary: 'each card served by `medcard` in a container of its own, through vpcd to this host\'s pcscd',
+  fields: ['reader', 'cards'],
+  settings(ctx) {
+    const c = ctx.value('cards') as Record<string, unknown> | undefined;
+    let cards: { image: string } = { image: ENGINE_IMAGE };
+    if (c !== undefined) {
+      if (!c || typeof c !== 'object' || typeof c.image !== 'string') ctx.issue('cards', 'a mapping { image: <image name> }, e.g. { image: medcard/engine }');
+      else cards = { image: c.image };
+    }
+    return { ...vpcdReaderSettings(ctx), cards };
+  },
+  capabilities: () => ({ max: ['card-swap', 'card-remove'], why: 'a card served from a container cannot be changed on cue' }),
+  open(rig, options) {
+    const { reader, port } = vpcdReaderFor(rig, options.workerId ?? 0);
+    return new RemoteCardRig(rig.name, rig.capabilities, (rig.settings.cards as { image: string }).image, port, reader);
+  },
+  describe: (rig) => `cards from image ${(rig.settings.cards as { image: string }).image}`,
+};

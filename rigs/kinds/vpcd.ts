@@ -1,0 +1,76 @@
+// The vpcd rig: our emulator connects as a virtual card to pcscd's vpcd driver, and the
+// terminal reads it through real PC/SC. Every capability: the card is ours.
+import { EmulatedCard, type CardProfile } from '../../emulator';
+import { CAPABILITIES } from '../files';
+import { PcscChannel } from '../pcsc';
+import { TracingChannel } from '../tracing';
+import type { CardSlot, RigCapability, RigFieldContext, RigFile, Rig, RigKindDriver } from '../types';
+import { VPCD_BASE_PORT, VPCD_READERS, VpcdCard } from '../vpcd-card';
+
+/** `reader:` of a rig on vpcd's virtual readers: a list of their names (default both). */
+export function vpcdReaderSettings(ctx: RigFieldContext): { reader?: string[] } {
+  const r = ctx.value('reader');
+  if (r === undefined || r === null) return {};
+  if (!Array.isArray(r) || r.some((x) => typeof x !== 'string' || !/^Virtual PCD \d\d \d\d$/.test(x))) {
+    ctx.issue('reader', 'a list of vpcd reader names, e.g. ["Virtual PCD 00 00", "Virtual PCD 00 01"]');
+    return {};
+  }
+  return { reader: r as string[] };
+}
+
+/** This worker's virtual reader and the vpcd port its card side connects to ("Virtual PCD 00 NN" listens on 35963 + NN). */
+export function vpcdReaderFor(rig: RigFile, workerId: number): { reader: PcscChannel; port: number } {
+  const readers = (rig.settings.reader as string[] | undefined) ?? [...VPCD_READERS];
+  const readerName = readers[workerId];
+  if (readerName === undefined) {
+    throw new Error(`rig "${rig.name}" has ${readers.length} virtual readers, so at most ${readers.length} parallel workers (worker ${workerId} asked for one)`);
+  }
+  return { reader: new PcscChannel(readerName), port: VPCD_BASE_PORT + Number(readerName.slice(-2)) };
+}
+
+class VpcdRig implements Rig {
+  readonly capabilities: ReadonlySet<RigCapability>;
+  private inserted: VpcdCard | undefined;
+  private readonly channel: TracingChannel;
+
+  constructor(readonly name: string, caps: RigCapability[], private readonly port: number, private readonly reader: PcscChannel) {
+    this.capabilities = new Set(caps);
+    this.channel = new TracingChannel(reader);
+  }
+
+  async insertCard(profile: CardProfile): Promise<CardSlot> {
+    await this.removeCard();
+    const card = new EmulatedCard(profile);
+    this.inserted = await VpcdCard.insert({ card, port: this.port });
+    if (!(await this.reader.waitForCard(5000))) {
+      throw new Error(`the card was inserted at vpcd port ${this.port} but pcscd shows no card in "${this.reader.name}" after 5 s`);
+    }
+    this.channel.clearTrace();
+    return { channel: this.channel, card, trace: () => this.channel.trace(), clearTrace: () => this.channel.clearTrace() };
+  }
+
+  async removeCard(): Promise<void> {
+    if (!this.inserted) return;
+    await this.channel.powerOff();
+    await this.inserted.remove();
+    this.inserted = undefined;
+    await this.reader.waitForCard(5000, false);
+  }
+
+  async close(): Promise<void> {
+    await this.removeCard();
+    await this.channel.close();
+  }
+}
+
+export const driver: RigKindDriver = {
+  summary: 'our emulator behind pcscd (vsmartcard-vpcd), read through real PC/SC',
+  fields: ['reader'],
+  settings: vpcdReaderSettings,
+  capabilities: () => ({ max: CAPABILITIES, why: '' }),
+  open(rig, options) {
+    const { reader, port } = vpcdReaderFor(rig, options.workerId ?? 0);
+    return new VpcdRig(rig.name, rig.capabilities, port, reader);
+  },
+  describe: (rig) => `reader ${((rig.settings.reader as string[] | undefined) ?? VPCD_READERS).join(' | ')}`,
+};
