@@ -34,14 +34,20 @@ if (tsc.status !== 0) {
 }
 
 const summaryFile = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'medcard-test-')), 'summary.txt');
-const run = spawnSync(process.execPath, [
+// The virtual readers (Virtual PCD 00 00 / 00 01) are shared by every process on the machine:
+// the tests hold /tmp/medcard-vpcd.lock while they run, as anything else using the readers must.
+const lock = spawnSync('flock', ['--version']).status === 0 ? ['flock', '/tmp/medcard-vpcd.lock'] : [];
+if (!lock.length) console.error('flock not found (util-linux): the tests run without the virtual-reader lock');
+const nodeArgs = [
   '--require', 'ts-node/register',
   '--test',
   '--test-concurrency=1',
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=./scripts/summary-reporter.mjs', `--test-reporter-destination=${summaryFile}`,
   ...files,
-], { stdio: 'inherit', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' } });
+];
+const run = spawnSync(lock[0] ?? process.execPath, lock.length ? [...lock.slice(1), process.execPath, ...nodeArgs] : nodeArgs,
+  { stdio: 'inherit', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' } });
 // The summary goes last, after the spec reporter has finished writing.
 const summary = fs.existsSync(summaryFile) ? fs.readFileSync(summaryFile, 'utf8').trim() : '';
 console.log(summary || '0 passed, 1 failed');

@@ -1,5 +1,5 @@
 // The whole suite on both container rigs, for real, and `docker ps -a` shows nothing of ours
-// afterwards. remote-card uses the shared vpcd readers: it holds /tmp/medcard-vpcd.lock.
+// afterwards. remote-card uses the shared vpcd readers: npm test holds /tmp/medcard-vpcd.lock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -30,7 +30,7 @@ test('medcard run --rig containers passes the whole suite and leaves nothing beh
 
 test('medcard run --rig remote-card --parallel 2 (two card containers on two vpcd readers) passes and leaves nothing behind', async () => {
   await needDocker();
-  const r = await run('flock', ['/tmp/medcard-vpcd.lock', process.execPath, MEDCARD, 'run', '--rig', 'remote-card', '--parallel', '2', '--quiet', '--reports', '/tmp/medcard-test-rig-remote-card']);
+  const r = await run(process.execPath, [MEDCARD, 'run', '--rig', 'remote-card', '--parallel', '2', '--quiet', '--reports', '/tmp/medcard-test-rig-remote-card']);
   assert.equal(r.code, 0, r.out.slice(-4000));
   assert.match(r.out, /\d+ scenarios \((\d+ skipped, )?\d+ passed\)/, summary(r.out));
   // Only the card-state scenarios are skipped (a card served elsewhere cannot be changed on cue).
