@@ -1,5 +1,6 @@
 // Shared by bench/settle-pg.ts and bench/settle-pglite.ts: build a world through the API,
 // prepare visits (registered, fees uploaded), then time outpatient settlements (2207) only.
+import { makeIdNumber } from '../spec';
 import { PlatformClient, type SettleInput } from '../platform';
 import type { Engine } from '../engine';
 
@@ -18,10 +19,9 @@ export async function prepare(engine: Engine, people: number, visitsPerPerson: n
       const psn = `BP${String(i).padStart(6, '0')}`;
       const card = `B${String(i).padStart(8, '0')}`;
       const birth = '1980-01-01';
-      const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-      const certno = `5000001980${String(i).padStart(7, '0')}`;
-      const sum = certno.split('').reduce((s, d, k) => s + Number(d) * w[k], 0);
-      await agency.createPerson({ psn_no: psn, psn_name: '基准', certno: certno + '10X98765432'[sum % 11], gend: '1', brdy: birth, insutype: '310', insuplc_admdvs: '500000', psn_insu_date: '2010-01-01', emp_no: 'E1', contribution_base: '5000.00' });
+      // Distinct ID numbers for up to 100,000 people: the area's last two digits and the sequence vary.
+      const certno = makeIdNumber(`5000${String(Math.floor(i / 1000) % 100).padStart(2, '0')}`, birth, i % 1000);
+      await agency.createPerson({ psn_no: psn, psn_name: '基准', certno, gend: '1', brdy: birth, insutype: '310', insuplc_admdvs: '500000', psn_insu_date: '2010-01-01', emp_no: 'E1', contribution_base: '5000.00' });
       await agency.openingBalance(psn, '2000.00');
       await agency.issueCard({ card_no: card, card_sn: 'AB'.repeat(16), psn_no: psn, issue_date: '2020-01-01', expiry_date: '2030-01-01', admvs: '500000', card_stas: 'active' });
       for (let v = 0; v < visitsPerPerson; v++) {

@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { randomBytes } from 'node:crypto';
 import { createEngine, type Engine } from '../../engine';
 import { PlatformClient, type FeeLine } from '../../platform';
+import { makeIdNumber } from '../../spec';
 
 export const PG_ADMIN = process.env.MEDCARD_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -83,11 +84,7 @@ export async function baseWorld(agency: PlatformClient): Promise<void> {
 let idSerial = 0;
 /** 18-digit ID number with a valid check character. */
 export function certno(region: string, birth: string): string {
-  const n = (process.pid * 7 + ++idSerial) % 1000;
-  const body = region.slice(0, 6) + birth.replace(/-/g, '') + String(n).padStart(3, '0');
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = body.split('').reduce((s, d, i) => s + Number(d) * w[i], 0);
-  return body + '10X98765432'[sum % 11];
+  return makeIdNumber(region, birth, (process.pid * 7 + ++idSerial) % 1000);
 }
 
 let cardSerial = 0;
