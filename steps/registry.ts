@@ -16,7 +16,7 @@ export interface StepSpec {
   example?: { zh: string; en: string };
   /** The step takes a data table (shown in `medcard steps`). */
   table?: string;
-  /** A rig capability the step needs; scenarios using it must carry the matching @needs-… tag. */
+  /** A rig capability the step needs: on a rig without it, a scenario using the step is skipped with the reason (steps/capabilities.ts). */
   needs?: RigCapability;
   fn: StepFn;
 }
