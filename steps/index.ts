@@ -7,6 +7,7 @@ import { VOCABULARY } from './vocabulary';
 import { MedWorld } from './world';
 import { ensureDefaultCatalogue } from './catalogue';
 import { lackingReason, rememberPickle, skip, skippingWhenRigCannot } from './capabilities';
+import { seedLine } from './ids';
 import { formatTrace } from '../rigs';
 
 setDefaultTimeout(30_000);
@@ -30,10 +31,14 @@ BeforeAll(async function () {
   if (!NOOP) await getShared();
 });
 
+/** The ids' seed goes into the log of each worker's first scenario (and of every failed one), not to the terminal. */
+let seedLogged = false;
+
 Before(async function (this: MedWorld, { pickle }) {
   if (NOOP) return undefined;
   rememberPickle(this, pickle);
   this.shared = await getShared();
+  if (!seedLogged) { seedLogged = true; this.log(seedLine()); }
   const lacking = lackingReason(this.shared.rig, pickle, VOCABULARY);
   if (lacking) return skip(this, lacking);
   for (const [name, item] of await ensureDefaultCatalogue(this.shared.client)) this.catalogue.set(name, item);
@@ -41,7 +46,9 @@ Before(async function (this: MedWorld, { pickle }) {
 });
 
 After(async function (this: MedWorld, { result }) {
-  if (result?.status === 'FAILED' && this.inserted) {
+  if (result?.status !== 'FAILED') return;
+  this.log(seedLine());
+  if (this.inserted) {
     await this.attach(`card traffic at failure\n${formatTrace(this.inserted.slot.trace())}`, { mediaType: 'text/plain', fileName: '失败时的读卡报文 card traffic at failure.txt' });
   }
 });
