@@ -1,14 +1,15 @@
-// Default catalogue items every scenario may use by class: 甲类 / 乙类 / 自费 (class A, B,
-// self-pay). Created once per worker through the agency API, with codes unique to the run.
+// The catalogue at the agency (9104). Default items every scenario may use by class: 甲类 /
+// 乙类 / 自费 (class A, B, self-pay), created once per worker with codes unique to the run;
+// and the items a scenario names (医保目录如下： / the catalogue lists:, or a visit's table).
 import type { PlatformClient } from '../platform';
 import { catalogueCode } from './ids';
+import type { CatalogueItem, MedWorld } from './world';
 
-type Item = { code: string; cls: 'A' | 'B' | 'self' };
-let defaults: Promise<Map<string, Item>> | undefined;
+let defaults: Promise<Map<string, CatalogueItem>> | undefined;
 
-export function ensureDefaultCatalogue(client: PlatformClient): Promise<Map<string, Item>> {
+export function ensureDefaultCatalogue(client: PlatformClient): Promise<Map<string, CatalogueItem>> {
   defaults ??= (async () => {
-    const m = new Map<string, Item>();
+    const m = new Map<string, CatalogueItem>();
     for (const [names, cls] of [[['甲类', 'class A'], 'A'], [['乙类', 'class B'], 'B'], [['自费', 'self-pay'], 'self']] as const) {
       const code = catalogueCode();
       await client.call('9104', { med_list_codg: code, name: `默认${names[0]}项目`, cls });
@@ -18,4 +19,20 @@ export function ensureDefaultCatalogue(client: PlatformClient): Promise<Map<stri
   })();
   defaults.catch(() => { defaults = undefined; });
   return defaults;
+}
+
+const CLASS_WORDS: Record<string, CatalogueItem['cls']> = { 甲类: 'A', 甲: 'A', A: 'A', 'class A': 'A', 乙类: 'B', 乙: 'B', B: 'B', 'class B': 'B', 自费: 'self', self: 'self', 'self-pay': 'self', 目录外: 'self' };
+
+export function classOf(text: string): CatalogueItem['cls'] {
+  const c = CLASS_WORDS[text.trim()];
+  if (!c) throw new Error(`unknown catalogue class "${text}": write 甲类, 乙类 or 自费 (class A, class B, self-pay)`);
+  return c;
+}
+
+/** A catalogue item of this scenario, by name, with a fresh code. */
+export async function ensureCatalogue(w: MedWorld, name: string, cls: CatalogueItem['cls'], selfpay?: string): Promise<string> {
+  const code = catalogueCode();
+  await w.agency('9104', { med_list_codg: code, name, cls, ...(selfpay ? { selfpay_prop: selfpay } : {}) });
+  w.catalogue.set(name, { code, cls });
+  return code;
 }

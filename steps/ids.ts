@@ -1,11 +1,31 @@
 // Unique people, card numbers and institution codes per scenario, so scenarios sharing one
 // engine per worker never see each other's data (and a reused PostgreSQL never collides).
-import { randomBytes } from 'node:crypto';
+// Every number comes from the worker's RUN number and a counter. RUN comes from a seed:
+// random in each worker process, or MEDCARD_SEED=<n> to get the same numbers again (same
+// features, same worker; on a reused PostgreSQL the same numbers collide, so use a fresh one).
+// The seed is logged in each worker's first scenario and in every failed one (steps/index.ts).
+import { createHash, randomBytes } from 'node:crypto';
 import { makeCardNumber, makeCardSn, makeIdNumber } from '../spec';
 
-const RUN = randomBytes(3).readUIntBE(0, 3); // 0..16M, different each run
-let counter = 0;
 const worker = Number(process.env.CUCUMBER_WORKER_ID ?? '0') || 0;
+
+function seedFromEnv(text = process.env.MEDCARD_SEED): number {
+  if (text === undefined || text === '') return randomBytes(3).readUIntBE(0, 3); // 0..16M, different each run
+  if (!/^\d{1,15}$/.test(text.trim())) throw new Error(`MEDCARD_SEED must be a whole number (the seed a run logs as "MEDCARD_SEED=<n>"), not "${text}"`);
+  return Number(text.trim());
+}
+
+/** This process's seed: MEDCARD_SEED, or random. */
+export const SEED = seedFromEnv();
+
+/** The run number, 0..16M: from the seed and the worker, so workers given one MEDCARD_SEED still differ. */
+const RUN = createHash('sha256').update(`medcard-ids ${SEED} ${worker}`).digest().readUIntBE(0, 3);
+let counter = 0;
+
+/** The line a scenario logs so its numbers can be made again. */
+export function seedLine(): string {
+  return `ids: MEDCARD_SEED=${SEED} (worker ${worker}) makes this run's person, card and institution numbers again`;
+}
 
 /** A number unique in this run across workers: worker in the top digits. */
 export function nextSerial(): number { return worker * 100_000 + (++counter); }

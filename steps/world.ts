@@ -1,12 +1,12 @@
 // The World: one per scenario, small and typed. Worker-wide things (rig, engine client)
 // come from shared.ts; everything a scenario creates is remembered here by the names the
-// scenario uses ("张三", "市人民医院").
+// scenario uses ("张三", "市人民医院"), and what the last step of each kind produced is in
+// `latest`, for the Then steps after it.
 import { World, type IWorldOptions } from '@cucumber/cucumber';
-import type { ClaimOutput, CreditOutput, RolloverOutput, BalanceOutput, PlatformClient } from '../platform';
-import type { CardProfile } from '../emulator/types';
+import type { ClaimOutput, ClaimReason, CreditOutput, Infno, InputOf, OutputOf, PlatformClient, RolloverOutput, Yuan } from '../platform';
+import type { CardProfile } from '../emulator';
 import type { CardSlot } from '../rigs';
-import type { Institution, LineItem, VisitOutcome, VisitRequest } from '../terminal';
-import { TerminalRefusal } from '../terminal';
+import type { Institution, TerminalRefusal, VisitOutcome, VisitRequest } from '../terminal';
 import type { Shared } from './shared';
 
 export interface PersonCtx {
@@ -30,9 +30,40 @@ export interface PersonCtx {
   cashVisits: CashVisit[];
 }
 
-export interface CashVisit { request: VisitRequest; institution: Institution; reason: string; mdtrtId?: string; outcome: VisitOutcome }
+export interface CashVisit { request: VisitRequest; institution: Institution; reason: ClaimReason; mdtrtId?: string; outcome: VisitOutcome }
 
 export interface InstitutionCtx extends Institution { level: 1 | 2 | 3; designated: boolean; kind: 'hospital' | 'pharmacy' | 'clinic' }
+
+export type CatalogueItem = { code: string; cls: 'A' | 'B' | 'self' };
+
+/** What the last step of each kind produced. */
+export interface Latest {
+  /** The last visit (with the card or in cash). */
+  visit: VisitOutcome;
+  /** The terminal's last refusal: a visit's (cleared by a visit that was not refused) or the cash-withdrawal refusal. */
+  refusal: TerminalRefusal;
+  /** The last reimbursement claim's answer. */
+  claim: ClaimOutput;
+  credit: CreditOutput;
+  rollover: RolloverOutput;
+  /** The last balance read: from the agency (9120) or shown by the terminal. */
+  balance: { psn_no: string; balc: Yuan };
+  /** The card data line the terminal printed for a vendor's system. */
+  vendorLine: string;
+}
+
+/** What a Then step says when the step it follows never ran. */
+const NONE_YET: { [K in Exclude<keyof Latest, 'refusal'>]: string } = {
+  visit: 'no visit yet in this scenario: a Then step about a payment needs a visit step before it',
+  claim: 'no claim yet in this scenario',
+  credit: 'no monthly credit yet in this scenario',
+  rollover: 'no year-end rollover yet in this scenario',
+  balance: 'no balance query yet',
+  vendorLine: 'the terminal has not read a card yet',
+};
+
+/** The agency's transactions (platform-api.md, 91xx). */
+export type AgencyInfno = Extract<Infno, `91${string}`>;
 
 export interface WorldParameters { rig?: string }
 
@@ -42,20 +73,26 @@ export class MedWorld extends World<WorldParameters> {
   readonly people = new Map<string, PersonCtx>();
   readonly institutions = new Map<string, InstitutionCtx>();
   /** Catalogue item name → code; defaults per class are created by the hooks. */
-  readonly catalogue = new Map<string, { code: string; cls: 'A' | 'B' | 'self' }>();
+  readonly catalogue = new Map<string, CatalogueItem>();
+  /** The card in the reader now. */
   inserted?: { owner: string; cardNo: string; slot: CardSlot };
-  last?: VisitOutcome;
-  lastPerson?: string;
-  lastClaim?: ClaimOutput;
-  lastCredit?: CreditOutput;
-  lastRollover?: RolloverOutput;
-  lastBalance?: BalanceOutput;
-  lastRefusal?: TerminalRefusal;
-  lastVendorLine?: string;
+  readonly latest: Partial<Latest> = {};
 
   constructor(options: IWorldOptions<WorldParameters>) { super(options); }
 
   get client(): PlatformClient { return this.shared.client; }
+
+  /** An agency transaction (91xx), typed by its number, sent at 09:00 of the scenario's day. */
+  agency<I extends AgencyInfno>(infno: I, input: InputOf<I>): Promise<OutputOf<I>> {
+    return this.client.call(infno, input, { inf_time: `${this.today} 09:00:00` });
+  }
+
+  /** What the last step of this kind produced; throws, saying what is missing, when none ran. */
+  need<K extends keyof typeof NONE_YET>(kind: K): Latest[K] {
+    const v = this.latest[kind];
+    if (v === undefined) throw new Error(NONE_YET[kind]);
+    return v;
+  }
 
   person(name: string): PersonCtx {
     const p = this.people.get(name);
@@ -69,16 +106,9 @@ export class MedWorld extends World<WorldParameters> {
     return i;
   }
 
-  item(name: string): { code: string; cls: 'A' | 'B' | 'self' } {
+  item(name: string): CatalogueItem {
     const c = this.catalogue.get(name);
     if (!c) throw new Error(`no catalogue item "${name}": list it under 医保目录： / the catalogue: first, or use 甲类 / 乙类 / 自费 (class A / class B / self-pay)`);
     return c;
   }
-
-  lastOutcome(): VisitOutcome {
-    if (!this.last) throw new Error('no visit yet in this scenario: a Then step about a payment needs a visit step before it');
-    return this.last;
-  }
-
-  items(list: LineItem[]): LineItem[] { return list; }
 }

@@ -1,0 +1,116 @@
+// The card: its profile (fresh numbers per scenario), its life at the agency (issued and
+// activated 9105/9106, reported lost 9107, replaced 9108), the card in the rig's reader, and
+// the steps that change its state, which need a rig that controls the card (card-state).
+// The steps that issue, lose and replace a card are phrased among the people steps (people.ts),
+// where `medcard steps` lists them; their code is here.
+import type { CardProfile, EmulatedCard } from '../emulator';
+import type { CardSlot } from '../rigs';
+import { cardNumber, cardSn } from './ids';
+import { stepsOf } from './registry';
+import type { MedWorld, PersonCtx } from './world';
+
+const step = stepsOf('cards');
+
+const ATR = '3B08' + Buffer.from('MEDCARD1').toString('hex').toUpperCase();
+
+export function newProfile(p: PersonCtx, issueDate: string, expiryDate: string): CardProfile {
+  return {
+    id: `${p.name}-${p.psnNo}`,
+    holder: { name: p.name, idNumber: p.certno, sex: p.sex, nation: '01', birthplace: p.region, birthDate: p.birthDate },
+    card: {
+      number: cardNumber(), identificationCode: cardSn(p.region), type: '01', specVersion: '3.00',
+      issuerCode: `${p.region}D15600000000000000`.slice(0, 24), issueDate, expiryDate, region: p.region,
+    },
+    pin: { value: '246810', tries: 3, isInitial: false },
+    atr: ATR, activated: true,
+    auth: { algorithm: 'SM4', key: '0123456789ABCDEFFEDCBA9876543210' },
+  };
+}
+
+export function plusYears(date: string, years: number): string { return `${Number(date.slice(0, 4)) + years}${date.slice(4)}`; }
+
+/** The agency issues this card to the person (and activates it, reports it lost, as the profile says); it becomes the card they hold. */
+export async function registerCard(w: MedWorld, p: PersonCtx, profile: CardProfile): Promise<void> {
+  await w.agency('9105', { card_no: profile.card.number, card_sn: profile.card.identificationCode, psn_no: p.psnNo, issue_date: profile.card.issueDate, expiry_date: profile.card.expiryDate, admvs: p.region });
+  if (profile.activated) await w.agency('9106', { card_no: profile.card.number });
+  if (p.profile) p.oldProfiles.push(p.profile);
+  p.profile = profile;
+  if (profile.reportedLost) {
+    await w.agency('9107', { card_no: profile.card.number, channel: 'counter' });
+    p.oldProfiles.push(profile);
+    p.profile = undefined;
+  }
+}
+
+/** A new, activated card for the person: issued two years before today (or on issueDate), valid ten years (or until expiry). */
+export async function issueCard(w: MedWorld, name: string, issueDate?: string, expiry?: string): Promise<void> {
+  const p = w.person(name);
+  const issued = issueDate ?? `${Number(w.today.slice(0, 4)) - 2}-01-10`;
+  await registerCard(w, p, newProfile(p, issued, expiry ?? plusYears(issued, 10)));
+}
+
+/** A card valid until `expiry`: issued ten years before it, or, when that is not before today, on 01-10 of last year. */
+export async function issueCardValidUntil(w: MedWorld, name: string, expiry: string): Promise<void> {
+  const issued = plusYears(expiry, -10);
+  await issueCard(w, name, issued < w.today ? issued : `${Number(w.today.slice(0, 4)) - 1}-01-10`, expiry);
+}
+
+export async function reportCardLost(w: MedWorld, name: string): Promise<void> {
+  const p = w.person(name);
+  if (!p.profile) throw new Error(`"${name}" holds no card to report lost`);
+  await w.agency('9107', { card_no: p.profile.card.number, channel: 'phone' });
+  p.oldProfiles.push(p.profile);
+  p.profile = undefined;
+}
+
+/** The new card for the last card the person lost: issued today, valid ten years, activated. */
+export async function replaceLostCard(w: MedWorld, name: string): Promise<void> {
+  const p = w.person(name);
+  const old = p.oldProfiles[p.oldProfiles.length - 1];
+  if (!old) throw new Error(`"${name}" has no lost card to replace`);
+  const profile = newProfile(p, w.today, plusYears(w.today, 10));
+  await w.agency('9108', { old_card_no: old.card.number, card_no: profile.card.number, card_sn: profile.card.identificationCode, issue_date: w.today, expiry_date: profile.card.expiryDate });
+  await w.agency('9106', { card_no: profile.card.number });
+  p.profile = profile;
+}
+
+/** Puts the card into the rig's reader, unless it is there already. */
+export async function insertCard(w: MedWorld, profile: CardProfile): Promise<CardSlot> {
+  if (w.inserted && w.inserted.cardNo === profile.card.number) return w.inserted.slot;
+  const slot = await w.shared.rig.insertCard(profile);
+  w.inserted = { owner: profile.holder.name, cardNo: profile.card.number, slot };
+  return slot;
+}
+
+/** The person's card itself, in the reader, to change its state (a rig with card-state). */
+async function liveCard(w: MedWorld, name: string): Promise<EmulatedCard> {
+  const p = w.person(name);
+  if (!p.profile) throw new Error(`"${name}" holds no card`);
+  const slot = await insertCard(w, p.profile);
+  if (!slot.card) throw new Error(`rig "${w.shared.rig.name}" cannot change card state: tag the scenario @needs-card-state so rigs without it skip it`);
+  return slot.card;
+}
+
+// ------------------------------------------------------------------ Given: card state (needs a rig that controls the card)
+
+step('Given', '{string} 的社保卡密码只剩 {int} 次重试机会', '{string}\'s card has {int} PIN tries left', async function (name: string, n: number) {
+  (await liveCard(this, name)).setPinTriesLeft(n);
+}, { needs: 'card-state' });
+
+step('Given', '{string} 的社保卡密码已锁定', '{string}\'s card PIN is locked', async function (name: string) {
+  (await liveCard(this, name)).lockPin();
+}, { needs: 'card-state' });
+
+step('Given', '{string} 的社保卡仍是初始密码', '{string}\'s card still has the issuing default PIN', async function (name: string) {
+  const p = this.person(name);
+  (await liveCard(this, name)).setPin('123456', true);
+  p.profile!.pin = { ...p.profile!.pin, value: '123456', isInitial: true };
+}, { needs: 'card-state' });
+
+step('Given', '{string} 的社保卡尚未启用', '{string}\'s card is not activated', async function (name: string) {
+  (await liveCard(this, name)).setActivated(false);
+}, { needs: 'card-state' });
+
+step('Given', '{string} 输入密码 {string}', '{string} types the PIN {string}', async function (name: string, pin: string) {
+  this.person(name).typedPin = pin;
+});

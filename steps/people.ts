@@ -1,0 +1,191 @@
+// Given: the clock and the world at the agency. People (by hand, by table, from
+// fixtures/world), the cards they hold, lose and replace (card code: cards.ts), their
+// accounts and contribution base, the institutions, the catalogue, employers' arrears and
+// cross-region filings. Everything goes through the agency's transactions (91xx).
+import type { DataTable } from '@cucumber/cucumber';
+import { fmtFen, parseYuan } from '../platform';
+import type { CardProfile } from '../emulator';
+import { cardFixture, personFixture, personFixtureOrFail, type WorldPerson } from './fixtures';
+import { cardNumber, cardSn, employerNo, idNumber, institutionCode, psnNo } from './ids';
+import { INSUTYPES, REGIONS } from './parameters';
+import { col, stepsOf } from './registry';
+import { classOf, ensureCatalogue } from './catalogue';
+import { issueCard, issueCardValidUntil, registerCard, reportCardLost, replaceLostCard } from './cards';
+import type { InstitutionCtx, MedWorld, PersonCtx } from './world';
+
+const step = stepsOf('people');
+
+export async function createPerson(w: MedWorld, name: string, region: string, insutype: '310' | '390', birthDate = '1980-06-15', insuredSince = '2015-01-01', sex: '1' | '2' = '1'): Promise<PersonCtx> {
+  const p: PersonCtx = { name, psnNo: psnNo(region), certno: idNumber(region, birthDate), region, insutype, birthDate, sex, oldProfiles: [], cashVisits: [] };
+  if (insutype === '310') {
+    p.empNo = employerNo(region);
+    await w.agency('9102', { emp_no: p.empNo, emp_name: `${name}的单位`, insuplc_admdvs: region });
+  }
+  await w.agency('9101', { psn_no: p.psnNo, psn_name: name, certno: p.certno, gend: p.sex, brdy: birthDate, insutype, insuplc_admdvs: region, psn_insu_stas: '1', psn_insu_date: insuredSince, emp_no: p.empNo ?? null });
+  w.people.set(name, p);
+  return p;
+}
+
+/** A person of fixtures/world/people.yaml, with fresh numbers (steps/fixtures.ts). */
+async function createPersonFromFixture(w: MedWorld, name: string, f: WorldPerson): Promise<PersonCtx> {
+  if (f.insutype !== '310' && f.insutype !== '390') throw new Error(`fixture person ${f.psn_name}: insutype ${f.insutype} is not 310 or 390`);
+  const p = await createPerson(w, name, f.insuplc_admdvs, f.insutype, f.brdy, f.psn_insu_date, f.gend === '2' ? '2' : '1');
+  if (f.contribution_base) p.base = parseYuan(f.contribution_base);
+  if (f.opening_balance && parseYuan(f.opening_balance) > 0) await w.agency('9109', { psn_no: p.psnNo, amount: fmtFen(parseYuan(f.opening_balance)), bucket: 'carried' });
+  return p;
+}
+
+/** A card made from a profile of fixtures/cards/: its dates, PIN, PIN state, activation and loss; fresh numbers. */
+async function issueFixtureCard(w: MedWorld, name: string, ref: string): Promise<void> {
+  const src = cardFixture(ref);
+  let p = w.people.get(name);
+  if (!p) {
+    // The holder, by the card's ID number, from the world fixtures; else from the card itself.
+    const f = personFixture(src.holder.idNumber);
+    p = f ? await createPersonFromFixture(w, name, f) : await createPerson(w, name, src.card.region, '310', src.holder.birthDate, undefined, src.holder.sex);
+  }
+  const profile: CardProfile = {
+    ...src, id: `${src.id}@${p.psnNo}`,
+    holder: { ...src.holder, name: p.name, idNumber: p.certno, birthDate: p.birthDate, sex: p.sex },
+    card: { ...src.card, number: cardNumber(), identificationCode: cardSn(p.region), region: p.region },
+  };
+  await registerCard(w, p, profile);
+}
+
+/**
+ * Institutions are created once per worker and engine, by everything that defines them:
+ * no step changes an institution, and scenarios check people's money, never an
+ * institution's, so sharing one saves a call per scenario (bench/suite.ts) and hides nothing.
+ */
+const institutionsMade = new WeakMap<object, Map<string, Promise<string>>>();
+async function addInstitution(w: MedWorld, name: string, region: string, kind: InstitutionCtx['kind'], designated: boolean, level: 1 | 2 | 3 = 2): Promise<void> {
+  const key = JSON.stringify([name, region, kind, designated, level]);
+  let mine = institutionsMade.get(w.client);
+  if (!mine) institutionsMade.set(w.client, (mine = new Map()));
+  let made = mine.get(key);
+  if (!made) {
+    const code = institutionCode(kind, region);
+    made = w.agency('9103', { fixmedins_code: code, fixmedins_name: name, admvs: region, hosp_lv: level, fixmedins_type: kind, designated }).then(() => code);
+    const m = mine;
+    made.catch(() => m.delete(key));
+    mine.set(key, made);
+  }
+  w.institutions.set(name, { code: await made, name, region, kind, designated, level });
+}
+
+/** The person's employer (employee insurance only). */
+function employer(w: MedWorld, name: string): string {
+  const p = w.person(name);
+  if (!p.empNo) throw new Error(`"${name}" has no employer (resident insurance)`);
+  return p.empNo;
+}
+
+// ------------------------------------------------------------------ Given: the clock and the world
+
+step('Given', '今天是 {date}', 'today is {date}', async function (date: string) {
+  this.today = date;
+});
+
+step('Given', '参保人 {string} 在{region}参加{insutype}', '{string} is insured in {region} under {insutype}', async function (name: string, region: string, insutype: '310' | '390') {
+  await createPerson(this, name, region, insutype);
+}, { example: { zh: '参保人 "张三" 在重庆参加职工医保', en: '"Zhang San" is insured in Chongqing under employee insurance' } });
+
+step('Given', '参保人 {string} 出生于 {date}，在{region}参加{insutype}', '{string}, born on {date}, is insured in {region} under {insutype}', async function (name: string, birth: string, region: string, insutype: '310' | '390') {
+  await createPerson(this, name, region, insutype, birth);
+});
+
+step('Given', '参保人 {string} 自 {date} 起在{region}参加{insutype}', '{string} is insured in {region} under {insutype} since {date}', async function (name: string, a: string, b: string, c: string) {
+  // zh: (name, date, region, insutype); en: (name, region, insutype, date)
+  const [date, region, insutype] = /^\d{4}-/.test(a) ? [a, b, c] : [c, a, b];
+  await createPerson(this, name, region, insutype as '310' | '390', undefined, date);
+});
+
+step('Given', '参保人如下：', 'these insured people:', async function (table: DataTable) {
+  for (const row of table.hashes()) {
+    const name = col(row, '姓名', 'name');
+    if (!name) throw new Error('the people table needs a 姓名 / name column');
+    const regionText = col(row, '参保地', '地区', 'region') ?? '500000';
+    const region = REGIONS[regionText] ?? regionText;
+    const insText = col(row, '险种', 'insurance') ?? '职工医保';
+    const insutype = INSUTYPES[insText] ?? (insText as '310' | '390');
+    const p = await createPerson(this, name, region, insutype, col(row, '出生日期', 'born'), col(row, '参保日期', 'insured since'));
+    const base = col(row, '缴费基数', 'contribution base');
+    if (base) p.base = parseYuan(base);
+    const card = col(row, '社保卡', 'card');
+    if (card && !/^(无|否|no|none)$/i.test(card)) await issueCard(this, name);
+  }
+}, { table: '| 姓名 | 参保地 | 险种 | 出生日期 | 缴费基数 | 社保卡 |  (name, region, insurance, born, contribution base, card)' });
+
+step('Given', '参保人 {string} 取自 {fixture}', '{string} is insured as in {fixture}', async function (name: string, ref: string) {
+  await createPersonFromFixture(this, name, personFixtureOrFail(name, ref));
+}, { example: { zh: '参保人 "王小明" 取自 fixtures/world/people.yaml', en: '"王小明" is insured as in fixtures/world/people.yaml' } });
+
+step('Given', '参保人 {string} 持有卡 {fixture}', '{string} holds the card {fixture}', async function (name: string, ref: string) {
+  await issueFixtureCard(this, name, ref);
+}, { example: { zh: '参保人 "张三" 持有卡 fixtures/cards/zhang-san.yaml', en: '"Zhang San" holds the card zhang-san' } });
+
+step('Given', '{string} 的缴费基数为 {money}', '{string} has a contribution base of {money}', async function (name: string, fen: number) {
+  this.person(name).base = fen;
+});
+
+step('Given', '{string} 持有社保卡', '{string} holds a card', async function (name: string) {
+  await issueCard(this, name);
+});
+
+step('Given', '{string} 持有社保卡，有效期至 {date}', '{string} holds a card valid until {date}', async function (name: string, expiry: string) {
+  await issueCardValidUntil(this, name, expiry);
+}, { needs: 'card-state' });
+
+step('Given', '{string} 上年结转个人账户 {money}', '{string} carried {money} over from last year', async function (name: string, fen: number) {
+  await this.agency('9109', { psn_no: this.person(name).psnNo, amount: fmtFen(fen), bucket: 'carried' });
+});
+
+step('Given', '{string} 的个人账户存入 {money}', '{string}\'s account is credited {money}', async function (name: string, fen: number) {
+  await this.agency('9109', { psn_no: this.person(name).psnNo, amount: fmtFen(fen), bucket: 'current' });
+});
+
+step('Given', '定点医院 {string} 位于{region}', 'a designated hospital {string} in {region}', async function (name: string, region: string) {
+  await addInstitution(this, name, region, 'hospital', true);
+}, { example: { zh: '定点医院 "市人民医院" 位于重庆', en: 'a designated hospital "City People\'s Hospital" in Chongqing' } });
+
+step('Given', '{int}级定点医院 {string} 位于{region}', 'a level {int} designated hospital {string} in {region}', async function (level: number, name: string, region: string) {
+  if (![1, 2, 3].includes(level)) throw new Error(`hospital level must be 1, 2 or 3, not ${level}`);
+  await addInstitution(this, name, region, 'hospital', true, level as 1 | 2 | 3);
+});
+
+step('Given', '定点药店 {string} 位于{region}', 'a designated pharmacy {string} in {region}', async function (name: string, region: string) {
+  await addInstitution(this, name, region, 'pharmacy', true, 1);
+});
+
+step('Given', '非定点医院 {string} 位于{region}', 'a non-designated hospital {string} in {region}', async function (name: string, region: string) {
+  await addInstitution(this, name, region, 'hospital', false);
+});
+
+step('Given', '医保目录如下：', 'the catalogue lists:', async function (table: DataTable) {
+  for (const row of table.hashes()) {
+    const name = col(row, '名称', 'name');
+    const cls = col(row, '类别', 'class');
+    if (!name || !cls) throw new Error('the catalogue table needs 名称 / name and 类别 / class columns');
+    await ensureCatalogue(this, name, classOf(cls), col(row, '先行自付比例', 'class B self-pay'));
+  }
+}, { table: '| 名称 | 类别 | 先行自付比例 |  (name, class, class B self-pay)' });
+
+step('Given', '{string} 的单位欠缴医保费', '{string}\'s employer is in arrears', async function (name: string) {
+  await this.agency('9112', { emp_no: employer(this, name) });
+});
+
+step('When', '{string} 的单位补缴了欠费', '{string}\'s employer pays its arrears', async function (name: string) {
+  await this.agency('9113', { emp_no: employer(this, name) });
+});
+
+step('Given', '{string} 已办理到{region}的异地就医备案', '{string} has filed for visits in {region}', async function (name: string, region: string) {
+  await this.agency('9114', { psn_no: this.person(name).psnNo, mdtrtarea_admvs: region, begndate: `${this.today.slice(0, 4)}-01-01`, filing_type: 'move' });
+});
+
+step('When', '{string} 挂失了社保卡', '{string} reports the card lost', async function (name: string) {
+  await reportCardLost(this, name);
+});
+
+step('When', '{string} 领取并启用了新社保卡', '{string} collects and activates a new card', async function (name: string) {
+  await replaceLostCard(this, name);
+});

@@ -1,0 +1,153 @@
+// Then: what to check, to the fen and to the byte: the last visit's money, balances and
+// the year's covered cost (9120), credits and interest, the receipt (9122), the terminal's
+// refusals, claims, the balance and card data the terminal showed, and the card traffic.
+// Only through the platform API and the card, never engine internals (architecture.md).
+import type { DataTable } from '@cucumber/cucumber';
+import { fmtFen, parseYuan, type BalanceOutput, type Receipt } from '../platform';
+import { refusalByText, REFUSALS, type Settlement, type VisitOutcome } from '../terminal';
+import { stepsOf } from './registry';
+import type { MedWorld } from './world';
+
+const step = stepsOf('queries');
+
+/** Money to the fen; the failure says both figures in yuan (cli/run.ts's Allure category matches it). */
+function eq(what: string, actual: number, expected: number, o?: VisitOutcome): void {
+  if (actual === expected) return;
+  const why = o?.refusal ? ` — the card did not settle: ${o.refusal.message}` : '';
+  throw new Error(`${what}: expected ${fmtFen(expected)} 元, got ${fmtFen(actual)} 元${why}`);
+}
+
+/** The person's balance at the agency now (9120); the terminal-balance step reads it too. */
+async function balance(w: MedWorld, name: string): Promise<BalanceOutput> {
+  const b = await w.agency('9120', { psn_no: w.person(name).psnNo });
+  w.latest.balance = b;
+  return b;
+}
+
+function settlement(w: MedWorld): Settlement {
+  const o = w.need('visit');
+  if (!o.settlement) throw new Error(`the last visit did not settle with the card${o.refusal ? `: ${o.refusal.message}` : ' (no card presented)'}`);
+  return o.settlement;
+}
+
+/** Receipt lines a scenario may check (zh and en) → the receipt's field. */
+const RECEIPT_FIELDS: Record<string, keyof Receipt> = {
+  费用总额: 'medfee_sumamt', total: 'medfee_sumamt', 全自费: 'fulamt_ownpay_amt', 'not covered': 'fulamt_ownpay_amt',
+  乙类先行自付: 'preselfpay_amt', 'class B self-pay': 'preselfpay_amt', 自付: 'selfpay_amt', 'self-pay': 'selfpay_amt',
+  目录内: 'inscp_scp_amt', covered: 'inscp_scp_amt', 统筹支付: 'fund_pay_sumamt', fund: 'fund_pay_sumamt',
+  个人账户: 'acct_pay', account: 'acct_pay', 现金: 'psn_cash_pay', cash: 'psn_cash_pay', 余额: 'balc', balance: 'balc',
+};
+
+// ------------------------------------------------------------------ Then: money, to the fen
+
+step('Then', '个人账户支付 {money}', 'the account pays {money}', async function (fen: number) {
+  const o = this.need('visit');
+  eq('个人账户支付 / account paid', o.settlement?.account ?? 0, fen, o);
+});
+
+step('Then', '统筹基金支付 {money}', 'the pooled fund pays {money}', async function (fen: number) {
+  const o = this.need('visit');
+  eq('统筹基金支付 / fund paid', o.settlement?.fund ?? 0, fen, o);
+});
+
+step('Then', '现金支付 {money}', 'the cash paid is {money}', async function (fen: number) {
+  const o = this.need('visit');
+  eq('现金支付 / cash paid', o.cashPaidFen, fen, o);
+});
+
+step('Then', '结算后账户余额为 {money}', 'the account balance after settlement is {money}', async function (fen: number) {
+  eq('结算后余额 / balance after', settlement(this).balance, fen);
+});
+
+step('Then', '{string} 的个人账户余额为 {money}', '{string}\'s account balance is {money}', async function (name: string, fen: number) {
+  eq(`"${name}" 账户余额 / balance`, parseYuan((await balance(this, name)).balc), fen);
+});
+
+step('Then', '{string} 本年累计目录内费用为 {money}', '{string}\'s covered cost this year is {money}', async function (name: string, fen: number) {
+  eq(`"${name}" 本年累计 / covered cost this year`, parseYuan((await balance(this, name)).cum_inscp), fen);
+});
+
+step('Then', '每月划入 {money}', 'each monthly credit is {money}', async function (fen: number) {
+  eq('每月划入 / monthly credit', parseYuan(this.need('credit').credit_per_month), fen);
+});
+
+step('Then', '共划入 {money}', 'the credits total {money}', async function (fen: number) {
+  eq('共划入 / credited', parseYuan(this.need('credit').credited), fen);
+});
+
+step('Then', '结息 {money}', 'the interest is {money}', async function (fen: number) {
+  eq('结息 / interest', parseYuan(this.need('rollover').people[0]?.interest ?? '0'), fen);
+});
+
+step('Then', '结算单显示：', 'the receipt shows:', async function (table: DataTable) {
+  const s = settlement(this);
+  const { receipts } = await this.agency('9122', { setl_id: s.setlId });
+  const r = receipts[0];
+  if (!r) throw new Error(`the engine has no receipt for settlement ${s.setlId}`);
+  await this.attach(JSON.stringify(r, null, 2), { mediaType: 'application/json', fileName: '结算单 receipt.json' });
+  const errors: string[] = [];
+  for (const [k, v] of table.raw()) {
+    const field = RECEIPT_FIELDS[k!.trim()];
+    if (!field) { errors.push(`unknown receipt line "${k}": use one of ${Object.keys(RECEIPT_FIELDS).join(', ')}`); continue; }
+    const got = parseYuan(String(r[field]));
+    const want = parseYuan(v!);
+    if (got !== want) errors.push(`${k}: expected ${fmtFen(want)}, receipt shows ${fmtFen(got)}`);
+  }
+  if (errors.length) throw new Error(errors.join('\n'));
+}, { table: '| 统筹支付 | 712.50 |  (rows: 费用总额 total, 全自费 not covered, 乙类先行自付 class B self-pay, 目录内 covered, 统筹支付 fund, 个人账户 account, 现金 cash, 余额 balance)' });
+
+// ------------------------------------------------------------------ Then: refusals and claims
+
+step('Then', '终端拒绝，原因为 {string}', 'the terminal refuses because {string}', async function (reason: string) {
+  const code = refusalByText(reason);
+  if (!code) throw new Error(`unknown refusal "${reason}": use one of ${Object.values(REFUSALS).map((r) => r.zh).join('、')}`);
+  const r = this.latest.refusal;
+  if (!r) throw new Error(`expected the terminal to refuse (${REFUSALS[code].zh}), but it did not`);
+  if (r.code !== code) throw new Error(`expected refusal "${REFUSALS[code].zh}" (${code}), got: ${r.message}`);
+});
+
+step('Then', '密码剩余 {int} 次', '{int} PIN tries are left', async function (n: number) {
+  const r = this.latest.refusal;
+  if (r?.triesLeft !== n) throw new Error(`expected the terminal to report ${n} tries left, got ${r ? r.message : 'no refusal'}`);
+});
+
+step('Then', '全额现金支付，医保不支付', 'everything is paid in cash and insurance pays nothing', async function () {
+  const o = this.need('visit');
+  if (!o.cashAdvance) throw new Error(`expected a full cash payment, but the card settled: fund ${fmtFen(o.settlement!.fund)}, account ${fmtFen(o.settlement!.account)}`);
+});
+
+step('Then', '报销被受理，退还 {money}', 'the claim is accepted and pays back {money}', async function (fen: number) {
+  const c = this.need('claim');
+  if (c.status !== 'accepted') throw new Error(`the claim was rejected: ${c.err_msg}`);
+  eq('退还 / payout', parseYuan(c.payout), fen);
+});
+
+step('Then', '报销被拒绝，原因包含 {string}', 'the claim is rejected with a reason containing {string}', async function (text: string) {
+  const c = this.need('claim');
+  if (c.status !== 'rejected') throw new Error(`expected a rejection, but the claim was accepted with payout ${c.payout}`);
+  if (!(c.err_msg ?? '').includes(text)) throw new Error(`the rejection says "${c.err_msg}", which does not contain "${text}"`);
+});
+
+// ------------------------------------------------------------------ Then: what the terminal showed, card traffic
+
+step('Then', '终端显示余额 {money}', 'the terminal shows a balance of {money}', async function (fen: number) {
+  eq('终端余额 / balance shown', parseYuan(this.need('balance').balc), fen);
+});
+
+step('Then', '终端读出 {string} 的卡号和社会保障号码', 'the terminal reads {string}\'s card number and social security number', async function (name: string) {
+  const p = this.person(name);
+  const line = this.need('vendorLine');
+  const f = line.split('|');
+  if (f.length !== 11) throw new Error(`the vendor line has ${f.length} fields, expected 11: ${line}`);
+  if (f[1] !== p.certno || f[2] !== p.profile?.card.number) throw new Error(`vendor line ${line} does not carry ${p.certno} / ${p.profile?.card.number}`);
+});
+
+step('Then', '读卡报文中有 {string} 命令', 'the card traffic includes a {string} command', async function (name: string) {
+  const t = this.inserted?.slot.trace() ?? [];
+  if (!t.some((e) => e.name === name)) throw new Error(`no ${name} in the card traffic: ${t.map((e) => e.name).join(', ') || '(none)'}`);
+});
+
+step('Then', '读卡报文中没有 {string} 命令', 'the card traffic has no {string} command', async function (name: string) {
+  const t = this.inserted?.slot.trace() ?? [];
+  if (t.some((e) => e.name === name)) throw new Error(`unexpected ${name} in the card traffic`);
+});

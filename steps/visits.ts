@@ -1,0 +1,148 @@
+// When: visits at a designated institution through the reference terminal: with the
+// person's card (or an old card, or someone else's), paid in cash without the card (for a
+// later claim), the reversal of the last settlement, the refused cash withdrawal, and the
+// balance query at the terminal. Each visit step attaches its card traffic and receipt.
+import type { DataTable } from '@cucumber/cucumber';
+import { fmtFen, parseYuan, type ClaimReason } from '../platform';
+import { formatTrace, type CardSlot } from '../rigs';
+import { Terminal, TerminalRefusal, type LineItem, type VisitKind, type VisitOutcome, type VisitRequest } from '../terminal';
+import { classOf, ensureCatalogue } from './catalogue';
+import { insertCard } from './cards';
+import { CASH_REASON_WORDS } from './parameters';
+import { col, stepsOf } from './registry';
+import type { MedWorld } from './world';
+
+const step = stepsOf('visits');
+
+function oneItem(w: MedWorld, fen: number): LineItem[] {
+  return [{ code: w.item('甲类').code, name: '诊疗费', priceFen: fen, count: 1 }];
+}
+
+async function itemsFromTable(w: MedWorld, table: DataTable): Promise<LineItem[]> {
+  const out: LineItem[] = [];
+  for (const row of table.hashes()) {
+    const name = col(row, '名称', '项目', 'name', 'item');
+    if (!name) throw new Error('each line item needs a 名称 / name column');
+    const clsText = col(row, '类别', 'class');
+    if (!w.catalogue.has(name)) {
+      if (!clsText) throw new Error(`line item "${name}" is not in the catalogue: add a 类别 / class column (甲类 / 乙类 / 自费)`);
+      await ensureCatalogue(w, name, classOf(clsText), col(row, '先行自付比例', 'class B self-pay'));
+    }
+    const price = col(row, '单价', '金额', 'price', 'amount');
+    if (!price) throw new Error(`line item "${name}" needs a 单价 / price`);
+    out.push({ code: w.item(name).code, name, priceFen: parseYuan(price), count: Number(col(row, '数量', 'count') ?? '1') });
+  }
+  return out;
+}
+
+/** The claim reason of a visit the terminal refused and that was paid in cash instead. */
+const REASON_OF_REFUSAL: Partial<Record<string, ClaimReason>> = {
+  'employer-arrears': 'employer_arrears', 'card-blocked': 'card_replacement', 'cross-region-unfiled': 'cross_region_unfiled',
+};
+
+interface VisitOpts { kind?: VisitKind; withCard: boolean; cardOwner?: string; useOldCard?: boolean; reason?: ClaimReason; emergency?: boolean }
+
+async function visit(w: MedWorld, personName: string, instName: string, items: LineItem[], o: VisitOpts): Promise<VisitOutcome> {
+  const p = w.people.get(personName);
+  const inst = w.institution(instName);
+  const terminal = new Terminal({ platform: w.client, institution: inst });
+  const req: VisitRequest = { kind: o.kind ?? (inst.kind === 'pharmacy' ? 'pharmacy' : 'outpatient'), date: w.today, items, emergency: o.emergency };
+  let slot: CardSlot | undefined;
+  if (o.withCard) {
+    const owner = w.person(o.cardOwner ?? personName);
+    const profile = o.useOldCard ? owner.oldProfiles[owner.oldProfiles.length - 1] : owner.profile;
+    if (!profile) throw new Error(`"${owner.name}" has no ${o.useOldCard ? 'old ' : ''}card to present: issue one with "${owner.name}" 持有社保卡 / "${owner.name}" holds a card`);
+    slot = await insertCard(w, profile);
+    slot.clearTrace();
+    const presenter = p ?? { name: personName, certno: undefined };
+    req.card = { channel: slot.channel, pin: (p ?? owner).typedPin ?? profile.pin.value, presented: { idNumber: presenter.certno, name: presenter.name } };
+  } else {
+    req.cashReason = o.reason;
+  }
+  const outcome = await terminal.visit(req);
+  w.latest.visit = outcome;
+  w.latest.refusal = outcome.refusal;
+  if (outcome.vendorLine) w.latest.vendorLine = outcome.vendorLine;
+  if (slot) await w.attach(formatTrace(slot.trace()), { mediaType: 'text/plain', fileName: '读卡报文 APDU trace.txt' });
+  if (outcome.receipt.html) await w.attach(outcome.receipt.html, { mediaType: 'text/html', fileName: '结算单 receipt.html' });
+  if (outcome.refusal) w.log(`终端拒绝 / refused: ${outcome.refusal.message}`);
+  if (outcome.cashAdvance && p) {
+    const reason = o.reason ?? REASON_OF_REFUSAL[outcome.refusal?.code ?? ''] ?? 'none';
+    p.cashVisits.push({ request: req, institution: inst, reason, outcome });
+  }
+  return outcome;
+}
+
+// ------------------------------------------------------------------ When: visits
+
+step('When', '{string} 持卡在 {string} 门诊就诊，费用 {money}', '{string} visits {string} as an outpatient with the card, costing {money}', async function (name: string, inst: string, fen: number) {
+  await visit(this, name, inst, oneItem(this, fen), { withCard: true });
+}, { example: { zh: '"张三" 持卡在 "市人民医院" 门诊就诊，费用 120.00 元', en: '"Zhang San" visits "City People\'s Hospital" as an outpatient with the card, costing CNY 120.00' } });
+
+step('When', '{string} 持卡在 {string} 门诊就诊，费用明细：', '{string} visits {string} as an outpatient with the card, with these items:', async function (name: string, inst: string, table: DataTable) {
+  await visit(this, name, inst, await itemsFromTable(this, table), { withCard: true });
+}, { table: '| 名称 | 类别 | 单价 | 数量 |  (name, class, price, count)' });
+
+step('When', '{string} 持卡在 {string} 住院，费用 {money}', '{string} is admitted to {string} with the card, costing {money}', async function (name: string, inst: string, fen: number) {
+  await visit(this, name, inst, oneItem(this, fen), { withCard: true, kind: 'inpatient' });
+});
+
+step('When', '{string} 持卡在 {string} 购药，费用 {money}', '{string} buys drugs at {string} with the card for {money}', async function (name: string, inst: string, fen: number) {
+  await visit(this, name, inst, oneItem(this, fen), { withCard: true, kind: 'pharmacy' });
+});
+
+step('When', '{string} 持旧卡在 {string} 门诊就诊，费用 {money}', '{string} presents the old card at {string} for an outpatient visit costing {money}', async function (name: string, inst: string, fen: number) {
+  await visit(this, name, inst, oneItem(this, fen), { withCard: true, useOldCard: true });
+});
+
+step('When', '{string} 持 {string} 的社保卡在 {string} 门诊就诊，费用 {money}', '{string} presents {string}\'s card at {string} for an outpatient visit costing {money}', async function (presenter: string, owner: string, inst: string, fen: number) {
+  await visit(this, presenter, inst, oneItem(this, fen), { withCard: true, cardOwner: owner });
+});
+
+const CASH_REASONS: Record<(typeof CASH_REASON_WORDS)[number], { reason: ClaimReason; kind?: VisitKind; emergency?: boolean }> = {
+  急诊没带卡: { reason: 'emergency', emergency: true }, 'an emergency without the card': { reason: 'emergency', emergency: true },
+  计划生育手术: { reason: 'family_planning', kind: 'family-planning' }, 'family-planning surgery': { reason: 'family_planning', kind: 'family-planning' },
+  尚未发卡: { reason: 'no_card_issued' }, 'no card issued yet': { reason: 'no_card_issued' },
+  补换卡期间: { reason: 'card_replacement' }, 'the card replacement period': { reason: 'card_replacement' },
+  未出示社保卡: { reason: 'none' }, 'no card presented': { reason: 'none' },
+};
+
+step('When', '{string} 因{cashreason}在 {string} 现金支付 {money}', '{string} pays {money} in cash at {string} because of {cashreason}', async function (name: string, a: unknown, b: unknown, c: unknown) {
+  // zh: (name, reason, inst, money); en: (name, money, inst, reason)
+  const [reason, inst, fen] = typeof a === 'number' ? [c as string, b as string, a] : [a as string, b as string, c as number];
+  const r = CASH_REASONS[reason as (typeof CASH_REASON_WORDS)[number]];
+  await visit(this, name, inst, oneItem(this, fen), { withCard: false, reason: r.reason, kind: r.kind, emergency: r.emergency });
+}, { example: { zh: '"张三" 因急诊没带卡在 "市人民医院" 现金支付 120.00 元', en: '"Zhang San" pays CNY 120.00 in cash at "City People\'s Hospital" because of an emergency without the card' } });
+
+step('When', '撤销 {string} 的上一笔结算', '{string}\'s last settlement is reversed', async function (_name: string) {
+  const o = this.need('visit');
+  if (!o.settlement) throw new Error('the last visit has no settlement to reverse');
+  const inst = [...this.institutions.values()].find((i) => i.name === o.receipt.institution)!;
+  const terminal = new Terminal({ platform: this.client, institution: inst });
+  const out = await terminal.reverse(o.settlement, this.today);
+  await this.attach(JSON.stringify(out, null, 2), { mediaType: 'application/json', fileName: '撤销结果 reversal.json' });
+});
+
+step('When', '{string} 在 {string} 要求从个人账户提取现金 {money}', '{string} asks {string} to pay {money} out of the account in cash', async function (name: string, inst: string, _fen: number) {
+  this.person(name);
+  const terminal = new Terminal({ platform: this.client, institution: this.institution(inst) });
+  try {
+    terminal.refuseCashWithdrawal();
+  } catch (err) {
+    if (!(err instanceof TerminalRefusal)) throw err;
+    this.latest.refusal = err;
+    this.log(err.message);
+  }
+});
+
+step('When', '{string} 在 {string} 的终端上查询余额', '{string} checks the balance on the terminal at {string}', async function (name: string, inst: string) {
+  const p = this.person(name);
+  if (!p.profile) throw new Error(`"${name}" holds no card`);
+  const slot = await insertCard(this, p.profile);
+  slot.clearTrace();
+  const terminal = new Terminal({ platform: this.client, institution: this.institution(inst) });
+  const { person, card } = await terminal.queryBalance({ channel: slot.channel }, this.today);
+  this.latest.vendorLine = terminal.vendorLine(card);
+  this.latest.balance = { psn_no: person.psnNo, balc: fmtFen(person.balanceFen ?? 0) };
+  await this.attach(formatTrace(slot.trace()), { mediaType: 'text/plain', fileName: '读卡报文 APDU trace.txt' });
+});
