@@ -184,7 +184,7 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
       paths,
       // TypeScript through a transpile cache (steps/register.js): ts-node's output, kept on disk.
       requireModule: [path.join(ROOT, 'steps/register.js')],
-      require: o.require ?? [path.join(ROOT, 'steps/index.ts'), path.join(ROOT, 'rigs/cucumber-support.ts')],
+      require: o.require ?? [path.join(ROOT, 'steps/support.ts'), path.join(ROOT, 'rigs/cucumber-support.ts')],
       format: [
         stdoutFormat,
         `json:${path.join(reports, 'cucumber.json')}`,
@@ -255,8 +255,8 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
     console.log(`\n${skipped.length} scenario(s) skipped because the rig lacks a capability:`);
     for (const s of skipped) console.log(`  - ${s}`);
   }
-  if (undefinedSteps) console.error(`\nmedcard run: ${undefinedSteps} step(s) are undefined. \`npx medcard steps\` lists every step in both languages; reword the step to one of them (or ask a developer to add it to steps/vocabulary.ts).`);
-  if (ambiguous.length) console.error(`\nmedcard run: ${ambiguous.length} step(s) match more than one definition; the run output above names them. Reword the step or tell a developer: two phrasings in steps/vocabulary.ts overlap.`);
+  if (undefinedSteps) console.error(`\nmedcard run: ${undefinedSteps} step(s) are undefined. \`npx medcard steps\` lists every step in both languages; reword the step to one of them (or ask a developer to add it to the subject file in steps/, steps/README.md).`);
+  if (ambiguous.length) console.error(`\nmedcard run: ${ambiguous.length} step(s) match more than one definition; the run output above names them. Reword the step or tell a developer: two phrasings in steps/ overlap.`);
   console.log(`\nreports: ${path.relative(process.cwd(), reports) || '.'}/{cucumber.json, junit.xml, allure-results/} — \`npx medcard report\` renders HTML`);
   const flaky = attempts.flaky();
   if (flaky.length) {

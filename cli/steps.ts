@@ -1,8 +1,7 @@
 // `medcard steps`: every step of the vocabulary in both languages, with an example, for
 // analysts who write scenarios without code.
 import { parseOptions } from './args';
-import { PARAMETERS } from '../steps/parameters';
-import { VOCABULARY, type StepSpec } from '../steps/vocabulary';
+import { PARAMETERS, VOCABULARY, type StepSpec } from '../steps';
 
 const HELP = `usage: medcard steps [--lang zh|en] [--grep <text>] [--markdown]
 

@@ -7,7 +7,8 @@ import type { CardProfile, EmulatedCard } from '../emulator';
 import type { CardSlot } from '../rigs';
 import { cardNumber, cardSn } from './ids';
 import { stepsOf } from './registry';
-import type { MedWorld, PersonCtx } from './world';
+import type { MedWorld } from './world';
+import type { PersonCtx } from './types';
 
 const step = stepsOf('cards');
 

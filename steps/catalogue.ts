@@ -3,7 +3,8 @@
 // and the items a scenario names (医保目录如下： / the catalogue lists:, or a visit's table).
 import type { PlatformClient } from '../platform';
 import { catalogueCode } from './ids';
-import type { CatalogueItem, MedWorld } from './world';
+import type { MedWorld } from './world';
+import type { CatalogueItem } from './types';
 
 let defaults: Promise<Map<string, CatalogueItem>> | undefined;
 

@@ -3,7 +3,7 @@
 // Every number comes from the worker's RUN number and a counter. RUN comes from a seed:
 // random in each worker process, or MEDCARD_SEED=<n> to get the same numbers again (same
 // features, same worker; on a reused PostgreSQL the same numbers collide, so use a fresh one).
-// The seed is logged in each worker's first scenario and in every failed one (steps/index.ts).
+// The seed is logged in each worker's first scenario and in every failed one (steps/support.ts).
 import { createHash, randomBytes } from 'node:crypto';
 import { makeCardNumber, makeCardSn, makeIdNumber } from '../spec';
 

@@ -11,7 +11,8 @@ import { INSUTYPES, REGIONS } from './parameters';
 import { col, stepsOf } from './registry';
 import { classOf, ensureCatalogue } from './catalogue';
 import { issueCard, issueCardValidUntil, registerCard, reportCardLost, replaceLostCard } from './cards';
-import type { InstitutionCtx, MedWorld, PersonCtx } from './world';
+import type { MedWorld } from './world';
+import type { InstitutionCtx, PersonCtx } from './types';
 
 const step = stepsOf('people');
 

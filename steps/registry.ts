@@ -2,7 +2,7 @@
 // zh-CN and English phrasing side by side so the two languages cannot drift. The vocabulary
 // is the subjects in SUBJECTS order, each subject's steps in the order its file defines them,
 // so subject files may import each other's code without reordering the list
-// (steps/vocabulary.ts loads them; `medcard steps` and steps/index.ts read VOCABULARY there).
+// (steps/vocabulary.ts loads them; `medcard steps` and steps/support.ts read VOCABULARY there).
 import type { RigCapability } from '../rigs';
 import type { MedWorld } from './world';
 
@@ -20,6 +20,8 @@ export interface StepSpec {
   needs?: RigCapability;
   fn: StepFn;
 }
+
+
 
 /** The subject files, in the order `medcard steps` lists their steps. */
 export const SUBJECTS = ['people', 'cards', 'visits', 'claims', 'accounts', 'queries'] as const;

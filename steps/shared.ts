@@ -3,17 +3,8 @@
 // so everything here is keyed by the worker id and created at most once per process.
 import { PlatformClient } from '../platform';
 import { openRig, RIG_NAMES, type Rig } from '../rigs';
+import type { RunSettings, Shared } from './types';
 
-export interface Shared {
-  rig: Rig;
-  client: PlatformClient;
-  engineUrl: string;
-  engineKind: string;
-  workerId: number;
-  close(): Promise<void>;
-}
-
-export interface RunSettings { rig: string; engineUrl?: string; databaseUrl?: string; fixturesDir?: string }
 
 /** Settings travel from `medcard run` to the workers in the environment (world parameters are frozen per worker). */
 export function settingsFromEnv(): RunSettings {

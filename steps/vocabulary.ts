@@ -1,5 +1,5 @@
 // The step vocabulary: every step ONCE, with its zh-CN and English phrasing side by side.
-// steps/index.ts registers both phrasings with cucumber; `medcard steps` prints this list in
+// steps/support.ts registers both phrasings with cucumber; `medcard steps` prints this list in
 // this order (analysts read it top to bottom: the world, the card, visits, claims, accounts,
 // then what to check). Steps check results only through the platform API (the engine
 // client) and the card, never engine internals (architecture.md).
@@ -22,7 +22,8 @@ import './visits';
 import './claims';
 import './accounts';
 import './queries';
-import { definedSteps, type StepSpec } from './registry';
+import { definedSteps } from './registry';
+import type { StepSpec } from './registry';
 
 export type { StepSpec } from './registry';
 

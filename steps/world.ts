@@ -3,54 +3,10 @@
 // scenario uses ("张三", "市人民医院"), and what the last step of each kind produced is in
 // `latest`, for the Then steps after it.
 import { World, type IWorldOptions } from '@cucumber/cucumber';
-import type { ClaimOutput, ClaimReason, CreditOutput, Infno, InputOf, OutputOf, PlatformClient, RolloverOutput, Yuan } from '../platform';
-import type { CardProfile } from '../emulator';
+import type { InputOf, OutputOf, PlatformClient } from '../platform';
 import type { CardSlot } from '../rigs';
-import type { Institution, TerminalRefusal, VisitOutcome, VisitRequest } from '../terminal';
-import type { Shared } from './shared';
+import type { AgencyInfno, CatalogueItem, InstitutionCtx, Latest, PersonCtx, Shared, WorldParameters } from './types';
 
-export interface PersonCtx {
-  name: string;
-  psnNo: string;
-  certno: string;
-  region: string;
-  insutype: '310' | '390';
-  birthDate: string;
-  sex: '1' | '2';
-  empNo?: string;
-  /** The card the person holds now (absent: no card issued, or lost with no new one yet). */
-  profile?: CardProfile;
-  /** Cards that no longer work (lost, replaced), by card number. */
-  oldProfiles: CardProfile[];
-  /** The PIN the person types at the terminal (default: the card's PIN). */
-  typedPin?: string;
-  /** Monthly contribution base, fen, when the scenario sets one. */
-  base?: number;
-  /** Visits paid fully in cash, waiting for a claim. */
-  cashVisits: CashVisit[];
-}
-
-export interface CashVisit { request: VisitRequest; institution: Institution; reason: ClaimReason; mdtrtId?: string; outcome: VisitOutcome }
-
-export interface InstitutionCtx extends Institution { level: 1 | 2 | 3; designated: boolean; kind: 'hospital' | 'pharmacy' | 'clinic' }
-
-export type CatalogueItem = { code: string; cls: 'A' | 'B' | 'self' };
-
-/** What the last step of each kind produced. */
-export interface Latest {
-  /** The last visit (with the card or in cash). */
-  visit: VisitOutcome;
-  /** The terminal's last refusal: a visit's (cleared by a visit that was not refused) or the cash-withdrawal refusal. */
-  refusal: TerminalRefusal;
-  /** The last reimbursement claim's answer. */
-  claim: ClaimOutput;
-  credit: CreditOutput;
-  rollover: RolloverOutput;
-  /** The last balance read: from the agency (9120) or shown by the terminal. */
-  balance: { psn_no: string; balc: Yuan };
-  /** The card data line the terminal printed for a vendor's system. */
-  vendorLine: string;
-}
 
 /** What a Then step says when the step it follows never ran. */
 const NONE_YET: { [K in Exclude<keyof Latest, 'refusal'>]: string } = {
@@ -61,11 +17,6 @@ const NONE_YET: { [K in Exclude<keyof Latest, 'refusal'>]: string } = {
   balance: 'no balance query yet',
   vendorLine: 'the terminal has not read a card yet',
 };
-
-/** The agency's transactions (platform-api.md, 91xx). */
-export type AgencyInfno = Extract<Infno, `91${string}`>;
-
-export interface WorldParameters { rig?: string }
 
 export class MedWorld extends World<WorldParameters> {
   shared!: Shared;

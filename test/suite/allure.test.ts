@@ -114,7 +114,7 @@ test('environment.properties and categories.json are written after the run', () 
   const categories = JSON.parse(fs.readFileSync(path.join(dir, 'categories.json'), 'utf8')) as { name: string; messageRegex: string }[];
   const money = categories.find((c) => /Money/.test(c.name));
   assert.ok(money);
-  // The regex must match our own money failure message (steps/vocabulary.ts `eq`), whole, as Allure does.
+  // The regex must match our own money failure message (steps/queries.ts `eq`), whole, as Allure does.
   assert.match('现金支付 / cash paid: expected 120.00 元, got 100.00 元', new RegExp(`^(?:${money.messageRegex})$`));
 });
 

@@ -5,8 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CucumberExpression, ParameterType, ParameterTypeRegistry } from '@cucumber/cucumber-expressions';
 import { listSteps } from '../../cli/steps';
-import { PARAMETERS } from '../../steps/parameters';
-import { VOCABULARY } from '../../steps/vocabulary';
+import { PARAMETERS, VOCABULARY } from '../../steps';
 
 const registry = new ParameterTypeRegistry();
 for (const p of PARAMETERS) registry.defineParameterType(new ParameterType(p.name, p.regexp, null, p.transformer, false, false));

@@ -1,0 +1,58 @@
+// The support code cucumber loads (`medcard run` requires this one file): parameter types,
+// the World, hooks, and the vocabulary registered in both languages.
+import { After, AfterAll, Before, BeforeAll, defineParameterType, Given, setDefaultTimeout, setWorldConstructor, Then, When } from '@cucumber/cucumber';
+import { PARAMETERS } from './parameters';
+import { closeShared, getShared } from './shared';
+import { VOCABULARY } from './vocabulary';
+import { MedWorld } from './world';
+import { ensureDefaultCatalogue } from './catalogue';
+import { lackingReason, rememberPickle, skip, skippingWhenRigCannot } from './capabilities';
+import { seedLine } from './ids';
+import { formatTrace } from '../rigs';
+
+setDefaultTimeout(30_000);
+setWorldConstructor(MedWorld);
+
+for (const p of PARAMETERS) {
+  defineParameterType({ name: p.name, regexp: p.regexp, transformer: p.transformer, useForSnippets: p.useForSnippets ?? false });
+}
+
+/** MEDCARD_NOOP_STEPS=1 (bench/suite.ts): same expressions, empty bodies, no rig or engine — cucumber's own cost. */
+const NOOP = process.env.MEDCARD_NOOP_STEPS === '1';
+const define = { Given, When, Then };
+for (const s of VOCABULARY) {
+  const fn = NOOP ? Object.defineProperty(async function () { /* no-op */ }, 'length', { value: s.fn.length }) : skippingWhenRigCannot(s.fn);
+  define[s.kind](s.zh, fn);
+  define[s.kind](s.en, fn);
+}
+
+BeforeAll(async function () {
+  // Fail once, early, with the reason, instead of once per scenario.
+  if (!NOOP) await getShared();
+});
+
+/** The ids' seed goes into the log of each worker's first scenario (and of every failed one), not to the terminal. */
+let seedLogged = false;
+
+Before(async function (this: MedWorld, { pickle }) {
+  if (NOOP) return undefined;
+  rememberPickle(this, pickle);
+  this.shared = await getShared();
+  if (!seedLogged) { seedLogged = true; this.log(seedLine()); }
+  const lacking = lackingReason(this.shared.rig, pickle, VOCABULARY);
+  if (lacking) return skip(this, lacking);
+  for (const [name, item] of await ensureDefaultCatalogue(this.shared.client)) this.catalogue.set(name, item);
+  return undefined;
+});
+
+After(async function (this: MedWorld, { result }) {
+  if (result?.status !== 'FAILED') return;
+  this.log(seedLine());
+  if (this.inserted) {
+    await this.attach(`card traffic at failure\n${formatTrace(this.inserted.slot.trace())}`, { mediaType: 'text/plain', fileName: '失败时的读卡报文 card traffic at failure.txt' });
+  }
+});
+
+AfterAll(async function () {
+  await closeShared();
+});

@@ -1,0 +1,65 @@
+// Types of the steps: what a scenario remembers (the World's records) and the worker-wide
+// things every scenario shares. A step's own type, StepSpec, is beside its builder (registry.ts).
+import type { ClaimOutput, ClaimReason, CreditOutput, Infno, PlatformClient, RolloverOutput, Yuan } from '../platform';
+import type { CardProfile } from '../emulator';
+import type { Rig } from '../rigs';
+import type { Institution, TerminalRefusal, VisitOutcome, VisitRequest } from '../terminal';
+
+export interface PersonCtx {
+  name: string;
+  psnNo: string;
+  certno: string;
+  region: string;
+  insutype: '310' | '390';
+  birthDate: string;
+  sex: '1' | '2';
+  empNo?: string;
+  /** The card the person holds now (absent: no card issued, or lost with no new one yet). */
+  profile?: CardProfile;
+  /** Cards that no longer work (lost, replaced), by card number. */
+  oldProfiles: CardProfile[];
+  /** The PIN the person types at the terminal (default: the card's PIN). */
+  typedPin?: string;
+  /** Monthly contribution base, fen, when the scenario sets one. */
+  base?: number;
+  /** Visits paid fully in cash, waiting for a claim. */
+  cashVisits: CashVisit[];
+}
+
+export interface CashVisit { request: VisitRequest; institution: Institution; reason: ClaimReason; mdtrtId?: string; outcome: VisitOutcome }
+
+export interface InstitutionCtx extends Institution { level: 1 | 2 | 3; designated: boolean; kind: 'hospital' | 'pharmacy' | 'clinic' }
+
+export type CatalogueItem = { code: string; cls: 'A' | 'B' | 'self' };
+
+/** What the last step of each kind produced. */
+export interface Latest {
+  /** The last visit (with the card or in cash). */
+  visit: VisitOutcome;
+  /** The terminal's last refusal: a visit's (cleared by a visit that was not refused) or the cash-withdrawal refusal. */
+  refusal: TerminalRefusal;
+  /** The last reimbursement claim's answer. */
+  claim: ClaimOutput;
+  credit: CreditOutput;
+  rollover: RolloverOutput;
+  /** The last balance read: from the agency (9120) or shown by the terminal. */
+  balance: { psn_no: string; balc: Yuan };
+  /** The card data line the terminal printed for a vendor's system. */
+  vendorLine: string;
+}
+
+/** The agency's transactions (platform-api.md, 91xx). */
+export type AgencyInfno = Extract<Infno, `91${string}`>;
+
+export interface WorldParameters { rig?: string }
+
+export interface Shared {
+  rig: Rig;
+  client: PlatformClient;
+  engineUrl: string;
+  engineKind: string;
+  workerId: number;
+  close(): Promise<void>;
+}
+
+export interface RunSettings { rig: string; engineUrl?: string; databaseUrl?: string; fixturesDir?: string }
