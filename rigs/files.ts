@@ -114,7 +114,6 @@ export function parseRigFile(text: string, file: string): RigFile {
   // the kind's own fields, checked by its driver
   const settings = driver?.settings({
     value: (field) => data[field],
-    dir: path.dirname(file),
     issue: (field, message, at) => {
       const fieldNode = nodeOf(field);
       let node: unknown = fieldNode;

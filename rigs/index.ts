@@ -4,7 +4,6 @@
 import { listRigFiles, loadRigFile } from './files';
 import { rigKind } from './registry';
 import type { Rig, RigFile, RigOptions } from './types';
-
 import type * as Pcsc from './pcsc';
 import type * as Serial from './serial';
 import type * as Tracing from './tracing';
@@ -39,6 +38,7 @@ export type SerialCardServer = Serial.SerialCardServer;
 export type ResyncDecoder = Serial.ResyncDecoder;
 export declare const TracingChannel: typeof Tracing.TracingChannel, formatTrace: typeof Tracing.formatTrace;
 export type TracingChannel = Tracing.TracingChannel;
+export declare const DO_NOTHING_CARD: typeof VpcdMeasure.DO_NOTHING_CARD, measureVpcd: typeof VpcdMeasure.measureVpcd;
 
 /** Rig names (rig files in rigs/, or MEDCARD_RIGS_DIR), built-in emulated and vpcd first. */
 export const RIG_NAMES = listRigFiles();
@@ -52,4 +52,3 @@ export async function openRig(nameOrFile: string | RigFile, options: RigOptions 
   // parseRigFile refused unknown kinds, so the driver is there.
   return rigKind(rig.kind)!.open(rig, options);
 }
-export declare const DO_NOTHING_CARD: typeof VpcdMeasure.DO_NOTHING_CARD, measureVpcd: typeof VpcdMeasure.measureVpcd;

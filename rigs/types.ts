@@ -119,8 +119,6 @@ export interface RigFieldContext {
   value(field: string): unknown;
   /** Report a problem with a field; the file and line are added. `at` is a sub-path such as "path" for serial.path. */
   issue(field: string, message: string, at?: string | number): void;
-  /** Where relative paths in the rig file are resolved from. */
-  readonly dir: string;
 }
 
 /** What `medcard rig check` found on the way to a card: its verdicts, and the channel when it got there. */
