@@ -34,3 +34,21 @@ export interface Engine {
   /** 'pglite' or 'postgres'. */
   readonly backend: 'pglite' | 'postgres';
 }
+
+// ------------------------------------------------------------------ the database seam (db.ts)
+
+export type Row = Record<string, unknown>;
+export interface QueryOpts {
+  /** The transaction's last statement: commit with it (PostgreSQL sends both in one round trip). */
+  commit?: boolean;
+}
+export interface Sql {
+  query<T extends Row = Row>(text: string, params?: unknown[], opts?: QueryOpts): Promise<T[]>;
+}
+export interface Db extends Sql {
+  readonly kind: 'pglite' | 'postgres';
+  /** Run fn in one transaction; retried on serialization failures and deadlocks (PostgreSQL). */
+  tx<T>(fn: (q: Sql) => Promise<T>): Promise<T>;
+  exec(script: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,84 @@
+// The ledger's schema: numbered migrations, applied once each, one migrator at a time.
+import type { Db } from './types';
+
+export const MIGRATIONS: Array<[number, string]> = [[1, `
+CREATE TABLE employers (
+  emp_no text PRIMARY KEY, emp_name text NOT NULL, admvs text NOT NULL,
+  arrears boolean NOT NULL DEFAULT false, arrears_since text, paid_date text);
+CREATE TABLE institutions (
+  code text PRIMARY KEY, name text NOT NULL, admvs text NOT NULL, level int NOT NULL,
+  type text NOT NULL, designated boolean NOT NULL, hmac_key text);
+CREATE TABLE catalogue (
+  code text PRIMARY KEY, name text NOT NULL, cls text NOT NULL, cap_fen bigint, selfpay_bp int, chrgitm_type text NOT NULL);
+CREATE TABLE persons (
+  psn_no text PRIMARY KEY, name text NOT NULL, certno text NOT NULL UNIQUE, gend text NOT NULL, brdy text NOT NULL,
+  naty text NOT NULL, insutype text NOT NULL, admvs text NOT NULL, stas text NOT NULL, insu_date text NOT NULL,
+  emp_no text REFERENCES employers(emp_no), base_fen bigint, retired boolean NOT NULL DEFAULT false,
+  pension_fen bigint, evoucher text UNIQUE);
+CREATE TABLE cards (
+  card_no text PRIMARY KEY, card_sn text NOT NULL, psn_no text NOT NULL REFERENCES persons(psn_no),
+  issue_date text NOT NULL, expiry_date text NOT NULL, admvs text NOT NULL, stas text NOT NULL,
+  activated_date text, lost_date text, replaced_by text);
+CREATE INDEX cards_psn ON cards(psn_no);
+CREATE TABLE filings (
+  filing_id text PRIMARY KEY, psn_no text NOT NULL REFERENCES persons(psn_no), admvs text NOT NULL,
+  begndate text NOT NULL, enddate text, type text NOT NULL);
+CREATE INDEX filings_psn ON filings(psn_no);
+CREATE TABLE signins (sign_no text PRIMARY KEY, fixmedins_code text NOT NULL, opter text, sign_time text NOT NULL);
+CREATE TABLE visits (
+  mdtrt_id text PRIMARY KEY, psn_no text NOT NULL REFERENCES persons(psn_no), fixmedins_code text NOT NULL,
+  admvs text NOT NULL, kind text NOT NULL, med_type text NOT NULL, begntime text NOT NULL, endtime text,
+  ipt_otp_no text NOT NULL, cert_type text NOT NULL, cert_no text NOT NULL, insutype text NOT NULL,
+  emergency boolean NOT NULL DEFAULT false, stas text NOT NULL, info jsonb NOT NULL DEFAULT '{}');
+CREATE INDEX visits_psn ON visits(psn_no);
+CREATE TABLE fee_lines (
+  mdtrt_id text NOT NULL REFERENCES visits(mdtrt_id), feedetl_sn text NOT NULL, code text NOT NULL, name text NOT NULL,
+  amount bigint NOT NULL, cnt4 bigint NOT NULL, pric bigint NOT NULL, fee_time text NOT NULL, cls text NOT NULL,
+  fulamt bigint NOT NULL, overlmt bigint NOT NULL, preselfpay bigint NOT NULL, inscp bigint NOT NULL,
+  selfpay_bp int NOT NULL, cap_fen bigint, chrgitm_type text NOT NULL, chrg_bchno text,
+  PRIMARY KEY (mdtrt_id, feedetl_sn));
+CREATE TABLE settlements (
+  setl_id text PRIMARY KEY, mdtrt_id text, psn_no text NOT NULL REFERENCES persons(psn_no), kind text NOT NULL,
+  year int NOT NULL, setl_time text NOT NULL, stas text NOT NULL, inscp bigint NOT NULL, total bigint NOT NULL,
+  fund bigint NOT NULL, acct bigint NOT NULL, cash bigint NOT NULL, journal_id text NOT NULL,
+  reversal_journal text, info jsonb NOT NULL);
+CREATE INDEX settlements_psn_year ON settlements(psn_no, year);
+CREATE INDEX settlements_visit ON settlements(mdtrt_id);
+CREATE TABLE claims (
+  claim_id text PRIMARY KEY, psn_no text NOT NULL, reason text NOT NULL, visit_key text NOT NULL,
+  status text NOT NULL, setl_id text, info jsonb NOT NULL);
+CREATE UNIQUE INDEX claims_visit_accepted ON claims(visit_key) WHERE status = 'accepted';
+CREATE INDEX claims_psn ON claims(psn_no);
+CREATE TABLE ledger_entries (
+  entry_id bigserial PRIMARY KEY, journal_id text NOT NULL, kind text NOT NULL, account text NOT NULL,
+  bucket text NOT NULL DEFAULT '', amount bigint NOT NULL, biz_date text NOT NULL, ref text NOT NULL DEFAULT '',
+  memo text NOT NULL DEFAULT '');
+CREATE INDEX ledger_account ON ledger_entries(account, bucket);
+CREATE INDEX ledger_journal ON ledger_entries(journal_id);
+CREATE TABLE receipts (receipt_id text PRIMARY KEY, kind text NOT NULL, ref_id text NOT NULL, psn_no text NOT NULL, body jsonb NOT NULL);
+CREATE INDEX receipts_ref ON receipts(ref_id);
+CREATE INDEX receipts_psn ON receipts(psn_no);
+CREATE TABLE period_credits (psn_no text NOT NULL, period text NOT NULL, journal_id text NOT NULL, PRIMARY KEY (psn_no, period));
+CREATE TABLE rollovers (psn_no text NOT NULL, year int NOT NULL, journal_id text NOT NULL, PRIMARY KEY (psn_no, year));
+CREATE TABLE messages (msgid text PRIMARY KEY, infno text NOT NULL, req_hash text NOT NULL, infcode int NOT NULL,
+  response jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now());
+CREATE SEQUENCE ids START 1;
+`], [2, `
+-- The answer kept under a msgid is replayed byte for byte and never queried inside:
+-- text, not jsonb (parsing it into jsonb was the costliest part of every request).
+ALTER TABLE messages ALTER COLUMN response TYPE text USING response::text;
+`]];
+
+export async function migrate(db: Db): Promise<void> {
+  await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+  for (const [version, sql] of MIGRATIONS) {
+    await db.tx(async (q) => {
+      // One migrator at a time (two engines starting on one database).
+      await q.query(`LOCK TABLE schema_migrations IN EXCLUSIVE MODE`);
+      const done = await q.query(`SELECT 1 FROM schema_migrations WHERE version = $1`, [version]);
+      if (done.length) return;
+      for (const stmt of sql.split(';').map((s) => s.trim()).filter(Boolean)) await q.query(stmt);
+      await q.query(`INSERT INTO schema_migrations(version) VALUES ($1)`, [version]);
+    });
+  }
+}
