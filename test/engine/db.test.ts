@@ -1,4 +1,4 @@
-// The PGlite seam reads the backend's wire answers itself (engine/db.ts readAnswer) and
+// The PGlite seam reads the backend's wire answers itself (engine/pg-wire.ts readAnswer) and
 // sends Describe only the first time a statement runs. The same statements on PGlite and
 // on the machine's PostgreSQL must give the same rows, the same errors, and survive a
 // statement whose first run failed before it was described.
