@@ -21,7 +21,7 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseOptions(argv, { force: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false } }, HELP);
   if (!parsed) return 0;
   const [sub] = parsed.positionals;
-  const images = require('../containers/images') as typeof import('../containers/images');
+  const images = require('../containers') as typeof import('../containers');
   if (sub === 'list') {
     const r = spawnSync('docker', ['images', '--filter', `label=${images.INPUTS_LABEL}`, '--format', `{{.Repository}}:{{.Tag}}\t{{.ID}}\t{{.Size}}\t{{.CreatedSince}}\t{{index .Labels "${images.INPUTS_LABEL}"}}`], { encoding: 'utf8' });
     process.stdout.write(r.stdout || r.stderr);

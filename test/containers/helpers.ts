@@ -2,8 +2,7 @@
 // it is not), and `medcard` runs as a child whose containers we can find by its pid label.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { LABEL_PID } from '../../containers/docker';
-import { ensureImages, pingDocker } from '../../containers';
+import { ensureImages, LABEL_PID, pingDocker } from '../../containers';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const MEDCARD = path.join(ROOT, 'bin', 'medcard.js');

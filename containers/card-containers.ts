@@ -1,0 +1,67 @@
+// Cards served from containers of their own (the remote-card rig kind), each by the emulator
+// and vpcd client of rigs/serve-card.ts, reaching this host's pcscd through vpcd.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { newRunId, register } from './cleanup';
+import { harnessLabels, pingDocker, removeNow } from './docker';
+import { ENGINE_IMAGE } from './images';
+import { prepare, tc } from './prepare';
+import type { CardContainer, CardContainerOptions } from './types';
+
+let cardRun: string | undefined;
+
+/**
+ * Serve one card profile (JSON, as the steps built it) in a container, with the emulator and
+ * vpcd client `medcard emulate` uses (rigs/serve-card.ts), connecting to the host's
+ * pcscd through vpcd (it listens on all addresses; the host is the bridge gateway).
+ * Resolves once the card says it is inserted.
+ */
+export async function startCardContainer(profileJson: string, o: CardContainerOptions): Promise<CardContainer> {
+  const image = o.image ?? ENGINE_IMAGE;
+  if (!cardRun) {
+    await pingDocker();
+    await prepare([image], o.log ?? ((l) => process.stderr.write(`medcard containers: ${l}\n`)));
+    cardRun = newRunId();
+    const run = cardRun;
+    register({ run, stop: async () => removeNow(run) });
+  }
+  const { GenericContainer, Wait } = tc();
+  // host-gateway: Docker (20.10+) writes the bridge gateway, i.e. this host, into /etc/hosts.
+  const host = o.vpcdHost ?? 'host.docker.internal';
+  // vpcd takes a new card a moment after the last one left; a refused first connection
+  // makes `medcard emulate` exit, so a few attempts are allowed, and the last output is shown.
+  let c: import('testcontainers').StartedTestContainer | undefined;
+  let output = '';
+  for (let attempt = 1; !c; attempt++) {
+    const tag = randomBytes(4).toString('hex');
+    output = '';
+    try {
+      c = await new GenericContainer(image)
+        .withExtraHosts([{ host: 'host.docker.internal', ipAddress: 'host-gateway' }])
+        .withLabels({ ...harnessLabels(cardRun, { 'org.medcard.role': 'card', 'org.medcard.vpcd-port': String(o.vpcdPort), 'org.medcard.attempt': tag }) })
+        .withCopyContentToContainer([{ content: profileJson, target: '/card.json' }])
+        .withEntrypoint(['/usr/local/bin/node', '-r', '/app/steps/register.js', '/app/rigs/serve-card.ts'])
+        .withCommand([host, String(o.vpcdPort)])
+        .withLogConsumer((stream) => { stream.on('data', (d: Buffer | string) => { output += d.toString(); }); })
+        .withAutoCleanup(false)
+        .withWaitStrategy(Wait.forLogMessage(/inserted into vpcd/))
+        .withStartupTimeout(30_000)
+        .start();
+    } catch (err) {
+      spawnSync('sh', ['-c', `docker ps -aq --filter label=org.medcard.attempt=${tag} | xargs -r docker rm -f >/dev/null 2>&1`]);
+      if (attempt >= 5) {
+        throw new Error(`the card container (${image}, medcard emulate → ${host}:${o.vpcdPort}) did not insert its card after ${attempt} attempts: ${(err as Error).message}\n${output.trim()}`);
+      }
+      await new Promise((r) => setTimeout(r, 300 * attempt));
+    }
+  }
+  return {
+    id: c.getId(),
+    stop: async () => { await c.stop({ timeout: 2000, remove: true }).catch(() => undefined); },
+  };
+}
+
+/** Stop every card container this process started (the remote-card rig's close). */
+export function removeCardContainers(): void {
+  if (cardRun) removeNow(cardRun);
+}
