@@ -17,6 +17,7 @@ const commands: Record<string, Command> = {
   rigs: { summary: 'list the rigs (rigs/*.yaml): kind, reader, engine, capabilities', load: () => require('./rigs') },
   rig: { summary: 'rig check <name>: reader there? card in? answers SELECT SSSE? engine reachable?', load: () => require('./rig') },
   engine: { summary: 'serve the reference settlement engine (platform API over HTTP)', load: () => require('./engine') },
+  schemas: { summary: 'write the JSON Schemas of the fixture files (schemas/*.schema.json) from their zod schemas', load: () => require('./schemas') },
   images: { summary: 'build the container images (medcard/base, medcard/postgres, medcard/engine), cached', load: () => require('./images') },
 };
 

@@ -24,7 +24,7 @@ export const IMAGE_NAMES = [BASE_IMAGE, POSTGRES_IMAGE, ENGINE_IMAGE] as const;
 const SUITE = 'bookworm';
 const MIRROR = process.env.MEDCARD_DEBIAN_MIRROR || 'http://deb.debian.org/debian';
 /** What the engine image takes from the project (besides node_modules, copied separately). */
-const APP_PATHS = ['bin', 'cli', 'spec', 'platform', 'containers', 'engine', 'emulator', 'rigs', 'terminal', 'steps', 'fixtures', 'native', 'package.json', 'tsconfig.json'];
+const APP_PATHS = ['bin', 'cli', 'spec', 'platform', 'schema', 'containers', 'engine', 'emulator', 'rigs', 'terminal', 'steps', 'fixtures', 'native', 'package.json', 'tsconfig.json'];
 
 export type Log = (line: string) => void;
 

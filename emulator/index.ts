@@ -3,7 +3,7 @@
 export { EmulatedCard } from './card';
 export type { EmulatedCardOptions, CardSnapshot } from './card';
 export type { CardProfile, TraceEntry, BinaryFileSpec } from './types';
-export { loadCardProfile, parseCardProfile, loadCardProfiles, CardProfileError } from './profile';
+export { loadCardProfile, parseCardProfile, loadCardProfiles, CardProfileError, CARD_PROFILE_FORMAT } from './profile';
 export type { ProfileIssue } from './profile';
 export { decodeExchange, formatTraceEntry, maskedCommandHex } from './trace';
 export type { DecodeOptions } from './trace';

@@ -1,282 +1,237 @@
-// Card profiles: fixtures/cards/*.yaml → CardProfile, validated with errors that name the
-// file, the line and the field. YAML is read with the failsafe schema (every scalar a
-// string), so an unquoted 18-digit ID number never loses digits to floating point.
+// Card profiles: fixtures/cards/*.yaml → CardProfile, validated against the zod schema
+// below (schema/ part; it also gives schemas/card-profile.schema.json) with errors that
+// name the file, the line and the field. YAML is read as text (the failsafe schema: every
+// scalar a string), so an unquoted 18-digit ID number never loses digits to floating point.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml';
+import { z } from 'zod';
+import { defineFormat, identifier, loadYaml, ruled, Refusal, validAt, whenValid, YamlError, type Wording, type YamlIssue } from '../schema';
 import type { BinaryFileSpec, CardProfile } from './types';
 import { defaultAtr, parseAtr, type Protocol } from './atr';
 import { encodeGbk } from './gbk';
 import { fromHex, toHex } from './hex';
-import { CARD_NUMBER, CARD_SN, ID_NUMBER, REGION_CODE, idBirthDate, idSex as sexOfId, isCalendarDate, type IdFormat } from '../spec';
+import { CARD_NUMBER, CARD_SN, ID_NUMBER, REGION_CODE, idBirthDate, idSex, isCalendarDate } from '../spec';
 
-export interface ProfileIssue { file: string; line?: number; field: string; message: string }
+export type ProfileIssue = YamlIssue;
 
-export class CardProfileError extends Error {
-  constructor(readonly issues: ProfileIssue[]) {
-    super(issues.map((i) => `${i.file}${i.line ? `:${i.line}` : ''}: ${i.field}: ${i.message}`).join('\n'));
+/** Every problem of one or more profiles (`.issues`), one a line: `file:line: field: message`. */
+export class CardProfileError extends YamlError {
+  constructor(issues: readonly ProfileIssue[]) {
+    super(issues);
     this.name = 'CardProfileError';
   }
 }
 
 export const DEFAULT_AUTH_KEY = '00112233445566778899AABBCCDDEEFF';
 
-type Shape = { [k: string]: Shape | true };
-const SHAPE: Shape = {
-  description: true, atr: true, protocol: true, activated: true, replaces: true, reportedLost: true,
-  holder: { name: true, idNumber: true, sex: true, nation: true, birthplace: true, birthDate: true },
-  card: { number: true, identificationCode: true, type: true, specVersion: true, issuerCode: true, issueDate: true, expiryDate: true, region: true },
-  pin: { value: true, tries: true, isInitial: true },
-  auth: { algorithm: true, key: true },
-  files: { readNeedsPin: true, binary: true },
+// ------------------------------------------------------------------ values: text, checked
+
+const got = (v: string): string => JSON.stringify(v);
+const refuse = (message: string): never => { throw new Refusal(message); };
+
+/**
+ * A scalar's text, trimmed, read by `read` (which refuses it or returns the value); shown
+ * to editors as `shape`. Required: absent or empty is "required". Optional ones are
+ * `.optional()` and get their defaults when the profile is put together.
+ */
+function scalar<T>(shape: z.ZodType, read: (text: string) => T, { required = false } = {}) {
+  return ruled(shape, (v): T => {
+    if (v === undefined || v === null) return required ? refuse('required') : (undefined as T);
+    if (typeof v !== 'string') return refuse('expected a single value');
+    const text = v.trim();
+    if (required && text === '') return refuse('required');
+    return read(text);
+  });
+}
+/** Text that `ok` accepts, else "expected <expected>, got "<text>"". */
+const text = (shape: z.ZodType, ok: (v: string) => boolean, expected: string, o?: { required?: boolean }) =>
+  scalar(shape, (v) => (ok(v) ? v : refuse(`expected ${expected}, got ${got(v)}`)), o);
+const hexOf = (bytes: number) => (v: string) => new RegExp(`^[0-9A-Fa-f]{${bytes * 2}}$`).test(v.replace(/\s/g, ''));
+const hexShape = (bytes: number) => z.string().regex(new RegExp(`^[0-9A-Fa-f\\s]{${bytes * 2},}$`));
+const date = (o?: { required?: boolean }) => text(z.iso.date(), isCalendarDate, 'YYYY-MM-DD', o);
+const bool = () => text(z.enum(['true', 'false']), (v) => v === 'true' || v === 'false', 'true or false').transform((v) => (v === undefined ? undefined : v === 'true'));
+/** One of spec/'s identifiers, in its English words. */
+const ident = (format: typeof ID_NUMBER, o?: { required?: boolean }) => scalar(z.string().max(format.maxLength), (v) => {
+  const r = identifier(format, 'en').safeParse(v);
+  return r.success ? r.data : refuse(r.error.issues[0]!.message);
+}, o);
+
+const SEX_WORDS: Record<string, '1' | '2'> = { '1': '1', '2': '2', male: '1', female: '2', '男': '1', '女': '2' };
+
+// ------------------------------------------------------------------ sections
+
+const holder = z.strictObject({
+  name: scalar(z.string().max(30), (name) => {
+    let n: number;
+    try { n = encodeGbk(name).length; } catch (e) { return refuse(`cannot be encoded in GBK: ${(e as Error).message}`); }
+    return n > 30 ? refuse(`expected at most 30 bytes in GBK, got ${n} bytes for ${got(name)}`) : name;
+  }, { required: true }).describe('姓名, GBK, at most 30 bytes (15 Chinese characters)'),
+  idNumber: ident(ID_NUMBER, { required: true }).describe('18 characters, GB 11643 check digit verified'),
+  sex: scalar(z.enum(Object.keys(SEX_WORDS) as [string, ...string[]]), (v) => SEX_WORDS[v.toLowerCase()]
+    ?? refuse(`expected 1 (male), 2 (female), male, female, 男 or 女, got ${got(v)}`)).optional().describe('default: from the ID number'),
+  nation: text(z.string().regex(/^\d{2}$/), (v) => /^\d{2}$/.test(v), '2 digits (01 = Han)').optional(),
+  birthplace: text(z.string().regex(/^\d{1,6}$/), (v) => /^\d{1,6}$/.test(v), 'up to 6 digits (region code)').optional().describe('default: the ID number\'s first 6 digits'),
+  birthDate: date().optional().describe('default: from the ID number; must agree with it'),
+}).superRefine((h, ctx) => {
+  const idS = idSex(h.idNumber);
+  if (h.sex !== undefined && h.sex !== idS) ctx.addIssue({ code: 'custom', path: ['sex'], message: `is ${h.sex} but the ID number's 17th digit says ${idS} (${idS === '1' ? 'male' : 'female'})` });
+}, whenValid(['idNumber'], ['sex'])).superRefine((h, ctx) => {
+  const idBirth = idBirthDate(h.idNumber);
+  if (h.birthDate !== undefined && h.birthDate !== idBirth) ctx.addIssue({ code: 'custom', path: ['birthDate'], message: `is ${h.birthDate} but the ID number says ${idBirth}` });
+}, whenValid(['idNumber'], ['birthDate']));
+
+const card = z.strictObject({
+  number: ident(CARD_NUMBER, { required: true }).describe('卡号: 9 letters or digits'),
+  identificationCode: ident(CARD_SN, { required: true }).describe('卡识别码: 32 hex digits'),
+  type: text(hexShape(1), hexOf(1), '2 hex digits').optional().describe('default 01'),
+  specVersion: text(z.string().regex(/^[\x20-\x7e]{4}$/), (v) => /^[\x20-\x7e]{4}$/.test(v), '4 ASCII characters, e.g. "3.00"').optional().describe('default 3.00'),
+  issuerCode: text(hexShape(12), hexOf(12), '24 hex digits (12 bytes)').optional().describe('default: the region and zeros'),
+  issueDate: date({ required: true }),
+  expiryDate: date({ required: true }).describe('after issueDate'),
+  region: ident(REGION_CODE, { required: true }).describe('issuing region, 6 digits'),
+}).superRefine((c, ctx) => {
+  if (c.expiryDate <= c.issueDate) ctx.addIssue({ code: 'custom', path: ['expiryDate'], message: `must be after card.issueDate ${c.issueDate}, got ${got(c.expiryDate)}` });
+}, whenValid(['issueDate'], ['expiryDate']));
+
+const pin = z.strictObject({
+  value: text(z.string().regex(/^\d{6}$/), (v) => /^\d{6}$/.test(v), '6 digits', { required: true }),
+  tries: text(z.string().regex(/^\d+$/), (v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 15, 'a whole number from 1 to 15').optional().describe('1–15, default 3'),
+  isInitial: bool().optional().describe('the issuing default PIN, not yet changed'),
+});
+
+const auth = z.strictObject({
+  algorithm: text(z.enum(['SM4', '3DES']), (v) => v === 'SM4' || v === '3DES', 'SM4 or 3DES').optional().describe('default SM4'),
+  key: scalar(hexShape(16), (v) => v.replace(/\s/g, '')).optional().describe('hex; SM4: 32 digits, 3DES: 32 or 48; default the test key'),
+}).superRefine((a, ctx) => {
+  if (a.key === undefined) return;
+  const des = a.algorithm === '3DES';
+  if (!(des ? hexOf(16)(a.key) || hexOf(24)(a.key) : hexOf(16)(a.key))) {
+    ctx.addIssue({ code: 'custom', path: ['key'], message: `expected ${des ? '32 or 48 hex digits (a 2- or 3-key 3DES key)' : '32 hex digits (a 16-byte SM4 key)'}, got ${got(a.key)}` });
+  }
+}, whenValid(['algorithm'], ['key']));
+
+const RESERVED_FIDS = ['3F00', 'EF05', 'EF06', '3FFF', 'FFFF'];
+const binaryFile = z.strictObject({
+  label: scalar(z.string(), (v) => v).optional().describe('trace label; default EF<fid>'),
+  fid: ruled(z.string().regex(/^[0-9A-Fa-f]{4}$/), (v): string => {
+    const fid = typeof v === 'string' ? v.trim().toUpperCase() : undefined;
+    return fid && /^[0-9A-F]{4}$/.test(fid) && !RESERVED_FIDS.includes(fid) ? fid : refuse(`expected 4 hex digits other than 3F00, EF05, EF06, got ${got(fid ?? '')}`);
+  }),
+  sfi: text(z.string().regex(/^\d+$/), (v) => { const n = /^\d+$/.test(v) ? Number(v) : NaN; return n >= 1 && n <= 30 && n !== 5 && n !== 6; }, '1–30 other than 5 and 6').optional(),
+  parent: scalar(z.enum(['MF', 'SSSE']), (v) => { const p = v.toUpperCase(); return p === 'MF' || p === 'SSSE' ? p : refuse(`expected MF or SSSE, got ${got(p)}`); }).optional().describe('default SSSE'),
+  data: scalar(z.string(), (v) => { try { return toHex(fromHex(v)); } catch { return refuse('expected hex bytes'); } }).optional().describe('content, hex'),
+  size: text(z.string().regex(/^\d+$/), (v) => { const n = /^\d+$/.test(v) ? Number(v) : NaN; return n >= 1 && n <= 32767; }, '1–32767').optional().describe('or: N pattern bytes 00 01 02 …'),
+  readNeedsPin: bool().optional(),
+}, { error: (iss) => (iss.code === 'invalid_type' && iss.input !== undefined ? 'expected a mapping with label, fid, parent and data or size' : undefined) }).superRefine((b, ctx) => {
+  if (b.data === undefined && b.size === undefined) ctx.addIssue({ code: 'custom', path: ['data'], message: 'required (hex bytes), or size: N for N pattern bytes 00 01 02 …' });
+}).transform((b): BinaryFileSpec => ({
+  label: b.label ?? `EF${b.fid}`, fid: b.fid, ...(b.sfi !== undefined ? { sfi: Number(b.sfi) } : {}),
+  parent: (b.parent ?? 'SSSE') as 'MF' | 'SSSE',
+  data: b.data ?? toHex(Uint8Array.from({ length: Number(b.size) }, (_, j) => j & 0xff)),
+  readNeedsPin: b.readNeedsPin ?? false,
+}));
+
+const files = z.strictObject({
+  readNeedsPin: z.array(ruled(z.enum(['EF05', 'EF06']), (v): 'EF05' | 'EF06' => {
+    const t = typeof v === 'string' ? v.toUpperCase() : '';
+    return t === 'EF05' || t === 'EF06' ? t : refuse(`expected EF05 or EF06, got ${got(typeof v === 'string' ? v : '(a collection)')}`);
+  }), { error: 'expected a list such as [EF06]' }).optional().describe('EFs whose READ RECORD needs the PIN (69 82 until VERIFY)'),
+  binary: z.array(binaryFile, { error: 'expected a list of files' }).optional().describe('transparent EFs for READ BINARY'),
+}).superRefine((f, ctx) => {
+  const seen = new Set<string>();
+  (f.binary ?? []).forEach((b, i) => {
+    if (!validAt(ctx, ['binary', i])) return;
+    const key = `${b.parent}/${b.fid}`;
+    if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['binary', i, 'fid'], message: `duplicate file ${b.fid} under ${b.parent}` });
+    seen.add(key);
+  });
+}, whenValid());
+
+/** The profile's sections, its defaults resolved except those that need the file name (the ATR). */
+const profileSchema = z.strictObject({
+  description: scalar(z.string(), (v) => v).optional().describe('free text: what the card is for'),
+  atr: scalar(z.string(), (v): string => {
+    let bytes: Uint8Array;
+    try { bytes = fromHex(v); } catch { return refuse(`expected hex bytes, got ${got(v)}`); }
+    const info = parseAtr(bytes);
+    return typeof info === 'string' ? refuse(`${info} (${got(v)})`) : toHex(bytes);
+  }).optional().describe('hex; checked (TS, structure, TCK); default 3B 0K and the profile id'),
+  protocol: text(z.enum(['T=0', 'T=1']), (v) => v === 'T=0' || v === 'T=1', 'T=0 or T=1').optional().describe('default T=0 (61xx / 6Cxx)'),
+  activated: bool().optional().describe('default true'),
+  replaces: ident(CARD_NUMBER).optional().describe('the card number this card replaces'),
+  reportedLost: bool().optional().describe('the holder reported this card lost'),
+  holder, card, pin,
+  auth: auth.optional().describe('INTERNAL AUTHENTICATE test key'),
+  files: files.optional().describe('extra files and access rules (card-spec §2)'),
+}).transform((p): Omit<CardProfile, 'id' | 'atr'> & { atr?: string } => {
+  const files = {
+    ...(p.files?.readNeedsPin?.length ? { readNeedsPin: p.files.readNeedsPin } : {}),
+    ...(p.files?.binary?.length ? { binary: p.files.binary } : {}),
+  };
+  const algorithm = (p.auth?.algorithm ?? 'SM4') as 'SM4' | '3DES';
+  return {
+    ...(p.description !== undefined ? { description: p.description } : {}),
+    holder: {
+      name: p.holder.name, idNumber: p.holder.idNumber, sex: p.holder.sex ?? idSex(p.holder.idNumber),
+      nation: p.holder.nation ?? '01', birthplace: p.holder.birthplace ?? p.holder.idNumber.slice(0, 6),
+      birthDate: p.holder.birthDate ?? idBirthDate(p.holder.idNumber),
+    },
+    card: {
+      number: p.card.number, identificationCode: p.card.identificationCode, type: (p.card.type ?? '01').toUpperCase(),
+      specVersion: p.card.specVersion ?? '3.00', issuerCode: (p.card.issuerCode ?? p.card.region.padEnd(24, '0')).toUpperCase(),
+      issueDate: p.card.issueDate, expiryDate: p.card.expiryDate, region: p.card.region,
+    },
+    pin: { value: p.pin.value, tries: Number(p.pin.tries ?? '3'), isInitial: p.pin.isInitial ?? false },
+    atr: p.atr, // the default needs the id: fromFile
+    activated: p.activated ?? true,
+    auth: { algorithm, key: (p.auth?.key ?? DEFAULT_AUTH_KEY).toUpperCase() },
+    protocol: (p.protocol ?? 'T=0') as Protocol,
+    ...(p.replaces !== undefined ? { replaces: p.replaces } : {}),
+    ...(p.reportedLost ? { reportedLost: true } : {}),
+    ...(Object.keys(files).length ? { files } : {}),
+  };
+});
+
+const WORDING: Wording = {
+  missing: () => 'required',
+  unknownField: (_key, allowed) => `unknown field (expected one of: ${allowed.join(', ')})`,
+  notMapping: (field) => (field === '(root)' ? 'expected a mapping with holder:, card:, pin: …' : 'expected a mapping'),
+  notList: () => 'expected a list',
 };
+
+/** The card profile format (schemas/card-profile.schema.json; fixtures/cards/README.md). */
+export const CARD_PROFILE_FORMAT = defineFormat({
+  id: 'card-profile',
+  title: '社保卡卡片 / card profile (fixtures/cards/<id>.yaml)',
+  description: 'One emulated card: holder, card data, PIN, ATR and behaviour (fixtures/cards/README.md, card-spec.md).',
+  schema: profileSchema, scalars: 'text', wording: WORDING,
+});
 
 /** Parse and validate one profile. `fileName` is used for the id (its stem) and in messages. */
 export function parseCardProfile(yamlText: string, fileName: string): CardProfile {
-  const issues: ProfileIssue[] = [];
-  const lc = new LineCounter();
-  const doc = parseDocument(yamlText, { lineCounter: lc, schema: 'failsafe', prettyErrors: true, uniqueKeys: true });
-  const lineOf = (node: Node | null | undefined): number | undefined => {
-    const r = node?.range;
-    return r ? lc.linePos(r[0]).line : undefined;
-  };
-  for (const e of doc.errors.slice(0, 3)) {
-    issues.push({ file: fileName, line: e.linePos?.[0]?.line, field: '(yaml)', message: e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '') });
-  }
-  if (issues.length) throw new CardProfileError(issues);
-  if (!isMap(doc.contents)) throw new CardProfileError([{ file: fileName, line: 1, field: '(root)', message: 'expected a mapping with holder:, card:, pin: …' }]);
-
-  /** The key node of `parts` in its parent mapping (its line is where the section starts). */
-  const keyNode = (parts: string[]): Node | undefined => {
-    const parent = parts.length > 1 ? doc.getIn(parts.slice(0, -1), true) : doc.contents;
-    if (!isMap(parent)) return undefined;
-    const pair = parent.items.find((it) => isScalar(it.key) && String(it.key.value) === parts[parts.length - 1]);
-    return pair ? (pair.key as Node) : undefined;
-  };
-  const fail = (field: string, message: string, node?: Node | null): void => {
-    let n = node;
-    if (!n) { // a missing field: point at the key of its nearest existing parent
-      const parts = field.split('.');
-      while (parts.length && !n) { parts.pop(); n = parts.length ? keyNode(parts) : undefined; }
-    }
-    issues.push({ file: fileName, line: lineOf(n ?? doc.contents), field, message });
-  };
-
-  // Unknown fields (typos) are errors.
-  const checkShape = (node: unknown, shape: Shape, prefix: string): void => {
-    if (!isMap(node)) return;
-    for (const pair of node.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      const f = prefix ? `${prefix}.${key}` : key;
-      if (!(key in shape)) fail(f, `unknown field (expected one of: ${Object.keys(shape).join(', ')})`, pair.key as Node);
-      else if (shape[key] !== true) {
-        if (pair.value && !isMap(pair.value)) fail(f, 'expected a mapping', pair.value as Node);
-        else checkShape(pair.value, shape[key] as Shape, f);
-      }
-    }
-  };
-  checkShape(doc.contents, SHAPE, '');
-
-  const nodeAt = (field: string): Node | undefined => doc.getIn(field.split('.'), true) as Node | undefined;
-  /** A scalar string, or undefined if absent; a non-scalar is an issue. */
-  const str = (field: string): string | undefined => {
-    const n = nodeAt(field);
-    if (n === undefined || n === null) return undefined;
-    if (!isScalar(n)) { fail(field, 'expected a single value', n); return undefined; }
-    if (n.value === null || n.value === undefined) return undefined;
-    return String(n.value).trim();
-  };
-  const required = (field: string): string | undefined => {
-    const v = str(field);
-    if (v === undefined || v === '') { fail(field, 'required'); return undefined; }
-    return v;
-  };
-  const got = (v: string): string => JSON.stringify(v);
-  const check = (field: string, v: string | undefined, ok: (v: string) => boolean, expected: string): string | undefined => {
-    if (v === undefined) return undefined;
-    if (!ok(v)) { fail(field, `expected ${expected}, got ${got(v)}`, nodeAt(field)); return undefined; }
-    return v;
-  };
-  const date = (field: string, v: string | undefined) => check(field, v, isCalendarDate, 'YYYY-MM-DD');
-  /** A value of one of the standard identifier formats (spec/identifiers.ts), normalized. */
-  const identifier = (field: string, v: string | undefined, format: IdFormat): string | undefined => {
-    if (v === undefined) return undefined;
-    const n = format.normalize(v);
-    const problem = format.problem(n);
-    if (problem) { fail(field, problem.en, nodeAt(field)); return undefined; }
-    return n;
-  };
-  const hexOf = (bytes: number) => (v: string) => new RegExp(`^[0-9A-Fa-f]{${bytes * 2}}$`).test(v.replace(/\s/g, ''));
-  const bool = (field: string, dflt: boolean): boolean => {
-    const v = str(field);
-    if (v === undefined) return dflt;
-    if (v === 'true') return true;
-    if (v === 'false') return false;
-    fail(field, `expected true or false, got ${got(v)}`, nodeAt(field));
-    return dflt;
-  };
-
-  // holder
-  const name = required('holder.name');
-  if (name !== undefined) {
-    try {
-      const n = encodeGbk(name).length;
-      if (n > 30) fail('holder.name', `expected at most 30 bytes in GBK, got ${n} bytes for ${got(name)}`, nodeAt('holder.name'));
-    } catch (e) {
-      fail('holder.name', `cannot be encoded in GBK: ${(e as Error).message}`, nodeAt('holder.name'));
-    }
-  }
-  const idNumber = identifier('holder.idNumber', required('holder.idNumber'), ID_NUMBER);
-  const idBirth = idNumber ? idBirthDate(idNumber) : undefined;
-  const idSex = idNumber ? sexOfId(idNumber) : undefined;
-
-  let sexRaw = str('holder.sex');
-  const sexWords: Record<string, '1' | '2'> = { '1': '1', '2': '2', male: '1', female: '2', '男': '1', '女': '2' };
-  let sex: '1' | '2' | undefined;
-  if (sexRaw !== undefined) {
-    sex = sexWords[sexRaw.toLowerCase()];
-    if (!sex) { fail('holder.sex', `expected 1 (male), 2 (female), male, female, 男 or 女, got ${got(sexRaw)}`, nodeAt('holder.sex')); sexRaw = undefined; }
-    else if (idSex && sex !== idSex) fail('holder.sex', `is ${sex} but the ID number's 17th digit says ${idSex} (${idSex === '1' ? 'male' : 'female'})`, nodeAt('holder.sex'));
-  } else sex = idSex as '1' | '2' | undefined;
-
-  const nation = check('holder.nation', str('holder.nation') ?? '01', (v) => /^\d{2}$/.test(v), '2 digits (01 = Han)');
-  const birthDateRaw = date('holder.birthDate', str('holder.birthDate'));
-  if (birthDateRaw && idBirth && birthDateRaw !== idBirth) fail('holder.birthDate', `is ${birthDateRaw} but the ID number says ${idBirth}`, nodeAt('holder.birthDate'));
-  const birthDate = birthDateRaw ?? idBirth;
-
-  // card
-  const region = identifier('card.region', required('card.region'), REGION_CODE);
-  const birthplace = check('holder.birthplace', str('holder.birthplace') ?? idNumber?.slice(0, 6) ?? region, (v) => /^\d{1,6}$/.test(v), 'up to 6 digits (region code)');
-  const number = identifier('card.number', required('card.number'), CARD_NUMBER);
-  const identificationCode = identifier('card.identificationCode', required('card.identificationCode'), CARD_SN);
-  const type = check('card.type', str('card.type') ?? '01', hexOf(1), '2 hex digits')?.toUpperCase();
-  const specVersion = check('card.specVersion', str('card.specVersion') ?? '3.00', (v) => /^[\x20-\x7e]{4}$/.test(v), '4 ASCII characters, e.g. "3.00"');
-  const issuerCode = check('card.issuerCode', str('card.issuerCode') ?? (region ? region.padEnd(24, '0') : undefined), hexOf(12), '24 hex digits (12 bytes)')?.toUpperCase();
-  const issueDate = date('card.issueDate', required('card.issueDate'));
-  const expiryDate = date('card.expiryDate', required('card.expiryDate'));
-  if (issueDate && expiryDate && expiryDate <= issueDate) fail('card.expiryDate', `must be after card.issueDate ${issueDate}, got ${got(expiryDate)}`, nodeAt('card.expiryDate'));
-
-  // pin
-  const pinValue = check('pin.value', required('pin.value'), (v) => /^\d{6}$/.test(v), '6 digits');
-  const triesRaw = check('pin.tries', str('pin.tries') ?? '3', (v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 15, 'a whole number from 1 to 15');
-  const isInitial = bool('pin.isInitial', false);
-
-  // card behaviour
-  const protocol = check('protocol', str('protocol') ?? 'T=0', (v) => v === 'T=0' || v === 'T=1', 'T=0 or T=1') as Protocol | undefined;
-  let atr: string | undefined;
-  const atrRaw = str('atr');
-  if (atrRaw !== undefined) {
-    let bytes: Uint8Array | undefined;
-    try { bytes = fromHex(atrRaw); } catch { fail('atr', `expected hex bytes, got ${got(atrRaw)}`, nodeAt('atr')); }
-    if (bytes) {
-      const info = parseAtr(bytes);
-      if (typeof info === 'string') fail('atr', `${info} (${got(atrRaw)})`, nodeAt('atr'));
-      else atr = toHex(bytes);
-    }
-  }
-  const id = path.basename(fileName).replace(/\.ya?ml$/i, '');
-  if (atrRaw === undefined) atr = toHex(defaultAtr(id, protocol ?? 'T=0'));
-  const activated = bool('activated', true);
-  const algorithm = check('auth.algorithm', str('auth.algorithm') ?? 'SM4', (v) => v === 'SM4' || v === '3DES', 'SM4 or 3DES') as 'SM4' | '3DES' | undefined;
-  const keyRaw = str('auth.key')?.replace(/\s/g, '');
-  const key = check('auth.key', keyRaw ?? DEFAULT_AUTH_KEY,
-    (v) => (algorithm === '3DES' ? hexOf(16)(v) || hexOf(24)(v) : hexOf(16)(v)),
-    algorithm === '3DES' ? '32 or 48 hex digits (a 2- or 3-key 3DES key)' : '32 hex digits (a 16-byte SM4 key)')?.toUpperCase();
-  const description = str('description');
-  const replaces = identifier('replaces', str('replaces'), CARD_NUMBER);
-  const reportedLost = bool('reportedLost', false);
-
-  // files
-  let files: CardProfile['files'];
-  const rnp = nodeAt('files.readNeedsPin');
-  const readNeedsPin: Array<'EF05' | 'EF06'> = [];
-  if (rnp !== undefined) {
-    if (!isSeq(rnp)) fail('files.readNeedsPin', 'expected a list such as [EF06]', rnp);
-    else rnp.items.forEach((it, i) => {
-      const v = isScalar(it) ? String(it.value).toUpperCase() : '';
-      if (v === 'EF05' || v === 'EF06') readNeedsPin.push(v);
-      else fail(`files.readNeedsPin[${i}]`, `expected EF05 or EF06, got ${got(isScalar(it) ? String(it.value) : '(a collection)')}`, it as Node);
-    });
-  }
-  const binNode = nodeAt('files.binary');
-  const binary: BinaryFileSpec[] = [];
-  if (binNode !== undefined) {
-    if (!isSeq(binNode)) fail('files.binary', 'expected a list of files', binNode);
-    else binNode.items.forEach((it, i) => {
-      const f = `files.binary[${i}]`;
-      if (!isMap(it)) { fail(f, 'expected a mapping with label, fid, parent and data or size', it as Node); return; }
-      const get = (k: string): string | undefined => { const n = it.get(k, true); return isScalar(n) ? String(n.value).trim() : undefined; };
-      const at = (k: string): Node => (it.get(k, true) as Node | undefined) ?? (it as Node);
-      for (const pair of it.items) {
-        const k = isScalar(pair.key) ? String(pair.key.value) : '';
-        if (!['label', 'fid', 'sfi', 'parent', 'data', 'size', 'readNeedsPin'].includes(k)) fail(`${f}.${k}`, 'unknown field (expected one of: label, fid, sfi, parent, data, size, readNeedsPin)', pair.key as Node);
-      }
-      const label = get('label') ?? `EF${get('fid') ?? '?'}`;
-      const fid = get('fid')?.toUpperCase();
-      if (!fid || !/^[0-9A-F]{4}$/.test(fid) || ['3F00', 'EF05', 'EF06', '3FFF', 'FFFF'].includes(fid)) { fail(`${f}.fid`, `expected 4 hex digits other than 3F00, EF05, EF06, got ${got(fid ?? '')}`, at('fid')); return; }
-      const sfiRaw = get('sfi');
-      let sfi: number | undefined;
-      if (sfiRaw !== undefined) {
-        sfi = /^\d+$/.test(sfiRaw) ? Number(sfiRaw) : NaN;
-        if (!(sfi >= 1 && sfi <= 30) || sfi === 5 || sfi === 6) { fail(`${f}.sfi`, `expected 1–30 other than 5 and 6, got ${got(sfiRaw)}`, at('sfi')); return; }
-      }
-      const parent = (get('parent') ?? 'SSSE').toUpperCase();
-      if (parent !== 'MF' && parent !== 'SSSE') { fail(`${f}.parent`, `expected MF or SSSE, got ${got(parent)}`, at('parent')); return; }
-      let data: string | undefined;
-      const dataRaw = get('data');
-      const sizeRaw = get('size');
-      if (dataRaw !== undefined) {
-        try { data = toHex(fromHex(dataRaw)); } catch { fail(`${f}.data`, 'expected hex bytes', at('data')); return; }
-      } else if (sizeRaw !== undefined) {
-        const n = /^\d+$/.test(sizeRaw) ? Number(sizeRaw) : NaN;
-        if (!(n >= 1 && n <= 32767)) { fail(`${f}.size`, `expected 1–32767, got ${got(sizeRaw)}`, at('size')); return; }
-        data = toHex(Uint8Array.from({ length: n }, (_, j) => j & 0xff));
-      } else { fail(`${f}.data`, 'required (hex bytes), or size: N for N pattern bytes 00 01 02 …', it as Node); return; }
-      const rp = get('readNeedsPin');
-      if (rp !== undefined && rp !== 'true' && rp !== 'false') { fail(`${f}.readNeedsPin`, `expected true or false, got ${got(rp)}`, at('readNeedsPin')); return; }
-      binary.push({ label, fid, ...(sfi !== undefined ? { sfi } : {}), parent: parent as 'MF' | 'SSSE', data, readNeedsPin: rp === 'true' });
-    });
-    const seen = new Set<string>();
-    binary.forEach((b, i) => {
-      const key = `${b.parent}/${b.fid}`;
-      if (seen.has(key)) fail(`files.binary[${i}].fid`, `duplicate file ${b.fid} under ${b.parent}`);
-      seen.add(key);
-    });
-  }
-  if (readNeedsPin.length || binary.length) files = { ...(readNeedsPin.length ? { readNeedsPin } : {}), ...(binary.length ? { binary } : {}) };
-
-  if (issues.length) throw new CardProfileError(issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
-  const profile: CardProfile = {
-    id,
-    ...(description !== undefined ? { description } : {}),
-    holder: { name: name!, idNumber: idNumber!, sex: sex!, nation: nation!, birthplace: birthplace!, birthDate: birthDate! },
-    card: {
-      number: number!, identificationCode: identificationCode!, type: type!, specVersion: specVersion!,
-      issuerCode: issuerCode!, issueDate: issueDate!, expiryDate: expiryDate!, region: region!,
-    },
-    pin: { value: pinValue!, tries: Number(triesRaw), isInitial },
-    atr: atr!,
-    activated,
-    auth: { algorithm: algorithm!, key: key! },
-    protocol: protocol!,
-    ...(replaces !== undefined ? { replaces } : {}),
-    ...(reportedLost ? { reportedLost } : {}),
-    ...(files ? { files } : {}),
-  };
-  return profile;
+  return fromFile(() => loadYaml(CARD_PROFILE_FORMAT, fileName, { text: yamlText, root: '(root)' }), fileName);
 }
 
 /** Load and validate one profile file. */
 export function loadCardProfile(file: string): CardProfile {
   const shown = path.relative(process.cwd(), file) || file;
-  let text: string;
-  try { text = fs.readFileSync(file, 'utf8'); } catch (e) {
-    throw new CardProfileError([{ file: shown, field: '(file)', message: `cannot read: ${(e as Error).message}` }]);
-  }
-  const p = parseCardProfile(text, shown);
+  const p = fromFile(() => loadYaml(CARD_PROFILE_FORMAT, file, { shown, root: '(root)' }), shown);
   p.source = shown;
   return p;
+}
+
+/** The validated sections, the id (the file's stem) and the default ATR, which is made from the id. */
+function fromFile(load: () => Omit<CardProfile, 'id' | 'atr'> & { atr?: string }, fileName: string): CardProfile {
+  let p: ReturnType<typeof load>;
+  try { p = load(); } catch (e) {
+    if (e instanceof YamlError && !(e instanceof CardProfileError)) throw new CardProfileError(e.issues);
+    throw e;
+  }
+  const id = path.basename(fileName).replace(/\.ya?ml$/i, '');
+  const profile: CardProfile = { id, ...p, atr: p.atr ?? '' };
+  profile.atr ||= toHex(defaultAtr(id, p.protocol ?? 'T=0'));
+  return profile;
 }
 
 /**

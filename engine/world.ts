@@ -1,66 +1,17 @@
 // Reference data — employers, institutions, catalogue items, people, cards, opening
 // balances — from fixtures/world/*.yaml or from the agency transactions (91xx). Both paths
-// use the same field specs and the same inserts.
+// use the same field specs (world-files.ts) and the same inserts.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Sql } from './db';
 import { num } from './db';
 import { post, PA } from './ledger';
-import { BizError, check, req, str, id, en, money, bool, date, int, CODE, type Spec } from './validate';
-import { CARD_NUMBER, CARD_SN, ID_NUMBER, PERSON_NUMBER, REGION_CODE, INSU_TYPE_CODES } from '../spec';
-import { YamlFile, YamlError } from './yamlcheck';
+import { BizError } from './validate';
+import { YamlDocument, YamlError, validate, type Format } from '../schema';
+import { WORLD_FORMATS, type WorldRecord, type WorldStem } from './world-files';
 import { fmtFen } from '../platform';
 
-export const EMPLOYER: Spec = {
-  emp_no: req(str('单位编号', 30, { re: CODE, what: '字母数字' })),
-  emp_name: req(str('单位名称', 100)),
-  insuplc_admdvs: req(id('参保地医保区划', REGION_CODE)),
-  arrears: bool('是否欠费'),
-};
-export const INSTITUTION: Spec = {
-  fixmedins_code: req(str('定点医药机构编号', 30, { re: CODE, what: '字母数字' })),
-  fixmedins_name: req(str('定点医药机构名称', 100)),
-  admvs: req(id('机构所在医保区划', REGION_CODE)),
-  hosp_lv: int('医院等级', 1, 3, true),
-  fixmedins_type: en('机构类型', ['hospital', 'clinic', 'pharmacy'], true),
-  designated: bool('是否定点', true),
-  key: str('签名密钥', 128),
-};
-export const CATALOGUE: Spec = {
-  med_list_codg: req(str('医保目录编码', 50, { re: CODE, what: '字母数字' })),
-  name: req(str('项目名称', 100)),
-  cls: en('目录类别（A 甲类 / B 乙类 / self 自费）', ['A', 'B', 'self'], true),
-  pric_uplmt_amt: money('最高限价'),
-  selfpay_prop: str('乙类先行自付比例', 6, { re: /^(0(\.\d{1,4})?|1(\.0{1,4})?)$/, what: '0 到 1 之间的小数，如 0.10' }),
-  med_chrgitm_type: str('医疗收费项目类别', 10, { re: CODE }),
-};
-export const PERSON: Spec = {
-  psn_no: req(id('人员编号', PERSON_NUMBER)),
-  psn_name: req(str('姓名', 50)),
-  certno: req(id('身份证号', ID_NUMBER)),
-  gend: en('性别', ['1', '2'], true),
-  brdy: date('出生日期', true),
-  naty: str('民族', 2, { re: /^[0-9]{2}$/ }),
-  insutype: en('险种类型', INSU_TYPE_CODES, true),
-  insuplc_admdvs: req(id('参保地医保区划', REGION_CODE)),
-  psn_insu_stas: en('参保状态', ['1', '2', '3']),
-  psn_insu_date: date('参保日期', true),
-  emp_no: str('单位编号', 30, { re: CODE }),
-  contribution_base: money('缴费基数（月）'),
-  retired: bool('是否退休'),
-  pension: money('基本养老金（月）'),
-  evoucher: str('医保电子凭证码', 64, { re: CODE }),
-};
-export const CARD: Spec = {
-  card_no: req(id('社保卡号', CARD_NUMBER)),
-  card_sn: req(id('卡识别码', CARD_SN)),
-  psn_no: req(id('人员编号', PERSON_NUMBER)),
-  issue_date: date('发卡日期', true),
-  expiry_date: date('有效期至', true),
-  admvs: req(id('发卡地区', REGION_CODE)),
-  card_stas: en('卡状态', ['issued', 'active', 'lost', 'replaced', 'cancelled']),
-  activated_date: date('激活日期'),
-};
+export { EMPLOYER, INSTITUTION, CATALOGUE, PERSON, CARD } from './world-files';
 
 type Rec = Record<string, unknown>;
 const dup = (what: string, key: string) => new BizError(`${what} ${key} 已存在，不能重复创建`);
@@ -124,42 +75,32 @@ export async function openingBalance(q: Sql, psn: string, fen: number, bucket: '
 
 /**
  * fixtures/world/{employers,institutions,catalogue,people,cards}.yaml, each a list under
- * its own key; people may carry `opening_balance` (carried-over money, yuan). Loaded once:
- * rows that exist already are left alone (a restarted engine keeps its state).
+ * its own key; people may carry `opening_balance` (carried-over money, yuan). Each file is
+ * checked whole first (every problem, with file, line and field), then loaded once: rows
+ * that exist already are left alone (a restarted engine keeps its state).
  */
 export async function loadWorld(q: Sql, dir: string, date: string): Promise<{ counts: Record<string, number> }> {
   const counts: Record<string, number> = {};
-  const files: Array<[string, string, Spec, (q: Sql, r: Rec) => Promise<void>, string[]]> = [
-    ['employers', 'employers', EMPLOYER, insertEmployer, ['emp_no']],
-    ['institutions', 'institutions', INSTITUTION, insertInstitution, ['fixmedins_code']],
-    ['catalogue', 'catalogue', CATALOGUE, insertCatalogue, ['med_list_codg']],
-    ['people', 'people', { ...PERSON, opening_balance: money('期初余额（结转）') }, insertPerson, ['psn_no']],
-    ['cards', 'cards', CARD, insertCard, ['card_no']],
+  const files: Array<[WorldStem, (q: Sql, r: Rec) => Promise<void>, table: string, column: string, key: string]> = [
+    ['employers', insertEmployer, 'employers', 'emp_no', 'emp_no'],
+    ['institutions', insertInstitution, 'institutions', 'code', 'fixmedins_code'],
+    ['catalogue', insertCatalogue, 'catalogue', 'code', 'med_list_codg'],
+    ['people', insertPerson, 'persons', 'psn_no', 'psn_no'],
+    ['cards', insertCard, 'cards', 'card_no', 'card_no'],
   ];
-  const tables: Record<string, [string, string]> = { employers: ['employers', 'emp_no'], institutions: ['institutions', 'code'], catalogue: ['catalogue', 'code'], people: ['persons', 'psn_no'], cards: ['cards', 'card_no'] };
-  for (const [stem, key, spec, insert, idKeys] of files) {
+  for (const [stem, insert, table, column, key] of files) {
     const file = [`${stem}.yaml`, `${stem}.yml`].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
     if (!file) continue;
-    const y = new YamlFile(file);
-    y.map([], [key], [key]);
-    const n = y.seqLength([key]);
+    const doc = YamlDocument.read(file);
+    const records = validate(WORLD_FORMATS[stem] as Format<WorldRecord[]>, doc);
     counts[stem] = 0;
-    for (let i = 0; i < n; i++) {
-      const p = [key, i];
-      let rec: Rec;
-      try {
-        rec = check(y.raw(p), spec, `${key}[${i}]`);
-      } catch (e) {
-        if (e instanceof BizError) throw new YamlError(file, y.line(e.field ? [...p, e.field] : p), `${key}[${i}]${e.field ? `.${e.field}` : ''}`, e.message);
-        throw e;
-      }
-      const [table, col] = tables[stem];
-      const have = await q.query(`SELECT 1 FROM ${table} WHERE ${col} = $1`, [rec[idKeys[0]]]);
+    for (const [i, rec] of records.entries()) {
+      const have = await q.query(`SELECT 1 FROM ${table} WHERE ${column} = $1`, [rec[key]]);
       if (have.length) continue;
       try {
         await insert(q, rec);
       } catch (e) {
-        if (e instanceof BizError) throw new YamlError(file, y.line(p), `${key}[${i}]`, e.message);
+        if (e instanceof BizError) throw new YamlError([doc.issue([stem, i], e.message)]);
         throw e;
       }
       if (stem === 'people' && typeof rec.opening_balance === 'number' && rec.opening_balance > 0) {

@@ -4,12 +4,14 @@
 // A scenario still gets fresh numbers (person number, ID number, card number) so scenarios
 // sharing one engine never collide; everything else comes from the file: birth date, sex,
 // region, insurance type, contribution base, carried-over balance, the card's dates, PIN,
-// PIN state and activation. Files are read once per process.
+// PIN state and activation. Files are read once per process, and checked as the engine
+// checks them (the people format of engine/world-files.ts): a mistake names file, line, field.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse } from 'yaml';
-import { loadCardProfile } from '../emulator/profile';
-import type { CardProfile } from '../emulator/types';
+import { loadCardProfile, type CardProfile } from '../emulator';
+import { WORLD_FORMATS, type WorldPersonRecord } from '../engine';
+import { loadYaml } from '../schema';
+import { fmtFen } from '../platform';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -46,13 +48,21 @@ function people(file: string): WorldPerson[] {
   let list = worlds.get(file);
   if (!list) {
     if (!fs.existsSync(file)) throw new Error(`no fixture file ${path.relative(ROOT, file)}`);
-    const doc = parse(fs.readFileSync(file, 'utf8')) as { people?: Record<string, unknown>[] } | null;
-    if (!doc || !Array.isArray(doc.people)) throw new Error(`${path.relative(ROOT, file)}: expected a list under "people:"`);
-    // YAML reads 1990-01-01 as a string here (yaml 2, core schema); numbers stay as written in quotes.
-    list = doc.people.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === null || v === undefined ? undefined : String(v)])) as unknown as WorldPerson);
+    const records = loadYaml(WORLD_FORMATS.people, file, { shown: path.relative(process.cwd(), file) || file });
+    list = records.map(asWritten);
     worlds.set(file, list);
   }
   return list;
+}
+
+/** A validated person as the file wrote it: text, money as yuan with two decimals. */
+function asWritten(r: WorldPersonRecord): WorldPerson {
+  const yuan = (fen: number | undefined) => (fen === undefined ? undefined : fmtFen(fen));
+  return {
+    psn_no: r.psn_no, psn_name: r.psn_name, certno: r.certno, gend: r.gend, brdy: r.brdy, insutype: r.insutype,
+    insuplc_admdvs: r.insuplc_admdvs, psn_insu_date: r.psn_insu_date, emp_no: r.emp_no,
+    contribution_base: yuan(r.contribution_base), opening_balance: yuan(r.opening_balance),
+  };
 }
 
 /** A fixture person by name (psn_name), person number (psn_no) or ID number (certno). */

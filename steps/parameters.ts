@@ -1,17 +1,36 @@
 // Every parameter type of the step vocabulary, in one file. Each has a regexp (what a
 // scenario may write) and a transformer (what a step receives). Money is integer fen.
+import * as path from 'node:path';
 import { parseYuan } from '../platform';
+import { loadPolicies, type Policy } from '../engine';
+import { fixturesDir } from './fixtures';
 
 export interface ParameterSpec { name: string; regexp: RegExp; transformer: (s: string) => unknown; example: string; useForSnippets?: boolean }
 
-/** Region names analysts write, and their 6-digit division codes. Add a region here or write the code. */
-export const REGIONS: Record<string, string> = {
-  重庆: '500000', 重庆市: '500000', Chongqing: '500000',
-  北京: '110000', 北京市: '110000', Beijing: '110000',
-  上海: '310000', 上海市: '310000', Shanghai: '310000',
-  四川: '510000', 成都: '510100', Sichuan: '510000', Chengdu: '510100',
-};
-const regionNames = Object.keys(REGIONS).sort((a, b) => b.length - a.length).join('|');
+/**
+ * The names regions go by, from the policy files of a folder: each file's `name` (重庆市),
+ * that name without its 市 / 省 / 自治区 (重庆) unless two regions would share it, and its
+ * `name_en` (Chongqing). A new region is one YAML file, no code; a 6-digit code works too.
+ */
+export function regionNames(policiesDir: string): Record<string, string> {
+  const policies = [...loadPolicies(policiesDir).values()];
+  const owner = new Map<string, Policy>();
+  for (const p of policies) {
+    for (const n of [p.name, p.nameEn]) {
+      const other = n ? owner.get(n) : undefined;
+      if (other && other.region !== p.region) throw new Error(`${p.file}: the region name "${n}" is also the name of ${other.region} (${other.file})`);
+      if (n) owner.set(n, p);
+    }
+  }
+  const short = policies.map((p) => [p.name.replace(/(市|省|自治区)$/, ''), p] as const).filter(([n]) => n && !owner.has(n));
+  for (const [n, p] of short) if (short.filter(([m]) => m === n).length === 1) owner.set(n, p);
+  return Object.fromEntries([...owner].map(([n, p]) => [n, p.region]));
+}
+
+/** Region names analysts write → 6-digit division codes, from the policies of this run's fixtures (fixturesDir()). */
+export const REGIONS: Record<string, string> = regionNames(path.join(fixturesDir(), 'policies'));
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const regionNamesRe = Object.keys(REGIONS).sort((a, b) => b.length - a.length).map(escape).join('|');
 
 export const INSUTYPES: Record<string, '310' | '390'> = {
   职工医保: '310', 职工基本医疗保险: '310', 'employee insurance': '310',
@@ -40,7 +59,7 @@ export const PARAMETERS: ParameterSpec[] = [
   },
   {
     name: 'region',
-    regexp: new RegExp(`${regionNames}|\\d{6}`),
+    regexp: new RegExp(regionNamesRe ? `${regionNamesRe}|\\d{6}` : '\\d{6}'),
     transformer: (s) => REGIONS[s] ?? s,
     example: '重庆',
   },

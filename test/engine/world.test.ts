@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createEngine } from '../../engine';
 import { PlatformClient, PlatformError } from '../../platform';
-import { YamlError } from '../../engine/yamlcheck';
+import { YamlError } from '../../schema';
 
 test('the fixture world: 王小明 of the worked example, 张三 by card, e-voucher and ID; 陈七\'s lost card refused', async () => {
   const engine = await createEngine();
