@@ -71,3 +71,12 @@ test('no import cycle between parts', () => {
   // spec depends on nothing: every other part may use it.
   assert.deepEqual([...deps.get('spec')!], []);
 });
+
+test('each part has its index.ts and its types.ts, and package.json exports names each index', () => {
+  const exportsMap = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string> }).exports;
+  for (const part of PARTS) {
+    assert.ok(fs.existsSync(path.join(ROOT, part, 'types.ts')), `${part}/types.ts`);
+    assert.equal(exportsMap[`./${part}`], `./${part}/index.ts`, `package.json exports ./${part}`);
+  }
+  assert.deepEqual(PARTS, ['spec', 'platform', 'schema', 'emulator', 'engine', 'terminal', 'rigs', 'containers', 'steps']);
+});
