@@ -1,9 +1,9 @@
-// Cards served from containers of their own (the remote-card rig kind), each by the emulator
-// and vpcd client of rigs/serve-card.ts, reaching this host's pcscd through vpcd.
+// Cards served from containers (the remote-card rig): one container per inserted card, all
+// of this process's under one run, removed together.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { newRunId, register } from './cleanup';
-import { harnessLabels, pingDocker, removeNow } from './docker';
+import { registerCleanup } from './cleanup';
+import { harnessLabels, newRunId, pingDocker, removeNow } from './docker';
 import { ENGINE_IMAGE } from './images';
 import { prepare, tc } from './prepare';
 import type { CardContainer, CardContainerOptions } from './types';
@@ -23,7 +23,7 @@ export async function startCardContainer(profileJson: string, o: CardContainerOp
     await prepare([image], o.log ?? ((l) => process.stderr.write(`medcard containers: ${l}\n`)));
     cardRun = newRunId();
     const run = cardRun;
-    register({ run, stop: async () => removeNow(run) });
+    registerCleanup({ run, stop: async () => removeNow(run) });
   }
   const { GenericContainer, Wait } = tc();
   // host-gateway: Docker (20.10+) writes the bridge gateway, i.e. this host, into /etc/hosts.

@@ -1,9 +1,8 @@
-// What this process started in Docker is removed on stop, on process exit, SIGINT and SIGTERM
-// (a kill -9 leaves it: the next start sweeps leftovers of dead pids by label).
-import { randomBytes } from 'node:crypto';
+// What this process started is removed however it ends: on stop, on SIGINT and SIGTERM, and
+// (synchronously, as a last resort) on exit. Each run registers how to stop itself.
 import { removeNow } from './docker';
 
-export interface Cleanup { run: string; stop: () => Promise<void> }
+interface Cleanup { run: string; stop: () => Promise<void> }
 const active = new Map<string, Cleanup>();
 let hooksInstalled = false;
 
@@ -31,10 +30,9 @@ function installHooks(): void {
   process.on('exit', () => { for (const c of active.values()) removeNow(c.run); });
 }
 
-export function register(c: Cleanup): () => void {
+/** Clean up `run` on any exit from now on; the returned function takes it off (stopped). */
+export function registerCleanup(c: Cleanup): () => void {
   installHooks();
   active.set(c.run, c);
   return () => { active.delete(c.run); };
 }
-
-export function newRunId(): string { return `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`; }

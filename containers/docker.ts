@@ -1,6 +1,7 @@
 // The container engine seen from the harness: is one reachable, and the labels that mark
 // everything we start, so that leftovers (a hard kill: the reaper is disabled here) are swept.
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 
 /** Every container, network and volume the harness starts carries these labels. */
@@ -13,6 +14,9 @@ export const LABEL_VOLUME = 'org.medcard.volume';
 export function harnessLabels(runId: string, extra: Record<string, string> = {}): Record<string, string> {
   return { [LABEL_HARNESS]: '1', [LABEL_PID]: String(process.pid), [LABEL_RUN]: runId, ...extra };
 }
+
+/** A new run's id (LABEL_RUN): what it starts is found and removed by it. */
+export function newRunId(): string { return `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`; }
 
 export class ContainerRuntimeError extends Error {
   constructor(detail: string) {

@@ -1,17 +1,16 @@
 // The ledger and engine containers of one run, started, watched, replaced and stopped on a
-// thread of their own (containers/index.ts starts it). On the main thread `medcard run` loads
+// thread of their own (containers/engine.ts starts it). On the main thread `medcard run` loads
 // cucumber, its formatters and the features at the same time: one event loop doing both made
 // the containers start 0.5 s late (testcontainers alone takes a quarter of a second to load).
 // Everything is reported to the main thread as ThreadEvents; it keeps the HTTP front.
 import * as http from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createNetwork, createVolume, fillVolume, LABEL_NETWORK, LABEL_VOLUME } from './docker';
+import type { Health } from './health';
 import { ensureOurImages, prepare, tc } from './prepare';
 
 /** Where a ledger image keeps its data (medcard/postgres, and the official PostgreSQL image). */
 const LEDGER_DATA = '/var/lib/postgresql/data';
-
-export interface Health { path?: string; status?: number; log?: string; timeoutMs?: number }
 
 export interface EngineThreadData {
   engineImage: string;

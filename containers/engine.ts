@@ -1,38 +1,14 @@
-// The container engine: its ledger and engine containers are driven from a thread of their
-// own (engine-thread.ts); this process keeps a small HTTP front whose URL stays the same when
-// a dead engine is replaced mid-suite.
-import * as http from 'node:http';
+// A container engine for a run: its ledger and engine containers are driven from a thread
+// (engine-thread.ts: start, death watch, replacement, stop); this, on the main thread, keeps
+// what the thread reports and serves the engine's URL through the HTTP front (front.ts).
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { register, newRunId } from './cleanup';
-import { harnessLabels, pingDocker, removeNow, removeRun } from './docker';
-import type { EngineThreadData, Health, ThreadCommand, ThreadEvent } from './engine-thread';
+import { registerCleanup } from './cleanup';
+import { harnessLabels, newRunId, pingDocker, removeNow, removeRun } from './docker';
+import type { EngineThreadData, ThreadCommand, ThreadEvent } from './engine-thread';
+import { createFront, type Front } from './front';
+import { parseHealth } from './health';
 import type { ContainerEngine, ContainerEngineOptions, ContainerRigSpec } from './types';
-
-/** A rig file's engine.health: a path, a log line, or { path, status, log, timeout }. */
-function parseHealth(h: unknown): Health {
-  if (h === undefined || h === null) return { path: undefined };
-  if (typeof h === 'string') return h.startsWith('/') ? { path: h } : { log: h };
-  if (typeof h === 'object') {
-    const o = h as Record<string, unknown>;
-    return {
-      path: typeof o.path === 'string' ? o.path : undefined,
-      status: typeof o.status === 'number' ? o.status : undefined,
-      log: typeof o.log === 'string' ? o.log : undefined,
-      timeoutMs: typeof o.timeout === 'number' ? o.timeout * 1000 : typeof o.timeoutMs === 'number' ? o.timeoutMs : undefined,
-    };
-  }
-  throw new Error(`engine.health: a path ("/health"), a log line, or { path, status, log, timeout }`);
-}
-
-// ------------------------------------------------------------------ the HTTP front
-
-/** A platform-shaped error envelope: the terminal and the steps show err_msg as is. */
-function errorEnvelope(message: string): string {
-  return JSON.stringify({ infcode: -1, err_msg: message, warn_msg: '', inf_refmsgid: '', refmsg_time: '', respond_time: '', output: null });
-}
-
-// ------------------------------------------------------------------ start
 
 /** The container engine, ready: openContainerEngine, then its start awaited. */
 export async function startContainerEngine(rig: ContainerRigSpec, opts: ContainerEngineOptions = {}): Promise<ContainerEngine> {
@@ -74,7 +50,7 @@ export async function openContainerEngine(rig: ContainerRigSpec, opts: Container
   const thread = new Worker(`require(${JSON.stringify(REGISTER)}); require(${JSON.stringify(ENGINE_THREAD)});`,
     { eval: true, workerData: { medcardEngineThread: data } });
   let threadGone = false;
-  const unregister = register({ run, stop: () => stopAll() });
+  const unregister = registerCleanup({ run, stop: () => stopAll() });
 
   // What the thread has told us.
   let upstream = { host: '', port: 0 };
@@ -120,10 +96,7 @@ export async function openContainerEngine(rig: ContainerRigSpec, opts: Container
   thread.on('error', (err) => threadEnded(`the containers' thread failed: ${err.message}`));
   thread.on('exit', (code) => threadEnded(`the containers' thread ended (exit ${code})`));
 
-  let front: http.Server | undefined;
-  // Kept-alive connections to the engine: a new one per request costs a connect through
-  // docker's port proxy, twice.
-  const upstreamAgent = new http.Agent({ keepAlive: true });
+  let front: Front | undefined;
   let stopping: Promise<void> | undefined;
   function stopAll(): Promise<void> {
     return (stopping ??= stopNow());
@@ -132,9 +105,7 @@ export async function openContainerEngine(rig: ContainerRigSpec, opts: Container
     // Requests still waiting for the engine are answered (with the reason) before the front closes.
     givenUp ??= 'the run is stopping';
     ready.resolve();
-    await new Promise<void>((r) => (front ? front.close(() => r()) : r()));
-    front?.closeAllConnections?.();
-    upstreamAgent.destroy();
+    await front?.close();
     // The thread lets a start under way finish, then stops the containers it started.
     if (!threadGone) thread.postMessage({ kind: 'stop' } satisfies ThreadCommand);
     await threadStopped.promise;
@@ -145,54 +116,21 @@ export async function openContainerEngine(rig: ContainerRigSpec, opts: Container
 
   try {
     await pingDocker();
-    front = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (d: Buffer) => chunks.push(d));
-      req.on('end', async () => {
-        const body = Buffer.concat(chunks);
-        const fail = (msg: string) => {
-          if (res.headersSent) { res.destroy(); return; }
-          res.writeHead(req.url?.startsWith('/health') ? 503 : 200, { 'content-type': 'application/json; charset=utf-8' });
-          res.end(errorEnvelope(msg));
-        };
-        await ready.promise;
-        if (givenUp) return fail(`medcard: ${givenUp}`);
-        opts.onRequest?.(body);
-        const forward = (retried: boolean) => {
-          const target = upstream;
-          const up = http.request({ agent: upstreamAgent, host: target.host, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: `${target.host}:${target.port}` } }, (ur) => {
-            res.writeHead(ur.statusCode ?? 502, ur.headers);
-            if (opts.observe) {
-              const got: Buffer[] = [];
-              ur.on('data', (d: Buffer) => got.push(d));
-              ur.on('end', () => opts.observe!(body, Buffer.concat(got), ur.statusCode ?? 0));
-            }
-            ur.pipe(res);
-            ur.on('error', () => res.destroy());
-          });
-          up.on('error', async (e: NodeJS.ErrnoException) => {
-            // A kept-alive connection the engine closed as we reused it: once more on a new one
-            // (requests are idempotent by msgid).
-            if (up.reusedSocket && e.code === 'ECONNRESET' && !retried && !res.headersSent) return forward(true);
-            // Give the watcher a moment to learn why (a kill shows as a reset connection first).
-            await Promise.race([deathNoticed.promise, new Promise((r) => setTimeout(r, 1500))]);
-            fail(`medcard: ${lastDeath || `the engine container stopped answering (${(e as Error).message})`} in the middle of this request; `
-              + 'its answer never came, so this step fails. The harness starts a fresh engine for the scenarios that follow; the ledger keeps every acknowledged settlement.');
-          });
-          up.end(body);
-        };
-        forward(false);
-      });
-    });
-    await new Promise<void>((r) => front!.listen(0, '127.0.0.1', () => r()));
-    const frontPort = (front.address() as import('node:net').AddressInfo).port;
+    front = createFront({
+      ready: () => ready.promise,
+      givenUp: () => givenUp,
+      target: () => upstream,
+      deathNoticed: () => deathNoticed.promise,
+      lastDeath: () => lastDeath,
+    }, opts);
+    const url = await front.listen();
     started.promise.catch((err: Error) => {
       givenUp = `the container engine did not start: ${err.message}`;
       void stopAll();
     });
 
     return {
-      url: `http://127.0.0.1:${frontPort}`,
+      url,
       get ledgerUrl() { return ledgerUrl; },
       started: started.promise,
       engineContainerId: () => engineId,

@@ -1,4 +1,4 @@
-// Public types of the containers part: the container engine and the card containers.
+// The types of containers/' public face (index.ts): a container engine and card containers.
 
 /** What startContainerEngine needs from a rig file (rigs/files.ts RigFile). */
 export interface ContainerRigSpec {
