@@ -1,37 +1,38 @@
 // Rig files: `rigs/<name>.yaml` describes a place (labgrid's word) — which kind of rig, which
 // card profile the physical card corresponds to, which engine, and what the rig can do on
-// cue. Validated on load; every error names the file, the line and the field. The fields
-// every kind has are checked here; a kind's own fields (reader, serial, cards, …) by its
-// driver (rigs/kinds/<kind>.ts, through the registry):
+// cue. Checked on load by the rig format below (schema/; it also gives
+// schemas/rig.schema.json); every error names the file, the line and the field. The fields
+// every kind has are here; a kind's own fields (reader, serial, cards, …) are its driver's
+// (rigs/kinds/<kind>.ts, through the registry), as zod schemas merged into the format:
 //   kind: emulated | vpcd | pcsc | serial | remote-card | a lab's own kind
 //   description: text
-//   card: path to a fixtures/cards profile (pcsc: the physical card's data; others: the default card)
+//   card: a card profile under fixtures/ (pcsc: the physical card's data; others: the default card)
 //   engine: { kind: embedded } | { kind: postgres, url } | { kind: url, url } | { kind: container, image, port, env?, health? }
 //   ledger: { image }                        (optional; with a container engine)
 //   capabilities: [card-state, card-swap, card-remove]
 //   exclusive: a tag; scenarios carrying it never run two at a time (atMostOnePicklePerTag)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
+import { z } from 'zod';
+import { check, defineFormat, namedFile, ruled, Refusal, validAt, whenValid, YamlDocument, YamlError, type Format, type Wording, type YamlIssue } from '../schema';
 import { rigKind, rigKindNames, rigsDir } from './registry';
-import type { EngineSpec, RigCapability, RigFile } from './types';
+import type { EngineSpec, RigCapability, RigFile, RigKindDriver } from './types';
 
 export const CAPABILITIES: readonly RigCapability[] = ['card-state', 'card-swap', 'card-remove'];
 
-export interface RigFileIssue { file: string; line?: number; field: string; message: string }
+export type RigFileIssue = YamlIssue;
 
-export class RigFileError extends Error {
-  constructor(readonly issues: RigFileIssue[]) {
-    super(issues.map((i) => `${i.file}${i.line ? `:${i.line}` : ''}: ${i.field}: ${i.message}`).join('\n'));
+/** Every problem of a rig file (`.issues`), one a line: `file:line: field: message`. */
+export class RigFileError extends YamlError {
+  constructor(issues: readonly RigFileIssue[]) {
+    super(issues);
     this.name = 'RigFileError';
   }
 }
 
 export const ROOT = path.resolve(__dirname, '..');
 
-const COMMON_KEYS = ['card', 'engine', 'ledger', 'capabilities', 'exclusive'];
-
-/** The rig names in `rigsDir()`: the built-in emulated and vpcd first, then the rest by name. */
+/** The names of the rigs in `rigsDir()`: the built-in emulated and vpcd first, then the rest by name. */
 export function listRigFiles(): string[] {
   let files: string[] = [];
   try { files = fs.readdirSync(rigsDir()); } catch { return []; }
@@ -60,128 +61,133 @@ export class UnknownRigError extends Error {
   }
 }
 
+// ------------------------------------------------------------------ the format
+
+const WORDING: Wording = {
+  missing: () => 'missing',
+  unknownField: (_key, allowed, where) => (where === '(document)' ? `unknown field; a rig file has ${allowed.join(', ')}` : `unknown field; ${where} has ${allowed.join(', ')}`),
+  notMapping: () => 'a mapping (key: value)',
+  notList: () => 'a list',
+};
+
+const ENGINE_KINDS = ['embedded', 'postgres', 'url', 'container'] as const;
+const url = (scheme: RegExp, message: string) => z.string({ error: message }).regex(scheme, { error: message });
+const HEALTH = z.union([
+  z.string().describe('a path ("/health") or a log line to wait for'),
+  z.strictObject({ path: z.string().optional(), status: z.int().optional(), log: z.string().optional(), timeout: z.number().positive().optional(), timeoutMs: z.int().positive().optional() }),
+], { error: 'a path ("/health"), a log line, or { path, status, log, timeout }' });
+const ENGINE = z.preprocess(
+  // No kind: the embedded engine, as with no engine at all.
+  (e) => (e && typeof e === 'object' && !Array.isArray(e) && (e as { kind?: unknown }).kind === undefined ? { ...e, kind: 'embedded' } : e),
+  z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('embedded') }).describe('our engine in-process: PGlite, or PostgreSQL when DATABASE_URL is set'),
+    z.strictObject({ kind: z.literal('postgres'), url: url(/^postgres(ql)?:\/\//, 'a PostgreSQL URL, postgres://user@host:5432/db') }),
+    z.strictObject({ kind: z.literal('url'), url: url(/^https?:\/\//, 'the engine\'s base URL, http://host:port') }).describe('an engine already running: ours, or a vendor\'s'),
+    z.strictObject({
+      kind: z.literal('container'),
+      image: z.string({ error: 'the image name, e.g. medcard-engine:latest' }).min(1, { error: 'the image name, e.g. medcard-engine:latest' }),
+      port: z.int({ error: 'the port the engine listens on inside the container' }).min(1, { error: 'the port the engine listens on inside the container' }).max(65535, { error: 'the port the engine listens on inside the container' }),
+      env: z.record(z.string(), z.union([z.string(), z.number()]), { error: 'a mapping of NAME: value' }).optional(),
+      health: HEALTH.optional(),
+    }),
+  ], {
+    error: (iss) => (iss.code === 'invalid_union'
+      ? `"${String((iss.input as { kind?: unknown } | undefined)?.kind ?? iss.input)}" is not an engine kind; one of ${ENGINE_KINDS.join(', ')}`
+      : `a mapping with kind: ${ENGINE_KINDS.join(' | ')}`),
+  }),
+);
+
+/** A card profile the rig file names: relative to the rig file or the project root, inside the fixtures folders. */
+const cardField = (file: string) => ruled(z.string().describe('a card profile, e.g. fixtures/cards/zhang-san.yaml'), (v): string | undefined => {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !v) throw new Refusal('a path to a card profile, e.g. fixtures/cards/zhang-san.yaml');
+  const found = namedFile(v, [path.dirname(file), ROOT]);
+  if ('problem' in found) throw new Refusal(found.problem === 'not found' ? `no card profile at ${v} (relative to the rig file or the project root)` : `${v} is ${found.problem}`);
+  return found.file;
+});
+
+/** What every rig file has besides `kind` and the kind's own fields. */
+const common = (file: string) => ({
+  description: z.string({ error: 'must be text' }).default(''),
+  card: cardField(file).optional(),
+  engine: ENGINE.default({ kind: 'embedded' }),
+  ledger: z.strictObject({ image: z.string() }, { error: 'a mapping { image: <image name> }' }).optional(),
+  capabilities: z.array(z.string(), { error: `a list, e.g. [${CAPABILITIES.join(', ')}]` }).meta({ items: { enum: [...CAPABILITIES] } })
+    .describe('what the rig can do on cue (default: all its kind can)').optional(),
+  exclusive: z.string({ error: 'a tag name, e.g. "@reader-1"' }).regex(/^@?[^\s@]+$/, { error: 'a tag name, e.g. "@reader-1"' })
+    .transform((t) => (t.startsWith('@') ? t : `@${t}`)).optional(),
+});
+
+/** The rig format for one kind: kind, description, the kind's own fields, the common ones; capabilities within the kind's. */
+function kindSchema(kind: string, driver: RigKindDriver, file: string) {
+  const { description, ...rest } = common(file);
+  return z.strictObject({ kind: z.literal(kind), description, ...driver.fields, ...rest }).superRefine((r, ctx) => {
+    const settings = settingsOf(r, driver);
+    const { max, why } = driver.capabilities(settings);
+    if (Array.isArray(r.capabilities)) r.capabilities.forEach((c: unknown, i: number) => {
+      if (!CAPABILITIES.includes(c as RigCapability)) ctx.addIssue({ code: 'custom', path: ['capabilities', i], message: `"${String(c)}" is not a capability; one of ${CAPABILITIES.join(', ')}` });
+      else if (!max.includes(c as RigCapability)) ctx.addIssue({ code: 'custom', path: ['capabilities', i], message: `a ${kind} rig cannot offer ${String(c)}: ${why}` });
+    });
+    // A card that was written but refused is reported once, as refused.
+    const card = validAt(ctx, ['card']) ? (r.card as string | undefined) : '';
+    for (const i of driver.check?.({ card, settings }) ?? []) ctx.addIssue({ code: 'custom', path: [i.field], message: i.message });
+  }, whenValid()) as unknown as z.ZodType<Record<string, unknown>>;
+}
+
+const settingsOf = (r: Record<string, unknown>, driver: RigKindDriver) => Object.fromEntries(Object.keys(driver.fields).map((k) => [k, r[k]]));
+
+/** The rig format with every built-in kind, for editors (schemas/rig.schema.json). */
+export function rigFormat(): Format<Record<string, unknown>> {
+  const kinds = rigKindNames().map((k) => kindSchema(k, rigKind(k)!, path.join(ROOT, 'rigs', 'rig.yaml')));
+  return defineFormat({
+    id: 'rig', title: 'rig file (rigs/<name>.yaml)', description: 'a place a terminal reaches a card: the kind of rig, its card, its engine, what it can do on cue (rigs/README.md)',
+    scalars: 'core', wording: WORDING,
+    schema: (kinds.length === 1 ? kinds[0]! : z.union(kinds as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]])) as z.ZodType<Record<string, unknown>>,
+  });
+}
+
+const KIND_ONLY = z.looseObject({ kind: z.string().optional() });
+
 export function loadRigFile(nameOrPath: string): RigFile {
   const file = rigFilePath(nameOrPath);
   if (!file) throw new UnknownRigError(nameOrPath);
-  return parseRigFile(fs.readFileSync(file, 'utf8'), file);
+  const shown = path.relative(process.cwd(), file) || file;
+  let doc: YamlDocument;
+  try { doc = YamlDocument.read(file, 'core', shown); } catch (e) { throw e instanceof YamlError ? new RigFileError(e.issues) : e; }
+  return rigFileOf(doc, file);
 }
 
-/** Parse and validate one rig file's text. `file` names it in errors and anchors relative paths. */
+/** Parse and check one rig file's text. `file` names it in errors and anchors relative paths. */
 export function parseRigFile(text: string, file: string): RigFile {
   const shown = path.relative(process.cwd(), file) || file;
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
-  const issues: RigFileIssue[] = [];
-  const lineOf = (node: unknown) => {
-    const range = (node as Node | undefined)?.range;
-    return range ? lc.linePos(range[0]).line : undefined;
+  let doc: YamlDocument;
+  try { doc = new YamlDocument(shown, text, 'core'); } catch (e) { throw e instanceof YamlError ? new RigFileError(e.issues) : e; }
+  return rigFileOf(doc, file);
+}
+
+function rigFileOf(doc: YamlDocument, file: string): RigFile {
+  const data = doc.value;
+  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new RigFileError([{ file: doc.file, field: '(file)', message: 'a rig file is a mapping with at least `kind:`' }]);
+  // The kind first: it says which fields the file may have.
+  const kind = KIND_ONLY.safeParse(data).data?.kind;
+  const driver = typeof kind === 'string' ? rigKind(kind) : undefined;
+  if (!driver) {
+    const written = (data as { kind?: unknown }).kind;
+    const kindIssue = doc.issue(['kind'], written === undefined ? `missing; one of ${rigKindNames().join(', ')}` : `"${String(written)}" is not a rig kind; one of ${rigKindNames().join(', ')}`);
+    // Without a known kind its own fields are unknown too: the common fields are still checked.
+    const rest = check(defineFormat({ id: 'rig', title: 'rig file', scalars: 'core', wording: WORDING, schema: z.looseObject(common(file)) }), doc);
+    throw new RigFileError([kindIssue, ...(rest.ok ? [] : rest.issues)]);
+  }
+  const r = check(defineFormat({ id: 'rig', title: 'rig file', scalars: 'core', wording: WORDING, schema: kindSchema(kind!, driver, file) }), doc);
+  if (!r.ok) throw new RigFileError(r.issues);
+  const v = r.value;
+  const settings = settingsOf(v, driver);
+  return {
+    name: path.basename(file).replace(/\.ya?ml$/, ''), file, kind: kind!, description: v.description as string,
+    card: v.card as string | undefined, engine: v.engine as EngineSpec, ledger: v.ledger as RigFile['ledger'],
+    capabilities: (v.capabilities as RigCapability[] | undefined) ?? [...driver.capabilities(settings).max],
+    exclusive: v.exclusive as string | undefined, settings,
   };
-  const issue = (field: string, message: string, node?: unknown) => issues.push({ file: shown, line: lineOf(node), field, message });
-  if (doc.errors.length) {
-    throw new RigFileError(doc.errors.map((e) => ({ file: shown, line: e.linePos?.[0]?.line, field: '(yaml)', message: e.message.split('\n')[0] })));
-  }
-  if (!isMap(doc.contents)) throw new RigFileError([{ file: shown, field: '(file)', message: 'a rig file is a mapping with at least `kind:`' }]);
-  const root = doc.contents;
-  const nodeOf = (key: string, map = root) => map.items.find((p) => (p.key as any)?.value === key)?.value;
-  const data = doc.toJS() as Record<string, unknown>;
-
-  const kind = typeof data.kind === 'string' ? data.kind : undefined;
-  const driver = kind === undefined ? undefined : rigKind(kind);
-  if (data.kind === undefined) issue('kind', `missing; one of ${rigKindNames().join(', ')}`);
-  else if (!driver) issue('kind', `"${String(data.kind)}" is not a rig kind; one of ${rigKindNames().join(', ')}`, nodeOf('kind'));
-
-  const keys = ['kind', 'description', ...(driver?.fields ?? []), ...COMMON_KEYS];
-  // Without a known kind its own fields are unknown too: the kind's issue says it all.
-  for (const pair of driver ? root.items : []) {
-    const key = String((pair.key as any)?.value);
-    if (!keys.includes(key)) issue(key, `unknown field; a rig file has ${keys.join(', ')}`, pair.key);
-  }
-
-  const description = data.description === undefined ? '' : data.description;
-  if (typeof description !== 'string') issue('description', 'must be text', nodeOf('description'));
-
-  // card
-  let card: string | undefined;
-  if (data.card !== undefined) {
-    if (typeof data.card !== 'string') issue('card', 'a path to a card profile, e.g. fixtures/cards/zhang-san.yaml', nodeOf('card'));
-    else {
-      const candidates = [path.resolve(path.dirname(file), data.card), path.resolve(ROOT, data.card)];
-      card = candidates.find((c) => fs.existsSync(c));
-      if (!card) issue('card', `no card profile at ${data.card} (relative to the rig file or the project root)`, nodeOf('card'));
-    }
-  }
-
-  // the kind's own fields, checked by its driver
-  const settings = driver?.settings({
-    value: (field) => data[field],
-    issue: (field, message, at) => {
-      const fieldNode = nodeOf(field);
-      let node: unknown = fieldNode;
-      if (at !== undefined) node = (typeof at === 'number' ? (isSeq(fieldNode) ? fieldNode.items[at] : undefined) : (isMap(fieldNode) ? nodeOf(at, fieldNode) : undefined)) ?? fieldNode;
-      const shownField = at === undefined ? field : typeof at === 'number' ? `${field}[${at}]` : `${field}.${at}`;
-      issue(shownField, message, node);
-    },
-  }) ?? {};
-
-  // engine
-  let engine: EngineSpec = { kind: 'embedded' };
-  if (data.engine !== undefined) {
-    const e = data.engine as Record<string, unknown>;
-    const eNode = nodeOf('engine');
-    const sub = (k: string) => (isMap(eNode) ? nodeOf(k, eNode) : undefined);
-    if (!e || typeof e !== 'object' || Array.isArray(e)) issue('engine', 'a mapping with kind: embedded | postgres | url | container', eNode);
-    else {
-      const isUrl = (u: unknown, schemes: RegExp) => typeof u === 'string' && schemes.test(u);
-      switch (e.kind) {
-        case undefined: case 'embedded': engine = { kind: 'embedded' }; break;
-        case 'postgres':
-          if (!isUrl(e.url, /^postgres(ql)?:\/\//)) issue('engine.url', 'a PostgreSQL URL, postgres://user@host:5432/db', sub('url') ?? eNode);
-          engine = { kind: 'postgres', url: String(e.url) }; break;
-        case 'url':
-          if (!isUrl(e.url, /^https?:\/\//)) issue('engine.url', 'the engine\'s base URL, http://host:port', sub('url') ?? eNode);
-          engine = { kind: 'url', url: String(e.url) }; break;
-        case 'container':
-          if (typeof e.image !== 'string' || !e.image) issue('engine.image', 'the image name, e.g. medcard-engine:latest', sub('image') ?? eNode);
-          if (!Number.isInteger(e.port) || (e.port as number) < 1 || (e.port as number) > 65535) issue('engine.port', 'the port the engine listens on inside the container', sub('port') ?? eNode);
-          if (e.env !== undefined && (typeof e.env !== 'object' || Array.isArray(e.env) || Object.values(e.env as object).some((v) => typeof v !== 'string' && typeof v !== 'number'))) issue('engine.env', 'a mapping of NAME: value', sub('env'));
-          engine = { ...(e as object), kind: 'container', image: String(e.image), port: Number(e.port) } as EngineSpec; break;
-        default:
-          issue('engine.kind', `"${String(e.kind)}" is not an engine kind; one of embedded, postgres, url, container`, sub('kind') ?? eNode);
-      }
-    }
-  }
-
-  let ledger: RigFile['ledger'];
-  if (data.ledger !== undefined) {
-    const l = data.ledger as Record<string, unknown>;
-    if (!l || typeof l !== 'object' || typeof l.image !== 'string') issue('ledger', 'a mapping { image: <image name> }', nodeOf('ledger'));
-    else ledger = { image: l.image };
-  }
-
-  // capabilities
-  let capabilities: RigCapability[] = [];
-  const { max, why } = driver?.capabilities(settings) ?? { max: [], why: '' };
-  if (data.capabilities === undefined) capabilities = [...max];
-  else if (!Array.isArray(data.capabilities)) issue('capabilities', `a list, e.g. [${CAPABILITIES.join(', ')}]`, nodeOf('capabilities'));
-  else {
-    const cNode = nodeOf('capabilities');
-    data.capabilities.forEach((c, i) => {
-      const at = isSeq(cNode) ? cNode.items[i] : cNode;
-      if (!CAPABILITIES.includes(c as RigCapability)) issue(`capabilities[${i}]`, `"${String(c)}" is not a capability; one of ${CAPABILITIES.join(', ')}`, at);
-      else if (!max.includes(c as RigCapability)) issue(`capabilities[${i}]`, `a ${kind} rig cannot offer ${String(c)}: ${why}`, at);
-      else capabilities.push(c as RigCapability);
-    });
-  }
-
-  let exclusive: string | undefined;
-  if (data.exclusive !== undefined) {
-    if (typeof data.exclusive !== 'string' || !/^@?[^\s@]+$/.test(data.exclusive)) issue('exclusive', 'a tag name, e.g. "@reader-1"', nodeOf('exclusive'));
-    else exclusive = data.exclusive.startsWith('@') ? data.exclusive : `@${data.exclusive}`;
-  }
-
-  if (issues.length) throw new RigFileError(issues);
-  const name = path.basename(file).replace(/\.ya?ml$/, '');
-  return { name, file, kind: kind!, description: description as string, card, engine, ledger, capabilities, exclusive, settings };
 }
 
 /** One line describing the engine, for listings. */

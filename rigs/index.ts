@@ -14,7 +14,7 @@ export { EmulatedChannel } from './emulated';
 export { VpcdCard, VpcdError, VPCD_BASE_PORT, VPCD_READERS } from './vpcd-card';
 export { FrameDecoder, encodeFrame, answerFrame, Control } from './frames';
 export { quickAckAvailable } from './quickack';
-export { loadRigFile, listRigFiles, parseRigFile, rigFilePath, RigFileError, UnknownRigError, describeEngine, CAPABILITIES, type RigFileIssue } from './files';
+export { loadRigFile, listRigFiles, parseRigFile, rigFilePath, rigFormat, RigFileError, UnknownRigError, describeEngine, CAPABILITIES, type RigFileIssue } from './files';
 export { rigKind, rigKindNames, rigsDir } from './registry';
 export type { PtyPair } from './serial';
 export type { VpcdMeasurement } from './vpcd-measure';

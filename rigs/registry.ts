@@ -46,7 +46,7 @@ export function rigKind(kind: string): RigKindDriver | undefined {
   const file = kindFiles().get(kind);
   if (!file) return undefined;
   const driver = (require(file) as { driver?: RigKindDriver }).driver;
-  if (!driver || typeof driver.open !== 'function' || typeof driver.settings !== 'function' || typeof driver.capabilities !== 'function' || !Array.isArray(driver.fields)) {
+  if (!driver || typeof driver.open !== 'function' || typeof driver.capabilities !== 'function' || !driver.fields || typeof driver.fields !== 'object') {
     throw new Error(`${file} does not export a rig kind driver: \`export const driver: RigKindDriver = { summary, fields, settings, capabilities, open }\` (rigs/README.md, "Adding a rig kind")`);
   }
   loaded.set(kind, driver);

@@ -1,6 +1,7 @@
 // The CardChannel seam: every rig gives the terminal one of these and nothing else.
 // Bytes are Uint8Array (Buffer is a Uint8Array too). A rig reports card insert/remove
 // through `onPresence` so terminals can wait for a card like they would on PC/SC.
+import type { ZodType } from 'zod';
 import type { CardProfile, EmulatedCard, TraceEntry } from '../emulator';
 
 export interface CardChannel {
@@ -113,13 +114,6 @@ export interface RigFile {
   settings: Record<string, unknown>;
 }
 
-/** What a kind's driver sees of a rig file while it checks its own fields. */
-export interface RigFieldContext {
-  /** The field's value as written (undefined when absent). */
-  value(field: string): unknown;
-  /** Report a problem with a field; the file and line are added. `at` is a sub-path such as "path" for serial.path. */
-  issue(field: string, message: string, at?: string | number): void;
-}
 
 /** What `medcard rig check` found on the way to a card: its verdicts, and the channel when it got there. */
 export interface CardReach { checks: Check[]; channel?: CardChannel; close(): Promise<void> }
@@ -135,10 +129,14 @@ export interface Check { what: string; verdict: 'ok' | 'FAIL' | 'info'; detail: 
 export interface RigKindDriver {
   /** One line for listings and docs. */
   readonly summary: string;
-  /** The kind's own rig-file fields, in the order messages list them. */
-  readonly fields: readonly string[];
-  /** Check those fields and return their settings (report problems through ctx.issue). */
-  settings(ctx: RigFieldContext): Record<string, unknown>;
+  /**
+   * The kind's own rig-file fields, each a zod schema (schema/ re-exports `z`) whose output is
+   * its setting in `rig.settings`; they join the rig format, so problems get file, line and
+   * field, and editors see them in schemas/rig.schema.json.
+   */
+  readonly fields: Readonly<Record<string, ZodType>>;
+  /** Rules across the file (pcsc needs `card`): the problems, each at a field. */
+  check?(rig: { card?: string; settings: Record<string, unknown> }): Array<{ field: string; message: string }>;
   /** What a rig of this kind can offer at most, and why not more (for rig-file errors). */
   capabilities(settings: Record<string, unknown>): { max: readonly RigCapability[]; why: string };
   open(rig: RigFile, options: RigOptions): Promise<Rig> | Rig;

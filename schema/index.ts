@@ -10,3 +10,6 @@ export type { Checked } from './validate';
 export { ruled, identifier, whenValid, validAt, say, Refusal, BILINGUAL_WORDING } from './values';
 export type { Lang } from './values';
 export { jsonSchema } from './json-schema';
+export { namedFile, fixtureRoots, readYamlText, MAX_YAML_BYTES } from './files';
+// Rig kinds written outside the project (a lab's rigs folder) declare their fields with this zod.
+export { z } from 'zod';

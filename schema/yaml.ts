@@ -1,7 +1,7 @@
 // YAML text → plain values, keeping where each node stands so problems can name a line.
-import * as fs from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, type Document, type Node, type Pair } from 'yaml';
 import { YamlError } from './error';
+import { readYamlText } from './files';
 import type { Path, Scalars, YamlIssue } from './types';
 
 /** The dotted name of a path: `people[0].certno`; `root` (default `(document)`) for the empty path. */
@@ -27,10 +27,10 @@ export class YamlDocument {
     this.value = this.doc.toJS({ maxAliasCount: 100 }) ?? undefined;
   }
 
-  /** Read and parse a file; one that cannot be read is a YamlError naming it. */
+  /** Read and parse a file; one that cannot be read (or is not a regular file, or is over the size cap) is a YamlError naming it. */
   static read(file: string, scalars: Scalars = 'core', shown = file): YamlDocument {
     let text: string;
-    try { text = fs.readFileSync(file, 'utf8'); } catch (e) {
+    try { text = readYamlText(file); } catch (e) {
       throw new YamlError([{ file: shown, field: '(file)', message: `cannot read: ${(e as Error).message}` }]);
     }
     return new YamlDocument(shown, text, scalars);

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadCardProfile, type CardProfile } from '../emulator';
 import { WORLD_FORMATS, type WorldPersonRecord } from '../engine';
-import { loadYaml } from '../schema';
+import { loadYaml, namedFile } from '../schema';
 import { fmtFen } from '../platform';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -18,11 +18,16 @@ const ROOT = path.resolve(__dirname, '..');
 /** The fixtures folder of this run (`medcard run --fixtures`), else fixtures/. */
 export function fixturesDir(): string { return process.env.MEDCARD_FIXTURES || path.join(ROOT, 'fixtures'); }
 
-/** `fixtures/cards/x.yaml` (relative to the project, or to --fixtures), `cards/x.yaml`, or a profile id `x`. */
+/**
+ * `fixtures/cards/x.yaml` (relative to the project, or to --fixtures), `cards/x.yaml`, or a
+ * profile id `x`; never a file outside the fixtures folders, whatever the scenario wrote.
+ */
 export function resolveFixture(ref: string, kind: 'cards' | 'world'): string {
   const rel = ref.replace(/^fixtures\//, '');
-  if (/\.ya?ml$/.test(rel)) return path.join(fixturesDir(), rel.includes('/') ? rel : path.join(kind, rel));
-  return path.join(fixturesDir(), kind, `${rel}.yaml`);
+  const file = /\.ya?ml$/.test(rel) ? path.join(fixturesDir(), rel.includes('/') ? rel : path.join(kind, rel)) : path.join(fixturesDir(), kind, `${rel}.yaml`);
+  const found = namedFile(file, [ROOT]);
+  if ('problem' in found && found.problem !== 'not found') throw new Error(`${ref} is ${found.problem}`);
+  return file;
 }
 
 const profiles = new Map<string, CardProfile>();

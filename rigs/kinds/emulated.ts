@@ -29,8 +29,7 @@ class EmulatedRig implements Rig {
 
 export const driver: RigKindDriver = {
   summary: 'our emulator, in-process',
-  fields: [],
-  settings: () => ({}),
+  fields: {},
   capabilities: () => ({ max: CAPABILITIES, why: '' }),
   open: (rig, options) => new EmulatedRig(rig.name, rig.capabilities, options.workerId ?? 0),
 };

@@ -2,7 +2,9 @@
 // swap or remove that card, so it has none of the capabilities; a scenario that needs one is
 // skipped with the reason. The rig file names the reader (exact, or /regex/) and the card
 // profile that holds the physical card's data (fixtures/cards/…).
+import { z } from 'zod';
 import { loadCardProfile, type CardProfile } from '../../emulator';
+import { ruled, Refusal } from '../../schema';
 import { listReaderNames, PcscChannel } from '../pcsc';
 import { TracingChannel } from '../tracing';
 import { CapabilityMissingError, CardAbsentError, ReaderError, type CardSlot, type Check, type Rig, type RigCapability, type RigFile, type RigKindDriver, type RigOptions } from '../types';
@@ -18,6 +20,15 @@ export function matchReaders(spec: string | RegExp, known = listReaderNames()): 
 }
 
 const DEFAULT_INSERT_TIMEOUT_MS = 60_000;
+
+/** `reader:` an exact reader name, or a /regular expression/ matching the reader(s). */
+const READER_FIELD = ruled(z.string().describe('the PC/SC reader\'s exact name, or a /regular expression/'), (r): string | RegExp => {
+  if (r === undefined || r === null) throw new Refusal('missing: the PC/SC reader\'s exact name, or a /regular expression/ (`pcsc_scan` or `npx medcard doctor` lists them)');
+  if (typeof r !== 'string' || !r.trim()) throw new Refusal('a reader name, or a /regular expression/ matching one');
+  const m = /^\/(.*)\/([a-z]*)$/.exec(r);
+  if (!m) return r;
+  try { return new RegExp(m[1]!, m[2]); } catch (e) { throw new Refusal(`bad regular expression: ${(e as Error).message}`); }
+});
 
 export class PcscRig implements Rig {
   readonly capabilities: ReadonlySet<RigCapability>;
@@ -77,19 +88,8 @@ export class PcscRig implements Rig {
 
 export const driver: RigKindDriver = {
   summary: 'a real PC/SC reader with the physical test card in it',
-  fields: ['reader'],
-  settings(ctx) {
-    if (ctx.value('card') === undefined) ctx.issue('card', 'missing: the card profile (fixtures/cards/…) holding the physical test card\'s data');
-    const r = ctx.value('reader');
-    if (r === undefined || r === null) {
-      ctx.issue('reader', 'missing: the PC/SC reader\'s exact name, or a /regular expression/ (`pcsc_scan` or `npx medcard doctor` lists them)');
-      return {};
-    }
-    if (typeof r !== 'string' || !r.trim()) { ctx.issue('reader', 'a reader name, or a /regular expression/ matching one'); return {}; }
-    const m = /^\/(.*)\/([a-z]*)$/.exec(r);
-    if (!m) return { reader: r };
-    try { return { reader: new RegExp(m[1]!, m[2]) }; } catch (e) { ctx.issue('reader', `bad regular expression: ${(e as Error).message}`); return {}; }
-  },
+  fields: { reader: READER_FIELD },
+  check: (rig) => (rig.card === undefined ? [{ field: 'card', message: 'missing: the card profile (fixtures/cards/…) holding the physical test card\'s data' }] : []),
   capabilities: () => ({ max: [], why: 'a real card in a real reader cannot be changed, swapped or removed by the harness' }),
   open: (rig, options) => PcscRig.open(rig, options),
   describe: (rig) => `reader ${String(rig.settings.reader)}`,

@@ -9,7 +9,8 @@ import type { CardProfile, TraceEntry } from '../../emulator';
 import type { PcscChannel } from '../pcsc';
 import { TracingChannel } from '../tracing';
 import type { CardSlot, Rig, RigCapability, RigKindDriver } from '../types';
-import { vpcdReaderFor, vpcdReaderSettings } from './vpcd';
+import { z } from 'zod';
+import { vpcdReaderFor, VPCD_READER_FIELD } from './vpcd';
 
 export class RemoteCardRig implements Rig {
   readonly capabilities: ReadonlySet<RigCapability>;
@@ -51,15 +52,10 @@ export class RemoteCardRig implements Rig {
 
 export const driver: RigKindDriver = {
   summary: 'each card served by `medcard` in a container of its own, through vpcd to this host\'s pcscd',
-  fields: ['reader', 'cards'],
-  settings(ctx) {
-    const c = ctx.value('cards') as Record<string, unknown> | undefined;
-    let cards: { image: string } = { image: ENGINE_IMAGE };
-    if (c !== undefined) {
-      if (!c || typeof c !== 'object' || typeof c.image !== 'string') ctx.issue('cards', 'a mapping { image: <image name> }, e.g. { image: medcard/engine }');
-      else cards = { image: c.image };
-    }
-    return { ...vpcdReaderSettings(ctx), cards };
+  fields: {
+    reader: VPCD_READER_FIELD,
+    cards: z.strictObject({ image: z.string() }, { error: 'a mapping { image: <image name> }, e.g. { image: medcard/engine }' })
+      .default({ image: ENGINE_IMAGE }).describe('the image the card containers run'),
   },
   capabilities: () => ({ max: ['card-swap', 'card-remove'], why: 'a card served from a container cannot be changed on cue' }),
   open(rig, options) {

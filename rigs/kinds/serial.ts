@@ -3,6 +3,7 @@
 // work, the card itself is out of reach. Without a path, the harness makes a socat pty pair
 // per worker and serves the scenario's card on the far end itself, so the whole suite runs
 // through the serial code path with every capability (the card is ours, only the wire is real).
+import { z } from 'zod';
 import { EmulatedCard, loadCardProfile, type CardProfile } from '../../emulator';
 import { CAPABILITIES } from '../files';
 import { makePtyPair, SerialCardServer, SerialChannel, type PtyPair } from '../serial';
@@ -17,6 +18,8 @@ export interface SerialSpec {
   timeoutMs: number;
 }
 const DEFAULT_SERIAL: SerialSpec = { baudRate: 115200, timeoutMs: 2000 };
+const BAUD = (i: { input?: unknown }) => `a baud rate such as 9600 or 115200, not ${JSON.stringify(i.input)}`;
+const MILLISECONDS = (i: { input?: unknown }) => `milliseconds (at least 10), not ${JSON.stringify(i.input)}`;
 const serialOf = (rig: RigFile) => (rig.settings.serial as SerialSpec | undefined) ?? DEFAULT_SERIAL;
 
 export class SerialRig implements Rig {
@@ -82,18 +85,14 @@ export class SerialRig implements Rig {
 
 export const driver: RigKindDriver = {
   summary: 'a reader bridge or card robot on a serial line (vpcd framing); no path: our emulator on a socat pty pair',
-  fields: ['serial'],
-  settings(ctx) {
-    const s = ctx.value('serial') as Record<string, unknown> | undefined;
-    if (s === undefined) return { serial: { path: undefined, ...DEFAULT_SERIAL } };
-    if (!s || typeof s !== 'object' || Array.isArray(s)) { ctx.issue('serial', 'a mapping: { path, baudRate, timeoutMs }'); return {}; }
-    for (const k of Object.keys(s)) if (!['path', 'baudRate', 'timeoutMs'].includes(k)) ctx.issue('serial', 'unknown field; serial has path, baudRate, timeoutMs', k);
-    if (s.path !== undefined && (typeof s.path !== 'string' || !s.path)) ctx.issue('serial', 'a device path, e.g. /dev/ttyUSB0', 'path');
-    const baud = s.baudRate ?? DEFAULT_SERIAL.baudRate;
-    if (!Number.isInteger(baud) || (baud as number) < 300 || (baud as number) > 4_000_000) ctx.issue('serial', `a baud rate such as 9600 or 115200, not ${JSON.stringify(baud)}`, 'baudRate');
-    const t = s.timeoutMs ?? DEFAULT_SERIAL.timeoutMs;
-    if (!Number.isInteger(t) || (t as number) < 10) ctx.issue('serial', `milliseconds (at least 10), not ${JSON.stringify(t)}`, 'timeoutMs');
-    return { serial: { path: s.path as string | undefined, baudRate: baud as number, timeoutMs: t as number } };
+  fields: {
+    serial: z.strictObject({
+      path: z.string({ error: 'a device path, e.g. /dev/ttyUSB0' }).min(1, { error: 'a device path, e.g. /dev/ttyUSB0' }).optional(),
+      baudRate: z.int({ error: BAUD }).min(300, { error: BAUD }).max(4_000_000, { error: BAUD }).default(DEFAULT_SERIAL.baudRate),
+      timeoutMs: z.int({ error: MILLISECONDS }).min(10, { error: MILLISECONDS }).default(DEFAULT_SERIAL.timeoutMs),
+    }, { error: 'a mapping: { path, baudRate, timeoutMs }' }).default({ ...DEFAULT_SERIAL })
+      .transform((s): SerialSpec => ({ path: s.path, baudRate: s.baudRate, timeoutMs: s.timeoutMs }))
+      .describe('no path: the harness makes a socat pty pair per worker and serves the card itself'),
   },
   capabilities: (settings) => ((settings.serial as SerialSpec | undefined)?.path
     ? { max: ['card-remove'], why: 'the card at the far end of serial.path is not run by the harness (only insert/eject reach it)' }

@@ -4,19 +4,14 @@ import { EmulatedCard, type CardProfile } from '../../emulator';
 import { CAPABILITIES } from '../files';
 import { PcscChannel } from '../pcsc';
 import { TracingChannel } from '../tracing';
-import type { CardSlot, RigCapability, RigFieldContext, RigFile, Rig, RigKindDriver } from '../types';
+import { z } from 'zod';
+import type { CardSlot, RigCapability, RigFile, Rig, RigKindDriver } from '../types';
 import { VPCD_BASE_PORT, VPCD_READERS, VpcdCard } from '../vpcd-card';
 
+const READERS_WORDS = 'a list of vpcd reader names, e.g. ["Virtual PCD 00 00", "Virtual PCD 00 01"]';
 /** `reader:` of a rig on vpcd's virtual readers: a list of their names (default both). */
-export function vpcdReaderSettings(ctx: RigFieldContext): { reader?: string[] } {
-  const r = ctx.value('reader');
-  if (r === undefined || r === null) return {};
-  if (!Array.isArray(r) || r.some((x) => typeof x !== 'string' || !/^Virtual PCD \d\d \d\d$/.test(x))) {
-    ctx.issue('reader', 'a list of vpcd reader names, e.g. ["Virtual PCD 00 00", "Virtual PCD 00 01"]');
-    return {};
-  }
-  return { reader: r as string[] };
-}
+export const VPCD_READER_FIELD = z.array(z.string().regex(/^Virtual PCD \d\d \d\d$/, { error: READERS_WORDS }), { error: READERS_WORDS }).nullish()
+  .transform((r) => r ?? undefined).describe('the virtual readers, one per parallel worker (default both)');
 
 /** This worker's virtual reader and the vpcd port its card side connects to ("Virtual PCD 00 NN" listens on 35963 + NN). */
 export function vpcdReaderFor(rig: RigFile, workerId: number): { reader: PcscChannel; port: number } {
@@ -65,8 +60,7 @@ class VpcdRig implements Rig {
 
 export const driver: RigKindDriver = {
   summary: 'our emulator behind pcscd (vsmartcard-vpcd), read through real PC/SC',
-  fields: ['reader'],
-  settings: vpcdReaderSettings,
+  fields: { reader: VPCD_READER_FIELD },
   capabilities: () => ({ max: CAPABILITIES, why: '' }),
   open(rig, options) {
     const { reader, port } = vpcdReaderFor(rig, options.workerId ?? 0);

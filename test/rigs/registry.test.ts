@@ -13,16 +13,12 @@ const KIND = `// A throwaway rig kind: the emulator in-process behind a channel 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EmulatedCard } from ${JSON.stringify(path.join(ROOT, 'emulator'))};
+import { z } from ${JSON.stringify(path.join(ROOT, 'schema'))};
 import { CAPABILITIES, EmulatedChannel, TracingChannel, type RigKindDriver } from ${JSON.stringify(path.join(ROOT, 'rigs'))};
 
 export const driver: RigKindDriver = {
   summary: 'a throwaway kind that counts APDUs',
-  fields: ['greeting'],
-  settings(ctx) {
-    const greeting = ctx.value('greeting');
-    if (typeof greeting !== 'string') ctx.issue('greeting', 'missing: a greeting, as text');
-    return { greeting };
-  },
+  fields: { greeting: z.string({ error: 'missing: a greeting, as text' }) },
   capabilities: () => ({ max: CAPABILITIES.filter((c) => c !== 'card-state'), why: 'the throwaway kind keeps its cards to itself' }),
   open(rig) {
     const reader = new EmulatedChannel('throwaway reader');
@@ -73,7 +69,7 @@ test('a rig kind added as one file in the lab\'s rigs folder validates its own f
   // The kind's own field and its capabilities are checked like any rig file's, with file, line and field.
   const listing = spawnSync(process.execPath, [MEDCARD, 'rigs'], { cwd: ROOT, encoding: 'utf8', env });
   assert.match(listing.stdout, /throwaway\s+throwaway\s+counts APDUs/);
-  assert.match(listing.stdout, /broken\s+INVALID\s+.*broken.yaml: greeting: missing: a greeting, as text/);
+  assert.match(listing.stdout, /broken\s+INVALID\s+.*broken.yaml:1: greeting: missing: a greeting, as text/);
   assert.match(listing.stdout, /broken.yaml:2: capabilities\[0\]: a throwaway rig cannot offer card-state: the throwaway kind keeps its cards to itself/);
 
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-kind-reports-'));

@@ -5,7 +5,7 @@
 type S = Record<string, unknown>;
 const ANNOTATIONS = new Set(['$schema', '$comment', 'title', 'description', 'default', 'examples', 'format', 'deprecated']);
 const KNOWN = new Set([...ANNOTATIONS, 'type', 'enum', 'const', 'properties', 'required', 'additionalProperties', 'items',
-  'minItems', 'maxItems', 'anyOf', 'oneOf', 'allOf', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
+  'propertyNames', 'minItems', 'maxItems', 'anyOf', 'oneOf', 'allOf', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
 
 const typeOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 const fits = (v: unknown, t: string): boolean => (t === 'integer' ? Number.isInteger(v) : t === 'number' ? typeof v === 'number' : typeOf(v) === t);
@@ -45,6 +45,7 @@ export function jsonSchemaProblems(schema: unknown, value: unknown, at = '$'): s
     const obj = value as S;
     const props = (s.properties ?? {}) as S;
     for (const k of (s.required ?? []) as string[]) if (!(k in obj)) bad(`${k} is required`);
+    if (s.propertyNames !== undefined) for (const k of Object.keys(obj)) out.push(...jsonSchemaProblems(s.propertyNames, k, `${at}{${k}}`));
     for (const [k, v] of Object.entries(obj)) {
       if (k in props) out.push(...jsonSchemaProblems(props[k], v, `${at}.${k}`));
       else if (s.additionalProperties !== undefined) out.push(...jsonSchemaProblems(s.additionalProperties, v, `${at}.${k}`));

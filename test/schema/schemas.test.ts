@@ -9,10 +9,12 @@ import { parse } from 'yaml';
 import { YamlDocument, YamlError, validate, jsonSchema } from '../../schema';
 import { FORMATS, SCHEMAS_DIR, formatOfFixture, schemaFileName, schemaTexts } from '../../cli/schemas';
 import { jsonSchemaProblems } from './json-schema-check';
+import { loadRigFile } from '../../rigs';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'fixtures');
 const fixtureFiles = ['policies', 'world', 'cards'].flatMap((d) => fs.readdirSync(path.join(FIXTURES, d)).filter((f) => /\.ya?ml$/.test(f)).map((f) => `${d}/${f}`));
+const rigFiles = fs.readdirSync(path.join(ROOT, 'rigs')).filter((f) => /\.ya?ml$/.test(f));
 
 test('schemas/ holds exactly what `medcard schemas` writes (run it after changing a format)', () => {
   const fresh = schemaTexts();
@@ -31,8 +33,8 @@ test('`medcard schemas --out DIR` writes every schema there', () => {
   }
 });
 
-test('there are fixture files of every format', () => {
-  const used = new Set(fixtureFiles.map((f) => formatOfFixture(f)?.id));
+test('there are fixture files (or rig files) of every format', () => {
+  const used = new Set([...fixtureFiles.map((f) => formatOfFixture(f)?.id), ...(rigFiles.length ? ['rig'] : [])]);
   for (const f of FORMATS) assert.ok(used.has(f.id), `no fixture file of ${f.id}`);
 });
 
@@ -51,6 +53,15 @@ for (const rel of fixtureFiles) {
   });
 }
 
+for (const name of rigFiles) {
+  test(`rigs/${name}: names its schema, loads, and fits the rig JSON Schema`, () => {
+    const text = fs.readFileSync(path.join(ROOT, 'rigs', name), 'utf8');
+    assert.equal(text.split('\n')[0], '# yaml-language-server: $schema=../schemas/rig.schema.json');
+    loadRigFile(path.join(ROOT, 'rigs', name));
+    assert.deepEqual(jsonSchemaProblems(JSON.parse(fs.readFileSync(path.join(SCHEMAS_DIR, 'rig.schema.json'), 'utf8')), parse(text)), []);
+  });
+}
+
 test('the JSON Schemas refuse what the formats refuse in their structure: unknown fields, missing sections, wrong kinds', () => {
   const schema = (id: string) => jsonSchema(FORMATS.find((f) => f.id === id)!);
   const omit = (o: Record<string, unknown>, key: string) => Object.fromEntries(Object.entries(o).filter(([k]) => k !== key));
@@ -66,6 +77,11 @@ test('the JSON Schemas refuse what the formats refuse in their structure: unknow
   const people = parse(fs.readFileSync(path.join(FIXTURES, 'world/people.yaml'), 'utf8'));
   assert.notDeepEqual(jsonSchemaProblems(schema('world-people'), { people: [{ ...people.people[0], gend: '3' }] }), []);
   assert.notDeepEqual(jsonSchemaProblems(schema('world-people'), { people: [omit(people.people[0], 'psn_name')] }), []);
+  const rig = parse(fs.readFileSync(path.join(ROOT, 'rigs/serial.yaml'), 'utf8'));
+  assert.notDeepEqual(jsonSchemaProblems(schema('rig'), { ...rig, reader: 'Virtual PCD 00 00' }), [], 'a serial rig has no reader');
+  assert.notDeepEqual(jsonSchemaProblems(schema('rig'), { ...rig, capabilities: ['teleport'] }), []);
+  assert.notDeepEqual(jsonSchemaProblems(schema('rig'), { ...rig, serial: { baudRate: 'fast' } }), []);
+  assert.notDeepEqual(jsonSchemaProblems(schema('rig'), { ...rig, engine: { kind: 'url' } }), []);
 });
 
 test('the steps read people.yaml through the world\'s people format: a mistake names file, line and field', () => {
