@@ -1,6 +1,7 @@
 // The APDU trace: decode one command/response pair for reports. `decodeExchange` is pure,
 // so rigs can trace traffic they did not produce (e.g. on the PC/SC side). PIN digits
-// never appear: neither in `detail` nor in the command hex (replaced by '*').
+// never appear: neither in `detail` nor in the command hex (replaced by '*'), whatever the
+// command's shape. This file is the one place that masks; every trace line comes from here.
 
 import type { TraceEntry } from './types';
 import { parseApdu } from './apdu';
@@ -21,8 +22,12 @@ const PROPRIETARY_INS_NAMES: Record<number, string> = {
   0x5e: 'CHANGE PIN', 0x50: 'INITIALIZE', 0x52: 'UPDATE OVERDRAW LIMIT', 0x54: 'PURCHASE/LOAD', 0x5c: 'GET BALANCE',
   0x5a: 'GET TRANSACTION PROOF', 0xca: 'GET DATA', 0x84: 'GET CHALLENGE',
 };
-/** Instructions whose data carries PIN digits. */
-const PIN_INS = new Set([0x20, 0x24, 0x2c, 0x5e]);
+/**
+ * Instructions whose data carries PIN digits, whatever the CLA: VERIFY, CHANGE REFERENCE
+ * DATA, RESET RETRY COUNTER / RELOAD PIN, their odd (BER-TLV) forms, DISABLE / ENABLE
+ * VERIFICATION REQUIREMENT (they carry the PIN too) and the SSSE CHANGE PIN.
+ */
+const PIN_INS = new Set([0x20, 0x21, 0x24, 0x25, 0x26, 0x28, 0x2c, 0x2d, 0x5e]);
 
 const FILE_NAMES: Record<number, string> = {
   0x3f00: 'MF',
@@ -32,18 +37,22 @@ const FILE_NAMES: Record<number, string> = {
 const SFI_FILES: Record<number, string> = { 5: 'EF05', 6: 'EF06' };
 
 export interface DecodeOptions {
-  /** Show PIN digits in the command hex (never in detail). Default false. */
-  revealPin?: boolean;
   /** The file the card resolved (e.g. 'EF05' for READ RECORD on the current EF). */
   file?: string | null;
 }
 
-/** The command hex with PIN-bearing data replaced by '*'. */
+/**
+ * The command hex with everything that may be PIN digits replaced by '*'. For a PIN
+ * instruction only the header and an Lc that matches the data stay: a malformed command's
+ * length bytes cannot say where its PIN ends, and a PIN command has no Le, so a byte after
+ * the data is more data.
+ */
 export function maskedCommandHex(command: Uint8Array): string {
-  const cmd = parseApdu(command);
   const hex = toHex(command);
-  if (!cmd || !PIN_INS.has(cmd.ins) || cmd.data.length === 0) return hex;
-  return hex.slice(0, 10) + '*'.repeat(cmd.data.length * 2) + hex.slice(10 + cmd.data.length * 2);
+  if (command.length <= 4 || !PIN_INS.has(command[1])) return hex;
+  const lc = command[4];
+  const keep = lc !== 0 && command.length === 5 + lc ? 10 : 8;
+  return hex.slice(0, keep) + '*'.repeat(hex.length - keep);
 }
 
 function recordValue(id: number, value: Uint8Array): string {
@@ -78,7 +87,7 @@ function describeRecord(p1: number, p2: number, file: string | null | undefined,
 
 /** Decode one exchange (without the time). Pure; never throws. */
 export function decodeExchange(command: Uint8Array, response: Uint8Array, opts: DecodeOptions = {}): Omit<TraceEntry, 'time'> {
-  const commandHex = opts.revealPin ? toHex(command) : maskedCommandHex(command);
+  const commandHex = maskedCommandHex(command);
   const responseHex = toHex(response);
   const swNum = response.length >= 2 ? (response[response.length - 2] << 8) | response[response.length - 1] : -1;
   const sw = swNum >= 0 ? toHex(response.subarray(response.length - 2)) : '';
@@ -121,7 +130,8 @@ export function decodeExchange(command: Uint8Array, response: Uint8Array, opts: 
       case 'GET CHALLENGE': detail = `${cmd.le || 'no'} bytes`; break;
       case 'INTERNAL AUTHENTICATE': detail = `key ${byteHex(p2)}, challenge ${toHex(data)}`; break;
       case 'GET RESPONSE': detail = `${cmd.le || 256} bytes`; break;
-      default: detail = `CLA ${byteHex(cmd.cla)} INS ${byteHex(cmd.ins)} P1 ${byteHex(p1)} P2 ${byteHex(p2)}${data.length ? ` Lc ${data.length}` : ''}${cmd.le ? ` Le ${cmd.le}` : ''}`;
+      // A PIN instruction under another CLA lands here: its "Le" may be a PIN byte.
+      default: detail = `CLA ${byteHex(cmd.cla)} INS ${byteHex(cmd.ins)} P1 ${byteHex(p1)} P2 ${byteHex(p2)}${data.length ? ` Lc ${data.length}` : ''}${cmd.le && !PIN_INS.has(cmd.ins) ? ` Le ${cmd.le}` : ''}`;
     }
   } catch {
     detail = '(undecodable)';
