@@ -1,15 +1,18 @@
 // Shared by bench/settle-pg.ts and bench/settle-pglite.ts: build a world through the API,
 // prepare visits (registered, fees uploaded), then time outpatient settlements (2207) only.
 import { makeIdNumber } from '../spec';
-import { PlatformClient, type SettleInput } from '../platform';
+import { ControlClient, PlatformClient, type SettleInput } from '../platform';
 import type { Engine } from '../engine';
 
 export async function prepare(engine: Engine, people: number, visitsPerPerson: number): Promise<{ inputs: SettleInput[]; client: PlatformClient }> {
-  const agency = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'AGENCY0000001', regionCode: '500000' });
-  const h = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'H50000000003', regionCode: '500000' });
+  // Settlements as a vendor's software sends them: signed (HMAC-SM3), signed in, on the institution's clock.
+  const agency = new ControlClient({ handle: engine.control, token: engine.controlToken });
+  const h = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'H50000000003', regionCode: '500000', key: 'bench-key' });
   for (const c of [agency, h]) c.clock.set('2024-03-15 09:00:00');
   await agency.createEmployer({ emp_no: 'E1', emp_name: '基准测试单位', insuplc_admdvs: '500000' });
-  await agency.createInstitution({ fixmedins_code: 'H50000000003', fixmedins_name: '基准测试医院', admvs: '500000', hosp_lv: 3, fixmedins_type: 'hospital', designated: true });
+  await agency.createInstitution({ fixmedins_code: 'H50000000003', fixmedins_name: '基准测试医院', admvs: '500000', hosp_lv: 3, fixmedins_type: 'hospital', designated: true, key: 'bench-key' });
+  await agency.setClock(['H50000000003'], '2024-03-15 09:00:00');
+  await h.signIn();
   await agency.createCatalogueItem({ med_list_codg: 'A001', name: '诊查费', cls: 'A' });
   await agency.createCatalogueItem({ med_list_codg: 'B001', name: '乙类药品', cls: 'B' });
   const inputs: SettleInput[] = [];

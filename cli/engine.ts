@@ -4,7 +4,9 @@ import { parseOptions } from './args';
 
 const HELP = `usage: medcard engine [options]
 
-Serve the reference settlement engine: POST /fsi/api/rsfComIfsService/callService.
+Serve the reference settlement engine: the platform interface at
+POST /fsi/api/rsfComIfsService/callService (every institution signs with its key), and the
+harness's control API at POST /medcard/control/<op> (the run's token; engine/README.md).
 
 options:
   --port N             port (default 8080; 0 picks a free one and prints it)
@@ -16,14 +18,21 @@ options:
   --wait-for-database S
                        wait up to S seconds for a PostgreSQL that is not up yet (default 0:
                        fail at once); for an engine started beside its database
+  --signatures on|off  check institutions' signatures and inf_time (default on); off only
+                       to debug a vendor's first connection: every answer then says so
+  --freshness S        how far inf_time may lie from the business clock (default 300 s)
   --log                log errors to stderr
-  -h, --help           this help`;
+  -h, --help           this help
+
+environment:
+  MEDCARD_CONTROL_TOKEN  the control API's token (default: a new random one, printed)`;
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseOptions(argv, {
     port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' },
     'database-url': { type: 'string' }, 'pglite-dir': { type: 'string' }, fixtures: { type: 'string' },
     empty: { type: 'boolean', default: false }, log: { type: 'boolean', default: false }, 'wait-for-database': { type: 'string', default: '0' },
+    signatures: { type: 'string', default: 'on' }, freshness: { type: 'string', default: '300' },
   }, HELP);
   if (!parsed) return 0;
   const v = parsed.values;
@@ -37,14 +46,26 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`medcard engine: --wait-for-database wants seconds, got ${v['wait-for-database']}`);
     return 2;
   }
+  if (v.signatures !== 'on' && v.signatures !== 'off') {
+    console.error(`medcard engine: --signatures is on or off, got ${v.signatures}`);
+    return 2;
+  }
+  const freshness = Number(v.freshness);
+  if (!Number.isInteger(freshness) || freshness < 1) {
+    console.error(`medcard engine: --freshness wants whole seconds (at least 1), got ${v.freshness}`);
+    return 2;
+  }
   const { createEngine } = require('../engine') as typeof import('../engine');
   const databaseUrl = (v['database-url'] as string | undefined) ?? process.env.DATABASE_URL ?? undefined;
   const engine = await createEngine({
     databaseUrl: databaseUrl || undefined, pgliteDir: v['pglite-dir'] as string | undefined, fixturesDir: v.fixtures as string | undefined,
     world: v.empty ? 'empty' : 'fixtures', log: !!v.log, waitForDatabaseMs: wait * 1000,
+    controlToken: process.env.MEDCARD_CONTROL_TOKEN || undefined, signatures: v.signatures, freshnessSeconds: freshness,
   });
   const { url } = await engine.listen(port, v.host as string);
   console.log(`medcard engine (${engine.backend}) listening on ${url}/fsi/api/rsfComIfsService/callService`);
+  console.log(`control API: POST ${url}/medcard/control/<op>, Authorization: Bearer ${engine.controlToken}  (for medcard run: MEDCARD_CONTROL_TOKEN=${engine.controlToken})`);
+  if (v.signatures === 'off') console.error('medcard engine: signatures are OFF: any party can act as any institution; every answer says so in warn_msg. For debugging a first connection only.');
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

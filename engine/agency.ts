@@ -1,16 +1,18 @@
-// Our agency-side transactions (platform-api.md §3, numbers 91xx): reference data, card
-// life cycle, account credits and the year-end rollover, employer arrears, cross-region
-// filing, reimbursement claims, queries. Documented with examples in engine/README.md.
+// The harness's control API (platform-api.md §3: not platform transactions): what the
+// insurance agency does behind the platform — reference data, card life cycle, account
+// credits and the year-end rollover, employer arrears, cross-region filing, reimbursement
+// claims, queries — and the business clock. Documented with examples in engine/README.md.
+import { randomBytes } from 'node:crypto';
 import { num } from './db';
 import { type Ctx, type PersonRow, type InstRow, loadPerson, nextId, policyOf, show } from './context';
-import { BizError, req, str, id, en, money, date, int, arr, strs, CODE } from './validate';
+import { BizError, req, str, id, en, money, date, dt, int, arr, strs, CODE } from './validate';
 import { CARD_NUMBER, CARD_SN, ID_NUMBER, PERSON_NUMBER, REGION_CODE, MED_TYPE_CODES } from '../spec';
 import { EMPLOYER, INSTITUTION, CATALOGUE, PERSON, CARD, insertEmployer, insertInstitution, insertCatalogue, insertPerson, insertCard, openingBalance, personOut } from './world';
 import { balances, post, ledgerCheck, PA } from './ledger';
 import { monthlyCredit, yearEndInterest, ageOn } from './rules';
 import { adjudicate, bookSettlement, buildReceipt, cumulativeCovered, feeRows, setlInfo, type FeeRow } from './settle';
 import { classifyLines, hasFiling, type Handler } from './platform';
-import { fmtFen } from '../platform';
+import { fmtFen, parseBizTime } from '../platform';
 import type { ClaimOutput, ClaimReason, SetlInfo } from '../platform';
 
 const psnNo = () => req(id('人员编号', PERSON_NUMBER));
@@ -161,17 +163,31 @@ async function claim(ctx: Ctx, input: Record<string, unknown>): Promise<ClaimOut
 
 const h = (spec: Handler['spec'], run: Handler['run']): Handler => ({ spec, run, platform: false });
 
-export const AGENCY: Record<string, Handler> = {
-  '9101': h(PERSON, created('psn_no', (ctx, r) => insertPerson(ctx.q, r))),
-  '9102': h(EMPLOYER, created('emp_no', (ctx, r) => insertEmployer(ctx.q, r))),
-  '9103': h(INSTITUTION, created('fixmedins_code', (ctx, r) => insertInstitution(ctx.q, r))),
-  '9104': h(CATALOGUE, created('med_list_codg', (ctx, r) => insertCatalogue(ctx.q, r))),
-  '9105': h(CARD, async (ctx, r) => {
+/** The harness's control API by op (POST /medcard/control/<op>; engine/README.md "Control API"). */
+export const CONTROL: Record<string, Handler> = {
+  // The business clock of institutions: their inf_time must lie near it (context.ts checkInstitution).
+  'clock': h({ fixmedins_code: req(strs('定点医药机构编号', 1000, 30)), time: dt('业务时间', true) }, async (ctx, r) => {
+    const offset = parseBizTime(String(r.time)).getTime() - Date.now();
+    for (const code of r.fixmedins_code as string[]) {
+      await ctx.q.query(`INSERT INTO clocks (code, offset_ms) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET offset_ms = EXCLUDED.offset_ms`, [code, offset]);
+    }
+    return { time: r.time };
+  }),
+  'person': h(PERSON, created('psn_no', (ctx, r) => insertPerson(ctx.q, r))),
+  'employer': h(EMPLOYER, created('emp_no', (ctx, r) => insertEmployer(ctx.q, r))),
+  // Every institution has a signing key: the one given, or a new random one, answered once here.
+  'institution': h(INSTITUTION, async (ctx, r) => {
+    const key = (r.key as string | undefined) ?? randomBytes(16).toString('hex');
+    await insertInstitution(ctx.q, { ...r, key });
+    return { fixmedins_code: r.fixmedins_code, key };
+  }),
+  'catalogue-item': h(CATALOGUE, created('med_list_codg', (ctx, r) => insertCatalogue(ctx.q, r))),
+  'card': h(CARD, async (ctx, r) => {
     await insertCard(ctx.q, r);
     return { card_no: r.card_no, card_stas: r.card_stas ?? 'issued' };
   }),
   // Activation (domain.md §7): an issued card becomes usable from the business date.
-  '9106': h({ card_no: cardNo() }, async (ctx, r) => {
+  'card-activation': h({ card_no: cardNo() }, async (ctx, r) => {
     const c = await loadCard(ctx, String(r.card_no));
     if (c.stas === 'active') throw new BizError(`社保卡 ${c.card_no} 已激活`);
     if (c.stas !== 'issued') throw new BizError(`社保卡 ${c.card_no} 状态为 ${c.stas}，不能激活`);
@@ -181,7 +197,7 @@ export const AGENCY: Record<string, Handler> = {
     return { card_no: c.card_no, card_stas: 'active' };
   }),
   // Loss report: blocks the card at once.
-  '9107': h({ card_no: cardNo(), channel: en('挂失渠道', ['phone', 'web', 'counter']) }, async (ctx, r) => {
+  'card-loss': h({ card_no: cardNo(), channel: en('挂失渠道', ['phone', 'web', 'counter']) }, async (ctx, r) => {
     const c = await loadCard(ctx, String(r.card_no));
     if (c.stas === 'lost') throw new BizError(`社保卡 ${c.card_no} 已挂失`);
     if (c.stas !== 'active' && c.stas !== 'issued') throw new BizError(`社保卡 ${c.card_no} 状态为 ${c.stas}，不能挂失`);
@@ -189,21 +205,21 @@ export const AGENCY: Record<string, Handler> = {
     return { card_no: c.card_no, card_stas: 'lost' };
   }),
   // Replacement: a new card number for the same person, to be activated; the account is untouched.
-  '9108': h({ old_card_no: cardNo('原社保卡号'), card_no: cardNo(), card_sn: req(id('卡识别码', CARD_SN)), issue_date: date('发卡日期'), expiry_date: date('有效期至', true) }, async (ctx, r) => {
+  'card-replacement': h({ old_card_no: cardNo('原社保卡号'), card_no: cardNo(), card_sn: req(id('卡识别码', CARD_SN)), issue_date: date('发卡日期'), expiry_date: date('有效期至', true) }, async (ctx, r) => {
     const old = await loadCard(ctx, String(r.old_card_no));
     if (old.stas !== 'lost') throw new BizError(`原社保卡 ${old.card_no} 未挂失，请先挂失再补办`);
     await ctx.q.query(`UPDATE cards SET stas = 'replaced', replaced_by = $2 WHERE card_no = $1`, [old.card_no, r.card_no]);
     await insertCard(ctx.q, { card_no: r.card_no, card_sn: r.card_sn, psn_no: old.psn_no, issue_date: r.issue_date ?? ctx.date, expiry_date: r.expiry_date, admvs: old.admvs, card_stas: 'issued' });
     return { card_no: r.card_no, card_stas: 'issued', old_card_no: old.card_no };
   }),
-  '9109': h({ psn_no: psnNo(), amount: money('金额', true), bucket: en('资金类别（carried 历年结转 / current 当年）', ['carried', 'current']), memo: str('备注', 100) }, async (ctx, r) => {
+  'opening-balance': h({ psn_no: psnNo(), amount: money('金额', true), bucket: en('资金类别（carried 历年结转 / current 当年）', ['carried', 'current']), memo: str('备注', 100) }, async (ctx, r) => {
     const p = await loadPerson(ctx.q, String(r.psn_no), true);
     if (r.amount === 0) throw new BizError('金额 amount 必须大于 0');
     await openingBalance(ctx.q, p.psn_no, r.amount as number, (r.bucket as 'carried' | 'current') ?? 'carried', ctx.date, await nextId(ctx.q, 'JO', ctx.date), (r.memo as string) ?? '期初余额');
     return balanceOut(ctx, p.psn_no);
   }),
   // Monthly account credit (domain.md §3), `months` months at once; `period` (yyyy-MM) makes it idempotent.
-  '9110': h({ psn_no: psnNo(), months: int('月数', 1, 12), contribution_base: money('缴费基数（月）'), pension: money('基本养老金（月）'), period: str('所属期', 7, { re: /^\d{4}-(0[1-9]|1[0-2])$/, what: 'yyyy-MM' }) }, async (ctx, r) => {
+  'monthly-credit': h({ psn_no: psnNo(), months: int('月数', 1, 12), contribution_base: money('缴费基数（月）'), pension: money('基本养老金（月）'), period: str('所属期', 7, { re: /^\d{4}-(0[1-9]|1[0-2])$/, what: 'yyyy-MM' }) }, async (ctx, r) => {
     const p = await loadPerson(ctx.q, String(r.psn_no), true);
     if (p.insutype !== '310') throw new BizError('城乡居民医保（390）不设个人账户划入');
     if (p.stas !== '1') throw new BizError('参保状态非正常，不能划入个人账户');
@@ -224,7 +240,7 @@ export const AGENCY: Record<string, Handler> = {
     return { psn_no: p.psn_no, months, credit_per_month: fmtFen(credit.perMonth), credited: fmtFen(total), balc: fmtFen(b.total), rule: credit.rule };
   }),
   // Year-end rollover with interest (domain.md §3 Decision).
-  '9111': h({ year: int('年度', 1990, 2200, true), insuplc_admdvs: id('参保地', REGION_CODE), psn_no: id('人员编号', PERSON_NUMBER) }, async (ctx, r) => {
+  'year-end-close': h({ year: int('年度', 1990, 2200, true), insuplc_admdvs: id('参保地', REGION_CODE), psn_no: id('人员编号', PERSON_NUMBER) }, async (ctx, r) => {
     const params: unknown[] = [];
     let where = `p.insutype = '310'`;
     if (r.insuplc_admdvs) { params.push(r.insuplc_admdvs); where += ` AND p.admvs = $${params.length}`; }
@@ -255,19 +271,19 @@ export const AGENCY: Record<string, Handler> = {
     }
     return { year: r.year, accounts: out.length, interest_total: fmtFen(interestTotal), people: out };
   }),
-  '9112': h({ emp_no: req(str('单位编号', 30, { re: CODE })) }, async (ctx, r) => {
+  'employer-arrears': h({ emp_no: req(str('单位编号', 30, { re: CODE })) }, async (ctx, r) => {
     const rows = await ctx.q.query(`UPDATE employers SET arrears = true, arrears_since = $2, paid_date = NULL WHERE emp_no = $1 RETURNING arrears_since`, [r.emp_no, ctx.date]);
     if (!rows.length) throw new BizError(`单位编号 emp_no=${show(r.emp_no)} 不存在`);
     return { emp_no: r.emp_no, arrears: true };
   }),
-  '9113': h({ emp_no: req(str('单位编号', 30, { re: CODE })), amount: money('补缴金额') }, async (ctx, r) => {
+  'arrears-paid': h({ emp_no: req(str('单位编号', 30, { re: CODE })), amount: money('补缴金额') }, async (ctx, r) => {
     const rows = await ctx.q.query(`SELECT arrears FROM employers WHERE emp_no = $1 FOR UPDATE`, [r.emp_no]);
     if (!rows.length) throw new BizError(`单位编号 emp_no=${show(r.emp_no)} 不存在`);
     if (!rows[0].arrears) throw new BizError(`单位 ${r.emp_no} 没有欠费，无需补缴`);
     await ctx.q.query(`UPDATE employers SET arrears = false, paid_date = $2 WHERE emp_no = $1`, [r.emp_no, ctx.date]);
     return { emp_no: r.emp_no, arrears: false };
   }),
-  '9114': h({ psn_no: psnNo(), mdtrtarea_admvs: req(id('就医地医保区划', REGION_CODE)), begndate: date('开始日期', true), enddate: date('结束日期'), filing_type: en('备案类型', ['move', 'referral', 'temporary']) }, async (ctx, r) => {
+  'cross-region-filing': h({ psn_no: psnNo(), mdtrtarea_admvs: req(id('就医地医保区划', REGION_CODE)), begndate: date('开始日期', true), enddate: date('结束日期'), filing_type: en('备案类型', ['move', 'referral', 'temporary']) }, async (ctx, r) => {
     const p = await loadPerson(ctx.q, String(r.psn_no));
     if (r.mdtrtarea_admvs === p.admvs) throw new BizError('备案就医地与参保地相同，无需办理异地就医备案');
     if (r.enddate && String(r.enddate) < String(r.begndate)) throw new BizError('结束日期 enddate 早于开始日期 begndate');
@@ -275,22 +291,22 @@ export const AGENCY: Record<string, Handler> = {
     await ctx.q.query(`INSERT INTO filings (filing_id, psn_no, admvs, begndate, enddate, type) VALUES ($1,$2,$3,$4,$5,$6)`, [id, p.psn_no, r.mdtrtarea_admvs, r.begndate, r.enddate ?? null, r.filing_type ?? 'move']);
     return { filing_id: id };
   }),
-  '9115': h({
+  'cash-claim': h({
     psn_no: psnNo(), reason: en('垫付原因', REASONS, true), mdtrt_id: str('就诊ID', 30, { re: CODE }), fixmedins_code: str('定点医药机构编号', 30, { re: CODE }),
     invono: str('发票号', 30, { re: CODE }), med_type: en('医疗类别', MED_TYPE_CODES), begntime: { k: 'datetime', label: '就诊时间' },
     emergency_flag: en('急诊标志', ['0', '1']), feedetail: arr('费用明细', CLAIM_LINE, 500, false, 1), surgery_cert_no: str('计划生育手术证明编号', 50),
     referral_no: str('备案或转诊证明编号', 50), invoice_nos: strs('发票号列表', 50, 30),
   }, (ctx, r) => claim(ctx, r)),
-  '9116': h({ claim_id: req(str('报销申请号', 30, { re: CODE })) }, async (ctx, r) => {
+  'claim': h({ claim_id: req(str('报销申请号', 30, { re: CODE })) }, async (ctx, r) => {
     const rows = await ctx.q.query(`SELECT info FROM claims WHERE claim_id = $1`, [r.claim_id]);
     if (!rows.length) throw new BizError(`报销申请号 claim_id=${show(r.claim_id)} 不存在`);
     return typeof rows[0].info === 'string' ? JSON.parse(rows[0].info) : rows[0].info;
   }),
-  '9120': h({ psn_no: psnNo(), year: int('年度', 1990, 2200) }, async (ctx, r) => {
+  'balance': h({ psn_no: psnNo(), year: int('年度', 1990, 2200) }, async (ctx, r) => {
     await loadPerson(ctx.q, String(r.psn_no));
     return balanceOut(ctx, String(r.psn_no), r.year as number | undefined);
   }),
-  '9121': h({ psn_no: psnNo(), limit: int('条数', 1, 1000) }, async (ctx, r) => {
+  'history': h({ psn_no: psnNo(), limit: int('条数', 1, 1000) }, async (ctx, r) => {
     const p = await loadPerson(ctx.q, String(r.psn_no));
     const limit = (r.limit as number | undefined) ?? 200;
     const entries = await ctx.q.query(`SELECT * FROM ledger_entries WHERE account IN ($1, $2) ORDER BY entry_id DESC LIMIT $3`, [PA(p.psn_no), `CASH:${p.psn_no}`, limit]);
@@ -303,7 +319,7 @@ export const AGENCY: Record<string, Handler> = {
       claims: claims.map((c) => js(c.info)),
     };
   }),
-  '9122': h({ receipt_id: str('收据号', 40, { re: CODE }), setl_id: str('结算ID', 30, { re: CODE }), claim_id: str('报销申请号', 30, { re: CODE }), psn_no: id('人员编号', PERSON_NUMBER) }, async (ctx, r) => {
+  'receipts': h({ receipt_id: str('收据号', 40, { re: CODE }), setl_id: str('结算ID', 30, { re: CODE }), claim_id: str('报销申请号', 30, { re: CODE }), psn_no: id('人员编号', PERSON_NUMBER) }, async (ctx, r) => {
     let rows;
     if (r.receipt_id) rows = await ctx.q.query(`SELECT body FROM receipts WHERE receipt_id = $1`, [r.receipt_id]);
     else if (r.setl_id || r.claim_id) rows = await ctx.q.query(`SELECT body FROM receipts WHERE ref_id = $1 ORDER BY receipt_id`, [r.setl_id ?? r.claim_id]);
@@ -312,11 +328,11 @@ export const AGENCY: Record<string, Handler> = {
     if (!rows.length) throw new BizError('没有找到收据');
     return { receipts: rows.map((x) => (typeof x.body === 'string' ? JSON.parse(x.body) : x.body)) };
   }),
-  '9123': h({}, async (ctx) => {
+  'ledger-check': h({}, async (ctx) => {
     const c = await ledgerCheck(ctx.q);
     return { entries: c.entries, journals: c.journals, sum: fmtFen(c.sum), unbalanced_journals: c.unbalanced, digest: c.digest, accounts_negative: c.negative };
   }),
-  '9124': h({ certno: id('身份证号', ID_NUMBER), psn_no: id('人员编号', PERSON_NUMBER), card_no: id('社保卡号', CARD_NUMBER) }, async (ctx, r) => {
+  'person-query': h({ certno: id('身份证号', ID_NUMBER), psn_no: id('人员编号', PERSON_NUMBER), card_no: id('社保卡号', CARD_NUMBER) }, async (ctx, r) => {
     let psn = r.psn_no as string | undefined;
     if (!psn && r.card_no) psn = (await ctx.q.query<{ psn_no: string }>(`SELECT psn_no FROM cards WHERE card_no = $1`, [r.card_no]))[0]?.psn_no;
     if (!psn && r.certno) psn = (await ctx.q.query<{ psn_no: string }>(`SELECT psn_no FROM persons WHERE certno = $1`, [r.certno]))[0]?.psn_no;

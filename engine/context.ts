@@ -1,11 +1,11 @@
 // What a transaction handler sees: one database transaction, the envelope, the business
 // time (the envelope's inf_time — never the wall clock), the policies.
-import { createHmac } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Sql } from './db';
 import { num } from './db';
 import type { Policy } from './policy';
 import { BizError } from './validate';
-import type { Response } from '../platform';
+import { parseBizTime, signatureHolds, SIGN_TYPES, type Response } from '../platform';
 
 export interface Env {
   infno: string; msgid: string; mdtrtarea_admvs: string; insuplc_admdvs?: string; inf_time: string;
@@ -25,6 +25,9 @@ export interface Ctx {
   date: string;
   /** The institution of the envelope (platform transactions only). */
   inst: InstRow | null;
+  /** The request as it came (platform transactions): what its signature covers. */
+  message: Record<string, unknown>;
+  security: Security;
   policies: Map<string, Policy>;
   /** sha256 of the request body (kept with the answer under the msgid). */
   hash: string;
@@ -34,13 +37,25 @@ export interface Ctx {
   stored: Response | null;
 }
 
+/** How the engine authenticates institutions (engine/README.md "Security"). */
+export interface Security {
+  /** Off only for debugging a vendor's first connection (`medcard engine --signatures off`). */
+  signatures: boolean;
+  /** How far an inf_time may lie from the engine's business clock for its institution. */
+  freshnessMs: number;
+}
+
 export async function nextId(q: Sql, prefix: string, date: string): Promise<string> {
   const [r] = await q.query<{ n: unknown }>(`SELECT nextval('ids') AS n`);
   return idText(prefix, date, r.n);
 }
 
-/** An id from the 'ids' sequence: prefix + yyyyMMdd + 8 digits. */
-export const idText = (prefix: string, date: string, n: unknown): string => `${prefix}${date.replace(/-/g, '')}${String(num(n)).padStart(8, '0')}`;
+/**
+ * An id from the 'ids' sequence: prefix + yyyyMMdd + 8 digits + 8 random hex digits. The
+ * sequence keeps it unique, the random part keeps another institution from guessing it.
+ */
+export const idText = (prefix: string, date: string, n: unknown): string =>
+  `${prefix}${date.replace(/-/g, '')}${String(num(n)).padStart(8, '0')}${randomBytes(4).toString('hex').toUpperCase()}`;
 
 export async function loadPerson(q: Sql, psnNo: string, lock = false): Promise<PersonRow> {
   const rows = await q.query<PersonRow & Record<string, unknown>>(`SELECT * FROM persons WHERE psn_no = $1${lock ? ' FOR UPDATE' : ''}`, [psnNo]);
@@ -54,15 +69,27 @@ export function personFrom(row: Record<string, unknown>): PersonRow {
   return { ...p, base_fen: p.base_fen === null ? null : num(p.base_fen), pension_fen: p.pension_fen === null ? null : num(p.pension_fen) };
 }
 
-/** The envelope's institution: known, designated, in the visit region, signature and sign-in (when sent). */
-export function checkInstitution(env: Env, inst: InstRow | undefined, signinCode: string | null): InstRow {
+/**
+ * The envelope's institution: known, designated, in the visit region; with signatures on,
+ * the message signed with its key, inf_time near the engine's business clock for it
+ * (`clockOffsetMs`: business time minus wall time, from the control API's clock); and,
+ * for every transaction but sign-in, a sign_no that institution got from 9001.
+ */
+export function checkInstitution(ctx: Ctx, inst: InstRow | undefined, signinCode: string | null, clockOffsetMs: number): InstRow {
+  const env = ctx.env;
   if (!inst) throw new BizError(`定点医药机构编号 fixmedins_code=${show(env.fixmedins_code)} 不存在`);
   if (!inst.designated) throw new BizError(`${inst.name}（${inst.code}）不是定点医药机构，不能医保结算`);
   if (inst.admvs !== env.mdtrtarea_admvs) throw new BizError(`就医地医保区划 mdtrtarea_admvs=${env.mdtrtarea_admvs} 与定点医药机构所在地 ${inst.admvs} 不符`);
-  if (inst.hmac_key) {
-    const want = createHmac('sha256', inst.hmac_key).update(`${env.infno}|${env.msgid}|${env.inf_time}|${env.fixmedins_code}`).digest('hex');
-    if ((env.cainfo ?? '').toLowerCase() !== want) throw new BizError('数字签名 cainfo 校验失败');
+  if (ctx.security.signatures) {
+    if (!inst.hmac_key) throw new BizError(`${inst.name}（${inst.code}）没有签名密钥，不能受理其交易`);
+    if (!SIGN_TYPES.includes(ctx.message.signtype as never)) throw new BizError(`签名类型 signtype=${show(ctx.message.signtype ?? '')} 不受支持：应为 ${SIGN_TYPES.join(' 或 ')}`);
+    if (!signatureHolds(ctx.message, inst.hmac_key)) throw new BizError('数字签名 cainfo 校验失败：签名应覆盖整个报文（含 input），见 engine/README.md「签名」');
+    const skewMs = parseBizTime(env.inf_time).getTime() - (Date.now() + clockOffsetMs);
+    if (Math.abs(skewMs) > ctx.security.freshnessMs) {
+      throw new BizError(`交易时间 inf_time=${env.inf_time} 与业务时钟相差 ${Math.round(skewMs / 1000)} 秒，超过允许的 ${ctx.security.freshnessMs / 1000} 秒（报文过期或时钟不准）`);
+    }
   }
+  if (env.infno !== '9001' && !env.sign_no) throw new BizError('缺少签到编号 sign_no：请先签到（9001）');
   if (env.sign_no && signinCode !== inst.code) throw new BizError(`签到编号 sign_no=${show(env.sign_no)} 无效，请重新签到（9001）`);
   return inst;
 }

@@ -1,19 +1,21 @@
 // The engine: envelope checks, msgid replay, one database transaction per request,
-// dispatch to the transaction tables, and the HTTP endpoint.
+// dispatch to the platform's transactions and, apart, to the harness's control API, and
+// the HTTP endpoint.
 import http from 'node:http';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { openDb } from './db';
-import { isMsgidTaken, replay, store } from './messages';
+import { CONTROL_SENDER, isMsgidTaken, replay, store } from './messages';
 import { loadPolicies } from './policy';
 import { loadWorld } from './world';
 import { PLATFORM, type Handler } from './platform';
-import { AGENCY } from './agency';
+import { CONTROL } from './agency';
 import { BizError, check, req, str, id, en, dt, any, CODE, type Spec } from './validate';
+import { num } from './db';
 import { REGION_CODE } from '../spec';
 import { RuleError } from './rules';
-import { type Ctx, type Env, type InstRow, checkInstitution, show } from './context';
-import { ENDPOINT, formatBizTime } from '../platform';
+import { type Ctx, type Env, type InstRow, type Security, checkInstitution, show } from './context';
+import { CONTROL_PATH, ENDPOINT, formatBizTime } from '../platform';
 import type { Response } from '../platform';
 import type { Engine, EngineOptions } from './types';
 
@@ -29,8 +31,13 @@ const ENVELOPE: Spec = {
   sign_no: str('签到编号', 30, { re: /^[A-Za-z0-9]*$/ }), fixmedins_soft_fcty: str('定点医药机构软件厂商', 100), input: any('交易输入'),
 };
 
-const HANDLERS: Record<string, Handler> = { ...PLATFORM, ...AGENCY };
 const MAX_BODY = 1 << 20;
+/** What a control call carries: an id (replayed like a msgid), its business time, its input. */
+const CONTROL_BODY: Spec = {
+  id: req(str('调用ID', 64, { re: /^[A-Za-z0-9-]{8,64}$/, what: '8–64 位字母数字或 -' })),
+  time: dt('业务时间', true), input: any('输入'),
+};
+const SIGNATURES_OFF = '签名校验已关闭（--signatures off），仅供调试首次对接，结果不能作为认证依据 / signatures are off: for debugging only';
 
 
 export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
@@ -50,10 +57,13 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   // true: read at most once per engine, not at the start of every transaction.
   const institutions = new Map<string, InstRow>();
   let seq = 0;
+  const controlToken = opts.controlToken ?? randomBytes(24).toString('base64url');
+  const tokenBytes = Buffer.from(controlToken);
+  const security: Security = { signatures: opts.signatures !== 'off', freshnessMs: (opts.freshnessSeconds ?? 300) * 1000 };
   const refMsgid = () => `MEDCARD${formatBizTime(new Date()).replace(/[- :]/g, '')}${String(++seq % 1_000_000).padStart(6, '0')}`;
 
   function answer(infcode: number, output: unknown, err: string | null, started: Date): Response {
-    return { infcode, inf_refmsgid: refMsgid(), refmsg_time: formatBizTime(started), respond_time: formatBizTime(new Date()), err_msg: err, warn_msg: null, output: infcode === 0 ? output ?? {} : null };
+    return { infcode, inf_refmsgid: refMsgid(), refmsg_time: formatBizTime(started), respond_time: formatBizTime(new Date()), err_msg: err, warn_msg: security.signatures ? null : SIGNATURES_OFF, output: infcode === 0 ? output ?? {} : null };
   }
 
   async function handle(body: unknown): Promise<Response> {
@@ -62,6 +72,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     let input: Record<string, unknown>;
     let handler: Handler;
     let hash: string;
+    let message: Record<string, unknown>;
     try {
       let parsed = body;
       if (typeof body === 'string' || Buffer.isBuffer(body)) {
@@ -71,7 +82,9 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       }
       hash = createHash('sha256').update(JSON.stringify(parsed) ?? '').digest('hex');
       env = check(parsed, ENVELOPE, '报文') as unknown as Env;
-      const h = HANDLERS[env.infno];
+      message = parsed as Record<string, unknown>;
+      // Only the platform's transactions: the harness's own calls have their own endpoint.
+      const h = Object.hasOwn(PLATFORM, env.infno) ? PLATFORM[env.infno] : undefined;
       if (!h) throw new BizError(`交易编号 infno=${show(env.infno)} 不存在或本引擎不支持`);
       handler = h;
       let raw = (parsed as { input: unknown }).input;
@@ -82,9 +95,14 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       if (e instanceof BizError) return answer(-1, null, e.message, started);
       return answer(-1, null, '系统内部错误', started);
     }
+    return run(env, input, handler, hash, message, started);
+  }
+
+  /** One checked request in one database transaction; its answer kept under its sender and msgid. */
+  async function run(env: Env, input: Record<string, unknown>, handler: Handler, hash: string, message: Record<string, unknown>, started: Date): Promise<Response> {
     try {
       const response = await db.tx(async (q) => {
-        const ctx: Ctx = { q, env, time: env.inf_time, date: env.inf_time.slice(0, 10), inst: null, policies, hash, answer: (out) => answer(0, out, null, started), stored: null };
+        const ctx: Ctx = { q, env, time: env.inf_time, date: env.inf_time.slice(0, 10), inst: null, message, security, policies, hash, answer: (out) => answer(0, out, null, started), stored: null };
         if (handler.platform && !handler.ownInstitution) ctx.inst = await institution(ctx, institutions);
         const output = await handler.run(ctx, input);
         if (ctx.stored) return ctx.stored; // the handler kept the answer in its own write
@@ -112,12 +130,43 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     }
   }
 
+  /** A control call: the run's token, a known op, its body; never an institution's request. */
+  async function control(op: string, body: unknown, token: string | undefined): Promise<Response> {
+    const started = new Date();
+    let env: Env;
+    let input: Record<string, unknown>;
+    let handler: Handler;
+    let hash: string;
+    try {
+      const given = Buffer.from(token ?? '');
+      if (given.length !== tokenBytes.length || !timingSafeEqual(given, tokenBytes)) {
+        throw new BizError('控制接口需要本次运行的令牌（Authorization: Bearer <token>，由 medcard engine 打印）/ the control API needs this run\'s token');
+      }
+      const h = Object.hasOwn(CONTROL, op) ? CONTROL[op] : undefined;
+      if (!h) throw new BizError(`控制接口 ${show(op)} 不存在；可用：${Object.keys(CONTROL).join(', ')}`);
+      handler = h;
+      let parsed = body;
+      if (typeof body === 'string') { try { parsed = JSON.parse(body); } catch { throw new BizError('请求报文不是合法的 JSON'); } }
+      const b = check(parsed, CONTROL_BODY, '控制调用') as { id: string; time: string; input: unknown };
+      if (b.input === undefined || b.input === null) throw new BizError('缺少必填字段 控制调用.input（输入）');
+      input = check(b.input, h.spec, 'input');
+      hash = createHash('sha256').update(op).update('\0').update(JSON.stringify(parsed)).digest('hex');
+      env = { infno: op, msgid: b.id, inf_time: b.time, fixmedins_code: CONTROL_SENDER, mdtrtarea_admvs: '' };
+    } catch (e) {
+      if (e instanceof BizError) return answer(-1, null, e.message, started);
+      return answer(-1, null, '系统内部错误', started);
+    }
+    return run(env, input, handler, hash, {}, started);
+  }
+
   let server: http.Server | null = null;
   const engine: Engine = {
     backend: db.kind,
+    controlToken,
     handle: (b) => handle(b).catch((e) => answer(-1, null, `系统内部错误：${(e as Error).message}`, new Date())),
+    control: (op, b, token) => control(op, b, token).catch((e) => answer(-1, null, `系统内部错误：${(e as Error).message}`, new Date())),
     async listen(port = 0, host = '127.0.0.1') {
-      server = http.createServer((req, res) => serve(req, res, engine.handle));
+      server = http.createServer((req, res) => serve(req, res, engine));
       server.keepAliveTimeout = 30_000;
       await new Promise<void>((resolve, reject) => { server!.once('error', reject); server!.listen(port, host, () => resolve()); });
       const addr = server.address() as { port: number };
@@ -156,11 +205,12 @@ async function institution(ctx: Ctx, known: Map<string, InstRow>): Promise<InstR
     row = (await ctx.q.query<InstRow & Record<string, unknown>>(`SELECT * FROM institutions WHERE code = $1`, [code]))[0];
     if (row) known.set(code, row); // an unknown code is asked again: it may be registered later
   }
-  const signin = ctx.env.sign_no ? await ctx.q.query<{ fixmedins_code: string }>(`SELECT fixmedins_code FROM signins WHERE sign_no = $1`, [ctx.env.sign_no]) : [];
-  return checkInstitution(ctx.env, row, signin[0]?.fixmedins_code ?? null);
+  const [r] = await ctx.q.query<{ signin: string | null; clock_offset: unknown }>(
+    `SELECT (SELECT fixmedins_code FROM signins WHERE sign_no = $1) AS signin, (SELECT offset_ms FROM clocks WHERE code = $2) AS clock_offset`, [ctx.env.sign_no ?? null, code]);
+  return checkInstitution(ctx, row, r?.signin ?? null, num(r?.clock_offset ?? 0));
 }
 
-function serve(req: http.IncomingMessage, res: http.ServerResponse, handle: (b: unknown) => Promise<Response>): void {
+function serve(req: http.IncomingMessage, res: http.ServerResponse, engine: Engine): void {
   const send = (status: number, body: unknown) => {
     const text = JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
@@ -168,9 +218,12 @@ function serve(req: http.IncomingMessage, res: http.ServerResponse, handle: (b: 
   };
   const url = (req.url ?? '').split('?')[0];
   if (req.method === 'GET' && (url === '/health' || url === '/')) return send(200, { ok: true, endpoint: ENDPOINT });
-  if (req.method !== 'POST' || (url !== ENDPOINT && url !== '/')) {
+  const op = req.method === 'POST' && url.startsWith(`${CONTROL_PATH}/`) ? decodeURIComponent(url.slice(CONTROL_PATH.length + 1)) : undefined;
+  if (op === undefined && (req.method !== 'POST' || (url !== ENDPOINT && url !== '/'))) {
     return send(404, { infcode: -1, err_msg: `请使用 POST ${ENDPOINT}`, output: null });
   }
+  const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+  const handle = op === undefined ? (b: string) => engine.handle(b) : (b: string) => engine.control(op, b, bearer);
   const chunks: Buffer[] = [];
   let size = 0;
   let tooBig = false;

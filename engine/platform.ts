@@ -360,10 +360,11 @@ const pick = (row: Record<string, unknown>, alias: string, names: string[]): Rec
   return o;
 };
 
-/** $1 mdtrt_id, $2 fixmedins_code, $3 sign_no (or null). */
+/** $1 mdtrt_id, $2 fixmedins_code, $3 sign_no (or null). The institution's clock comes along. */
 const SETTLE_LOCKS = (lock: boolean) => `WITH v AS MATERIALIZED (SELECT ${VISIT_COLS.join(', ')} FROM visits WHERE mdtrt_id = $1${lock ? ' FOR UPDATE' : ''}),
   p AS MATERIALIZED (SELECT ${PERSON_COLS.join(', ')} FROM persons WHERE psn_no = (SELECT psn_no FROM v)${lock ? ' FOR UPDATE' : ''})
-  SELECT ${cols('i', INST_COLS)}, (SELECT fixmedins_code FROM signins WHERE sign_no = $3) AS signin_code, ${cols('v', VISIT_COLS)}, ${cols('p', PERSON_COLS)}
+  SELECT ${cols('i', INST_COLS)}, (SELECT fixmedins_code FROM signins WHERE sign_no = $3) AS signin_code,
+    (SELECT offset_ms FROM clocks WHERE code = $2) AS clock_offset, ${cols('v', VISIT_COLS)}, ${cols('p', PERSON_COLS)}
   FROM (SELECT 1) AS one LEFT JOIN institutions i ON i.code = $2 LEFT JOIN v ON true LEFT JOIN p ON true`;
 const SETTLE_LOCKS_BOOK = SETTLE_LOCKS(true);
 const SETTLE_LOCKS_PRE = SETTLE_LOCKS(false);
@@ -393,7 +394,7 @@ function settle(kind: 'otp' | 'ipt', book: boolean): Handler {
     async run(ctx, input) {
       const mdtrtId = String(input.mdtrt_id);
       const [locked] = await ctx.q.query(book ? SETTLE_LOCKS_BOOK : SETTLE_LOCKS_PRE, [mdtrtId, ctx.env.fixmedins_code, ctx.env.sign_no ?? null]);
-      ctx.inst = checkInstitution(ctx.env, pick(locked, 'i', INST_COLS) as InstRow | undefined, (locked.signin_code as string | null) ?? null);
+      ctx.inst = checkInstitution(ctx, pick(locked, 'i', INST_COLS) as InstRow | undefined, (locked.signin_code as string | null) ?? null, num(locked.clock_offset ?? 0));
       const v = visitChecks(ctx, pick(locked, 'v', VISIT_COLS) as VisitRow | undefined, mdtrtId, String(input.psn_no), kind);
       requireOpen(v, book ? '重复结算' : '预结算');
       if (kind === 'otp' && input.med_type === '21') throw new BizError('门诊结算的医疗类别 med_type 不能为 21（住院）');
@@ -512,9 +513,11 @@ const settlementQuery: Handler = {
   spec: { psn_no: psnNo(), setl_id: str('结算ID', 30, { re: CODE }), mdtrt_id: str('就诊ID', 30, { re: CODE }) },
   async run(ctx, input) {
     if (!input.setl_id && !input.mdtrt_id) throw new BizError('结算ID setl_id 与就诊ID mdtrt_id 至少填写一项');
+    // Only the asking institution's own settlements: another's is "not found", not refused, so ids cannot be probed.
+    const mine = `s.mdtrt_id IN (SELECT mdtrt_id FROM visits WHERE fixmedins_code = $2)`;
     const rows = input.setl_id
-      ? await ctx.q.query(`SELECT * FROM settlements WHERE setl_id = $1`, [input.setl_id])
-      : await ctx.q.query(`SELECT * FROM settlements WHERE mdtrt_id = $1 ORDER BY setl_id DESC LIMIT 1`, [input.mdtrt_id]);
+      ? await ctx.q.query(`SELECT s.* FROM settlements s WHERE s.setl_id = $1 AND ${mine}`, [input.setl_id, ctx.env.fixmedins_code])
+      : await ctx.q.query(`SELECT s.* FROM settlements s WHERE s.mdtrt_id = $1 AND ${mine} ORDER BY s.setl_id DESC LIMIT 1`, [input.mdtrt_id, ctx.env.fixmedins_code]);
     if (!rows.length) throw new BizError(input.setl_id ? `结算ID setl_id=${show(input.setl_id)} 不存在` : `就诊ID ${show(input.mdtrt_id)} 没有结算记录`);
     const s = rows[0];
     if (s.psn_no !== input.psn_no) throw new BizError('结算记录与人员编号 psn_no 不符');

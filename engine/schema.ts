@@ -67,6 +67,13 @@ CREATE SEQUENCE ids START 1;
 -- The answer kept under a msgid is replayed byte for byte and never queried inside:
 -- text, not jsonb (parsing it into jsonb was the costliest part of every request).
 ALTER TABLE messages ALTER COLUMN response TYPE text USING response::text;
+`], [3, `
+-- A msgid is unique per sender (an institution, or the control API): another party cannot
+-- take an institution's next msgid first. And each institution's business clock.
+ALTER TABLE messages ADD COLUMN sender text NOT NULL DEFAULT '';
+ALTER TABLE messages DROP CONSTRAINT messages_pkey;
+ALTER TABLE messages ADD CONSTRAINT messages_pkey PRIMARY KEY (sender, msgid);
+CREATE TABLE clocks (code text PRIMARY KEY, offset_ms bigint NOT NULL)
 `]];
 
 export async function migrate(db: Db): Promise<void> {

@@ -22,11 +22,21 @@ export interface EngineOptions {
   waitForDatabaseMs?: number;
   /** Log each request to stderr. */
   log?: boolean;
+  /** The control API's token; default a fresh random one (engine.controlToken). */
+  controlToken?: string;
+  /** 'off' only to debug a vendor's first connection: every answer then says so in warn_msg. Default 'on'. */
+  signatures?: 'on' | 'off';
+  /** How far an inf_time may lie from the institution's business clock, in seconds (default 300). */
+  freshnessSeconds?: number;
 }
 
 export interface Engine {
-  /** Handle one request body (parsed JSON or raw text) in-process, no HTTP. Never throws. */
+  /** Handle one platform request body (parsed JSON or raw text) in-process, no HTTP. Never throws. */
   handle(requestBody: unknown): Promise<Response>;
+  /** One call of the harness's control API (op, { id, time, input }, token), in-process. Never throws. */
+  control(op: string, body: unknown, token: string | undefined): Promise<Response>;
+  /** The token control calls must carry (EngineOptions.controlToken, or a random one). */
+  readonly controlToken: string;
   /** Serve the platform interface over HTTP. Port 0 picks a free port. */
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
   /** Stop listening and close the database. */

@@ -392,32 +392,45 @@ export interface Transactions {
   '2305': { input: ReverseInput; output: ReverseOutput };
   '2402': { input: DischargeInput; output: Record<string, never> };
   '5203': { input: SettlementQueryInput; output: SettleOutput };
-  // agency side
-  '9101': { input: PersonRec; output: { psn_no: string } };
-  '9102': { input: EmployerRec; output: { emp_no: string } };
-  '9103': { input: InstitutionRec; output: { fixmedins_code: string } };
-  '9104': { input: CatalogueRec; output: { med_list_codg: string } };
-  '9105': { input: CardRec; output: { card_no: string; card_stas: CardStatus } };
-  '9106': { input: { card_no: string }; output: { card_no: string; card_stas: CardStatus } };
-  '9107': { input: { card_no: string; channel?: 'phone' | 'web' | 'counter' }; output: { card_no: string; card_stas: CardStatus } };
-  '9108': { input: { old_card_no: string; card_no: string; card_sn: string; issue_date?: string; expiry_date: string }; output: { card_no: string; card_stas: CardStatus; old_card_no: string } };
-  '9109': { input: { psn_no: string; amount: YuanIn; bucket?: 'carried' | 'current'; memo?: string }; output: BalanceOutput };
-  '9110': { input: { psn_no: string; months?: number; contribution_base?: YuanIn; pension?: YuanIn; period?: string }; output: CreditOutput };
-  '9111': { input: { year: number; insuplc_admdvs?: string; psn_no?: string }; output: RolloverOutput };
-  '9112': { input: { emp_no: string }; output: { emp_no: string; arrears: boolean } };
-  '9113': { input: { emp_no: string; amount?: YuanIn }; output: { emp_no: string; arrears: boolean } };
-  '9114': { input: { psn_no: string; mdtrtarea_admvs: string; begndate: string; enddate?: string; filing_type?: 'move' | 'referral' | 'temporary' }; output: { filing_id: string } };
-  '9115': { input: ClaimInput; output: ClaimOutput };
-  '9116': { input: { claim_id: string }; output: ClaimOutput };
-  '9120': { input: { psn_no: string; year?: number }; output: BalanceOutput };
-  '9121': { input: { psn_no: string; limit?: number }; output: { entries: LedgerEntryOut[]; settlements: SetlInfo[]; claims: ClaimOutput[] } };
-  '9122': { input: { receipt_id?: string; setl_id?: string; claim_id?: string; psn_no?: string }; output: { receipts: Receipt[] } };
-  '9123': { input: Record<string, never>; output: LedgerCheck };
-  '9124': { input: { certno?: string; psn_no?: string; card_no?: string }; output: { person: PersonRec | null; cards: CardRec[] } };
 }
 export type Infno = keyof Transactions;
 export type InputOf<I extends Infno> = Transactions[I]['input'];
 export type OutputOf<I extends Infno> = Transactions[I]['output'];
+
+/**
+ * The harness's own control API (engine/README.md "Control API"): set-up, clock, claims and
+ * queries the steps use. Not platform transactions: POST /medcard/control/<op> with the
+ * run's token, never accepted from an institution.
+ */
+export interface ControlOps {
+  /** Set the engine's business clock for institutions (their inf_time must lie near it). */
+  'clock': { input: { fixmedins_code: string[]; time: string }; output: { time: string } };
+  'person': { input: PersonRec; output: { psn_no: string } };
+  'employer': { input: EmployerRec; output: { emp_no: string } };
+  'institution': { input: InstitutionRec; output: { fixmedins_code: string; key: string } };
+  'catalogue-item': { input: CatalogueRec; output: { med_list_codg: string } };
+  'card': { input: CardRec; output: { card_no: string; card_stas: CardStatus } };
+  'card-activation': { input: { card_no: string }; output: { card_no: string; card_stas: CardStatus } };
+  'card-loss': { input: { card_no: string; channel?: 'phone' | 'web' | 'counter' }; output: { card_no: string; card_stas: CardStatus } };
+  'card-replacement': { input: { old_card_no: string; card_no: string; card_sn: string; issue_date?: string; expiry_date: string }; output: { card_no: string; card_stas: CardStatus; old_card_no: string } };
+  'opening-balance': { input: { psn_no: string; amount: YuanIn; bucket?: 'carried' | 'current'; memo?: string }; output: BalanceOutput };
+  'monthly-credit': { input: { psn_no: string; months?: number; contribution_base?: YuanIn; pension?: YuanIn; period?: string }; output: CreditOutput };
+  'year-end-close': { input: { year: number; insuplc_admdvs?: string; psn_no?: string }; output: RolloverOutput };
+  'employer-arrears': { input: { emp_no: string }; output: { emp_no: string; arrears: boolean } };
+  'arrears-paid': { input: { emp_no: string; amount?: YuanIn }; output: { emp_no: string; arrears: boolean } };
+  'cross-region-filing': { input: { psn_no: string; mdtrtarea_admvs: string; begndate: string; enddate?: string; filing_type?: 'move' | 'referral' | 'temporary' }; output: { filing_id: string } };
+  'cash-claim': { input: ClaimInput; output: ClaimOutput };
+  'claim': { input: { claim_id: string }; output: ClaimOutput };
+  'balance': { input: { psn_no: string; year?: number }; output: BalanceOutput };
+  'history': { input: { psn_no: string; limit?: number }; output: { entries: LedgerEntryOut[]; settlements: SetlInfo[]; claims: ClaimOutput[] } };
+  'receipts': { input: { receipt_id?: string; setl_id?: string; claim_id?: string; psn_no?: string }; output: { receipts: Receipt[] } };
+  'ledger-check': { input: Record<string, never>; output: LedgerCheck };
+  'person-query': { input: { certno?: string; psn_no?: string; card_no?: string }; output: { person: PersonRec | null; cards: CardRec[] } };
+}
+
+export type ControlOp = keyof ControlOps;
+export type ControlInputOf<O extends ControlOp> = ControlOps[O]['input'];
+export type ControlOutputOf<O extends ControlOp> = ControlOps[O]['output'];
 
 // ---------------------------------------------------------------- the client
 
@@ -447,6 +460,24 @@ export interface PlatformClientOptions {
   onExchange?: (request: Envelope, response: Response, ms: number) => void;
   /** HTTP timeout in ms (default 30 s). */
   timeoutMs?: number;
-  /** The institution's signing key: cainfo = hex HMAC-SHA256(key, "infno|msgid|inf_time|fixmedins_code"). */
+  /** The institution's signing key: cainfo = hex HMAC of the whole message (platform/signature.ts). */
   key?: string;
+  /** `SM3` (HMAC-SM3, the default) or `SHA256` (HMAC-SHA256). */
+  signType?: SignType;
+}
+
+/** Signature types the platform accepts in `signtype` (platform/signature.ts). */
+export type SignType = 'SM3' | 'SHA256';
+
+export interface ControlClientOptions {
+  /** Engine base URL, e.g. http://127.0.0.1:8080. */
+  url?: string;
+  /** In-process transport instead of HTTP, e.g. `engine.control`. */
+  handle?: (op: string, body: unknown, token: string | undefined) => Promise<Response>;
+  /** The run's control token (printed by `medcard engine`, `engine.controlToken` in-process). */
+  token: string;
+  /** The business time sent with each call (default: a fresh BizClock, i.e. the wall clock). */
+  clock?: BizClock;
+  /** HTTP timeout in ms (default 30 s). */
+  timeoutMs?: number;
 }

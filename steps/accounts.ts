@@ -1,6 +1,6 @@
-// When: the agency's account runs: monthly credits into the personal account (9110, from
+// When: the agency's account runs: monthly credits into the personal account (control op monthly-credit, from
 // the contribution base when the scenario sets one) and the year-end rollover with interest
-// (9111). The Then steps on their figures are in queries.ts.
+// (year-end-close). The Then steps on their figures are in queries.ts.
 import { fmtFen } from '../platform';
 import { stepsOf } from './registry';
 
@@ -9,9 +9,9 @@ const step = stepsOf('accounts');
 step('When', '{string} 的个人账户按月划入 {int} 个月', '{string}\'s account receives {int} monthly credits', async function (name: string, months: number) {
   const p = this.person(name);
   const base = p.base;
-  this.latest.credit = await this.agency('9110', { psn_no: p.psnNo, months, ...(base !== undefined ? { contribution_base: fmtFen(base) } : {}) });
+  this.latest.credit = await this.control('monthly-credit', { psn_no: p.psnNo, months, ...(base !== undefined ? { contribution_base: fmtFen(base) } : {}) });
 });
 
 step('When', '{string} 的个人账户在 {int} 年末结息', '{string}\'s account is closed for the year {int} with interest', async function (name: string, year: number) {
-  this.latest.rollover = await this.agency('9111', { year, psn_no: this.person(name).psnNo });
+  this.latest.rollover = await this.control('year-end-close', { year, psn_no: this.person(name).psnNo });
 });

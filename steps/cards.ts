@@ -1,5 +1,5 @@
 // The card: its profile (fresh numbers per scenario), its life at the agency (issued and
-// activated 9105/9106, reported lost 9107, replaced 9108), the card in the rig's reader, and
+// activated, reported lost, replaced: the control API's card ops), the card in the rig's reader, and
 // the steps that change its state, which need a rig that controls the card (card-state).
 // The steps that issue, lose and replace a card are phrased among the people steps (people.ts),
 // where `medcard steps` lists them; their code is here.
@@ -32,12 +32,12 @@ export function plusYears(date: string, years: number): string { return `${Numbe
 
 /** The agency issues this card to the person (and activates it, reports it lost, as the profile says); it becomes the card they hold. */
 export async function registerCard(w: MedWorld, p: PersonCtx, profile: CardProfile): Promise<void> {
-  await w.agency('9105', { card_no: profile.card.number, card_sn: profile.card.identificationCode, psn_no: p.psnNo, issue_date: profile.card.issueDate, expiry_date: profile.card.expiryDate, admvs: p.region });
-  if (profile.activated) await w.agency('9106', { card_no: profile.card.number });
+  await w.control('card', { card_no: profile.card.number, card_sn: profile.card.identificationCode, psn_no: p.psnNo, issue_date: profile.card.issueDate, expiry_date: profile.card.expiryDate, admvs: p.region });
+  if (profile.activated) await w.control('card-activation', { card_no: profile.card.number });
   if (p.profile) p.oldProfiles.push(p.profile);
   p.profile = profile;
   if (profile.reportedLost) {
-    await w.agency('9107', { card_no: profile.card.number, channel: 'counter' });
+    await w.control('card-loss', { card_no: profile.card.number, channel: 'counter' });
     p.oldProfiles.push(profile);
     p.profile = undefined;
   }
@@ -59,7 +59,7 @@ export async function issueCardValidUntil(w: MedWorld, name: string, expiry: str
 export async function reportCardLost(w: MedWorld, name: string): Promise<void> {
   const p = w.person(name);
   if (!p.profile) throw new Error(`"${name}" holds no card to report lost`);
-  await w.agency('9107', { card_no: p.profile.card.number, channel: 'phone' });
+  await w.control('card-loss', { card_no: p.profile.card.number, channel: 'phone' });
   p.oldProfiles.push(p.profile);
   p.profile = undefined;
 }
@@ -70,8 +70,8 @@ export async function replaceLostCard(w: MedWorld, name: string): Promise<void> 
   const old = p.oldProfiles[p.oldProfiles.length - 1];
   if (!old) throw new Error(`"${name}" has no lost card to replace`);
   const profile = newProfile(p, w.today, plusYears(w.today, 10));
-  await w.agency('9108', { old_card_no: old.card.number, card_no: profile.card.number, card_sn: profile.card.identificationCode, issue_date: w.today, expiry_date: profile.card.expiryDate });
-  await w.agency('9106', { card_no: profile.card.number });
+  await w.control('card-replacement', { old_card_no: old.card.number, card_no: profile.card.number, card_sn: profile.card.identificationCode, issue_date: w.today, expiry_date: profile.card.expiryDate });
+  await w.control('card-activation', { card_no: profile.card.number });
   p.profile = profile;
 }
 

@@ -1,19 +1,19 @@
-// The catalogue at the agency (9104). Default items every scenario may use by class: 甲类 /
+// The catalogue at the agency (control op catalogue-item). Default items every scenario may use by class: 甲类 /
 // 乙类 / 自费 (class A, B, self-pay), created once per worker with codes unique to the run;
 // and the items a scenario names (医保目录如下： / the catalogue lists:, or a visit's table).
-import type { PlatformClient } from '../platform';
+import type { ControlClient } from '../platform';
 import { catalogueCode } from './ids';
 import type { MedWorld } from './world';
 import type { CatalogueItem } from './types';
 
 let defaults: Promise<Map<string, CatalogueItem>> | undefined;
 
-export function ensureDefaultCatalogue(client: PlatformClient): Promise<Map<string, CatalogueItem>> {
+export function ensureDefaultCatalogue(client: ControlClient): Promise<Map<string, CatalogueItem>> {
   defaults ??= (async () => {
     const m = new Map<string, CatalogueItem>();
     for (const [names, cls] of [[['甲类', 'class A'], 'A'], [['乙类', 'class B'], 'B'], [['自费', 'self-pay'], 'self']] as const) {
       const code = catalogueCode();
-      await client.call('9104', { med_list_codg: code, name: `默认${names[0]}项目`, cls });
+      await client.call('catalogue-item', { med_list_codg: code, name: `默认${names[0]}项目`, cls });
       for (const n of names) m.set(n, { code, cls });
     }
     return m;
@@ -33,7 +33,7 @@ export function classOf(text: string): CatalogueItem['cls'] {
 /** A catalogue item of this scenario, by name, with a fresh code. */
 export async function ensureCatalogue(w: MedWorld, name: string, cls: CatalogueItem['cls'], selfpay?: string): Promise<string> {
   const code = catalogueCode();
-  await w.agency('9104', { med_list_codg: code, name, cls, ...(selfpay ? { selfpay_prop: selfpay } : {}) });
+  await w.control('catalogue-item', { med_list_codg: code, name, cls, ...(selfpay ? { selfpay_prop: selfpay } : {}) });
   w.catalogue.set(name, { code, cls });
   return code;
 }

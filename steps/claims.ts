@@ -1,4 +1,4 @@
-// When: reimbursement claims at the agency (9115) for the last visit a person paid in full
+// When: reimbursement claims at the agency (control op cash-claim) for the last visit a person paid in full
 // in cash (visits.ts), with the evidence the claim reason asks for (domain.md §5, §6).
 import { fmtFen, type ClaimInput, type FeeLine } from '../platform';
 import type { LineItem } from '../terminal';
@@ -25,7 +25,7 @@ async function claim(w: MedWorld, name: string, evidence: { surgery?: boolean; n
   if (evidence.surgery) input.surgery_cert_no = `JS${p.psnNo.slice(-10)}`;
   // domain.md §6: a claim for an unfiled cross-region visit carries the referral with the invoices.
   if (v.reason === 'cross_region_unfiled' && !evidence.noReferral) input.referral_no = `ZZ${p.psnNo.slice(-10)}`;
-  const out = await w.agency('9115', input);
+  const out = await w.control('cash-claim', input);
   w.latest.claim = out;
   await w.attach(JSON.stringify(out, null, 2), { mediaType: 'application/json', fileName: '报销结果 claim.json' });
 }

@@ -1,7 +1,7 @@
 // Given: the clock and the world at the agency. People (by hand, by table, from
 // fixtures/world), the cards they hold, lose and replace (card code: cards.ts), their
 // accounts and contribution base, the institutions, the catalogue, employers' arrears and
-// cross-region filings. Everything goes through the agency's transactions (91xx).
+// cross-region filings. Everything goes through the control API (engine/README.md), never the platform endpoint.
 import type { DataTable } from '@cucumber/cucumber';
 import { fmtFen, parseYuan } from '../platform';
 import type { CardProfile } from '../emulator';
@@ -20,9 +20,9 @@ export async function createPerson(w: MedWorld, name: string, region: string, in
   const p: PersonCtx = { name, psnNo: psnNo(region), certno: idNumber(region, birthDate), region, insutype, birthDate, sex, oldProfiles: [], cashVisits: [] };
   if (insutype === '310') {
     p.empNo = employerNo(region);
-    await w.agency('9102', { emp_no: p.empNo, emp_name: `${name}的单位`, insuplc_admdvs: region });
+    await w.control('employer', { emp_no: p.empNo, emp_name: `${name}的单位`, insuplc_admdvs: region });
   }
-  await w.agency('9101', { psn_no: p.psnNo, psn_name: name, certno: p.certno, gend: p.sex, brdy: birthDate, insutype, insuplc_admdvs: region, psn_insu_stas: '1', psn_insu_date: insuredSince, emp_no: p.empNo ?? null });
+  await w.control('person', { psn_no: p.psnNo, psn_name: name, certno: p.certno, gend: p.sex, brdy: birthDate, insutype, insuplc_admdvs: region, psn_insu_stas: '1', psn_insu_date: insuredSince, emp_no: p.empNo ?? null });
   w.people.set(name, p);
   return p;
 }
@@ -32,7 +32,7 @@ async function createPersonFromFixture(w: MedWorld, name: string, f: WorldPerson
   if (f.insutype !== '310' && f.insutype !== '390') throw new Error(`fixture person ${f.psn_name}: insutype ${f.insutype} is not 310 or 390`);
   const p = await createPerson(w, name, f.insuplc_admdvs, f.insutype, f.brdy, f.psn_insu_date, f.gend === '2' ? '2' : '1');
   if (f.contribution_base) p.base = parseYuan(f.contribution_base);
-  if (f.opening_balance && parseYuan(f.opening_balance) > 0) await w.agency('9109', { psn_no: p.psnNo, amount: fmtFen(parseYuan(f.opening_balance)), bucket: 'carried' });
+  if (f.opening_balance && parseYuan(f.opening_balance) > 0) await w.control('opening-balance', { psn_no: p.psnNo, amount: fmtFen(parseYuan(f.opening_balance)), bucket: 'carried' });
   return p;
 }
 
@@ -58,20 +58,20 @@ async function issueFixtureCard(w: MedWorld, name: string, ref: string): Promise
  * no step changes an institution, and scenarios check people's money, never an
  * institution's, so sharing one saves a call per scenario (bench/suite.ts) and hides nothing.
  */
-const institutionsMade = new WeakMap<object, Map<string, Promise<string>>>();
+const institutionsMade = new WeakMap<object, Map<string, Promise<{ code: string; key: string }>>>();
 async function addInstitution(w: MedWorld, name: string, region: string, kind: InstitutionCtx['kind'], designated: boolean, level: 1 | 2 | 3 = 2): Promise<void> {
   const key = JSON.stringify([name, region, kind, designated, level]);
-  let mine = institutionsMade.get(w.client);
-  if (!mine) institutionsMade.set(w.client, (mine = new Map()));
+  let mine = institutionsMade.get(w.shared.control);
+  if (!mine) institutionsMade.set(w.shared.control, (mine = new Map()));
   let made = mine.get(key);
   if (!made) {
     const code = institutionCode(kind, region);
-    made = w.agency('9103', { fixmedins_code: code, fixmedins_name: name, admvs: region, hosp_lv: level, fixmedins_type: kind, designated }).then(() => code);
+    made = w.control('institution', { fixmedins_code: code, fixmedins_name: name, admvs: region, hosp_lv: level, fixmedins_type: kind, designated }).then((out) => ({ code, key: out.key }));
     const m = mine;
     made.catch(() => m.delete(key));
     mine.set(key, made);
   }
-  w.institutions.set(name, { code: await made, name, region, kind, designated, level });
+  w.institutions.set(name, { ...(await made), name, region, kind, designated, level });
 }
 
 /** The person's employer (employee insurance only). */
@@ -138,11 +138,11 @@ step('Given', '{string} 持有社保卡，有效期至 {date}', '{string} holds 
 }, { needs: 'card-state' });
 
 step('Given', '{string} 上年结转个人账户 {money}', '{string} carried {money} over from last year', async function (name: string, fen: number) {
-  await this.agency('9109', { psn_no: this.person(name).psnNo, amount: fmtFen(fen), bucket: 'carried' });
+  await this.control('opening-balance', { psn_no: this.person(name).psnNo, amount: fmtFen(fen), bucket: 'carried' });
 });
 
 step('Given', '{string} 的个人账户存入 {money}', '{string}\'s account is credited {money}', async function (name: string, fen: number) {
-  await this.agency('9109', { psn_no: this.person(name).psnNo, amount: fmtFen(fen), bucket: 'current' });
+  await this.control('opening-balance', { psn_no: this.person(name).psnNo, amount: fmtFen(fen), bucket: 'current' });
 });
 
 step('Given', '定点医院 {string} 位于{region}', 'a designated hospital {string} in {region}', async function (name: string, region: string) {
@@ -172,15 +172,15 @@ step('Given', '医保目录如下：', 'the catalogue lists:', async function (t
 }, { table: '| 名称 | 类别 | 先行自付比例 |  (name, class, class B self-pay)' });
 
 step('Given', '{string} 的单位欠缴医保费', '{string}\'s employer is in arrears', async function (name: string) {
-  await this.agency('9112', { emp_no: employer(this, name) });
+  await this.control('employer-arrears', { emp_no: employer(this, name) });
 });
 
 step('When', '{string} 的单位补缴了欠费', '{string}\'s employer pays its arrears', async function (name: string) {
-  await this.agency('9113', { emp_no: employer(this, name) });
+  await this.control('arrears-paid', { emp_no: employer(this, name) });
 });
 
 step('Given', '{string} 已办理到{region}的异地就医备案', '{string} has filed for visits in {region}', async function (name: string, region: string) {
-  await this.agency('9114', { psn_no: this.person(name).psnNo, mdtrtarea_admvs: region, begndate: `${this.today.slice(0, 4)}-01-01`, filing_type: 'move' });
+  await this.control('cross-region-filing', { psn_no: this.person(name).psnNo, mdtrtarea_admvs: region, begndate: `${this.today.slice(0, 4)}-01-01`, filing_type: 'move' });
 });
 
 step('When', '{string} 挂失了社保卡', '{string} reports the card lost', async function (name: string) {

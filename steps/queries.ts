@@ -1,5 +1,5 @@
 // Then: what to check, to the fen and to the byte: the last visit's money, balances and
-// the year's covered cost (9120), credits and interest, the receipt (9122), the terminal's
+// the year's covered cost (control op balance), credits and interest, the receipt (receipts), the terminal's
 // refusals, claims, the balance and card data the terminal showed, and the card traffic.
 // Only through the platform API and the card, never engine internals (architecture.md).
 import type { DataTable } from '@cucumber/cucumber';
@@ -17,9 +17,9 @@ function eq(what: string, actual: number, expected: number, o?: VisitOutcome): v
   throw new Error(`${what}: expected ${fmtFen(expected)} 元, got ${fmtFen(actual)} 元${why}`);
 }
 
-/** The person's balance at the agency now (9120); the terminal-balance step reads it too. */
+/** The person's balance at the agency now (control op balance); the terminal-balance step reads it too. */
 async function balance(w: MedWorld, name: string): Promise<BalanceOutput> {
-  const b = await w.agency('9120', { psn_no: w.person(name).psnNo });
+  const b = await w.control('balance', { psn_no: w.person(name).psnNo });
   w.latest.balance = b;
   return b;
 }
@@ -81,7 +81,7 @@ step('Then', '结息 {money}', 'the interest is {money}', async function (fen: n
 
 step('Then', '结算单显示：', 'the receipt shows:', async function (table: DataTable) {
   const s = settlement(this);
-  const { receipts } = await this.agency('9122', { setl_id: s.setlId });
+  const { receipts } = await this.control('receipts', { setl_id: s.setlId });
   const r = receipts[0];
   if (!r) throw new Error(`the engine has no receipt for settlement ${s.setlId}`);
   await this.attach(JSON.stringify(r, null, 2), { mediaType: 'application/json', fileName: '结算单 receipt.json' });

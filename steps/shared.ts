@@ -1,9 +1,12 @@
 // Per-worker resources: the rig and the engine (embedded, started once per worker, or a
 // vendor's at --engine-url). cucumber's BeforeAll runs once per worker (ecosystem-notes),
 // so everything here is keyed by the worker id and created at most once per process.
-import { PlatformClient } from '../platform';
+import { ControlClient, PlatformClient, PlatformError, type Response } from '../platform';
 import { openRig, RIG_NAMES, type Rig } from '../rigs';
-import type { RunSettings, Shared } from './types';
+import type { InstitutionCtx, RunSettings, Shared } from './types';
+
+/** How long an institution's clock, once set, is trusted before it is set again (the engine's window is 300 s). */
+const CLOCK_REFRESH_MS = 60_000;
 
 
 /** Settings travel from `medcard run` to the workers in the environment (world parameters are frozen per worker). */
@@ -11,6 +14,7 @@ export function settingsFromEnv(): RunSettings {
   return {
     rig: process.env.MEDCARD_RIG || 'emulated',
     engineUrl: process.env.MEDCARD_ENGINE_URL || undefined,
+    controlToken: process.env.MEDCARD_CONTROL_TOKEN || undefined,
     databaseUrl: process.env.DATABASE_URL || undefined,
     fixturesDir: process.env.MEDCARD_FIXTURES || undefined,
   };
@@ -36,21 +40,45 @@ async function open(settings: RunSettings): Promise<Shared> {
   let engineUrl = settings.engineUrl;
   let engineKind = 'external';
   let stopEngine: () => Promise<void> = async () => undefined;
-  let handle: ((body: unknown) => Promise<any>) | undefined;
+  let handle: ((body: unknown) => Promise<Response>) | undefined;
+  let control: ControlClient;
   if (!engineUrl) {
     // Loaded only when needed: `--engine-url` runs never load our engine.
     const { createEngine } = require('../engine') as typeof import('../engine');
     const engine = await createEngine({ databaseUrl: settings.databaseUrl, fixturesDir: settings.fixturesDir, world: 'empty' });
     engineKind = `embedded (${engine.backend})`;
-    // In-process calls: the same envelope as HTTP, without the socket.
+    // In-process calls: the same messages as over HTTP, without the socket.
     handle = (body) => engine.handle(body);
+    control = new ControlClient({ handle: (op, body, token) => engine.control(op, body, token), token: engine.controlToken });
     engineUrl = 'in-process';
     stopEngine = () => engine.close();
+  } else {
+    if (!settings.controlToken) throw new Error(`the engine at ${engineUrl} needs this run's control token: set MEDCARD_CONTROL_TOKEN to the token \`medcard engine\` printed (engine/README.md "Control API")`);
+    control = new ControlClient({ url: engineUrl, token: settings.controlToken });
   }
-  const client = new PlatformClient({
-    ...(handle ? { handle } : { url: engineUrl }),
-    fixmedinsCode: 'AGENCY000000', fixmedinsName: '医保经办机构', regionCode: '500000',
-  });
+  const transport = handle ? { handle } : { url: engineUrl };
+  const clients = new Map<string, Promise<PlatformClient>>();
+  const clocks = new Map<string, { time: string; at: number }>();
+  async function platformFor(inst: InstitutionCtx, time: string): Promise<PlatformClient> {
+    const last = clocks.get(inst.code);
+    if (!last || last.time !== time || Date.now() - last.at > CLOCK_REFRESH_MS) {
+      await control.setClock([inst.code], time);
+      clocks.set(inst.code, { time, at: Date.now() });
+    }
+    let made = clients.get(inst.code);
+    if (!made) {
+      const client = new PlatformClient({ ...transport, fixmedinsCode: inst.code, fixmedinsName: inst.name, regionCode: inst.region, key: inst.key });
+      client.clock.set(time);
+      // A refused sign-in (a non-designated clinic) leaves the client unsigned: the visit then
+      // gets the engine's own refusal, which is what such a scenario checks.
+      made = client.signIn().then(() => client, (e: unknown) => { if (e instanceof PlatformError) return client; throw e; });
+      made.catch(() => clients.delete(inst.code));
+      clients.set(inst.code, made);
+    }
+    const client = await made;
+    client.clock.set(time);
+    return client;
+  }
   let rig: Rig;
   try {
     rig = await openRig(settings.rig, { workerId });
@@ -59,7 +87,7 @@ async function open(settings: RunSettings): Promise<Shared> {
     throw err;
   }
   return {
-    rig, client, engineUrl, engineKind, workerId,
+    rig, control, platformFor, engineUrl, engineKind, workerId,
     async close() { await rig.close().catch(() => undefined); await stopEngine(); },
   };
 }

@@ -41,7 +41,7 @@ Before(async function (this: MedWorld, { pickle }) {
   if (!seedLogged) { seedLogged = true; this.log(seedLine()); }
   const lacking = lackingReason(this.shared.rig, pickle, VOCABULARY);
   if (lacking) return skip(this, lacking);
-  for (const [name, item] of await ensureDefaultCatalogue(this.shared.client)) this.catalogue.set(name, item);
+  for (const [name, item] of await ensureDefaultCatalogue(this.shared.control)) this.catalogue.set(name, item);
   return undefined;
 });
 

@@ -1,6 +1,6 @@
 // Types of the steps: what a scenario remembers (the World's records) and the worker-wide
 // things every scenario shares. A step's own type, StepSpec, is beside its builder (registry.ts).
-import type { ClaimOutput, ClaimReason, CreditOutput, Infno, PlatformClient, RolloverOutput, Yuan } from '../platform';
+import type { ClaimOutput, ClaimReason, ControlClient, CreditOutput, PlatformClient, RolloverOutput, Yuan } from '../platform';
 import type { CardProfile } from '../emulator';
 import type { Rig } from '../rigs';
 import type { Institution, TerminalRefusal, VisitOutcome, VisitRequest } from '../terminal';
@@ -28,7 +28,11 @@ export interface PersonCtx {
 
 export interface CashVisit { request: VisitRequest; institution: Institution; reason: ClaimReason; mdtrtId?: string; outcome: VisitOutcome }
 
-export interface InstitutionCtx extends Institution { level: 1 | 2 | 3; designated: boolean; kind: 'hospital' | 'pharmacy' | 'clinic' }
+export interface InstitutionCtx extends Institution {
+  level: 1 | 2 | 3; designated: boolean; kind: 'hospital' | 'pharmacy' | 'clinic';
+  /** Its signing key, from the control API when it was registered. */
+  key: string;
+}
 
 export type CatalogueItem = { code: string; cls: 'A' | 'B' | 'self' };
 
@@ -42,24 +46,28 @@ export interface Latest {
   claim: ClaimOutput;
   credit: CreditOutput;
   rollover: RolloverOutput;
-  /** The last balance read: from the agency (9120) or shown by the terminal. */
+  /** The last balance read: from the agency or shown by the terminal. */
   balance: { psn_no: string; balc: Yuan };
   /** The card data line the terminal printed for a vendor's system. */
   vendorLine: string;
 }
 
-/** The agency's transactions (platform-api.md, 91xx). */
-export type AgencyInfno = Extract<Infno, `91${string}`>;
 
 export interface WorldParameters { rig?: string }
 
 export interface Shared {
   rig: Rig;
-  client: PlatformClient;
+  /** The engine's control API (set-up, clock, claims, queries), with the run's token. */
+  control: ControlClient;
+  /**
+   * The platform client of one institution, as its own software would be: signed with its
+   * key, signed in (9001), its business clock at `time` on the engine. One per institution.
+   */
+  platformFor(inst: InstitutionCtx, time: string): Promise<PlatformClient>;
   engineUrl: string;
   engineKind: string;
   workerId: number;
   close(): Promise<void>;
 }
 
-export interface RunSettings { rig: string; engineUrl?: string; databaseUrl?: string; fixturesDir?: string }
+export interface RunSettings { rig: string; engineUrl?: string; controlToken?: string; databaseUrl?: string; fixturesDir?: string }

@@ -45,7 +45,7 @@ interface VisitOpts { kind?: VisitKind; withCard: boolean; cardOwner?: string; u
 async function visit(w: MedWorld, personName: string, instName: string, items: LineItem[], o: VisitOpts): Promise<VisitOutcome> {
   const p = w.people.get(personName);
   const inst = w.institution(instName);
-  const terminal = new Terminal({ platform: w.client, institution: inst });
+  const terminal = new Terminal({ platform: await w.platformFor(inst), institution: inst });
   const req: VisitRequest = { kind: o.kind ?? (inst.kind === 'pharmacy' ? 'pharmacy' : 'outpatient'), date: w.today, items, emergency: o.emergency };
   let slot: CardSlot | undefined;
   if (o.withCard) {
@@ -118,14 +118,14 @@ step('When', '撤销 {string} 的上一笔结算', '{string}\'s last settlement 
   const o = this.need('visit');
   if (!o.settlement) throw new Error('the last visit has no settlement to reverse');
   const inst = [...this.institutions.values()].find((i) => i.name === o.receipt.institution)!;
-  const terminal = new Terminal({ platform: this.client, institution: inst });
+  const terminal = new Terminal({ platform: await this.platformFor(inst), institution: inst });
   const out = await terminal.reverse(o.settlement, this.today);
   await this.attach(JSON.stringify(out, null, 2), { mediaType: 'application/json', fileName: '撤销结果 reversal.json' });
 });
 
 step('When', '{string} 在 {string} 要求从个人账户提取现金 {money}', '{string} asks {string} to pay {money} out of the account in cash', async function (name: string, inst: string, _fen: number) {
   this.person(name);
-  const terminal = new Terminal({ platform: this.client, institution: this.institution(inst) });
+  const terminal = new Terminal({ platform: await this.platformFor(this.institution(inst)), institution: this.institution(inst) });
   try {
     terminal.refuseCashWithdrawal();
   } catch (err) {
@@ -140,7 +140,7 @@ step('When', '{string} 在 {string} 的终端上查询余额', '{string} checks 
   if (!p.profile) throw new Error(`"${name}" holds no card`);
   const slot = await insertCard(this, p.profile);
   slot.clearTrace();
-  const terminal = new Terminal({ platform: this.client, institution: this.institution(inst) });
+  const terminal = new Terminal({ platform: await this.platformFor(this.institution(inst)), institution: this.institution(inst) });
   const { person, card } = await terminal.queryBalance({ channel: slot.channel }, this.today);
   this.latest.vendorLine = terminal.vendorLine(card);
   this.latest.balance = { psn_no: person.psnNo, balc: fmtFen(person.balanceFen ?? 0) };

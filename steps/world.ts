@@ -3,9 +3,9 @@
 // scenario uses ("张三", "市人民医院"), and what the last step of each kind produced is in
 // `latest`, for the Then steps after it.
 import { World, type IWorldOptions } from '@cucumber/cucumber';
-import type { InputOf, OutputOf, PlatformClient } from '../platform';
+import type { ControlInputOf, ControlOp, ControlOutputOf, PlatformClient } from '../platform';
 import type { CardSlot } from '../rigs';
-import type { AgencyInfno, CatalogueItem, InstitutionCtx, Latest, PersonCtx, Shared, WorldParameters } from './types';
+import type { CatalogueItem, InstitutionCtx, Latest, PersonCtx, Shared, WorldParameters } from './types';
 
 
 /** What a Then step says when the step it follows never ran. */
@@ -31,11 +31,14 @@ export class MedWorld extends World<WorldParameters> {
 
   constructor(options: IWorldOptions<WorldParameters>) { super(options); }
 
-  get client(): PlatformClient { return this.shared.client; }
+  /** A call of the engine's control API (the agency's work, queries), at 09:00 of the scenario's day. */
+  control<O extends ControlOp>(op: O, input: ControlInputOf<O>): Promise<ControlOutputOf<O>> {
+    return this.shared.control.call(op, input, `${this.today} 09:00:00`);
+  }
 
-  /** An agency transaction (91xx), typed by its number, sent at 09:00 of the scenario's day. */
-  agency<I extends AgencyInfno>(infno: I, input: InputOf<I>): Promise<OutputOf<I>> {
-    return this.client.call(infno, input, { inf_time: `${this.today} 09:00:00` });
+  /** The institution's own platform client, for its terminal, at 10:00 of the scenario's day. */
+  platformFor(inst: InstitutionCtx): Promise<PlatformClient> {
+    return this.shared.platformFor(inst, `${this.today} 10:00:00`);
   }
 
   /** What the last step of this kind produced; throws, saying what is missing, when none ran. */

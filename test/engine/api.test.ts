@@ -3,7 +3,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends, clients, baseWorld, person, line, visit, pgAvailable, uniq, CQ, BJ } from './helpers';
-import { PlatformError, type PlatformClient, type SetlInfo } from '../../platform';
+import { PlatformError, type ControlClient, type SetlInfo } from '../../platform';
 import { renderReceiptText, renderReceiptHtml, type Engine } from '../../engine';
 
 const refused = async (p: Promise<unknown>, re: RegExp) => {
@@ -25,7 +25,7 @@ for (const backend of backends()) {
       if (backend.name === 'postgres' && !(await pgAvailable())) { skip = 'PostgreSQL on 127.0.0.1:5432 is not reachable'; return; }
       ({ engine, stop } = await backend.start());
       c = clients(engine, '2024-03-15 09:00:00');
-      await baseWorld(c.agency);
+      await baseWorld(c.agency, c.all);
     });
     after(async () => { if (stop) await stop(); });
     const it = (name: string, fn: () => Promise<void>) => test(name, async (t) => { if (skip) { t.skip(skip); return; } await fn(); });
@@ -181,7 +181,7 @@ for (const backend of backends()) {
     });
 
     it('§5 claims by invoice: emergency, family planning, no card issued, card replacement period; "未持卡就医，不予报销"', async () => {
-      const claim = (psn: string, reason: Parameters<PlatformClient['claimReimbursement']>[0]['reason'], extra: Record<string, unknown> = {}) => c.agency.claimReimbursement({
+      const claim = (psn: string, reason: Parameters<ControlClient['claimReimbursement']>[0]['reason'], extra: Record<string, unknown> = {}) => c.agency.claimReimbursement({
         psn_no: psn, reason, fixmedins_code: 'H50000000003', invono: uniq('INV'), med_type: '11', begntime: '2024-03-10 10:00:00',
         feedetail: [{ ...line('1', 'A001', '500.00'), fee_ocur_time: '2024-03-10 10:00:00' }], ...extra,
       });
@@ -277,11 +277,14 @@ for (const backend of backends()) {
       c.agency.clock.set('2024-03-15 09:00:00');
     });
 
-    it('the business date is inf_time, never the wall clock', async () => {
+    it('the business date is inf_time (near the business clock the control API sets), never the wall clock', async () => {
       const p = await person(c.agency, {});
       c.h1.clock.set('2036-01-01 09:00:00');
+      await refused(c.h1.lookupByCard(p.card), /inf_time=2036-01-01 09:00:00 与业务时钟相差/);
+      await c.agency.setClock(['H50000000001'], '2036-01-01 09:00:00');
       await refused(c.h1.lookupByCard(p.card), /已过有效期（有效期至 2035-07-01）/);
       c.h1.clock.set('2024-03-15 09:00:00');
+      await c.agency.setClock(['H50000000001'], '2024-03-15 09:00:00');
       assert.equal((await c.h1.lookupByCard(p.card)).baseinfo.age, 34);
     });
   });

@@ -1,9 +1,9 @@
 // Shared by the engine tests: engines on PGlite or on a fresh PostgreSQL database, and a
-// small world built through the agency transactions only (domain.md §1).
+// small world built through the control API only (domain.md §1), institutions signed in.
 import { Client } from 'pg';
 import { randomBytes } from 'node:crypto';
 import { createEngine, type Engine } from '../../engine';
-import { PlatformClient, type FeeLine } from '../../platform';
+import { ControlClient, PlatformClient, type FeeLine } from '../../platform';
 import { makeIdNumber } from '../../spec';
 
 export const PG_ADMIN = process.env.MEDCARD_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -51,34 +51,58 @@ export const CQ = '500000';
 export const BJ = '110000';
 export const AGENCY = 'AGENCY0000001';
 
+/** The test signing key of an institution (baseWorld registers each with its own). */
+export const testKey = (code: string) => `test-key-${code}`;
+
+/** The control API of an engine, in-process or over HTTP, its clock at `time`. */
+export function controlOf(engine: Engine, time: string, url?: string): ControlClient {
+  const c = url ? new ControlClient({ url, token: engine.controlToken }) : new ControlClient({ handle: engine.control, token: engine.controlToken });
+  c.clock.set(time);
+  return c;
+}
+
+/** An institution's platform client (its test key, its clock at `time`), not signed in yet: signIn() before business. */
+export function institutionClient(transport: { url: string } | { handle: Engine['handle'] }, code: string, region: string, time: string): PlatformClient {
+  const c = new PlatformClient({ ...transport, fixmedinsCode: code, regionCode: region, key: testKey(code) });
+  c.clock.set(time);
+  return c;
+}
+
 export function clients(engine: Engine, today: string) {
-  const agency = new PlatformClient({ handle: engine.handle, fixmedinsCode: AGENCY, regionCode: CQ });
-  const h3 = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'H50000000003', regionCode: CQ });
-  const h1 = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'H50000000001', regionCode: CQ });
-  const bj = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'H11000000003', regionCode: BJ });
-  const bj1 = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'H11000000001', regionCode: BJ });
-  for (const c of [agency, h3, h1, bj, bj1]) c.clock.set(today);
-  return { agency, h3, h1, bj, bj1, all: [agency, h3, h1, bj, bj1] };
+  const agency = controlOf(engine, today);
+  const h = (code: string, region: string) => institutionClient({ handle: engine.handle }, code, region, today);
+  const h3 = h('H50000000003', CQ);
+  const h1 = h('H50000000001', CQ);
+  const bj = h('H11000000003', BJ);
+  const bj1 = h('H11000000001', BJ);
+  return { agency, h3, h1, bj, bj1, all: [h3, h1, bj, bj1] };
 }
 
 let serial = 0;
 export const uniq = (p: string) => `${p}${process.pid % 1000}${String(++serial).padStart(5, '0')}`;
 
-/** Institutions and catalogue for both regions. */
-export async function baseWorld(agency: PlatformClient): Promise<void> {
+const BASE_INSTITUTIONS = ['H50000000003', 'H50000000001', 'H50000000009', 'H11000000003', 'H11000000001'];
+
+/**
+ * Institutions (each with its test key, its business clock at the agency's time) and the
+ * catalogue for both regions; then `hospitals` sign in (9001), as their software would.
+ */
+export async function baseWorld(agency: ControlClient, hospitals: PlatformClient[] = []): Promise<void> {
   await agency.createEmployer({ emp_no: 'E500001', emp_name: '重庆山城机械有限公司', insuplc_admdvs: CQ });
   await agency.createEmployer({ emp_no: 'E500002', emp_name: '重庆江北物流有限公司', insuplc_admdvs: CQ });
   await agency.createEmployer({ emp_no: 'E110001', emp_name: '北京京华科技有限公司', insuplc_admdvs: BJ });
-  await agency.createInstitution({ fixmedins_code: 'H50000000003', fixmedins_name: '重庆市第一人民医院', admvs: CQ, hosp_lv: 3, fixmedins_type: 'hospital', designated: true });
-  await agency.createInstitution({ fixmedins_code: 'H50000000001', fixmedins_name: '渝中区社区卫生服务中心', admvs: CQ, hosp_lv: 1, fixmedins_type: 'clinic', designated: true });
-  await agency.createInstitution({ fixmedins_code: 'H50000000009', fixmedins_name: '某非定点诊所', admvs: CQ, hosp_lv: 1, fixmedins_type: 'clinic', designated: false });
-  await agency.createInstitution({ fixmedins_code: 'H11000000003', fixmedins_name: '北京朝阳医院', admvs: BJ, hosp_lv: 3, fixmedins_type: 'hospital', designated: true });
-  await agency.createInstitution({ fixmedins_code: 'H11000000001', fixmedins_name: '朝阳区社区卫生服务中心', admvs: BJ, hosp_lv: 1, fixmedins_type: 'clinic', designated: true });
+  await agency.createInstitution({ fixmedins_code: 'H50000000003', fixmedins_name: '重庆市第一人民医院', admvs: CQ, hosp_lv: 3, fixmedins_type: 'hospital', designated: true, key: testKey('H50000000003') });
+  await agency.createInstitution({ fixmedins_code: 'H50000000001', fixmedins_name: '渝中区社区卫生服务中心', admvs: CQ, hosp_lv: 1, fixmedins_type: 'clinic', designated: true, key: testKey('H50000000001') });
+  await agency.createInstitution({ fixmedins_code: 'H50000000009', fixmedins_name: '某非定点诊所', admvs: CQ, hosp_lv: 1, fixmedins_type: 'clinic', designated: false, key: testKey('H50000000009') });
+  await agency.createInstitution({ fixmedins_code: 'H11000000003', fixmedins_name: '北京朝阳医院', admvs: BJ, hosp_lv: 3, fixmedins_type: 'hospital', designated: true, key: testKey('H11000000003') });
+  await agency.createInstitution({ fixmedins_code: 'H11000000001', fixmedins_name: '朝阳区社区卫生服务中心', admvs: BJ, hosp_lv: 1, fixmedins_type: 'clinic', designated: true, key: testKey('H11000000001') });
   await agency.createCatalogueItem({ med_list_codg: 'A001', name: '普通门诊诊查费', cls: 'A' });
   await agency.createCatalogueItem({ med_list_codg: 'A002', name: '阿莫西林胶囊', cls: 'A', pric_uplmt_amt: '30.00' });
   await agency.createCatalogueItem({ med_list_codg: 'B001', name: '头孢克洛缓释片', cls: 'B' });
   await agency.createCatalogueItem({ med_list_codg: 'B002', name: '核磁共振检查', cls: 'B', selfpay_prop: '0.20' });
   await agency.createCatalogueItem({ med_list_codg: 'S001', name: '保健品', cls: 'self' });
+  await agency.setClock(BASE_INSTITUTIONS, agency.clock.text());
+  for (const h of hospitals) await h.signIn();
 }
 
 let idSerial = 0;
@@ -88,7 +112,7 @@ export function certno(region: string, birth: string): string {
 }
 
 let cardSerial = 0;
-export async function person(agency: PlatformClient, o: { region?: string; birth?: string; base?: string; emp?: string | null; opening?: string; card?: boolean; insutype?: '310' | '390'; insuDate?: string; retired?: boolean; pension?: string }) {
+export async function person(agency: ControlClient, o: { region?: string; birth?: string; base?: string; emp?: string | null; opening?: string; card?: boolean; insutype?: '310' | '390'; insuDate?: string; retired?: boolean; pension?: string }) {
   const region = o.region ?? CQ;
   const psn = uniq('P');
   const birth = o.birth ?? '1990-01-01';

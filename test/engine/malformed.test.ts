@@ -1,27 +1,28 @@
-// Reliability: ≥200 kinds of malformed or out-of-order requests. Each is answered infcode -1
-// with a Chinese err_msg, and the ledger checksum does not move (platform-api.md §1).
+// Reliability: ≥200 kinds of malformed or out-of-order requests, to the platform endpoint and
+// to the control API. Each is answered infcode -1 with a Chinese err_msg, and the ledger
+// checksum does not move (platform-api.md §1).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEngine, type Engine } from '../../engine';
-import { PlatformClient } from '../../platform';
+import type { PlatformClient } from '../../platform';
 import { PLATFORM } from '../../engine/platform';
-import { AGENCY as AGENCY_TABLE } from '../../engine/agency';
-import { clients, baseWorld, person, line, uniq, CQ } from './helpers';
+import { CONTROL } from '../../engine/agency';
+import { clients, baseWorld, institutionClient, person, line, uniq, CQ } from './helpers';
 
 let engine: Engine;
 let url: string;
 let c: ReturnType<typeof clients>;
 let http: PlatformClient;
-type Case = { name: string; body: unknown };
+/** A platform request (`body`), or a control call (`op` and its body). */
+type Case = { name: string; body: unknown; op?: string };
 const cases: Case[] = [];
 
 before(async () => {
   engine = await createEngine({ world: 'empty' });
   url = (await engine.listen(0)).url;
   c = clients(engine, '2024-03-15 09:00:00');
-  http = new PlatformClient({ url, fixmedinsCode: 'H50000000003', regionCode: CQ });
-  http.clock.set('2024-03-15 09:00:00');
-  await baseWorld(c.agency);
+  http = institutionClient({ url }, 'H50000000003', CQ, '2024-03-15 09:00:00');
+  await baseWorld(c.agency, [c.h3, http]);
 });
 after(async () => { await engine.close(); });
 
@@ -38,7 +39,9 @@ test('≥200 kinds of malformed requests: infcode -1, a Chinese err_msg, the led
   const before = await c.agency.ledgerCheck();
 
   const env = (infno: string, input: unknown, o: Record<string, unknown> = {}) => ({ ...http.envelope(infno as '1101', input as never), ...o });
-  const add = (name: string, body: unknown) => cases.push({ name, body });
+  const add = (name: string, body: unknown) => cases.push(typeof body === 'object' && body !== null && 'op' in body && 'control' in body ? { name, op: String(body.op), body: body.control } : { name, body });
+  /** A control call's case: its op and body (as the steps send them). */
+  const ctl = (op: string, input: unknown) => ({ op, control: { id: `case-${uniq('C')}`, time: '2024-03-15 09:00:00', input } });
 
   // 1. Bodies that are not a request.
   for (const [n, b] of [['empty body', ''], ['bad JSON', '{'], ['JSON null', 'null'], ['JSON array', '[]'], ['JSON string', '"x"'], ['JSON number', '42'], ['JSON true', 'true'],
@@ -82,22 +85,25 @@ test('≥200 kinds of malformed requests: infcode -1, a Chinese err_msg, the led
     '2206': settleIn, '2207': { ...settleIn, medfee_sumamt: '50.01' },
     '2208': { setl_id: st.setlinfo.setl_id, mdtrt_id: id, psn_no: p.psn },
     '5203': { psn_no: 'P0', setl_id: st.setlinfo.setl_id },
-    '9101': { psn_no: p.psn, psn_name: '重复', certno: '500000199001010008', gend: '1', brdy: '1990-01-01', insutype: '310', insuplc_admdvs: CQ, psn_insu_date: '2015-01-01' },
-    '9110': { psn_no: 'NOPE', months: 1 },
-    '9114': { psn_no: p.psn, mdtrtarea_admvs: CQ, begndate: '2024-01-01' },
+    'person': { psn_no: p.psn, psn_name: '重复', certno: '500000199001010008', gend: '1', brdy: '1990-01-01', insutype: '310', insuplc_admdvs: CQ, psn_insu_date: '2015-01-01' },
+    'monthly-credit': { psn_no: 'NOPE', months: 1 },
+    'cross-region-filing': { psn_no: p.psn, mdtrtarea_admvs: CQ, begndate: '2024-01-01' },
   };
-  const tables = { ...PLATFORM, ...AGENCY_TABLE };
   for (const [infno, input] of Object.entries(templates)) {
-    const spec = tables[infno].spec;
+    const platform = Object.hasOwn(PLATFORM, infno);
+    const spec = (platform ? PLATFORM : CONTROL)[infno].spec;
+    const req = (i: unknown) => (platform ? env(infno, i) : ctl(infno, i));
     for (const key of Object.keys(input)) {
       const { [key]: _k, ...rest } = input;
-      if (spec[key]?.req) add(`${infno} ${key} missing`, env(infno, rest));
-      add(`${infno} ${key} object`, env(infno, { ...input, [key]: { $gt: '' } }));
-      add(`${infno} ${key} over-long`, env(infno, { ...input, [key]: '9'.repeat(5000) }));
+      if (spec[key]?.req) add(`${infno} ${key} missing`, req(rest));
+      add(`${infno} ${key} object`, req({ ...input, [key]: { $gt: '' } }));
+      add(`${infno} ${key} over-long`, req({ ...input, [key]: '9'.repeat(5000) }));
     }
-    add(`${infno} extra field`, env(infno, { ...input, extra_field: 'x' }));
-    add(`${infno} input array`, env(infno, [input]));
+    add(`${infno} extra field`, req({ ...input, extra_field: 'x' }));
+    add(`${infno} input array`, req([input]));
   }
+  // The harness's own calls are not platform transactions: on the platform endpoint they are unknown.
+  for (const n of ['9101', '9103', '9109', '9123']) add(`former control number ${n} on the platform endpoint`, env(n, {}, { infno: n }));
   for (const k of ['psn_no', 'mdtrt_cert_no', 'mdtrt_id']) add(`2207 ${k} SQL`, env('2207', { ...settleIn, [k]: `${settleIn[k as keyof typeof settleIn]}' OR '1'='1` }));
   add('1101 card SQL', env('1101', { mdtrt_cert_type: '03', mdtrt_cert_no: "A' OR 1=1" }));
 
@@ -145,45 +151,45 @@ test('≥200 kinds of malformed requests: infcode -1, a Chinese err_msg, the led
   add('5203 unknown setl_id', env('5203', { psn_no: p.psn, setl_id: 'ST404' }));
   add('cancel fees unknown sn', env('2205', { mdtrt_id: id, psn_no: p.psn, feedetl_sn: 'nope' }));
   add('visit info for unknown visit', env('2203', { mdtrt_id: 'MD404', psn_no: p.psn, med_type: '11', begntime: '2024-03-15 09:00:00' }));
-  // Agency side.
-  add('9105 card for unknown person', env('9105', { card_no: 'Y00000001', card_sn: 'AB'.repeat(16), psn_no: 'P404', issue_date: '2024-01-01', expiry_date: '2030-01-01', admvs: CQ }));
-  add('9105 second valid card', env('9105', { card_no: 'Y00000002', card_sn: 'AB'.repeat(16), psn_no: p.psn, issue_date: '2024-01-01', expiry_date: '2030-01-01', admvs: CQ }));
-  add('9105 card number 8 chars', env('9105', { card_no: 'Y0000001', card_sn: 'AB'.repeat(16), psn_no: p.psn, issue_date: '2024-01-01', expiry_date: '2030-01-01', admvs: CQ }));
-  add('9106 activate an active card', env('9106', { card_no: p.card }));
-  add('9106 unknown card', env('9106', { card_no: 'Z00000000' }));
-  add('9108 replace a card not reported lost', env('9108', { old_card_no: p.card, card_no: 'Y00000003', card_sn: 'AB'.repeat(16), expiry_date: '2030-01-01' }));
-  add('9109 zero amount', env('9109', { psn_no: p.psn, amount: '0.00' }));
-  add('9109 negative amount', env('9109', { psn_no: p.psn, amount: '-1.00' }));
-  add('9110 months 13', env('9110', { psn_no: p.psn, months: 13 }));
-  add('9110 months fractional', env('9110', { psn_no: p.psn, months: 1.5 }));
-  add('9110 bad period', env('9110', { psn_no: p.psn, period: '2024-13' }));
-  add('9111 year out of range', env('9111', { year: 1800 }));
-  add('9112 unknown employer', env('9112', { emp_no: 'E404' }));
-  add('9113 employer without arrears', env('9113', { emp_no: 'E500001' }));
-  add('9114 filing for the home region', env('9114', { psn_no: p.psn, mdtrtarea_admvs: CQ, begndate: '2024-01-01' }));
-  add('9114 end before begin', env('9114', { psn_no: p.psn, mdtrtarea_admvs: '110000', begndate: '2024-05-01', enddate: '2024-01-01' }));
-  add('9115 unknown reason', env('9115', { psn_no: p.psn, reason: 'because' }));
-  add('9115 no visit given', env('9115', { psn_no: p.psn, reason: 'emergency' }));
-  add('9115 settled visit', env('9115', { psn_no: p.psn, reason: 'emergency', mdtrt_id: settled.data.mdtrt_id }));
-  add('9115 unknown institution', env('9115', { psn_no: p.psn, reason: 'emergency', fixmedins_code: 'H404', invono: 'I1', med_type: '11', begntime: '2024-03-10 10:00:00', feedetail: [line('1', 'A001', '1.00')] }));
-  add('9115 non-designated institution', env('9115', { psn_no: p.psn, reason: 'emergency', fixmedins_code: 'H50000000009', invono: 'I1', med_type: '11', begntime: '2024-03-10 10:00:00', feedetail: [line('1', 'A001', '1.00')] }));
-  add('9116 unknown claim', env('9116', { claim_id: 'CL404' }));
-  add('9120 unknown person', env('9120', { psn_no: 'P404' }));
-  add('9122 nothing asked', env('9122', {}));
-  add('9122 unknown receipt', env('9122', { receipt_id: 'R404' }));
-  add('9123 with input', env('9123', { x: 1 }));
-  add('9103 hospital level 4', env('9103', { fixmedins_code: 'H1', fixmedins_name: 'x', admvs: CQ, hosp_lv: 4, fixmedins_type: 'hospital', designated: true }));
-  add('9104 selfpay_prop on class A', env('9104', { med_list_codg: 'A999', name: 'x', cls: 'A', selfpay_prop: '0.10' }));
-  add('9104 duplicate code', env('9104', { med_list_codg: 'A001', name: 'x', cls: 'A' }));
-  add('9101 bad ID number', env('9101', { ...templates['9101'], psn_no: 'PNEW1', certno: '12345' }));
-  add('9101 unknown employer', env('9101', { ...templates['9101'], psn_no: 'PNEW2', certno: '500000199001010016', emp_no: 'E404' }));
-  add('9101 invalid birth date', env('9101', { ...templates['9101'], psn_no: 'PNEW3', certno: '500000199001010024', brdy: '1990-02-30' }));
+  // The control API (the agency's side).
+  add('card card for unknown person', ctl('card', { card_no: 'Y00000001', card_sn: 'AB'.repeat(16), psn_no: 'P404', issue_date: '2024-01-01', expiry_date: '2030-01-01', admvs: CQ }));
+  add('card second valid card', ctl('card', { card_no: 'Y00000002', card_sn: 'AB'.repeat(16), psn_no: p.psn, issue_date: '2024-01-01', expiry_date: '2030-01-01', admvs: CQ }));
+  add('card card number 8 chars', ctl('card', { card_no: 'Y0000001', card_sn: 'AB'.repeat(16), psn_no: p.psn, issue_date: '2024-01-01', expiry_date: '2030-01-01', admvs: CQ }));
+  add('card-activation activate an active card', ctl('card-activation', { card_no: p.card }));
+  add('card-activation unknown card', ctl('card-activation', { card_no: 'Z00000000' }));
+  add('card-replacement replace a card not reported lost', ctl('card-replacement', { old_card_no: p.card, card_no: 'Y00000003', card_sn: 'AB'.repeat(16), expiry_date: '2030-01-01' }));
+  add('opening-balance zero amount', ctl('opening-balance', { psn_no: p.psn, amount: '0.00' }));
+  add('opening-balance negative amount', ctl('opening-balance', { psn_no: p.psn, amount: '-1.00' }));
+  add('monthly-credit months 13', ctl('monthly-credit', { psn_no: p.psn, months: 13 }));
+  add('monthly-credit months fractional', ctl('monthly-credit', { psn_no: p.psn, months: 1.5 }));
+  add('monthly-credit bad period', ctl('monthly-credit', { psn_no: p.psn, period: '2024-13' }));
+  add('year-end-close year out of range', ctl('year-end-close', { year: 1800 }));
+  add('employer-arrears unknown employer', ctl('employer-arrears', { emp_no: 'E404' }));
+  add('arrears-paid employer without arrears', ctl('arrears-paid', { emp_no: 'E500001' }));
+  add('cross-region-filing filing for the home region', ctl('cross-region-filing', { psn_no: p.psn, mdtrtarea_admvs: CQ, begndate: '2024-01-01' }));
+  add('cross-region-filing end before begin', ctl('cross-region-filing', { psn_no: p.psn, mdtrtarea_admvs: '110000', begndate: '2024-05-01', enddate: '2024-01-01' }));
+  add('cash-claim unknown reason', ctl('cash-claim', { psn_no: p.psn, reason: 'because' }));
+  add('cash-claim no visit given', ctl('cash-claim', { psn_no: p.psn, reason: 'emergency' }));
+  add('cash-claim settled visit', ctl('cash-claim', { psn_no: p.psn, reason: 'emergency', mdtrt_id: settled.data.mdtrt_id }));
+  add('cash-claim unknown institution', ctl('cash-claim', { psn_no: p.psn, reason: 'emergency', fixmedins_code: 'H404', invono: 'I1', med_type: '11', begntime: '2024-03-10 10:00:00', feedetail: [line('1', 'A001', '1.00')] }));
+  add('cash-claim non-designated institution', ctl('cash-claim', { psn_no: p.psn, reason: 'emergency', fixmedins_code: 'H50000000009', invono: 'I1', med_type: '11', begntime: '2024-03-10 10:00:00', feedetail: [line('1', 'A001', '1.00')] }));
+  add('claim unknown claim', ctl('claim', { claim_id: 'CL404' }));
+  add('balance unknown person', ctl('balance', { psn_no: 'P404' }));
+  add('receipts nothing asked', ctl('receipts', {}));
+  add('receipts unknown receipt', ctl('receipts', { receipt_id: 'R404' }));
+  add('ledger-check with input', ctl('ledger-check', { x: 1 }));
+  add('institution hospital level 4', ctl('institution', { fixmedins_code: 'H1', fixmedins_name: 'x', admvs: CQ, hosp_lv: 4, fixmedins_type: 'hospital', designated: true }));
+  add('catalogue-item selfpay_prop on class A', ctl('catalogue-item', { med_list_codg: 'A999', name: 'x', cls: 'A', selfpay_prop: '0.10' }));
+  add('catalogue-item duplicate code', ctl('catalogue-item', { med_list_codg: 'A001', name: 'x', cls: 'A' }));
+  add('person bad ID number', ctl('person', { ...templates['person'], psn_no: 'PNEW1', certno: '12345' }));
+  add('person unknown employer', ctl('person', { ...templates['person'], psn_no: 'PNEW2', certno: '500000199001010016', emp_no: 'E404' }));
+  add('person invalid birth date', ctl('person', { ...templates['person'], psn_no: 'PNEW3', certno: '500000199001010024', brdy: '1990-02-30' }));
 
   const kinds = new Set(cases.map((x) => x.name));
   assert.ok(kinds.size >= 200, `only ${kinds.size} kinds`);
   const failures: string[] = [];
   for (const k of cases) {
-    const res = await http.raw(typeof k.body === 'string' ? k.body : JSON.stringify(k.body));
+    const res = k.op !== undefined ? await c.agency.raw(k.op, k.body) : await http.raw(typeof k.body === 'string' ? k.body : JSON.stringify(k.body));
     if (res.infcode !== -1 || !res.err_msg || !/[\u4e00-\u9fff]/.test(res.err_msg) || res.output !== null) failures.push(`${k.name}: ${JSON.stringify(res).slice(0, 200)}`);
     if (process.env.SHOW_ERRORS) console.log(`${k.name} → ${res.err_msg}`);
   }

@@ -5,8 +5,11 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createEngine, type Engine } from '../../engine';
-import { PlatformClient, type SettleInput } from '../../platform';
-import { clients, baseWorld, person, line, uniq, pgAvailable, tempDatabase, CQ } from './helpers';
+import { ControlClient, type PlatformClient, type SettleInput } from '../../platform';
+import { clients, baseWorld, institutionClient, person, line, uniq, pgAvailable, tempDatabase, CQ } from './helpers';
+
+/** The control token the engine process of the kill test is started with. */
+const TOKEN = 'reliability-test-token';
 
 async function prepareVisits(c: PlatformClient, p: { psn: string; card: string }, n: number, amount: string): Promise<SettleInput[]> {
   const out: SettleInput[] = [];
@@ -31,15 +34,15 @@ describe('on PostgreSQL', { concurrency: false }, () => {
     engine = await createEngine({ databaseUrl: db.url, world: 'empty', poolSize: 12 });
     url = (await engine.listen(0)).url;
     c = clients(engine, '2024-03-15 09:00:00');
-    await baseWorld(c.agency);
+    await baseWorld(c.agency, c.all);
   });
   after(async () => { if (engine) await engine.close(); if (db) await db.drop(); });
   const it = (name: string, fn: () => Promise<void>) => test(name, async (t) => { if (skip) { t.skip(skip); return; } await fn(); });
 
   it('replay of 100 msgids (sequential and concurrent duplicates): the first answer, no double movement', async () => {
     const p = await person(c.agency, { opening: '1000.00' });
-    const h = new PlatformClient({ url, fixmedinsCode: 'H50000000001', regionCode: CQ });
-    h.clock.set('2024-03-15 09:00:00');
+    const h = institutionClient({ url }, 'H50000000001', CQ, '2024-03-15 09:00:00');
+    await h.signIn();
     const inputs = await prepareVisits(h, p, 100, '3.00');
     const before = await c.agency.ledgerCheck();
     const msgids = inputs.map(() => h.msgid());
@@ -62,8 +65,8 @@ describe('on PostgreSQL', { concurrency: false }, () => {
 
   it('50 concurrent settlements on one account: exact final balance, never negative', async () => {
     const p = await person(c.agency, { opening: '300.00' });
-    const h = new PlatformClient({ url, fixmedinsCode: 'H50000000001', regionCode: CQ });
-    h.clock.set('2024-03-15 09:00:00');
+    const h = institutionClient({ url }, 'H50000000001', CQ, '2024-03-15 09:00:00');
+    await h.signIn();
     const inputs = await prepareVisits(h, p, 50, '7.00');
     const res = await Promise.all(inputs.map((i) => h.settle(i)));
     // 50 × 7.00 = 350.00, all below the 400 line: the account pays 300.00, cash 50.00.
@@ -84,7 +87,7 @@ describe('on PostgreSQL', { concurrency: false }, () => {
     const killDb = await tempDatabase('kill');
     const root = path.resolve(__dirname, '../..');
     const start = () => new Promise<{ proc: ChildProcess; url: string }>((resolve, reject) => {
-      const proc = spawn(process.execPath, [path.join(root, 'bin/medcard.js'), 'engine', '--port', '0', '--empty', '--database-url', killDb.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const proc = spawn(process.execPath, [path.join(root, 'bin/medcard.js'), 'engine', '--port', '0', '--empty', '--database-url', killDb.url], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, MEDCARD_CONTROL_TOKEN: TOKEN } });
       let out = '';
       proc.stdout!.on('data', (d) => {
         out += d;
@@ -95,12 +98,11 @@ describe('on PostgreSQL', { concurrency: false }, () => {
     });
     try {
       let { proc, url: u } = await start();
-      const agency = new PlatformClient({ url: u, fixmedinsCode: 'AGENCY0000001', regionCode: CQ });
+      const agency = new ControlClient({ url: u, token: TOKEN });
       agency.clock.set('2024-03-15 09:00:00');
-      await baseWorld(agency);
+      const h = institutionClient({ url: u }, 'H50000000003', CQ, '2024-03-15 09:00:00');
+      await baseWorld(agency, [h]);
       const p = await person(agency, { opening: '5000.00' });
-      const h = new PlatformClient({ url: u, fixmedinsCode: 'H50000000003', regionCode: CQ });
-      h.clock.set('2024-03-15 09:00:00');
       const inputs = await prepareVisits(h, p, 120, '9.00');
       const acked: string[] = [];
       let next = 0;
@@ -118,10 +120,11 @@ describe('on PostgreSQL', { concurrency: false }, () => {
       await new Promise((r) => (proc.exitCode !== null || proc.signalCode ? r(null) : proc.once('exit', r)));
       assert.ok(acked.length >= 40 && acked.length < 120, `acknowledged ${acked.length}`);
       ({ proc, url: u } = await start());
-      const h2 = new PlatformClient({ url: u, fixmedinsCode: 'H50000000003', regionCode: CQ });
-      h2.clock.set('2024-03-15 09:00:00');
+      // The restarted engine knows the sign-in (it is in the ledger): the same client goes on.
+      const h2 = institutionClient({ url: u }, 'H50000000003', CQ, '2024-03-15 09:00:00');
+      h2.signNo = h.signNo;
       for (const id of acked) assert.equal((await h2.querySettlement({ psn_no: p.psn, setl_id: id })).setlinfo.setl_stas, 'settled');
-      const a2 = new PlatformClient({ url: u, fixmedinsCode: 'AGENCY0000001', regionCode: CQ });
+      const a2 = new ControlClient({ url: u, token: TOKEN });
       const chk = await a2.ledgerCheck();
       assert.deepEqual([chk.sum, chk.unbalanced_journals, chk.accounts_negative], ['0.00', 0, 0]);
       // Balance = opening − what the settlements that exist took from the account.
@@ -143,7 +146,7 @@ describe('on PGlite', () => {
   after(async () => { await engine.close(); });
   test('50 concurrent settlements on one account serialize (one connection, queued transactions)', async () => {
     const c = clients(engine, '2024-03-15 09:00:00');
-    await baseWorld(c.agency);
+    await baseWorld(c.agency, c.all);
     const p = await person(c.agency, { opening: '300.00' });
     const inputs = await prepareVisits(c.h1, p, 50, '7.00');
     const res = await Promise.all(inputs.map((i) => c.h1.settle(i)));

@@ -14,7 +14,7 @@ async function settleOnce(): Promise<void> {
   const engine = await createEngine({ world: 'empty' });
   try {
     const { agency, h3 } = clients(engine, '2024-03-15');
-    await baseWorld(agency);
+    await baseWorld(agency, [h3]);
     const p = await person(agency, { opening: '500.00' });
     const out = await visit(h3, p, [line('1', 'A001', '50.00')]);
     assert.equal(out.setlinfo.medfee_sumamt, '50.00');

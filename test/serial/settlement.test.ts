@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { loadCardProfile } from '../../emulator';
 import { createEngine } from '../../engine';
-import { PlatformClient } from '../../platform';
 import { openRig } from '../../rigs';
 import type { SerialRig } from '../../rigs/kinds/serial';
 import { Terminal } from '../../terminal';
 import { ROOT } from '../rigs/helpers';
+import { controlOf, institutionClient, testKey } from '../engine/helpers';
 
 const profile = loadCardProfile(path.join(ROOT, 'fixtures/cards/zhang-san.yaml'));
 const TODAY = '2024-03-15';
@@ -20,11 +20,13 @@ const HOSPITAL = { code: 'H50000000003', name: '重庆市第一人民医院', re
 test('a serial line cut at any APDU of a visit leaves the ledger unchanged; uncut, the visit settles', { timeout: 180_000 }, async () => {
   const engine = await createEngine({ world: 'empty' });
   try {
-    const agency = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'AGENCY0000001', regionCode: '500000' });
-    const hospital = new PlatformClient({ handle: engine.handle, fixmedinsCode: HOSPITAL.code, regionCode: '500000' });
-    for (const c of [agency, hospital]) c.clock.set(TODAY);
+    const agency = controlOf(engine, TODAY);
+    // The terminal sends its transactions at 10:00 of the day: the hospital's clock stands there.
+    const hospital = institutionClient({ handle: engine.handle }, HOSPITAL.code, '500000', `${TODAY} 10:00:00`);
     await agency.createEmployer({ emp_no: 'E500001', emp_name: '重庆山城机械有限公司', insuplc_admdvs: '500000' });
-    await agency.createInstitution({ fixmedins_code: HOSPITAL.code, fixmedins_name: HOSPITAL.name, admvs: '500000', hosp_lv: 3, fixmedins_type: 'hospital', designated: true });
+    await agency.createInstitution({ fixmedins_code: HOSPITAL.code, fixmedins_name: HOSPITAL.name, admvs: '500000', hosp_lv: 3, fixmedins_type: 'hospital', designated: true, key: testKey(HOSPITAL.code) });
+    await agency.setClock([HOSPITAL.code], `${TODAY} 10:00:00`);
+    await hospital.signIn();
     await agency.createCatalogueItem({ med_list_codg: 'A001', name: '普通门诊诊查费', cls: 'A' });
     const psn = 'P500000SERIAL01';
     await agency.createPerson({ psn_no: psn, psn_name: profile.holder.name, certno: profile.holder.idNumber, gend: '1', brdy: '1985-03-12', insutype: '310', insuplc_admdvs: '500000', psn_insu_date: '2015-07-01', emp_no: 'E500001' });
