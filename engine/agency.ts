@@ -223,37 +223,54 @@ export const AGENCY: Record<string, Handler> = {
     const b = await balances(ctx.q, p.psn_no);
     return { psn_no: p.psn_no, months, credit_per_month: fmtFen(credit.perMonth), credited: fmtFen(total), balc: fmtFen(b.total), rule: credit.rule };
   }),
-  // Year-end rollover with interest (domain.md §3 Decision).
+  // Year-end rollover with interest (domain.md §3 Decision). Interest is worked out on the
+  // balances as they stand when the close runs, so only the year that has just ended on the
+  // business clock may be closed (an older year would earn interest on later money), and each
+  // year once: per person (rollovers), and per region or for all regions (year_closes).
   '9111': h({ year: int('年度', 1990, 2200, true), insuplc_admdvs: id('参保地', REGION_CODE), psn_no: id('人员编号', PERSON_NUMBER) }, async (ctx, r) => {
-    const params: unknown[] = [];
+    const year = r.year as number;
+    const thisYear = Number(ctx.date.slice(0, 4));
+    if (year >= thisYear) throw new BizError(`${year} 年度尚未结束（业务日期 ${ctx.date}），不能年终结转；${year + 1}-01-01 起方可办理（domain.md §3）`);
+    if (year < thisYear - 1) throw new BizError(`${year} 年度不是刚结束的年度（业务日期 ${ctx.date}）：年终结转只在次年办理，补办往年会按现在的余额重复计息（domain.md §3）`);
+    if (r.psn_no) {
+      const p = await loadPerson(ctx.q, String(r.psn_no), true);
+      if (p.insutype !== '310') throw new BizError(`人员 ${p.psn_no} 参加城乡居民医保，不设个人账户，无需年终结转`);
+      const done = await ctx.q.query(`SELECT year, closed_at FROM rollovers WHERE psn_no = $1 AND year >= $2 ORDER BY year DESC LIMIT 1`, [p.psn_no, year]);
+      if (done.length && Number(done[0].year) === year) throw new BizError(`人员 ${p.psn_no} 的 ${year} 年度已结转（${done[0].closed_at}），不能重复结转`);
+      if (done.length) throw new BizError(`人员 ${p.psn_no} 已办理 ${done[0].year} 年度结转（${done[0].closed_at}），不能再结转更早的 ${year} 年度`);
+    } else {
+      const scope = r.insuplc_admdvs ? `参保地 ${r.insuplc_admdvs}` : '全部参保地';
+      const taken = await ctx.q.query(`INSERT INTO year_closes (year, scope, closed_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING year`, [year, scope, ctx.time]);
+      if (!taken.length) {
+        const [first] = await ctx.q.query(`SELECT closed_at FROM year_closes WHERE year = $1 AND scope = $2`, [year, scope]);
+        throw new BizError(`${year} 年度（${scope}）已结转（${first.closed_at}），不能重复结转`);
+      }
+    }
+    const params: unknown[] = [year];
     let where = `p.insutype = '310'`;
     if (r.insuplc_admdvs) { params.push(r.insuplc_admdvs); where += ` AND p.admvs = $${params.length}`; }
     if (r.psn_no) { params.push(r.psn_no); where += ` AND p.psn_no = $${params.length}`; }
-    params.push(r.year);
+    // People already closed for this year (or, after the clock went back, a later one) are left alone.
     const people = await ctx.q.query<PersonRow & Record<string, unknown>>(
-      `SELECT p.* FROM persons p WHERE ${where} AND NOT EXISTS (SELECT 1 FROM rollovers r WHERE r.psn_no = p.psn_no AND r.year = $${params.length}) ORDER BY p.psn_no FOR UPDATE`, params);
-    if (r.psn_no && !people.length) {
-      await loadPerson(ctx.q, String(r.psn_no));
-      throw new BizError(`人员 ${r.psn_no} ${r.year} 年度已结转或不设个人账户`);
-    }
+      `SELECT p.* FROM persons p WHERE ${where} AND NOT EXISTS (SELECT 1 FROM rollovers r WHERE r.psn_no = p.psn_no AND r.year >= $1) ORDER BY p.psn_no FOR UPDATE`, params);
     let interestTotal = 0;
     const out = [];
     for (const p of people) {
       const policy = policyOf(ctx, p.admvs);
       const b = await balances(ctx.q, p.psn_no);
       const i = yearEndInterest(policy, b.carried, b.current);
-      const journalId = `JY${r.year}-${p.psn_no}`;
+      const journalId = `JY${year}-${p.psn_no}`;
       await post(ctx.q, { id: journalId, date: ctx.date, ref: p.psn_no }, [
-        { account: `INTEREST:${p.admvs}`, amount: -i.total, kind: 'interest', memo: `${r.year} 年度利息` },
+        { account: `INTEREST:${p.admvs}`, amount: -i.total, kind: 'interest', memo: `${year} 年度利息` },
         { account: PA(p.psn_no), bucket: 'carried', amount: i.total, kind: 'interest', memo: `结转×${policy.threeMonthBp}bp + 当年×${policy.demandBp}bp` },
-        { account: PA(p.psn_no), bucket: 'current', amount: -b.current, kind: 'carry_over', memo: `${r.year} 年度结转` },
-        { account: PA(p.psn_no), bucket: 'carried', amount: b.current, kind: 'carry_over', memo: `${r.year} 年度结转` },
+        { account: PA(p.psn_no), bucket: 'current', amount: -b.current, kind: 'carry_over', memo: `${year} 年度结转` },
+        { account: PA(p.psn_no), bucket: 'carried', amount: b.current, kind: 'carry_over', memo: `${year} 年度结转` },
       ]);
-      await ctx.q.query(`INSERT INTO rollovers (psn_no, year, journal_id) VALUES ($1,$2,$3)`, [p.psn_no, r.year, journalId]);
+      await ctx.q.query(`INSERT INTO rollovers (psn_no, year, journal_id, closed_at) VALUES ($1,$2,$3,$4)`, [p.psn_no, year, journalId, ctx.time]);
       interestTotal += i.total;
       out.push({ psn_no: p.psn_no, carried_before: fmtFen(b.carried), current_before: fmtFen(b.current), interest: fmtFen(i.total), balc: fmtFen(b.total + i.total) });
     }
-    return { year: r.year, accounts: out.length, interest_total: fmtFen(interestTotal), people: out };
+    return { year, accounts: out.length, interest_total: fmtFen(interestTotal), people: out };
   }),
   '9112': h({ emp_no: req(str('单位编号', 30, { re: CODE })) }, async (ctx, r) => {
     const rows = await ctx.q.query(`UPDATE employers SET arrears = true, arrears_since = $2, paid_date = NULL WHERE emp_no = $1 RETURNING arrears_since`, [r.emp_no, ctx.date]);

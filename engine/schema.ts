@@ -67,6 +67,15 @@ CREATE SEQUENCE ids START 1;
 -- The answer kept under a msgid is replayed byte for byte and never queried inside:
 -- text, not jsonb (parsing it into jsonb was the costliest part of every request).
 ALTER TABLE messages ALTER COLUMN response TYPE text USING response::text;
+`], [3, `
+-- domain.md §3: a year is closed once. When each person's year was closed (older rows: the
+-- date of their journal, which is empty for an empty account), and each close of a region or
+-- of all regions, so that a second close of the same year and scope is refused by name, and
+-- two at once meet on the primary key.
+ALTER TABLE rollovers ADD COLUMN closed_at text;
+UPDATE rollovers r SET closed_at = COALESCE((SELECT min(biz_date) FROM ledger_entries e WHERE e.journal_id = r.journal_id), '时间未记录');
+ALTER TABLE rollovers ALTER COLUMN closed_at SET NOT NULL;
+CREATE TABLE year_closes (year int NOT NULL, scope text NOT NULL, closed_at text NOT NULL, PRIMARY KEY (year, scope));
 `]];
 
 export async function migrate(db: Db): Promise<void> {

@@ -268,7 +268,8 @@ for (const backend of backends()) {
     it('year-end rollover: interest on carried and current money, once per year', async () => {
       const p = await person(c.agency, { opening: '1000.00' });
       await c.agency.monthlyCredit({ psn_no: p.psn, months: 3 }); // 307.80 current
-      c.agency.clock.set('2024-12-31 23:00:00');
+      await refused(c.agency.yearEndRollover({ year: 2024, psn_no: p.psn }), /2024 年度尚未结束/);
+      c.agency.clock.set('2025-01-02 09:00:00'); // domain.md §3: the year is closed once it has ended
       const r = await c.agency.yearEndRollover({ year: 2024, psn_no: p.psn });
       assert.deepEqual([r.people[0].interest, r.people[0].balc], ['12.08', '1319.88']); // 11.00 + 1.08
       const b = await c.agency.balance(p.psn);
