@@ -47,7 +47,20 @@ const CLAIM_LINE = {
 
 const REASONS: readonly ClaimReason[] = ['emergency', 'family_planning', 'employer_arrears', 'card_replacement', 'no_card_issued', 'cross_region_unfiled', 'none'];
 
-interface ClaimVisit { key: string; inst: InstRow; medType: string; visitDate: string; begntime: string; emergency: boolean; lines: FeeRow[]; mdtrtId: string | null }
+/** What identifies a fee line across claims and invoice numbers (claim_lines' key, with the person and the institution). */
+interface ClaimLine { sn: string; code: string; time: string; amount: number; nth: number }
+
+/** Identical lines (same item, time and amount) are told apart by their order; the serial number is the claimant's to choose, so it is not part of the key. */
+function claimLines(lines: Array<Omit<ClaimLine, 'nth'>>): ClaimLine[] {
+  const seen = new Map<string, number>();
+  return lines.map((l) => {
+    const k = `${l.code}|${l.time}|${l.amount}`;
+    seen.set(k, (seen.get(k) ?? 0) + 1);
+    return { ...l, nth: seen.get(k)! };
+  });
+}
+
+interface ClaimVisit { key: string; inst: InstRow; medType: string; visitDate: string; begntime: string; emergency: boolean; lines: FeeRow[]; fees: ClaimLine[]; mdtrtId: string | null }
 
 async function claimVisit(ctx: Ctx, person: PersonRow, input: Record<string, unknown>): Promise<ClaimVisit> {
   let inst: InstRow;
@@ -64,7 +77,11 @@ async function claimVisit(ctx: Ctx, person: PersonRow, input: Record<string, unk
     inst = (await ctx.q.query<InstRow & Record<string, unknown>>(`SELECT * FROM institutions WHERE code = $1`, [v.fixmedins_code]))[0];
     const lines = await feeRows(ctx.q, String(v.mdtrt_id));
     if (!lines.length) throw new BizError(`就诊ID ${v.mdtrt_id} 没有费用明细`);
-    return { key: `V:${v.mdtrt_id}`, inst, medType: String(v.med_type), begntime: String(v.begntime), visitDate: String(v.begntime).slice(0, 10), emergency: !!v.emergency || input.emergency_flag === '1', lines, mdtrtId: String(v.mdtrt_id) };
+    const fees = await ctx.q.query(`SELECT feedetl_sn, code, fee_time, amount FROM fee_lines WHERE mdtrt_id = $1 ORDER BY feedetl_sn`, [v.mdtrt_id]);
+    return {
+      key: `V:${v.mdtrt_id}`, inst, medType: String(v.med_type), begntime: String(v.begntime), visitDate: String(v.begntime).slice(0, 10), emergency: !!v.emergency || input.emergency_flag === '1', lines,
+      fees: claimLines(fees.map((f) => ({ sn: String(f.feedetl_sn), code: String(f.code), time: String(f.fee_time), amount: num(f.amount) }))), mdtrtId: String(v.mdtrt_id),
+    };
   }
   for (const k of ['fixmedins_code', 'invono', 'med_type', 'begntime', 'feedetail'] as const) {
     if (input[k] === undefined) throw new BizError(`未提供就诊ID mdtrt_id 时，必须填写 ${k}（按发票申报就诊信息）`);
@@ -78,7 +95,45 @@ async function claimVisit(ctx: Ctx, person: PersonRow, input: Record<string, unk
     feedetl_sn: String(c.line.feedetl_sn), code: String(c.line.med_list_codg), name: c.item?.name ?? '目录外项目', amount: c.amount, cls: c.split.cls,
     fulamt: c.split.fulamt, overlmt: c.split.overlmt, preselfpay: c.split.preselfpay, inscp: c.split.inscp,
   }));
-  return { key: `I:${inst.code}:${input.invono}`, inst, medType: String(input.med_type), begntime: String(input.begntime), visitDate: String(input.begntime).slice(0, 10), emergency: input.emergency_flag === '1', lines, mdtrtId: null };
+  const fees = claimLines(classified.map((c) => ({ sn: String(c.line.feedetl_sn), code: String(c.line.med_list_codg), time: String(c.line.fee_ocur_time), amount: c.amount })));
+  return { key: `I:${inst.code}:${input.invono}`, inst, medType: String(input.med_type), begntime: String(input.begntime), visitDate: String(input.begntime).slice(0, 10), emergency: input.emergency_flag === '1', lines, fees, mdtrtId: null };
+}
+
+const lineKey = (code: unknown, time: unknown, amount: unknown) => `${code}|${time}|${num(amount)}`;
+const lineText = (l: ClaimLine) => `第 ${l.sn} 条（${l.code}，${l.time}，${fmtFen(l.amount)} 元）`;
+const listed = (items: string[]) => (items.length > 5 ? `${items.slice(0, 5).join('；')} 等 ${items.length} 条` : items.join('；'));
+
+/**
+ * Fee lines of the claim already settled with the card at the same institution (domain.md §5:
+ * a visit is reimbursed once). Read under the person's lock, which a settlement takes too.
+ */
+async function settledLines(ctx: Ctx, p: PersonRow, v: ClaimVisit): Promise<string | null> {
+  const rows = await ctx.q.query(`SELECT f.code, f.fee_time, f.amount, s.setl_id FROM fee_lines f JOIN visits vi ON vi.mdtrt_id = f.mdtrt_id
+    JOIN settlements s ON s.mdtrt_id = f.mdtrt_id AND s.stas = 'settled' AND s.kind <> 'claim'
+    WHERE vi.psn_no = $1 AND vi.fixmedins_code = $2 AND f.fee_time = ANY($3::text[])`, [p.psn_no, v.inst.code, v.fees.map((l) => l.time)]);
+  const settled = new Map(rows.map((r) => [lineKey(r.code, r.fee_time, r.amount), String(r.setl_id)]));
+  const hits = v.fees.filter((l) => settled.has(lineKey(l.code, l.time, l.amount)));
+  return hits.length ? `费用明细已刷卡结算，不能再申请报销：${listed(hits.map((l) => `${lineText(l)} 已在结算 ${settled.get(lineKey(l.code, l.time, l.amount))} 中结算`))}（domain.md §5）` : null;
+}
+
+/**
+ * Takes the claim's fee lines in claim_lines, whose primary key lets each line be reimbursed
+ * once: the refusal naming the lines an earlier claim has (its own rows removed), or null.
+ */
+async function reserveLines(ctx: Ctx, p: PersonRow, v: ClaimVisit, claimId: string): Promise<string | null> {
+  const f = v.fees;
+  const got = await ctx.q.query(`INSERT INTO claim_lines (psn_no, fixmedins_code, code, fee_time, amount, nth, claim_id, feedetl_sn)
+    SELECT $1, $2, l.code, l.fee_time, l.amount, l.nth, $3, l.sn FROM unnest($4::text[], $5::text[], $6::bigint[], $7::int[], $8::text[]) AS l(code, fee_time, amount, nth, sn)
+    ON CONFLICT DO NOTHING RETURNING feedetl_sn`,
+  [p.psn_no, v.inst.code, claimId, f.map((l) => l.code), f.map((l) => l.time), f.map((l) => l.amount), f.map((l) => l.nth), f.map((l) => l.sn)]);
+  if (got.length === f.length) return null;
+  const mine = new Set(got.map((r) => String(r.feedetl_sn)));
+  const taken = f.filter((l) => !mine.has(l.sn));
+  const rows = await ctx.q.query(`SELECT code, fee_time, amount, nth, claim_id FROM claim_lines WHERE psn_no = $1 AND fixmedins_code = $2 AND claim_id <> $3 AND fee_time = ANY($4::text[])`,
+    [p.psn_no, v.inst.code, claimId, taken.map((l) => l.time)]);
+  const earlier = new Map(rows.map((r) => [`${lineKey(r.code, r.fee_time, r.amount)}|${r.nth}`, String(r.claim_id)]));
+  await ctx.q.query(`DELETE FROM claim_lines WHERE claim_id = $1`, [claimId]);
+  return `费用明细已报销，不能换发票号重复报销：${listed(taken.map((l) => `${lineText(l)} 已由报销申请 ${earlier.get(`${lineKey(l.code, l.time, l.amount)}|${l.nth}`)} 报销`))}（domain.md §5）`;
 }
 
 /** Is the reason proven? Returns the refusal, or null (domain.md §5 table). */
@@ -124,7 +179,8 @@ async function claim(ctx: Ctx, input: Record<string, unknown>): Promise<ClaimOut
   const v = await claimVisit(ctx, person, input);
   const claimId = await nextId(ctx.q, 'CL', ctx.date);
   const already = await ctx.q.query(`SELECT claim_id FROM claims WHERE visit_key = $1 AND status = 'accepted'`, [v.key]);
-  const refusal = already.length ? `该次就诊已报销（申请号 ${already[0].claim_id}），不能重复报销` : await claimRefusal(ctx, person, reason, v, input);
+  const refusal = already.length ? `该次就诊已报销（申请号 ${already[0].claim_id}），不能重复报销`
+    : (await claimRefusal(ctx, person, reason, v, input)) ?? (await settledLines(ctx, person, v)) ?? (await reserveLines(ctx, person, v, claimId));
   const base = { claim_id: claimId, psn_no: person.psn_no, reason };
   if (refusal) {
     const out: ClaimOutput = { ...base, status: 'rejected', err_msg: refusal, setlinfo: null, payout: '0.00', receipt_id: null };
