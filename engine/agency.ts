@@ -60,6 +60,7 @@ function claimLines(lines: Array<Omit<ClaimLine, 'nth'>>): ClaimLine[] {
   });
 }
 
+/** `emergency`: the visit was registered as an emergency by the institution (2201/2401 emergency_flag); a claim by invoice has no such record. */
 interface ClaimVisit { key: string; inst: InstRow; medType: string; visitDate: string; begntime: string; emergency: boolean; lines: FeeRow[]; fees: ClaimLine[]; mdtrtId: string | null }
 
 async function claimVisit(ctx: Ctx, person: PersonRow, input: Record<string, unknown>): Promise<ClaimVisit> {
@@ -79,7 +80,7 @@ async function claimVisit(ctx: Ctx, person: PersonRow, input: Record<string, unk
     if (!lines.length) throw new BizError(`就诊ID ${v.mdtrt_id} 没有费用明细`);
     const fees = await ctx.q.query(`SELECT feedetl_sn, code, fee_time, amount FROM fee_lines WHERE mdtrt_id = $1 ORDER BY feedetl_sn`, [v.mdtrt_id]);
     return {
-      key: `V:${v.mdtrt_id}`, inst, medType: String(v.med_type), begntime: String(v.begntime), visitDate: String(v.begntime).slice(0, 10), emergency: !!v.emergency || input.emergency_flag === '1', lines,
+      key: `V:${v.mdtrt_id}`, inst, medType: String(v.med_type), begntime: String(v.begntime), visitDate: String(v.begntime).slice(0, 10), emergency: !!v.emergency, lines,
       fees: claimLines(fees.map((f) => ({ sn: String(f.feedetl_sn), code: String(f.code), time: String(f.fee_time), amount: num(f.amount) }))), mdtrtId: String(v.mdtrt_id),
     };
   }
@@ -96,7 +97,7 @@ async function claimVisit(ctx: Ctx, person: PersonRow, input: Record<string, unk
     fulamt: c.split.fulamt, overlmt: c.split.overlmt, preselfpay: c.split.preselfpay, inscp: c.split.inscp,
   }));
   const fees = claimLines(classified.map((c) => ({ sn: String(c.line.feedetl_sn), code: String(c.line.med_list_codg), time: String(c.line.fee_ocur_time), amount: c.amount })));
-  return { key: `I:${inst.code}:${input.invono}`, inst, medType: String(input.med_type), begntime: String(input.begntime), visitDate: String(input.begntime).slice(0, 10), emergency: input.emergency_flag === '1', lines, fees, mdtrtId: null };
+  return { key: `I:${inst.code}:${input.invono}`, inst, medType: String(input.med_type), begntime: String(input.begntime), visitDate: String(input.begntime).slice(0, 10), emergency: false, lines, fees, mdtrtId: null };
 }
 
 const lineKey = (code: unknown, time: unknown, amount: unknown) => `${code}|${time}|${num(amount)}`;
@@ -144,7 +145,10 @@ async function claimRefusal(ctx: Ctx, p: PersonRow, reason: ClaimReason, v: Clai
   if (p.stas === '3') return '参保已终止，不予报销';
   switch (reason) {
     case 'none': return '未持卡就医，不予报销';
-    case 'emergency': return v.emergency ? null : '该次就诊不是急诊，未持卡就医，不予报销';
+    // domain.md §5: the emergency is the institution's record of the visit, not the claim's word.
+    case 'emergency':
+      if (!v.mdtrtId) return '以急诊为由报销，须填写定点医疗机构按急诊登记的就诊ID mdtrt_id；按发票申报的就诊没有急诊记录（申请中的 emergency_flag 不能证明急诊），不予报销';
+      return v.emergency ? null : `就诊ID ${v.mdtrtId} 挂号/入院时未登记为急诊（emergency_flag），与报销原因「急诊」不符，不予报销`;
     case 'family_planning': return input.surgery_cert_no ? null : '缺少计划生育手术证明（surgery_cert_no），不予报销';
     case 'employer_arrears': {
       if (!p.emp_no) return '该人员无参保单位，不属于单位欠费情形';
