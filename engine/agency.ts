@@ -114,7 +114,7 @@ async function settledLines(ctx: Ctx, p: PersonRow, v: ClaimVisit): Promise<stri
     WHERE vi.psn_no = $1 AND vi.fixmedins_code = $2 AND f.fee_time = ANY($3::text[])`, [p.psn_no, v.inst.code, v.fees.map((l) => l.time)]);
   const settled = new Map(rows.map((r) => [lineKey(r.code, r.fee_time, r.amount), String(r.setl_id)]));
   const hits = v.fees.filter((l) => settled.has(lineKey(l.code, l.time, l.amount)));
-  return hits.length ? `费用明细已刷卡结算，不能再申请报销：${listed(hits.map((l) => `${lineText(l)} 已在结算 ${settled.get(lineKey(l.code, l.time, l.amount))} 中结算`))}（domain.md §5）` : null;
+  return hits.length ? `费用明细已刷卡结算，不能再申请报销：${listed(hits.map((l) => `${lineText(l)}已在结算 ${settled.get(lineKey(l.code, l.time, l.amount))} 中结算`))}（domain.md §5）` : null;
 }
 
 /**
@@ -134,7 +134,7 @@ async function reserveLines(ctx: Ctx, p: PersonRow, v: ClaimVisit, claimId: stri
     [p.psn_no, v.inst.code, claimId, taken.map((l) => l.time)]);
   const earlier = new Map(rows.map((r) => [`${lineKey(r.code, r.fee_time, r.amount)}|${r.nth}`, String(r.claim_id)]));
   await ctx.q.query(`DELETE FROM claim_lines WHERE claim_id = $1`, [claimId]);
-  return `费用明细已报销，不能换发票号重复报销：${listed(taken.map((l) => `${lineText(l)} 已由报销申请 ${earlier.get(`${lineKey(l.code, l.time, l.amount)}|${l.nth}`)} 报销`))}（domain.md §5）`;
+  return `费用明细已报销，不能换发票号重复报销：${listed(taken.map((l) => `${lineText(l)}已由报销申请 ${earlier.get(`${lineKey(l.code, l.time, l.amount)}|${l.nth}`)} 报销`))}（domain.md §5）`;
 }
 
 /** Is the reason proven? Returns the refusal, or null (domain.md §5 table). */

@@ -51,12 +51,14 @@ export const CQ = '500000';
 export const BJ = '110000';
 export const AGENCY = 'AGENCY0000001';
 
-export function clients(engine: Engine, today: string) {
-  const agency = new PlatformClient({ handle: engine.handle, fixmedinsCode: AGENCY, regionCode: CQ });
-  const h3 = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'H50000000003', regionCode: CQ });
-  const h1 = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'H50000000001', regionCode: CQ });
-  const bj = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'H11000000003', regionCode: BJ });
-  const bj1 = new PlatformClient({ handle: engine.handle, fixmedinsCode: 'H11000000001', regionCode: BJ });
+/** The clients, in-process, or over HTTP when `url` is the engine's (engine.listen). */
+export function clients(engine: Engine, today: string, url?: string) {
+  const to = url ? { url } : { handle: engine.handle };
+  const agency = new PlatformClient({ ...to, fixmedinsCode: AGENCY, regionCode: CQ });
+  const h3 = new PlatformClient({ ...to, fixmedinsCode: 'H50000000003', regionCode: CQ });
+  const h1 = new PlatformClient({ ...to, fixmedinsCode: 'H50000000001', regionCode: CQ });
+  const bj = new PlatformClient({ ...to, fixmedinsCode: 'H11000000003', regionCode: BJ });
+  const bj1 = new PlatformClient({ ...to, fixmedinsCode: 'H11000000001', regionCode: BJ });
   for (const c of [agency, h3, h1, bj, bj1]) c.clock.set(today);
   return { agency, h3, h1, bj, bj1, all: [agency, h3, h1, bj, bj1] };
 }
