@@ -49,7 +49,21 @@ const CLAIM_LINE = {
 
 const REASONS: readonly ClaimReason[] = ['emergency', 'family_planning', 'employer_arrears', 'card_replacement', 'no_card_issued', 'cross_region_unfiled', 'none'];
 
-interface ClaimVisit { key: string; inst: InstRow; medType: string; visitDate: string; begntime: string; emergency: boolean; lines: FeeRow[]; mdtrtId: string | null }
+/** What identifies a fee line across claims and invoice numbers (claim_lines' key, with the person and the institution). */
+interface ClaimLine { sn: string; code: string; time: string; amount: number; nth: number }
+
+/** Identical lines (same item, time and amount) are told apart by their order; the serial number is the claimant's to choose, so it is not part of the key. */
+function claimLines(lines: Array<Omit<ClaimLine, 'nth'>>): ClaimLine[] {
+  const seen = new Map<string, number>();
+  return lines.map((l) => {
+    const k = `${l.code}|${l.time}|${l.amount}`;
+    seen.set(k, (seen.get(k) ?? 0) + 1);
+    return { ...l, nth: seen.get(k)! };
+  });
+}
+
+/** `emergency`: the visit was registered as an emergency by the institution (2201/2401 emergency_flag); a claim by invoice has no such record. */
+interface ClaimVisit { key: string; inst: InstRow; medType: string; visitDate: string; begntime: string; emergency: boolean; lines: FeeRow[]; fees: ClaimLine[]; mdtrtId: string | null }
 
 async function claimVisit(ctx: Ctx, person: PersonRow, input: Record<string, unknown>): Promise<ClaimVisit> {
   let inst: InstRow;
@@ -66,7 +80,11 @@ async function claimVisit(ctx: Ctx, person: PersonRow, input: Record<string, unk
     inst = (await ctx.q.query<InstRow & Record<string, unknown>>(`SELECT * FROM institutions WHERE code = $1`, [v.fixmedins_code]))[0];
     const lines = await feeRows(ctx.q, String(v.mdtrt_id));
     if (!lines.length) throw new BizError(`就诊ID ${v.mdtrt_id} 没有费用明细`);
-    return { key: `V:${v.mdtrt_id}`, inst, medType: String(v.med_type), begntime: String(v.begntime), visitDate: String(v.begntime).slice(0, 10), emergency: !!v.emergency || input.emergency_flag === '1', lines, mdtrtId: String(v.mdtrt_id) };
+    const fees = await ctx.q.query(`SELECT feedetl_sn, code, fee_time, amount FROM fee_lines WHERE mdtrt_id = $1 ORDER BY feedetl_sn`, [v.mdtrt_id]);
+    return {
+      key: `V:${v.mdtrt_id}`, inst, medType: String(v.med_type), begntime: String(v.begntime), visitDate: String(v.begntime).slice(0, 10), emergency: !!v.emergency, lines,
+      fees: claimLines(fees.map((f) => ({ sn: String(f.feedetl_sn), code: String(f.code), time: String(f.fee_time), amount: num(f.amount) }))), mdtrtId: String(v.mdtrt_id),
+    };
   }
   for (const k of ['fixmedins_code', 'invono', 'med_type', 'begntime', 'feedetail'] as const) {
     if (input[k] === undefined) throw new BizError(`未提供就诊ID mdtrt_id 时，必须填写 ${k}（按发票申报就诊信息）`);
@@ -80,7 +98,45 @@ async function claimVisit(ctx: Ctx, person: PersonRow, input: Record<string, unk
     feedetl_sn: String(c.line.feedetl_sn), code: String(c.line.med_list_codg), name: c.item?.name ?? '目录外项目', amount: c.amount, cls: c.split.cls,
     fulamt: c.split.fulamt, overlmt: c.split.overlmt, preselfpay: c.split.preselfpay, inscp: c.split.inscp,
   }));
-  return { key: `I:${inst.code}:${input.invono}`, inst, medType: String(input.med_type), begntime: String(input.begntime), visitDate: String(input.begntime).slice(0, 10), emergency: input.emergency_flag === '1', lines, mdtrtId: null };
+  const fees = claimLines(classified.map((c) => ({ sn: String(c.line.feedetl_sn), code: String(c.line.med_list_codg), time: String(c.line.fee_ocur_time), amount: c.amount })));
+  return { key: `I:${inst.code}:${input.invono}`, inst, medType: String(input.med_type), begntime: String(input.begntime), visitDate: String(input.begntime).slice(0, 10), emergency: false, lines, fees, mdtrtId: null };
+}
+
+const lineKey = (code: unknown, time: unknown, amount: unknown) => `${code}|${time}|${num(amount)}`;
+const lineText = (l: ClaimLine) => `第 ${l.sn} 条（${l.code}，${l.time}，${fmtFen(l.amount)} 元）`;
+const listed = (items: string[]) => (items.length > 5 ? `${items.slice(0, 5).join('；')} 等 ${items.length} 条` : items.join('；'));
+
+/**
+ * Fee lines of the claim already settled with the card at the same institution (domain.md §5:
+ * a visit is reimbursed once). Read under the person's lock, which a settlement takes too.
+ */
+async function settledLines(ctx: Ctx, p: PersonRow, v: ClaimVisit): Promise<string | null> {
+  const rows = await ctx.q.query(`SELECT f.code, f.fee_time, f.amount, s.setl_id FROM fee_lines f JOIN visits vi ON vi.mdtrt_id = f.mdtrt_id
+    JOIN settlements s ON s.mdtrt_id = f.mdtrt_id AND s.stas = 'settled' AND s.kind <> 'claim'
+    WHERE vi.psn_no = $1 AND vi.fixmedins_code = $2 AND f.fee_time = ANY($3::text[])`, [p.psn_no, v.inst.code, v.fees.map((l) => l.time)]);
+  const settled = new Map(rows.map((r) => [lineKey(r.code, r.fee_time, r.amount), String(r.setl_id)]));
+  const hits = v.fees.filter((l) => settled.has(lineKey(l.code, l.time, l.amount)));
+  return hits.length ? `费用明细已刷卡结算，不能再申请报销：${listed(hits.map((l) => `${lineText(l)}已在结算 ${settled.get(lineKey(l.code, l.time, l.amount))} 中结算`))}（domain.md §5）` : null;
+}
+
+/**
+ * Takes the claim's fee lines in claim_lines, whose primary key lets each line be reimbursed
+ * once: the refusal naming the lines an earlier claim has (its own rows removed), or null.
+ */
+async function reserveLines(ctx: Ctx, p: PersonRow, v: ClaimVisit, claimId: string): Promise<string | null> {
+  const f = v.fees;
+  const got = await ctx.q.query(`INSERT INTO claim_lines (psn_no, fixmedins_code, code, fee_time, amount, nth, claim_id, feedetl_sn)
+    SELECT $1, $2, l.code, l.fee_time, l.amount, l.nth, $3, l.sn FROM unnest($4::text[], $5::text[], $6::bigint[], $7::int[], $8::text[]) AS l(code, fee_time, amount, nth, sn)
+    ON CONFLICT DO NOTHING RETURNING feedetl_sn`,
+  [p.psn_no, v.inst.code, claimId, f.map((l) => l.code), f.map((l) => l.time), f.map((l) => l.amount), f.map((l) => l.nth), f.map((l) => l.sn)]);
+  if (got.length === f.length) return null;
+  const mine = new Set(got.map((r) => String(r.feedetl_sn)));
+  const taken = f.filter((l) => !mine.has(l.sn));
+  const rows = await ctx.q.query(`SELECT code, fee_time, amount, nth, claim_id FROM claim_lines WHERE psn_no = $1 AND fixmedins_code = $2 AND claim_id <> $3 AND fee_time = ANY($4::text[])`,
+    [p.psn_no, v.inst.code, claimId, taken.map((l) => l.time)]);
+  const earlier = new Map(rows.map((r) => [`${lineKey(r.code, r.fee_time, r.amount)}|${r.nth}`, String(r.claim_id)]));
+  await ctx.q.query(`DELETE FROM claim_lines WHERE claim_id = $1`, [claimId]);
+  return `费用明细已报销，不能换发票号重复报销：${listed(taken.map((l) => `${lineText(l)}已由报销申请 ${earlier.get(`${lineKey(l.code, l.time, l.amount)}|${l.nth}`)} 报销`))}（domain.md §5）`;
 }
 
 /** Is the reason proven? Returns the refusal, or null (domain.md §5 table). */
@@ -91,7 +147,10 @@ async function claimRefusal(ctx: Ctx, p: PersonRow, reason: ClaimReason, v: Clai
   if (p.stas === '3') return '参保已终止，不予报销';
   switch (reason) {
     case 'none': return '未持卡就医，不予报销';
-    case 'emergency': return v.emergency ? null : '该次就诊不是急诊，未持卡就医，不予报销';
+    // domain.md §5: the emergency is the institution's record of the visit, not the claim's word.
+    case 'emergency':
+      if (!v.mdtrtId) return '以急诊为由报销，须填写定点医疗机构按急诊登记的就诊ID mdtrt_id；按发票申报的就诊没有急诊记录（申请中的 emergency_flag 不能证明急诊），不予报销';
+      return v.emergency ? null : `就诊ID ${v.mdtrtId} 挂号/入院时未登记为急诊（emergency_flag），与报销原因「急诊」不符，不予报销`;
     case 'family_planning': return input.surgery_cert_no ? null : '缺少计划生育手术证明（surgery_cert_no），不予报销';
     case 'employer_arrears': {
       if (!p.emp_no) return '该人员无参保单位，不属于单位欠费情形';
@@ -126,7 +185,8 @@ async function claim(ctx: Ctx, input: Record<string, unknown>): Promise<ClaimOut
   const v = await claimVisit(ctx, person, input);
   const claimId = await nextId(ctx.q, 'CL', ctx.date);
   const already = await ctx.q.query(`SELECT claim_id FROM claims WHERE visit_key = $1 AND status = 'accepted'`, [v.key]);
-  const refusal = already.length ? `该次就诊已报销（申请号 ${already[0].claim_id}），不能重复报销` : await claimRefusal(ctx, person, reason, v, input);
+  const refusal = already.length ? `该次就诊已报销（申请号 ${already[0].claim_id}），不能重复报销`
+    : (await claimRefusal(ctx, person, reason, v, input)) ?? (await settledLines(ctx, person, v)) ?? (await reserveLines(ctx, person, v, claimId));
   const base = { claim_id: claimId, psn_no: person.psn_no, reason };
   if (refusal) {
     const out: ClaimOutput = { ...base, status: 'rejected', err_msg: refusal, setlinfo: null, payout: '0.00', receipt_id: null };
@@ -239,37 +299,54 @@ export const CONTROL: Record<string, Handler> = {
     const b = await balances(ctx.q, p.psn_no);
     return { psn_no: p.psn_no, months, credit_per_month: fmtFen(credit.perMonth), credited: fmtFen(total), balc: fmtFen(b.total), rule: credit.rule };
   }),
-  // Year-end rollover with interest (domain.md §3 Decision).
+  // Year-end rollover with interest (domain.md §3 Decision). Interest is worked out on the
+  // balances as they stand when the close runs, so only the year that has just ended on the
+  // business clock may be closed (an older year would earn interest on later money), and each
+  // year once: per person (rollovers), and per region or for all regions (year_closes).
   'year-end-close': h({ year: int('年度', 1990, 2200, true), insuplc_admdvs: id('参保地', REGION_CODE), psn_no: id('人员编号', PERSON_NUMBER) }, async (ctx, r) => {
-    const params: unknown[] = [];
+    const year = r.year as number;
+    const thisYear = Number(ctx.date.slice(0, 4));
+    if (year >= thisYear) throw new BizError(`${year} 年度尚未结束（业务日期 ${ctx.date}），不能年终结转；${year + 1}-01-01 起方可办理（domain.md §3）`);
+    if (year < thisYear - 1) throw new BizError(`${year} 年度不是刚结束的年度（业务日期 ${ctx.date}）：年终结转只在次年办理，补办往年会按现在的余额重复计息（domain.md §3）`);
+    if (r.psn_no) {
+      const p = await loadPerson(ctx.q, String(r.psn_no), true);
+      if (p.insutype !== '310') throw new BizError(`人员 ${p.psn_no} 参加城乡居民医保，不设个人账户，无需年终结转`);
+      const done = await ctx.q.query(`SELECT year, closed_at FROM rollovers WHERE psn_no = $1 AND year >= $2 ORDER BY year DESC LIMIT 1`, [p.psn_no, year]);
+      if (done.length && Number(done[0].year) === year) throw new BizError(`人员 ${p.psn_no} 的 ${year} 年度已结转（${done[0].closed_at}），不能重复结转`);
+      if (done.length) throw new BizError(`人员 ${p.psn_no} 已办理 ${done[0].year} 年度结转（${done[0].closed_at}），不能再结转更早的 ${year} 年度`);
+    } else {
+      const scope = r.insuplc_admdvs ? `参保地 ${r.insuplc_admdvs}` : '全部参保地';
+      const taken = await ctx.q.query(`INSERT INTO year_closes (year, scope, closed_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING year`, [year, scope, ctx.time]);
+      if (!taken.length) {
+        const [first] = await ctx.q.query(`SELECT closed_at FROM year_closes WHERE year = $1 AND scope = $2`, [year, scope]);
+        throw new BizError(`${year} 年度（${scope}）已结转（${first.closed_at}），不能重复结转`);
+      }
+    }
+    const params: unknown[] = [year];
     let where = `p.insutype = '310'`;
     if (r.insuplc_admdvs) { params.push(r.insuplc_admdvs); where += ` AND p.admvs = $${params.length}`; }
     if (r.psn_no) { params.push(r.psn_no); where += ` AND p.psn_no = $${params.length}`; }
-    params.push(r.year);
+    // People already closed for this year (or, after the clock went back, a later one) are left alone.
     const people = await ctx.q.query<PersonRow & Record<string, unknown>>(
-      `SELECT p.* FROM persons p WHERE ${where} AND NOT EXISTS (SELECT 1 FROM rollovers r WHERE r.psn_no = p.psn_no AND r.year = $${params.length}) ORDER BY p.psn_no FOR UPDATE`, params);
-    if (r.psn_no && !people.length) {
-      await loadPerson(ctx.q, String(r.psn_no));
-      throw new BizError(`人员 ${r.psn_no} ${r.year} 年度已结转或不设个人账户`);
-    }
+      `SELECT p.* FROM persons p WHERE ${where} AND NOT EXISTS (SELECT 1 FROM rollovers r WHERE r.psn_no = p.psn_no AND r.year >= $1) ORDER BY p.psn_no FOR UPDATE`, params);
     let interestTotal = 0;
     const out = [];
     for (const p of people) {
       const policy = policyOf(ctx, p.admvs);
       const b = await balances(ctx.q, p.psn_no);
       const i = yearEndInterest(policy, b.carried, b.current);
-      const journalId = `JY${r.year}-${p.psn_no}`;
+      const journalId = `JY${year}-${p.psn_no}`;
       await post(ctx.q, { id: journalId, date: ctx.date, ref: p.psn_no }, [
-        { account: `INTEREST:${p.admvs}`, amount: -i.total, kind: 'interest', memo: `${r.year} 年度利息` },
+        { account: `INTEREST:${p.admvs}`, amount: -i.total, kind: 'interest', memo: `${year} 年度利息` },
         { account: PA(p.psn_no), bucket: 'carried', amount: i.total, kind: 'interest', memo: `结转×${policy.threeMonthBp}bp + 当年×${policy.demandBp}bp` },
-        { account: PA(p.psn_no), bucket: 'current', amount: -b.current, kind: 'carry_over', memo: `${r.year} 年度结转` },
-        { account: PA(p.psn_no), bucket: 'carried', amount: b.current, kind: 'carry_over', memo: `${r.year} 年度结转` },
+        { account: PA(p.psn_no), bucket: 'current', amount: -b.current, kind: 'carry_over', memo: `${year} 年度结转` },
+        { account: PA(p.psn_no), bucket: 'carried', amount: b.current, kind: 'carry_over', memo: `${year} 年度结转` },
       ]);
-      await ctx.q.query(`INSERT INTO rollovers (psn_no, year, journal_id) VALUES ($1,$2,$3)`, [p.psn_no, r.year, journalId]);
+      await ctx.q.query(`INSERT INTO rollovers (psn_no, year, journal_id, closed_at) VALUES ($1,$2,$3,$4)`, [p.psn_no, year, journalId, ctx.time]);
       interestTotal += i.total;
       out.push({ psn_no: p.psn_no, carried_before: fmtFen(b.carried), current_before: fmtFen(b.current), interest: fmtFen(i.total), balc: fmtFen(b.total + i.total) });
     }
-    return { year: r.year, accounts: out.length, interest_total: fmtFen(interestTotal), people: out };
+    return { year, accounts: out.length, interest_total: fmtFen(interestTotal), people: out };
   }),
   'employer-arrears': h({ emp_no: req(str('单位编号', 30, { re: CODE })) }, async (ctx, r) => {
     const rows = await ctx.q.query(`UPDATE employers SET arrears = true, arrears_since = $2, paid_date = NULL WHERE emp_no = $1 RETURNING arrears_since`, [r.emp_no, ctx.date]);

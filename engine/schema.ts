@@ -74,6 +74,25 @@ ALTER TABLE messages ADD COLUMN sender text NOT NULL DEFAULT '';
 ALTER TABLE messages DROP CONSTRAINT messages_pkey;
 ALTER TABLE messages ADD CONSTRAINT messages_pkey PRIMARY KEY (sender, msgid);
 CREATE TABLE clocks (code text PRIMARY KEY, offset_ms bigint NOT NULL)
+`], [4, `
+-- domain.md §3: a year is closed once. When each person's year was closed (older rows: the
+-- date of their journal, which is empty for an empty account), and each close of a region or
+-- of all regions, so that a second close of the same year and scope is refused by name, and
+-- two at once meet on the primary key.
+ALTER TABLE rollovers ADD COLUMN closed_at text;
+UPDATE rollovers r SET closed_at = COALESCE((SELECT min(biz_date) FROM ledger_entries e WHERE e.journal_id = r.journal_id), '时间未记录');
+ALTER TABLE rollovers ALTER COLUMN closed_at SET NOT NULL;
+CREATE TABLE year_closes (year int NOT NULL, scope text NOT NULL, closed_at text NOT NULL, PRIMARY KEY (year, scope));
+`], [5, `
+-- domain.md §5: a visit is reimbursed once, whatever invoice number the claim gives. A fee
+-- line is the person, the institution, the catalogue item, the time of the fee and its
+-- amount, and which of the identical lines it is (nth): the primary key, so two claims
+-- with the same lines cannot both be accepted, not even at the same moment.
+CREATE TABLE claim_lines (
+  psn_no text NOT NULL, fixmedins_code text NOT NULL, code text NOT NULL, fee_time text NOT NULL, amount bigint NOT NULL, nth int NOT NULL,
+  claim_id text NOT NULL, feedetl_sn text NOT NULL,
+  PRIMARY KEY (psn_no, fixmedins_code, code, fee_time, amount, nth));
+CREATE INDEX claim_lines_claim ON claim_lines(claim_id);
 `]];
 
 export async function migrate(db: Db): Promise<void> {

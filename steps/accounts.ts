@@ -13,5 +13,7 @@ step('When', '{string} 的个人账户按月划入 {int} 个月', '{string}\'s a
 });
 
 step('When', '{string} 的个人账户在 {int} 年末结息', '{string}\'s account is closed for the year {int} with interest', async function (name: string, year: number) {
+  // domain.md §3: a year is closed after it has ended, so the scenario's clock moves into the next year.
+  if (this.today < `${year + 1}-01-01`) this.today = `${year + 1}-01-01`;
   this.latest.rollover = await this.control('year-end-close', { year, psn_no: this.person(name).psnNo });
 });

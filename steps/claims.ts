@@ -17,10 +17,10 @@ async function claim(w: MedWorld, name: string, evidence: { surgery?: boolean; n
   const v = p.cashVisits[p.cashVisits.length - 1];
   if (!v) throw new Error(`"${name}" has no cash visit to claim: a claim follows a visit paid in full in cash`);
   const invono = `INV${p.psnNo.slice(-10)}${p.cashVisits.length}`;
-  const input: ClaimInput = {
+  // A visit the institution registered (an emergency without the card) is claimed by its mdtrt_id, the rest by invoice.
+  const input: ClaimInput = v.mdtrtId ? { psn_no: p.psnNo, reason: v.reason, mdtrt_id: v.mdtrtId } : {
     psn_no: p.psnNo, reason: v.reason, fixmedins_code: v.institution.code, med_type: MED_TYPE_OF_VISIT[v.request.kind],
-    begntime: `${v.request.date} 09:00:00`, emergency_flag: v.request.emergency ? '1' : '0',
-    feedetail: feeLines(v.request.items, v.request.date), invono, invoice_nos: [invono],
+    begntime: `${v.request.date} 09:00:00`, feedetail: feeLines(v.request.items, v.request.date), invono, invoice_nos: [invono],
   };
   if (evidence.surgery) input.surgery_cert_no = `JS${p.psnNo.slice(-10)}`;
   // domain.md §6: a claim for an unfiled cross-region visit carries the referral with the invoices.

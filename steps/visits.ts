@@ -58,6 +58,7 @@ async function visit(w: MedWorld, personName: string, instName: string, items: L
     req.card = { channel: slot.channel, pin: (p ?? owner).typedPin ?? profile.pin.value, presented: { idNumber: presenter.certno, name: presenter.name } };
   } else {
     req.cashReason = o.reason;
+    req.idNumber = p?.certno;
   }
   const outcome = await terminal.visit(req);
   w.latest.visit = outcome;
@@ -68,7 +69,7 @@ async function visit(w: MedWorld, personName: string, instName: string, items: L
   if (outcome.refusal) w.log(`终端拒绝 / refused: ${outcome.refusal.message}`);
   if (outcome.cashAdvance && p) {
     const reason = o.reason ?? REASON_OF_REFUSAL[outcome.refusal?.code ?? ''] ?? 'none';
-    p.cashVisits.push({ request: req, institution: inst, reason, outcome });
+    p.cashVisits.push({ request: req, institution: inst, reason, mdtrtId: outcome.mdtrtId, outcome });
   }
   return outcome;
 }

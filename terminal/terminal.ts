@@ -29,6 +29,11 @@ export function refusalFromPlatform(err: unknown): TerminalRefusal {
 
 let msgSeq = 0;
 
+const feeDetail = (req: VisitRequest, mdtrtId: string, psnNo: string, begntime: string) => req.items.map((it, n) => ({
+  feedetl_sn: `${n + 1}`, mdtrt_id: mdtrtId, psn_no: psnNo, med_list_codg: it.code, medins_list_codg: it.code,
+  det_item_fee_sumamt: fmtFen(it.priceFen * it.count), cnt: it.count, pric: fmtFen(it.priceFen), fee_ocur_time: begntime,
+}));
+
 export class Terminal {
   readonly institution: Institution;
   constructor(private readonly opts: TerminalOptions) { this.institution = opts.institution; }
@@ -88,7 +93,15 @@ export class Terminal {
       cashPaidFen: total, totalFen: total, refusal, cashAdvance: true, card, person,
       receipt: this.receipt(req, total, undefined, refusal?.zh ?? req.cashReason ?? '未持卡'),
     });
-    if (!req.card) return cashOutcome();
+    if (!req.card) {
+      if (!req.emergency || !req.idNumber) return cashOutcome();
+      try {
+        return { ...cashOutcome(), mdtrtId: await this.registerEmergency(req, req.idNumber) };
+      } catch (err) {
+        if (err instanceof TerminalRefusal) return cashOutcome(err);
+        throw err;
+      }
+    }
     const useAccount = req.useAccount ?? true;
     let card: CardData;
     try {
@@ -109,6 +122,20 @@ export class Terminal {
     }
   }
 
+  /**
+   * An emergency without the card (domain.md §5) is paid in full in cash, but registered as an
+   * emergency with the ID card (02) and its fees uploaded: the record the later claim is matched to.
+   */
+  private async registerEmergency(req: VisitRequest, idNumber: string): Promise<string> {
+    const person = parsePerson(await this.call('1101', { mdtrt_cert_type: '02', mdtrt_cert_no: idNumber, certno: idNumber }, req.date));
+    const begntime = `${req.date} 09:00:00`;
+    const reg = await this.call('2201', { psn_no: person.psnNo, insutype: person.insutype, begntime, ipt_otp_no: `OTP${Date.now()}${++msgSeq}`, mdtrt_cert_type: '02', mdtrt_cert_no: idNumber, emergency_flag: '1' }, req.date, person.region);
+    const mdtrtId = reg.data.mdtrt_id;
+    await this.call('2203', { mdtrt_id: mdtrtId, psn_no: person.psnNo, med_type: MED_TYPE_OF_VISIT[req.kind], begntime }, req.date, person.region);
+    await this.call('2204', { feedetail: feeDetail(req, mdtrtId, person.psnNo, begntime) }, req.date, person.region);
+    return mdtrtId;
+  }
+
   private async settle(req: VisitRequest, card: CardData, person: PersonInfo, useAccount: boolean): Promise<Settlement> {
     const medType = MED_TYPE_OF_VISIT[req.kind];
     const region = person.region;
@@ -125,11 +152,7 @@ export class Terminal {
       mdtrtId = reg.data.mdtrt_id;
       await this.call('2203', { mdtrt_id: mdtrtId, psn_no: person.psnNo, med_type: medType, begntime, ...(req.diagnosis ? { dise_name: req.diagnosis } : {}) }, req.date, region);
     }
-    const feedetail = req.items.map((it, n) => ({
-      feedetl_sn: `${n + 1}`, mdtrt_id: mdtrtId, psn_no: person.psnNo, med_list_codg: it.code, medins_list_codg: it.code,
-      det_item_fee_sumamt: fmtFen(it.priceFen * it.count), cnt: it.count, pric: fmtFen(it.priceFen), fee_ocur_time: begntime,
-    }));
-    await this.call(inpatient ? '2301' : '2204', { feedetail }, req.date, region);
+    await this.call(inpatient ? '2301' : '2204', { feedetail: feeDetail(req, mdtrtId, person.psnNo, begntime) }, req.date, region);
     if (inpatient) await this.call('2402', { mdtrt_id: mdtrtId, psn_no: person.psnNo, endtime: `${req.date} 17:00:00` }, req.date, region);
     const total = req.items.reduce((s, i) => s + i.priceFen * i.count, 0);
     const setl = { psn_no: person.psnNo, ...cert, med_type: medType, medfee_sumamt: fmtFen(total), mdtrt_id: mdtrtId, acct_used_flag: useAccount ? '1' : '0', insutype: person.insutype } as const;

@@ -45,6 +45,8 @@ export interface VisitRequest {
   useAccount?: boolean;         // default true
   diagnosis?: string;
   emergency?: boolean;
+  /** The ID card shown instead of the social security card: an emergency is registered with it. */
+  idNumber?: string;
 }
 
 /** setlinfo with money in fen (platform-api.md §2). */
@@ -85,6 +87,8 @@ export interface VisitOutcome {
   card?: CardData;
   person?: PersonInfo;
   vendorLine?: string;
+  /** The visit registered for an emergency without the card (paid in cash, not settled). */
+  mdtrtId?: string;
 }
 
 export interface TerminalOptions {

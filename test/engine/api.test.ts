@@ -180,20 +180,26 @@ for (const backend of backends()) {
       assert.match(renderReceiptText(receipts[0]), /报销金额/);
     });
 
-    it('§5 claims by invoice: emergency, family planning, no card issued, card replacement period; "未持卡就医，不予报销"', async () => {
+    it('§5 claims: emergency (a registered emergency visit), family planning, no card issued; "未持卡就医，不予报销"', async () => {
+      // Each claim is for other fee lines (another minute): the same lines are reimbursed once, whatever the invoice number.
+      let minute = 0;
       const claim = (psn: string, reason: Parameters<ControlClient['claimReimbursement']>[0]['reason'], extra: Record<string, unknown> = {}) => c.agency.claimReimbursement({
         psn_no: psn, reason, fixmedins_code: 'H50000000003', invono: uniq('INV'), med_type: '11', begntime: '2024-03-10 10:00:00',
-        feedetail: [{ ...line('1', 'A001', '500.00'), fee_ocur_time: '2024-03-10 10:00:00' }], ...extra,
+        feedetail: [{ ...line('1', 'A001', '500.00'), fee_ocur_time: `2024-03-10 10:${String(++minute).padStart(2, '0')}:00` }], ...extra,
       });
       const p = await person(c.agency, {});
       assert.equal((await claim(p.psn, 'none')).err_msg, '未持卡就医，不予报销');
-      assert.equal((await claim(p.psn, 'emergency')).status, 'rejected');
-      const em = await claim(p.psn, 'emergency', { emergency_flag: '1' });
+      // An emergency is the institution's record, not the claim's flag (domain.md §5).
+      assert.match((await claim(p.psn, 'emergency', { emergency_flag: '1' })).err_msg!, /没有急诊记录/);
+      const certno = (await c.agency.findPerson({ psn_no: p.psn })).person!.certno;
+      const reg = await c.h3.register({ psn_no: p.psn, insutype: '310', begntime: '2024-03-10 10:00:00', mdtrt_cert_type: '02', mdtrt_cert_no: certno, ipt_otp_no: uniq('MZ'), emergency_flag: '1' });
+      await c.h3.uploadFees([{ ...line('1', 'A001', '500.00'), fee_ocur_time: '2024-03-10 10:00:00', mdtrt_id: reg.data.mdtrt_id, psn_no: p.psn }]);
+      const em = await c.agency.claimReimbursement({ psn_no: p.psn, reason: 'emergency', mdtrt_id: reg.data.mdtrt_id });
       assert.equal(em.status, 'accepted');
       assert.deepEqual([em.setlinfo!.fund_pay_sumamt, em.payout, em.setlinfo!.psn_cash_pay], ['75.00', '75.00', '425.00']); // 400 line + 100 × 25%
-      const dupInv = await c.agency.claimReimbursement({ psn_no: p.psn, reason: 'emergency', emergency_flag: '1', fixmedins_code: 'H50000000003', invono: 'INVSAME1', med_type: '11', begntime: '2024-03-10 10:00:00', feedetail: [line('1', 'A001', '10.00')] });
-      assert.equal(dupInv.status, 'accepted');
-      assert.match((await c.agency.claimReimbursement({ psn_no: p.psn, reason: 'emergency', emergency_flag: '1', fixmedins_code: 'H50000000003', invono: 'INVSAME1', med_type: '11', begntime: '2024-03-10 10:00:00', feedetail: [line('1', 'A001', '10.00')] })).err_msg!, /重复报销/);
+      const dup = { psn_no: p.psn, reason: 'family_planning' as const, surgery_cert_no: 'JS2024002', fixmedins_code: 'H50000000003', invono: 'INVSAME1', med_type: '11' as const, begntime: '2024-03-10 11:00:00', feedetail: [{ ...line('1', 'A001', '10.00'), fee_ocur_time: '2024-03-10 11:00:00' }] };
+      assert.equal((await c.agency.claimReimbursement(dup)).status, 'accepted');
+      assert.match((await c.agency.claimReimbursement(dup)).err_msg!, /重复报销/);
       assert.equal((await claim(p.psn, 'family_planning')).status, 'rejected');
       assert.equal((await claim(p.psn, 'family_planning', { surgery_cert_no: 'JS2024001' })).status, 'accepted');
       // Insured but no card yet.
@@ -268,7 +274,8 @@ for (const backend of backends()) {
     it('year-end rollover: interest on carried and current money, once per year', async () => {
       const p = await person(c.agency, { opening: '1000.00' });
       await c.agency.monthlyCredit({ psn_no: p.psn, months: 3 }); // 307.80 current
-      c.agency.clock.set('2024-12-31 23:00:00');
+      await refused(c.agency.yearEndRollover({ year: 2024, psn_no: p.psn }), /2024 年度尚未结束/);
+      c.agency.clock.set('2025-01-02 09:00:00'); // domain.md §3: the year is closed once it has ended
       const r = await c.agency.yearEndRollover({ year: 2024, psn_no: p.psn });
       assert.deepEqual([r.people[0].interest, r.people[0].balc], ['12.08', '1319.88']); // 11.00 + 1.08
       const b = await c.agency.balance(p.psn);

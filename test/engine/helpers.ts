@@ -68,9 +68,10 @@ export function institutionClient(transport: { url: string } | { handle: Engine[
   return c;
 }
 
-export function clients(engine: Engine, today: string) {
-  const agency = controlOf(engine, today);
-  const h = (code: string, region: string) => institutionClient({ handle: engine.handle }, code, region, today);
+/** The clients, in-process, or over HTTP when `url` is the engine's (engine.listen). */
+export function clients(engine: Engine, today: string, url?: string) {
+  const agency = controlOf(engine, today, url);
+  const h = (code: string, region: string) => institutionClient(url ? { url } : { handle: engine.handle }, code, region, today);
   const h3 = h('H50000000003', CQ);
   const h1 = h('H50000000001', CQ);
   const bj = h('H11000000003', BJ);
