@@ -70,6 +70,13 @@ export function personFrom(row: Record<string, unknown>): PersonRow {
 }
 
 /**
+ * A request whose sender is not established (unknown, unsigned, stale, not signed in): it is
+ * answered but never kept under the msgid, so a forged or tampered copy cannot use up the
+ * real message's msgid.
+ */
+export class SenderRefusal extends BizError {}
+
+/**
  * The envelope's institution: known, designated, in the visit region; with signatures on,
  * the message signed with its key, inf_time near the engine's business clock for it
  * (`clockOffsetMs`: business time minus wall time, from the control API's clock); and,
@@ -77,20 +84,20 @@ export function personFrom(row: Record<string, unknown>): PersonRow {
  */
 export function checkInstitution(ctx: Ctx, inst: InstRow | undefined, signinCode: string | null, clockOffsetMs: number): InstRow {
   const env = ctx.env;
-  if (!inst) throw new BizError(`定点医药机构编号 fixmedins_code=${show(env.fixmedins_code)} 不存在`);
-  if (!inst.designated) throw new BizError(`${inst.name}（${inst.code}）不是定点医药机构，不能医保结算`);
-  if (inst.admvs !== env.mdtrtarea_admvs) throw new BizError(`就医地医保区划 mdtrtarea_admvs=${env.mdtrtarea_admvs} 与定点医药机构所在地 ${inst.admvs} 不符`);
+  if (!inst) throw new SenderRefusal(`定点医药机构编号 fixmedins_code=${show(env.fixmedins_code)} 不存在`);
+  if (!inst.designated) throw new SenderRefusal(`${inst.name}（${inst.code}）不是定点医药机构，不能医保结算`);
+  if (inst.admvs !== env.mdtrtarea_admvs) throw new SenderRefusal(`就医地医保区划 mdtrtarea_admvs=${env.mdtrtarea_admvs} 与定点医药机构所在地 ${inst.admvs} 不符`);
   if (ctx.security.signatures) {
-    if (!inst.hmac_key) throw new BizError(`${inst.name}（${inst.code}）没有签名密钥，不能受理其交易`);
-    if (!SIGN_TYPES.includes(ctx.message.signtype as never)) throw new BizError(`签名类型 signtype=${show(ctx.message.signtype ?? '')} 不受支持：应为 ${SIGN_TYPES.join(' 或 ')}`);
-    if (!signatureHolds(ctx.message, inst.hmac_key)) throw new BizError('数字签名 cainfo 校验失败：签名应覆盖整个报文（含 input），见 engine/README.md「签名」');
+    if (!inst.hmac_key) throw new SenderRefusal(`${inst.name}（${inst.code}）没有签名密钥，不能受理其交易`);
+    if (!SIGN_TYPES.includes(ctx.message.signtype as never)) throw new SenderRefusal(`签名类型 signtype=${show(ctx.message.signtype ?? '')} 不受支持：应为 ${SIGN_TYPES.join(' 或 ')}`);
+    if (!signatureHolds(ctx.message, inst.hmac_key)) throw new SenderRefusal('数字签名 cainfo 校验失败：签名应覆盖整个报文（含 input），见 engine/README.md「签名」');
     const skewMs = parseBizTime(env.inf_time).getTime() - (Date.now() + clockOffsetMs);
     if (Math.abs(skewMs) > ctx.security.freshnessMs) {
-      throw new BizError(`交易时间 inf_time=${env.inf_time} 与业务时钟相差 ${Math.round(skewMs / 1000)} 秒，超过允许的 ${ctx.security.freshnessMs / 1000} 秒（报文过期或时钟不准）`);
+      throw new SenderRefusal(`交易时间 inf_time=${env.inf_time} 与业务时钟相差 ${Math.round(skewMs / 1000)} 秒，超过允许的 ${ctx.security.freshnessMs / 1000} 秒（报文过期或时钟不准）`);
     }
   }
-  if (env.infno !== '9001' && !env.sign_no) throw new BizError('缺少签到编号 sign_no：请先签到（9001）');
-  if (env.sign_no && signinCode !== inst.code) throw new BizError(`签到编号 sign_no=${show(env.sign_no)} 无效，请重新签到（9001）`);
+  if (env.infno !== '9001' && !env.sign_no) throw new SenderRefusal('缺少签到编号 sign_no：请先签到（9001）');
+  if (env.sign_no && signinCode !== inst.code) throw new SenderRefusal(`签到编号 sign_no=${show(env.sign_no)} 无效，请重新签到（9001）`);
   return inst;
 }
 

@@ -14,7 +14,7 @@ import { BizError, check, req, str, id, en, dt, any, CODE, type Spec } from './v
 import { num } from './db';
 import { REGION_CODE } from '../spec';
 import { RuleError } from './rules';
-import { type Ctx, type Env, type InstRow, type Security, checkInstitution, show } from './context';
+import { type Ctx, type Env, type InstRow, type Security, SenderRefusal, checkInstitution, show } from './context';
 import { CONTROL_PATH, ENDPOINT, formatBizTime } from '../platform';
 import type { Response } from '../platform';
 import type { Engine, EngineOptions } from './types';
@@ -113,6 +113,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       return response;
     } catch (e) {
       if (isMsgidTaken(e)) return db.tx((q) => replay(env, hash, q));
+      if (e instanceof SenderRefusal) return answer(-1, null, e.message, started);
       if (e instanceof BizError || e instanceof RuleError) {
         const res = answer(-1, null, e.message, started);
         try {

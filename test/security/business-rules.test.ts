@@ -23,7 +23,7 @@ for (const backend of backends()) {
     after(async () => { if (stop) await stop(); });
     const it = (name: string, fn: () => Promise<void>) => test(name, async (t) => {
       if (skip) { t.skip(skip); return; }
-      for (const x of c.all) x.clock.set('2024-03-15 09:00:00');
+      for (const x of [c.agency, ...c.all]) x.clock.set('2024-03-15 09:00:00');
       await fn();
     });
 
