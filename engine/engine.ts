@@ -1,6 +1,5 @@
 // The engine: envelope checks, msgid replay, one database transaction per request,
-// dispatch to the transaction tables, and the HTTP endpoint.
-import http from 'node:http';
+// dispatch to the transaction tables; served over HTTP by http.ts.
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { openDb } from './db';
@@ -13,7 +12,8 @@ import { BizError, check, req, str, id, en, dt, any, CODE, type Spec } from './v
 import { REGION_CODE } from '../spec';
 import { RuleError } from './rules';
 import { type Ctx, type Env, type InstRow, checkInstitution, show } from './context';
-import { ENDPOINT, formatBizTime } from '../platform';
+import { formatBizTime } from '../platform';
+import { listenHttp, platformRoutes, MAX_BODY, type Front } from './http';
 import type { Response } from '../platform';
 import type { Engine, EngineOptions } from './types';
 
@@ -30,8 +30,6 @@ const ENVELOPE: Spec = {
 };
 
 const HANDLERS: Record<string, Handler> = { ...PLATFORM, ...AGENCY };
-const MAX_BODY = 1 << 20;
-
 
 export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   const root = path.resolve(__dirname, '..');
@@ -80,6 +78,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       input = check(raw, h.spec, 'input');
     } catch (e) {
       if (e instanceof BizError) return answer(-1, null, e.message, started);
+      if (opts.log) console.error(e);
       return answer(-1, null, '系统内部错误', started);
     }
     try {
@@ -112,23 +111,20 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     }
   }
 
-  let server: http.Server | null = null;
+  let front: Front | null = null;
   const engine: Engine = {
     backend: db.kind,
     handle: (b) => handle(b).catch((e) => answer(-1, null, `系统内部错误：${(e as Error).message}`, new Date())),
     async listen(port = 0, host = '127.0.0.1') {
-      server = http.createServer((req, res) => serve(req, res, engine.handle));
-      server.keepAliveTimeout = 30_000;
-      await new Promise<void>((resolve, reject) => { server!.once('error', reject); server!.listen(port, host, () => resolve()); });
-      const addr = server.address() as { port: number };
-      return { url: `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`, port: addr.port };
+      front = await listenHttp({
+        port, host, routes: () => platformRoutes(engine.handle), allowedHosts: opts.allowedHosts,
+        headersTimeoutMs: opts.headersTimeoutMs, bodyTimeoutMs: opts.bodyTimeoutMs, log: opts.log ? (line) => console.error(line) : undefined,
+      });
+      return { url: front.url, port: front.port };
     },
     async close() {
-      if (server) {
-        server.closeAllConnections?.();
-        await new Promise<void>((r) => server!.close(() => r()));
-        server = null;
-      }
+      await front?.close();
+      front = null;
       await db.close();
     },
   };
@@ -158,29 +154,4 @@ async function institution(ctx: Ctx, known: Map<string, InstRow>): Promise<InstR
   }
   const signin = ctx.env.sign_no ? await ctx.q.query<{ fixmedins_code: string }>(`SELECT fixmedins_code FROM signins WHERE sign_no = $1`, [ctx.env.sign_no]) : [];
   return checkInstitution(ctx.env, row, signin[0]?.fixmedins_code ?? null);
-}
-
-function serve(req: http.IncomingMessage, res: http.ServerResponse, handle: (b: unknown) => Promise<Response>): void {
-  const send = (status: number, body: unknown) => {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-    res.end(text);
-  };
-  const url = (req.url ?? '').split('?')[0];
-  if (req.method === 'GET' && (url === '/health' || url === '/')) return send(200, { ok: true, endpoint: ENDPOINT });
-  if (req.method !== 'POST' || (url !== ENDPOINT && url !== '/')) {
-    return send(404, { infcode: -1, err_msg: `请使用 POST ${ENDPOINT}`, output: null });
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let tooBig = false;
-  req.on('data', (c: Buffer) => {
-    size += c.length;
-    if (size > MAX_BODY) tooBig = true;
-    else chunks.push(c);
-  });
-  req.on('end', () => {
-    if (tooBig) return send(200, { infcode: -1, err_msg: '请求报文过大', output: null });
-    handle(Buffer.concat(chunks).toString('utf8')).then((r) => send(200, r), () => send(500, { infcode: -1, err_msg: '系统内部错误', output: null }));
-  });
 }

@@ -20,8 +20,14 @@ export interface EngineOptions {
   poolSize?: number;
   /** How long to wait for a PostgreSQL that is not up yet (refused, name not found, starting up); default 0: fail at once. */
   waitForDatabaseMs?: number;
-  /** Log each request to stderr. */
+  /** Log errors and every refused HTTP request to stderr. */
   log?: boolean;
+  /** Names accepted in an HTTP request's Host besides the address listened on (http.ts). */
+  allowedHosts?: string[];
+  /** HTTP: the request line and headers must arrive within this; default 10 s. */
+  headersTimeoutMs?: number;
+  /** HTTP: the body must arrive within this once the headers are in; default 10 s. */
+  bodyTimeoutMs?: number;
 }
 
 export interface Engine {
