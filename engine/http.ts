@@ -68,6 +68,7 @@ export async function listenHttp(o: FrontOptions): Promise<Front> {
   const routes = o.routes(bound.loopback);
   if (!bound.loopback) console.error(exposureWarning(address, port, routes));
   server.on('request', (req, res) => serve(req, res, routes, bound, bodyTimeout, o.log));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: net.Socket) => refuseUnparsed(err, socket, o.log));
   return {
     url: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`,
     port,
@@ -87,8 +88,8 @@ function serve(req: http.IncomingMessage, res: http.ServerResponse, routes: Rout
     res.end(text, close ? () => req.socket.destroy() : undefined);
   };
   const refuse = (r: Refusal) => {
-    log?.(`${new Date().toISOString()} medcard engine: refused ${req.socket.remoteAddress}:${req.socket.remotePort} ${req.method} ${shown(path)}: ${r.status} ${r.en}`);
-    send(r.status, { infcode: -1, err_msg: `${r.zh} / ${r.en}`, output: null }, true);
+    log?.(`${logLine(req.socket, r)} (${req.method} ${shown(path)})`);
+    send(r.status, envelope(r), true);
   };
   const early = checkHeaders(req, bound);
   if (early) return refuse(early);
@@ -120,6 +121,26 @@ function serve(req: http.IncomingMessage, res: http.ServerResponse, routes: Rout
   });
   req.on('close', () => clearTimeout(timer));
 }
+
+/**
+ * What Node refuses itself, with the same envelope and log line: headers (or a whole request)
+ * past their time, headers too large, a request it cannot parse.
+ */
+function refuseUnparsed(err: NodeJS.ErrnoException, socket: net.Socket, log: FrontOptions['log']): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) { // the client left: nothing to refuse
+    socket.destroy();
+    return;
+  }
+  const r = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new Refusal(408, '请求未在规定时间内收齐', 'request not received in time')
+    : err.code === 'HPE_HEADER_OVERFLOW' ? new Refusal(431, '请求头过大', 'request headers too large')
+    : new Refusal(400, '请求不是合法的 HTTP', `not a valid HTTP request (${err.code ?? err.message})`);
+  log?.(logLine(socket, r));
+  const text = JSON.stringify(envelope(r));
+  socket.end(`HTTP/1.1 ${r.status} ${http.STATUS_CODES[r.status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`, () => socket.destroy());
+}
+
+const envelope = (r: Refusal) => ({ infcode: -1, err_msg: `${r.zh} / ${r.en}`, output: null });
+const logLine = (socket: net.Socket, r: Refusal) => `${new Date().toISOString()} medcard engine: refused ${socket.remoteAddress}:${socket.remotePort}: ${r.status} ${r.en}`;
 
 const tooBig = () => new Refusal(413, `请求报文过大（上限 ${MAX_BODY >> 20} MiB）`, `body over ${MAX_BODY >> 20} MiB`);
 
