@@ -57,6 +57,15 @@ export function credit(agency: PlatformClient, amount: string = '5.00'): string 
   return JSON.stringify(agency.envelope('9109', { psn_no: FIXTURE_PERSON, amount, bucket: 'carried' }));
 }
 
+/** The lines written with console.error (the engine's log) while fn runs. */
+export async function logged(fn: () => Promise<void>): Promise<string[]> {
+  const lines: string[] = [];
+  const was = console.error;
+  console.error = (...args: unknown[]) => { lines.push(args.join(' ')); };
+  try { await fn(); } finally { console.error = was; }
+  return lines;
+}
+
 /** `medcard engine --port 0 …` as its own process; resolves once it prints its URL. */
 export function startCli(args: string[]): Promise<{ url: string; port: number; stderr: () => string; stop: () => Promise<void> }> {
   const root = path.resolve(__dirname, '../..');

@@ -6,20 +6,31 @@ import net from 'node:net';
 import os from 'node:os';
 import { ENDPOINT, PlatformClient, PlatformError } from '../../platform';
 import { CQ, certno } from '../engine/helpers';
-import { TODAY, FIXTURE_PERSON, credit, exchange, parseAnswer, post, servedEngine, startCli } from './helpers';
+import { TODAY, FIXTURE_PERSON, credit, exchange, logged, parseAnswer, post, servedEngine, startCli } from './helpers';
 
 let s: Awaited<ReturnType<typeof servedEngine>>;
-before(async () => { s = await servedEngine({ headersTimeoutMs: 500, bodyTimeoutMs: 500 }); });
+before(async () => { s = await servedEngine({ headersTimeoutMs: 500, bodyTimeoutMs: 500, log: true }); });
 after(async () => { await s.engine.close(); });
 
-/** Runs the attack, then checks the ledger is as it was. */
-async function unchanged(attack: () => Promise<void>) {
+/** Runs the attack; checks the ledger is as it was; returns what the engine logged meanwhile. */
+async function unchanged(attack: () => Promise<void>): Promise<string[]> {
   const before = await s.ledger();
-  await attack();
+  const lines = await logged(attack);
   assert.deepEqual(await s.ledger(), before, 'the ledger moved');
+  return lines;
 }
 
-test('a text/plain body from a web page (foreign Origin, Sec-Fetch-Site) is refused', () => unchanged(async () => {
+/** One log line per refusal: time, remote address, what was refused and why; never the body. */
+function assertLogged(lines: string[], count: number, what: RegExp) {
+  assert.equal(lines.length, count, lines.join('\n'));
+  for (const l of lines) {
+    assert.match(l, /^\d{4}-\d\d-\d\dT[\d:.]+Z medcard engine: refused 127\.0\.0\.1:\d+: /);
+    assert.match(l, what);
+    assert.ok(!l.includes('9109') && !l.includes('psn_no'), `the body is not logged: ${l}`);
+  }
+}
+
+test('a text/plain body from a web page (foreign Origin, Sec-Fetch-Site) is refused', async () => assertLogged(await unchanged(async () => {
   const body = credit(s.agency);
   const page = await exchange(s.port, post(s.port, body, { 'content-type': 'text/plain;charset=UTF-8', origin: 'http://evil.example' }));
   assert.equal(page.status, 403);
@@ -34,9 +45,9 @@ test('a text/plain body from a web page (foreign Origin, Sec-Fetch-Site) is refu
   for (const ct of [null, 'application/json; charset=latin1', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
     assert.equal((await exchange(s.port, post(s.port, body, { 'content-type': ct }))).status, 415, `content-type ${ct}`);
   }
-}));
+}), 8, /: (403 requests from web pages are refused|415 Content-Type must be application\/json).* \(POST "\/fsi\/api\/rsfComIfsService\/callService"\)$/));
 
-test('a Host that is not the bound address (DNS rebinding) is refused', () => unchanged(async () => {
+test('a Host that is not the bound address (DNS rebinding) is refused', async () => assertLogged(await unchanged(async () => {
   const body = credit(s.agency);
   for (const host of [`evil.example:${s.port}`, `127.0.0.1:${s.port + 1}`, `127.0.0.1.evil.example:${s.port}`, '']) {
     const res = await exchange(s.port, post(s.port, body, { host }));
@@ -46,9 +57,9 @@ test('a Host that is not the bound address (DNS rebinding) is refused', () => un
   for (const host of [`localhost:${s.port}`, `[::1]:${s.port}`]) {
     assert.equal((await exchange(s.port, `GET /health HTTP/1.1\r\nhost: ${host}\r\nconnection: close\r\n\r\n`)).status, 200, `loopback alias ${host}`);
   }
-}));
+}), 4, /: 421 Host ".*" is not this engine's address \(POST "\/fsi\/api\/rsfComIfsService\/callService"\)$/));
 
-test('a 50 MB chunked body is cut at 1 MiB, not read to its end', { timeout: 60_000 }, () => unchanged(async () => {
+test('a 50 MB chunked body is cut at 1 MiB, not read to its end', { timeout: 60_000 }, async () => assertLogged(await unchanged(async () => {
   const total = 50e6;
   const { status, accepted, answeredAt } = await new Promise<{ status: number; accepted: number; answeredAt: number }>((resolve, reject) => {
     const socket = net.connect(s.port, '127.0.0.1');
@@ -78,7 +89,7 @@ test('a 50 MB chunked body is cut at 1 MiB, not read to its end', { timeout: 60_
   // Past the 1 MiB read, only what the two kernels' socket buffers hold got in before the cut.
   assert.ok(accepted < total / 3, `${accepted} of ${total} bytes were taken before the connection was cut`);
   assert.ok(answeredAt >= 0 && answeredAt < total / 3, `the answer came after ${answeredAt} bytes`);
-}));
+}), 1, /: 413 body over 1 MiB \(POST /));
 
 test('deeply nested JSON is refused with a clear error, logged on stderr without the body (medcard engine --log)', async () => {
   const cli = await startCli(['--log']);
@@ -94,7 +105,7 @@ test('deeply nested JSON is refused with a clear error, logged on stderr without
     await new Promise((r) => setTimeout(r, 200)); // the log line may trail the answer
     const lines = cli.stderr().split('\n').filter((l) => l.includes('refused'));
     assert.equal(lines.length, 1, cli.stderr());
-    assert.match(lines[0], /^\d{4}-\d\d-\d\dT[\d:.]+Z medcard engine: refused 127\.0\.0\.1:\d+ POST "\/fsi\/api\/rsfComIfsService\/callService": 400 JSON nested deeper than 32 levels$/);
+    assert.match(lines[0], /^\d{4}-\d\d-\d\dT[\d:.]+Z medcard engine: refused 127\.0\.0\.1:\d+: 400 JSON nested deeper than 32 levels \(POST "\/fsi\/api\/rsfComIfsService\/callService"\)$/);
     assert.ok(!cli.stderr().includes('[['), 'the body is not logged');
     assert.ok(!cli.stderr().includes('WARNING'), 'a loopback listener gives no warning');
   } finally {
@@ -102,7 +113,7 @@ test('deeply nested JSON is refused with a clear error, logged on stderr without
   }
 });
 
-test('invalid UTF-8 in a name is refused, not stored as U+FFFD', () => unchanged(async () => {
+test('invalid UTF-8 in a name is refused, not stored as U+FFFD', async () => assertLogged(await unchanged(async () => {
   const psn = 'P500000009901';
   const body = (name: Buffer) => {
     const [head, tail] = JSON.stringify(s.agency.envelope('9101', {
@@ -117,7 +128,7 @@ test('invalid UTF-8 in a name is refused, not stored as U+FFFD', () => unchanged
   // The same request in good UTF-8 is served: the bytes were the only fault.
   assert.equal((await exchange(s.port, post(s.port, body(Buffer.from('王小明'))))).body!.infcode, 0);
   assert.equal((await s.agency.findPerson({ psn_no: psn })).person?.psn_name, '王小明');
-}));
+}), 1, /: 400 body is not valid UTF-8 \(POST /));
 
 test('an amount with a newline or a space around it ("5.00\\n") is refused', async () => {
   const http = new PlatformClient({ url: s.url, fixmedinsCode: 'AGENCY0000001', regionCode: CQ });
@@ -135,7 +146,7 @@ test('an amount with a newline or a space around it ("5.00\\n") is refused', asy
   assert.notEqual((await http.balance(FIXTURE_PERSON)).balc, was.balc, '"5.00" itself is taken');
 });
 
-test('slow uploads are dropped after the body timeout (and slow headers after the header timeout)', { timeout: 30_000 }, () => unchanged(async () => {
+test('slow uploads are dropped after the body timeout (and slow headers after the header timeout)', { timeout: 30_000 }, async () => assertLogged(await unchanged(async () => {
   /** Sends `first`, then one byte of `rest` per interval; resolves with what came back once the engine closes. */
   const slow = (first: string, rest: string, everyMs: number) => new Promise<{ answer: string; dripped: number }>((resolve) => {
     const socket = net.connect(s.port, '127.0.0.1');
@@ -155,9 +166,9 @@ test('slow uploads are dropped after the body timeout (and slow headers after th
   assert.match(trickle.answer, /^HTTP\/1\.1 408 /);
   assert.ok(trickle.dripped < body.length, 'dropped before the body was in');
   const headers = await slow('', head, 50); // a byte of the headers every 50 ms: never idle, never done
-  assert.match(headers.answer, /^HTTP\/1\.1 408 /);
+  assert.match(headers.answer, /^HTTP\/1\.1 408 .*"infcode":-1,"err_msg":"请求未在规定时间内收齐 \/ request not received in time"/s);
   assert.ok(headers.dripped < head.length);
-}));
+}), 3, /: 408 (body not received within 0\.5 s \(POST .*\)|request not received in time)$/));
 
 test('a well-formed request is served, and a kept-alive connection outlives the header timeout', async () => {
   const socket = net.connect(s.port, '127.0.0.1');
