@@ -1,6 +1,9 @@
-// `medcard engine [--port N] [--host H] [--database-url URL] [--fixtures DIR] [--empty]`:
-// serve the reference settlement engine (platform API over HTTP).
+// `medcard engine [--port N] [--host H] [--allow-host NAME] [--database-url URL] [--fixtures DIR] [--empty]`:
+// serve the reference settlement engine (the platform interface and the control API over HTTP).
+import { isIP } from 'node:net';
 import { parseOptions } from './args';
+
+const isLoopback = (host: string) => host === 'localhost' || (isIP(host) === 4 ? host.startsWith('127.') : host === '::1');
 
 const HELP = `usage: medcard engine [options]
 
@@ -10,7 +13,10 @@ harness's control API at POST /medcard/control/<op> (the run's token; engine/REA
 
 options:
   --port N             port (default 8080; 0 picks a free one and prints it)
-  --host H             address to bind (default 127.0.0.1)
+  --host H             address to bind (default 127.0.0.1); any other than loopback lets other
+                       machines send transactions, and a warning says so
+  --allow-host NAME    a name accepted in Host besides the bound address (repeatable), e.g. the
+                       name a proxy or a container's clients use
   --database-url URL   PostgreSQL (default: $DATABASE_URL, else embedded PGlite in memory)
   --pglite-dir DIR     keep the PGlite database in DIR
   --fixtures DIR       reference data root (default <project>/fixtures)
@@ -21,7 +27,10 @@ options:
   --signatures on|off  check institutions' signatures and inf_time (default on); off only
                        to debug a vendor's first connection: every answer then says so
   --freshness S        how far inf_time may lie from the business clock (default 300 s)
-  --log                log errors to stderr
+  --control-on-all-addresses
+                       serve the control API on a non-loopback --host too (a container
+                       reached through a mapped port); otherwise it is on loopback only
+  --log                log errors and refused HTTP requests to stderr
   -h, --help           this help
 
 environment:
@@ -29,10 +38,10 @@ environment:
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseOptions(argv, {
-    port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' }, 'allow-host': { type: 'string', multiple: true },
     'database-url': { type: 'string' }, 'pglite-dir': { type: 'string' }, fixtures: { type: 'string' },
     empty: { type: 'boolean', default: false }, log: { type: 'boolean', default: false }, 'wait-for-database': { type: 'string', default: '0' },
-    signatures: { type: 'string', default: 'on' }, freshness: { type: 'string', default: '300' },
+    signatures: { type: 'string', default: 'on' }, freshness: { type: 'string', default: '300' }, 'control-on-all-addresses': { type: 'boolean', default: false },
   }, HELP);
   if (!parsed) return 0;
   const v = parsed.values;
@@ -61,10 +70,15 @@ export async function run(argv: string[]): Promise<number> {
     databaseUrl: databaseUrl || undefined, pgliteDir: v['pglite-dir'] as string | undefined, fixturesDir: v.fixtures as string | undefined,
     world: v.empty ? 'empty' : 'fixtures', log: !!v.log, waitForDatabaseMs: wait * 1000,
     controlToken: process.env.MEDCARD_CONTROL_TOKEN || undefined, signatures: v.signatures, freshnessSeconds: freshness,
+    allowedHosts: v['allow-host'] as string[] | undefined, controlOnAllAddresses: !!v['control-on-all-addresses'],
   });
   const { url } = await engine.listen(port, v.host as string);
   console.log(`medcard engine (${engine.backend}) listening on ${url}/fsi/api/rsfComIfsService/callService`);
-  console.log(`control API: POST ${url}/medcard/control/<op>, Authorization: Bearer ${engine.controlToken}  (for medcard run: MEDCARD_CONTROL_TOKEN=${engine.controlToken})`);
+  if (isLoopback(v.host as string) || v['control-on-all-addresses']) {
+    console.log(`control API: POST ${url}/medcard/control/<op>, Authorization: Bearer ${engine.controlToken}  (for medcard run: MEDCARD_CONTROL_TOKEN=${engine.controlToken})`);
+  } else {
+    console.log(`control API: not served on ${v.host} (loopback only; --control-on-all-addresses serves it there)`);
+  }
   if (v.signatures === 'off') console.error('medcard engine: signatures are OFF: any party can act as any institution; every answer says so in warn_msg. For debugging a first connection only.');
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -1,7 +1,6 @@
 // The engine: envelope checks, msgid replay, one database transaction per request,
-// dispatch to the platform's transactions and, apart, to the harness's control API, and
-// the HTTP endpoint.
-import http from 'node:http';
+// dispatch to the platform's transactions and, apart, to the harness's control API;
+// served over HTTP by http.ts.
 import path from 'node:path';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { openDb } from './db';
@@ -15,7 +14,8 @@ import { num } from './db';
 import { REGION_CODE } from '../spec';
 import { RuleError } from './rules';
 import { type Ctx, type Env, type InstRow, type Security, SenderRefusal, checkInstitution, show } from './context';
-import { CONTROL_PATH, ENDPOINT, formatBizTime } from '../platform';
+import { formatBizTime } from '../platform';
+import { controlRoutes, listenHttp, platformRoutes, MAX_BODY, type Front } from './http';
 import type { Response } from '../platform';
 import type { Engine, EngineOptions } from './types';
 
@@ -31,7 +31,6 @@ const ENVELOPE: Spec = {
   sign_no: str('签到编号', 30, { re: /^[A-Za-z0-9]*$/ }), fixmedins_soft_fcty: str('定点医药机构软件厂商', 100), input: any('交易输入'),
 };
 
-const MAX_BODY = 1 << 20;
 /** What a control call carries: an id (replayed like a msgid), its business time, its input. */
 const CONTROL_BODY: Spec = {
   id: req(str('调用ID', 64, { re: /^[A-Za-z0-9-]{8,64}$/, what: '8–64 位字母数字或 -' })),
@@ -93,6 +92,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       input = check(raw, h.spec, 'input');
     } catch (e) {
       if (e instanceof BizError) return answer(-1, null, e.message, started);
+      if (opts.log) console.error(e);
       return answer(-1, null, '系统内部错误', started);
     }
     return run(env, input, handler, hash, message, started);
@@ -160,25 +160,24 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     return run(env, input, handler, hash, {}, started);
   }
 
-  let server: http.Server | null = null;
+  let front: Front | null = null;
   const engine: Engine = {
     backend: db.kind,
     controlToken,
     handle: (b) => handle(b).catch((e) => answer(-1, null, `系统内部错误：${(e as Error).message}`, new Date())),
     control: (op, b, token) => control(op, b, token).catch((e) => answer(-1, null, `系统内部错误：${(e as Error).message}`, new Date())),
     async listen(port = 0, host = '127.0.0.1') {
-      server = http.createServer((req, res) => serve(req, res, engine));
-      server.keepAliveTimeout = 30_000;
-      await new Promise<void>((resolve, reject) => { server!.once('error', reject); server!.listen(port, host, () => resolve()); });
-      const addr = server.address() as { port: number };
-      return { url: `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`, port: addr.port };
+      front = await listenHttp({
+        port, host, allowedHosts: opts.allowedHosts, signatures: security.signatures,
+        // The control API only where this machine alone can reach it, unless asked for.
+        routes: (loopback) => ({ ...platformRoutes(engine.handle), ...(loopback || opts.controlOnAllAddresses ? controlRoutes(Object.keys(CONTROL), engine.control) : {}) }),
+        headersTimeoutMs: opts.headersTimeoutMs, bodyTimeoutMs: opts.bodyTimeoutMs, log: opts.log ? (line) => console.error(line) : undefined,
+      });
+      return { url: front.url, port: front.port };
     },
     async close() {
-      if (server) {
-        server.closeAllConnections?.();
-        await new Promise<void>((r) => server!.close(() => r()));
-        server = null;
-      }
+      await front?.close();
+      front = null;
       await db.close();
     },
   };
@@ -209,32 +208,4 @@ async function institution(ctx: Ctx, known: Map<string, InstRow>): Promise<InstR
   const [r] = await ctx.q.query<{ signin: string | null; clock_offset: unknown }>(
     `SELECT (SELECT fixmedins_code FROM signins WHERE sign_no = $1) AS signin, (SELECT offset_ms FROM clocks WHERE code = $2) AS clock_offset`, [ctx.env.sign_no ?? null, code]);
   return checkInstitution(ctx, row, r?.signin ?? null, num(r?.clock_offset ?? 0));
-}
-
-function serve(req: http.IncomingMessage, res: http.ServerResponse, engine: Engine): void {
-  const send = (status: number, body: unknown) => {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-    res.end(text);
-  };
-  const url = (req.url ?? '').split('?')[0];
-  if (req.method === 'GET' && (url === '/health' || url === '/')) return send(200, { ok: true, endpoint: ENDPOINT });
-  const op = req.method === 'POST' && url.startsWith(`${CONTROL_PATH}/`) ? decodeURIComponent(url.slice(CONTROL_PATH.length + 1)) : undefined;
-  if (op === undefined && (req.method !== 'POST' || (url !== ENDPOINT && url !== '/'))) {
-    return send(404, { infcode: -1, err_msg: `请使用 POST ${ENDPOINT}`, output: null });
-  }
-  const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-  const handle = op === undefined ? (b: string) => engine.handle(b) : (b: string) => engine.control(op, b, bearer);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let tooBig = false;
-  req.on('data', (c: Buffer) => {
-    size += c.length;
-    if (size > MAX_BODY) tooBig = true;
-    else chunks.push(c);
-  });
-  req.on('end', () => {
-    if (tooBig) return send(200, { infcode: -1, err_msg: '请求报文过大', output: null });
-    handle(Buffer.concat(chunks).toString('utf8')).then((r) => send(200, r), () => send(500, { infcode: -1, err_msg: '系统内部错误', output: null }));
-  });
 }

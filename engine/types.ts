@@ -20,7 +20,7 @@ export interface EngineOptions {
   poolSize?: number;
   /** How long to wait for a PostgreSQL that is not up yet (refused, name not found, starting up); default 0: fail at once. */
   waitForDatabaseMs?: number;
-  /** Log each request to stderr. */
+  /** Log errors and every refused HTTP request to stderr. */
   log?: boolean;
   /** The control API's token; default a fresh random one (engine.controlToken). */
   controlToken?: string;
@@ -28,6 +28,14 @@ export interface EngineOptions {
   signatures?: 'on' | 'off';
   /** How far an inf_time may lie from the institution's business clock, in seconds (default 300). */
   freshnessSeconds?: number;
+  /** Serve the control API on a non-loopback address too (a container reached through a mapped port). Default: loopback only. */
+  controlOnAllAddresses?: boolean;
+  /** Names accepted in an HTTP request's Host besides the address listened on (http.ts). */
+  allowedHosts?: string[];
+  /** HTTP: the request line and headers must arrive within this; default 10 s. */
+  headersTimeoutMs?: number;
+  /** HTTP: the body must arrive within this once the headers are in; default 10 s. */
+  bodyTimeoutMs?: number;
 }
 
 export interface Engine {

@@ -107,7 +107,7 @@ function checkField(v: unknown, f: Field, name: string): unknown {
         throw e;
       }
     case 'cnt': {
-      const text = typeof v === 'number' && Number.isFinite(v) ? String(v) : typeof v === 'string' ? v.trim() : null;
+      const text = typeof v === 'number' && Number.isFinite(v) ? String(v) : typeof v === 'string' ? v : null;
       const m = text === null ? null : /^(0|[1-9][0-9]{0,5})(?:\.([0-9]{1,4}))?$/.exec(text);
       if (!m) throw new BizError(`${name} 数量格式不正确，应为正数，最多四位小数，不超过 999999`);
       const c4 = Number(m[1]) * 10000 + Number((m[2] ?? '').padEnd(4, '0') || '0');

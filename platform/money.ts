@@ -17,7 +17,9 @@ export function toFen(value: unknown, opts: { allowNegative?: boolean } = {}): n
     text = String(value);
     if (/e/i.test(text)) throw new MoneyError('金额超出范围或精度');
   } else if (typeof value === 'string') {
-    text = value.trim();
+    // "5.00\n" is not an amount: text around one is a fault upstream, not to be guessed away.
+    if (value !== value.trim()) throw new MoneyError('金额前后不能有空格或换行');
+    text = value;
   } else {
     throw new MoneyError('金额必须是字符串或数字');
   }

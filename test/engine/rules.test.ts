@@ -164,6 +164,8 @@ describe('money', () => {
     assert.throws(() => toFen('-1.00'));
     assert.throws(() => toFen('1e3'));
     assert.throws(() => toFen('100000000.01'));
+    assert.throws(() => toFen('5.00\n'), /前后不能有空格或换行/);
+    assert.throws(() => toFen(' 5.00'), /前后不能有空格或换行/);
     assert.equal(fmtFen(-1720), '-17.20');
   });
   test('mulDivRound is exact for large products', () => assert.equal(mulDivRound(9_000_000_000_000, 3_800_000, 100_000_000), 342_000_000_000));
