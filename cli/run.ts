@@ -65,9 +65,16 @@ export interface ResolvedEngine {
   started?: Promise<void>;
 }
 
+/** An engine already running: the run needs its control token, which `medcard engine` printed. */
+function externalEngine(url: string, who: string): ResolvedEngine {
+  const token = process.env.MEDCARD_CONTROL_TOKEN;
+  if (!token) throw new Error(`${who}the engine at ${url} needs its control token: set MEDCARD_CONTROL_TOKEN to the token \`medcard engine\` printed (engine/README.md "Control API")`);
+  return { env: { MEDCARD_ENGINE_URL: url, MEDCARD_CONTROL_TOKEN: token }, describe: url, stop: async () => undefined };
+}
+
 export async function resolveEngine(rig: RigFile, engineUrl?: string): Promise<ResolvedEngine> {
   const none = async () => undefined;
-  if (engineUrl) return { env: { MEDCARD_ENGINE_URL: engineUrl }, describe: engineUrl, stop: none };
+  if (engineUrl) return externalEngine(engineUrl, '');
   const e = rig.engine;
   switch (e.kind) {
     case 'embedded':
@@ -78,7 +85,7 @@ export async function resolveEngine(rig: RigFile, engineUrl?: string): Promise<R
       const { probeEngineUrl } = require('./rig') as typeof import('./rig');
       const probe = await probeEngineUrl(e.url);
       if (!probe.ok) throw new Error(`rig "${rig.name}": ${probe.detail}`);
-      return { env: { MEDCARD_ENGINE_URL: e.url }, describe: e.url, stop: none };
+      return externalEngine(e.url, `rig "${rig.name}": `);
     }
     case 'container': {
       let containers: typeof import('../containers');
@@ -90,7 +97,7 @@ export async function resolveEngine(rig: RigFile, engineUrl?: string): Promise<R
       }
       // Its URL is known at once; cucumber loads and starts its workers while the containers start.
       const opened = await containers.openContainerEngine(rig, {});
-      return { env: { MEDCARD_ENGINE_URL: opened.url }, describe: `container ${e.image} at ${opened.url}`, stop: () => opened.stop(), started: opened.started };
+      return { env: { MEDCARD_ENGINE_URL: opened.url, MEDCARD_CONTROL_TOKEN: opened.controlToken }, describe: `container ${e.image} at ${opened.url}`, stop: () => opened.stop(), started: opened.started };
     }
   }
 }
@@ -226,6 +233,7 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
   }
   Object.assign(process.env, engine.env);
   if (!engine.env.MEDCARD_ENGINE_URL) delete process.env.MEDCARD_ENGINE_URL;
+  if (!engine.env.MEDCARD_CONTROL_TOKEN) delete process.env.MEDCARD_CONTROL_TOKEN;
   // A container engine that cannot start (no image, say) has usually said so by now: stop
   // here with the reason rather than fail every scenario with it.
   const startFailure = rejection(engine.started);

@@ -1,6 +1,7 @@
 // A container engine for a run: its ledger and engine containers are driven from a thread
 // (engine-thread.ts: start, death watch, replacement, stop); this, on the main thread, keeps
 // what the thread reports and serves the engine's URL through the HTTP front (front.ts).
+import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { registerCleanup } from './cleanup';
@@ -41,6 +42,9 @@ export async function openContainerEngine(rig: ContainerRigSpec, opts: Container
   const env: Record<string, string> = {};
   if (ledgerUrlInside) env.DATABASE_URL = ledgerUrlInside;
   for (const [k, v] of Object.entries(spec.env ?? {})) env[k] = String(v).replace(/\$\{ledger\.url\}/g, ledgerUrlInside ?? '');
+  // The harness's own token for the engine's control API: made here, known only to this run.
+  const controlToken = opts.controlToken ?? randomBytes(24).toString('base64url');
+  env.MEDCARD_CONTROL_TOKEN = controlToken;
   const data: EngineThreadData = {
     engineImage: spec.image, enginePort: spec.port as number, env, health, ledgerImage: rig.ledger?.image,
     labels: harnessLabels(run, { 'org.medcard.rig': rig.name }), network, volume: `medcard-ledger-${run}`,
@@ -131,6 +135,7 @@ export async function openContainerEngine(rig: ContainerRigSpec, opts: Container
 
     return {
       url,
+      controlToken,
       get ledgerUrl() { return ledgerUrl; },
       started: started.promise,
       engineContainerId: () => engineId,

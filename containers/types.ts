@@ -18,6 +18,8 @@ export interface ContainerEngineOptions {
   observe?: (request: Buffer, response: Buffer, status: number) => void;
   /** Called with each request before it is forwarded (tests kill the engine here, mid-request). */
   onRequest?: (request: Buffer) => void;
+  /** The engine's control token (default: a new random one, ContainerEngine.controlToken). */
+  controlToken?: string;
 }
 
 export interface ContainerEngine {
@@ -25,6 +27,8 @@ export interface ContainerEngine {
   url: string;
   /** postgres:// URL of the ledger from this host, when the rig has one (once started). */
   readonly ledgerUrl?: string;
+  /** The token of the engine's control API (given to the container as MEDCARD_CONTROL_TOKEN). */
+  readonly controlToken: string;
   /** Resolves when the ledger and the first engine are ready; rejects with why they are not. */
   started: Promise<void>;
   /** The engine container running now. */

@@ -83,6 +83,8 @@ test('engine killed mid-suite, then PostgreSQL restarted: nothing acknowledged i
     const run = spawnSync('docker', ['inspect', '-f', '{{index .Config.Labels "org.medcard.run"}}', engine.ledgerContainerId()!], { encoding: 'utf8' }).stdout.trim();
     assert.deepEqual(new Set(listOurs({ run }).containers.map((id) => id.slice(0, 12))),
       new Set([engine.ledgerContainerId()!, engine.engineContainerId()].map((id) => id.slice(0, 12))));
+    // The run is given the engine's control token, as `medcard run` gives it to its workers.
+    process.env.MEDCARD_CONTROL_TOKEN = engine.controlToken;
     // 1. The suite with the kill in the middle.
     const first = await runSuite({ rig: 'containers', engineUrl: engine.url, parallel: 0, reports, paths: [], dryRun: false, failFast: false, quiet: true, stdoutFormat: 'summary' });
     assert.ok(killedAt > 0, 'the engine was killed');
