@@ -6,23 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EmulatedCard, isKnownSw, type CardSnapshot } from '../../emulator';
-import { profile } from './helpers';
+import { prng, profile } from './helpers';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const PER_RUN = Number(process.env.FUZZ_APDUS ?? 1_000_000);
 console.log(`fuzz seed ${SEED} (replay with FUZZ_SEED=${SEED}), ${PER_RUN} APDUs per run`);
-
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const AID = [0x73, 0x78, 0x31, 0x2e, 0x73, 0x68, 0x2e, 0xc9, 0xe7, 0xbb, 0xe1, 0xb1, 0xa3, 0xd5, 0xcf];
 const INS = [0xa4, 0xb2, 0xb0, 0x20, 0x5e, 0x84, 0x88, 0xc0];

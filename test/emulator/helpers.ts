@@ -28,3 +28,15 @@ export function tx(c: EmulatedCard, apdu: string): string {
 export function asciiHex(s: string): string {
   return Buffer.from(s, 'latin1').toString('hex').toUpperCase();
 }
+
+/** A seeded random number generator (mulberry32): the fuzz tests print their seed and take it back. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -14,6 +14,13 @@ const MEDCARD = path.join(ROOT, 'bin', 'medcard.js');
 const PASSWD_LINE = fs.readFileSync('/etc/passwd', 'utf8').split('\n')[0]!; // e.g. root:x:0:0:root:/root:/bin/bash
 const medcard = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [MEDCARD, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
 const scratch = () => fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-files-'));
+/** A copy of fixtures/ (a `--fixtures` folder) whose cards/evil.yaml is a link to /etc/passwd. */
+function fixturesWithLink(): string {
+  const fixtures = scratch();
+  fs.cpSync(path.join(ROOT, 'fixtures'), fixtures, { recursive: true });
+  fs.symlinkSync('/etc/passwd', path.join(fixtures, 'cards', 'evil.yaml'));
+  return fixtures;
+}
 
 test('a rig file naming a card outside the fixtures folders is refused, and nothing of that file is shown', () => {
   const dir = scratch();
@@ -36,9 +43,7 @@ test('a rig file naming a card outside the fixtures folders is refused, and noth
 });
 
 test('a symbolic link inside a fixtures folder that leads outside it is refused', () => {
-  const fixtures = scratch();
-  fs.cpSync(path.join(ROOT, 'fixtures'), fixtures, { recursive: true });
-  fs.symlinkSync('/etc/passwd', path.join(fixtures, 'cards', 'evil.yaml'));
+  const fixtures = fixturesWithLink();
   const rigs = scratch();
   fs.writeFileSync(path.join(rigs, 'evil.yaml'), `kind: emulated\ncard: ${path.join(fixtures, 'cards', 'evil.yaml')}\n`);
   fs.writeFileSync(path.join(rigs, 'fine.yaml'), `kind: emulated\ncard: ${path.join(fixtures, 'cards', 'zhang-san.yaml')}\n`);
@@ -49,9 +54,7 @@ test('a symbolic link inside a fixtures folder that leads outside it is refused'
 });
 
 test('a scenario naming a fixture outside the fixtures folders fails with the reason, not the file', () => {
-  const fixtures = scratch();
-  fs.cpSync(path.join(ROOT, 'fixtures'), fixtures, { recursive: true });
-  fs.symlinkSync('/etc/passwd', path.join(fixtures, 'cards', 'evil.yaml'));
+  const fixtures = fixturesWithLink();
   const dir = scratch();
   const feature = (card: string) => ['# language: zh-CN', '功能: 越界的卡片文件', '  场景: 卡片文件指向项目之外', '    假如 今天是 2024-03-15', `    并且 参保人 "张三" 持有卡 ${card}`, ''].join('\n');
   fs.writeFileSync(path.join(dir, 'link.feature'), feature('cards/evil.yaml'));

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { EmulatedCard, formatTraceEntry, isKnownSw, loadCardProfile, swMeaning, toHex, fromHex } from '../../emulator';
 import { EmulatedChannel, TracingChannel, formatTrace } from '../../rigs';
 import { SSSE_AID } from '../../spec';
+import { prng } from '../emulator/helpers';
 
 const PROFILE = loadCardProfile(path.resolve(__dirname, '../../fixtures/cards/zhang-san.yaml'));
 const asciiHex = (digits: string): string => Buffer.from(digits, 'latin1').toString('hex').toUpperCase();
@@ -92,18 +93,6 @@ test('malformed and well-formed PIN commands: a status word, and no PIN digits i
 
 const SEED = Number(process.env.MEDCARD_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const APDUS = 2000;
-
-/** mulberry32, as in test/emulator/fuzz.test.ts */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // No 0 digit in the secrets: a command with its secret bytes zeroed then cannot show one by
 // chance, so the generator can refuse the (rare) commands whose other bytes spell a secret.
