@@ -33,6 +33,8 @@ ensure_packages() {
 }
 
 ensure_packages "the card rigs" -- pcscd vsmartcard-vpcd vsmartcard-vpicc python3-pycryptodome libpcsclite-dev pcsc-tools opensc socat udev
+# native/sscard (libsscard.so, built at npm ci): a C compiler, make, pkg-config and pcsc-lite's headers.
+ensure_packages "native/sscard" -- gcc libc6-dev make pkg-config libpcsclite-dev
 
 if ! pgrep -x pcscd >/dev/null; then
   if [ "$(id -u)" -ne 0 ]; then
