@@ -1,0 +1,193 @@
+// native/sscard (libsscard.so), the reader interface vendors' HIS software calls, driven from
+// C (test/sscard/sscard-cli.c) and from Python ctypes (test/sscard/sscard_ctypes.py) against a
+// card served by a separate `medcard emulate` process through pcscd + vpcd. Expected values
+// come from the YAML profile, read here on its own (not from the library, not from the
+// terminal). The virtual readers are shared: scripts/test.js holds /tmp/medcard-vpcd.lock for
+// the whole run, so this file never takes it itself (a second flock would wait forever).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { parseAtr } from '../../emulator';
+import { PcscChannel } from '../../rigs';
+import { ROOT, startEmulator } from '../rigs/helpers';
+
+const LIB_DIR = path.join(ROOT, 'native', 'sscard');
+const LIB = path.join(LIB_DIR, 'build', 'libsscard.so');
+const PROFILE = path.join(ROOT, 'fixtures', 'cards', 'zhang-san.yaml');
+const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const READER_0 = 'Virtual PCD 00 00';
+const READER_1 = 'Virtual PCD 00 01';
+
+// ---- the expected line, from the YAML alone --------------------------------------------------
+const yaml = parseYaml(fs.readFileSync(PROFILE, 'utf8'));
+const ymd = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v)).replace(/-/g, '');
+/** card-spec §1 Decision: with no `atr:` the historical bytes spell the profile's name (its file name). */
+const historical = yaml.atr
+  ? Buffer.from((parseAtr(Uint8Array.from(Buffer.from(String(yaml.atr).replace(/\s+/g, ''), 'hex'))) as { historical: Uint8Array }).historical).toString('hex').toUpperCase()
+  : Buffer.from(path.basename(PROFILE, '.yaml')).toString('hex').toUpperCase();
+const idCode = String(yaml.card.identificationCode).toUpperCase();
+function expectedFields(terminalNo = '', deviceNo = ''): string[] {
+  return [idCode.slice(0, 6), String(yaml.holder.idNumber), String(yaml.card.number), idCode, String(yaml.holder.name),
+    historical, String(yaml.card.specVersion), ymd(yaml.card.issueDate), ymd(yaml.card.expiryDate), terminalNo, deviceNo];
+}
+/** The name in GBK, by the system's iconv (not the emulator's encoder). */
+const nameGbk = spawnSync('iconv', ['-f', 'UTF-8', '-t', 'GBK'], { input: String(yaml.holder.name) }).stdout as Buffer;
+
+/** 11 fields, each followed by `|`; decodes the name from `encoding`. */
+function fieldsOf(out: Buffer, encoding: 'gbk' | 'utf-8'): string[] {
+  assert.equal(out[out.length - 1], 0x7c, `the line ends with "|": ${out.toString('latin1')}`);
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < out.length; i++) if (out[i] === 0x7c) { parts.push(out.subarray(start, i)); start = i + 1; }
+  assert.equal(parts.length, 11, `11 fields: ${out.toString('latin1')}`);
+  return parts.map((p, i) => (i === 4 ? new TextDecoder(encoding, { fatal: true }).decode(p) : p.toString('latin1')));
+}
+
+// ---- callers -------------------------------------------------------------------------------
+let tmp = '';
+let cli = '';
+const baseEnv = (): NodeJS.ProcessEnv => {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('SSCARD_')) delete env[k];
+  return env;
+};
+interface Call { rc: number; out: Buffer }
+function parseCall(stdout: Buffer, hex: boolean, what: string): Call {
+  const nl = stdout.indexOf(0x0a);
+  assert.ok(nl > 0, `${what} printed no return code: ${stdout.toString()}`);
+  const rest = stdout.subarray(nl + 1, stdout.length - 1); // the line, without its final "\n"
+  return { rc: Number(stdout.subarray(0, nl).toString()), out: hex ? Buffer.from(rest.toString().trim(), 'hex') : Buffer.from(rest) };
+}
+function c(args: string[], env: Record<string, string> = {}): Call {
+  const r = spawnSync(cli, args, { env: { ...baseEnv(), ...env }, timeout: 20000 });
+  assert.equal(r.status, 0, `sscard-cli ${args.join(' ')}: ${r.stderr}`);
+  return parseCall(r.stdout, false, 'sscard-cli');
+}
+function py(args: string[], env: Record<string, string> = {}): Call {
+  const r = spawnSync(PYTHON, [path.join(__dirname, 'sscard_ctypes.py'), LIB, ...args], { env: { ...baseEnv(), ...env }, timeout: 20000 });
+  assert.equal(r.status, 0, `sscard_ctypes.py ${args.join(' ')}: ${r.stderr}`);
+  return parseCall(r.stdout, true, 'sscard_ctypes.py');
+}
+
+async function readerEmpty(reader: string): Promise<void> {
+  const ch = new PcscChannel(reader);
+  try {
+    assert.ok(await ch.waitForCard(5000, false), `pcscd still shows a card in "${reader}" 5 s after the emulator stopped`);
+  } finally {
+    await ch.close();
+  }
+}
+async function withCard(port: number, reader: string, body: () => Promise<void> | void): Promise<void> {
+  const emu = await startEmulator(['--card', PROFILE, '--vpcd-port', String(port)], reader);
+  try {
+    await body();
+  } finally {
+    await emu.stop();
+    await readerEmpty(reader);
+  }
+}
+
+before(() => {
+  if (!fs.existsSync(LIB)) {
+    const make = spawnSync('make', ['-C', LIB_DIR], { encoding: 'utf8' });
+    assert.equal(make.status, 0, `libsscard.so is not built and \`make -C native/sscard\` failed:\n${make.stderr}`);
+  }
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-sscard-'));
+  cli = path.join(tmp, 'sscard-cli');
+  const cc = spawnSync('cc', ['-Wall', '-I', LIB_DIR, '-o', cli, path.join(__dirname, 'sscard-cli.c'), '-L', path.dirname(LIB), '-lsscard', `-Wl,-rpath,${path.dirname(LIB)}`], { encoding: 'utf8' });
+  assert.equal(cc.status, 0, `compiling test/sscard/sscard-cli.c failed:\n${cc.stderr}`);
+});
+after(() => { if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
+
+describe('libsscard iReadCardBas, through pcscd + vpcd', () => {
+  test('C caller: the 11 fields match the profile, name in GBK by default; terminal fields from the environment', async () => {
+    await withCard(35963, READER_0, () => {
+      const r = c(['read', '1']);
+      assert.equal(r.rc, 0, r.out.toString('latin1'));
+      assert.deepEqual(fieldsOf(r.out, 'gbk'), expectedFields());
+      assert.ok(r.out.includes(nameGbk), `the name's bytes are GBK (${nameGbk.toString('hex')}): ${r.out.toString('hex')}`);
+      const line = expectedFields().join('|') + '|';
+      assert.equal(new TextDecoder('gbk').decode(r.out), line);
+
+      const t = c(['read', '1'], { SSCARD_TERMINAL_NO: 'T0001', SSCARD_DEVICE_NO: 'DEV-42', SSCARD_READER: READER_0 });
+      assert.equal(t.rc, 0, t.out.toString('latin1'));
+      assert.deepEqual(fieldsOf(t.out, 'gbk'), expectedFields('T0001', 'DEV-42'));
+    });
+  });
+
+  test('C and Python callers: SSCARD_ENCODING=utf-8 gives the name in UTF-8; iType 3 (auto) reads the contact card', async () => {
+    await withCard(35963, READER_0, () => {
+      const r = c(['read', '3'], { SSCARD_ENCODING: 'utf-8' });
+      assert.equal(r.rc, 0, r.out.toString());
+      assert.equal(r.out.toString('utf8'), expectedFields().join('|') + '|');
+      const p = py(['read', '3'], { SSCARD_ENCODING: 'utf-8' });
+      assert.equal(p.rc, 0, p.out.toString());
+      assert.deepEqual(fieldsOf(p.out, 'utf-8'), expectedFields());
+      const g = py(['read', '1']);
+      assert.equal(g.rc, 0, g.out.toString('latin1'));
+      assert.deepEqual(fieldsOf(g.out, 'gbk'), expectedFields());
+      assert.ok(g.out.includes(nameGbk), 'Python gets the GBK bytes by default');
+    });
+  });
+
+  test('with no SSCARD_READER the first reader holding a card is the contact slot (card in "Virtual PCD 00 01")', async () => {
+    await withCard(35964, READER_1, () => {
+      const r = c(['read', '1']);
+      assert.equal(r.rc, 0, r.out.toString('latin1'));
+      assert.deepEqual(fieldsOf(r.out, 'gbk'), expectedFields());
+      const other = c(['read', '1'], { SSCARD_READER: READER_0 });
+      assert.equal(other.rc, -2, `card in 00 01, SSCARD_READER names 00 00: ${other.out}`);
+      assert.match(other.out.toString(), /no card in reader "Virtual PCD 00 00"/);
+    });
+  });
+
+  test('no card (no emulate process): -2 from C and Python; an unknown reader or no contactless reader is -11; a bad iType -14', async () => {
+    await readerEmpty(READER_0);
+    await readerEmpty(READER_1);
+    const r = c(['read', '1']);
+    assert.equal(r.rc, -2, r.out.toString());
+    assert.match(r.out.toString(), /no card in any PC\/SC reader/);
+    assert.equal(py(['read', '1']).rc, -2);
+    assert.equal(c(['read', '1'], { SSCARD_READER: READER_0 }).rc, -2);
+    assert.equal(c(['verify', '1'], { SSCARD_PIN: '246810' }).rc, -2);
+    const unknown = c(['read', '1'], { SSCARD_READER: 'ACME Reader 9' });
+    assert.equal(unknown.rc, -11);
+    assert.match(unknown.out.toString(), /no PC\/SC reader named "ACME Reader 9"/);
+    assert.equal(c(['read', '2']).rc, -11, 'contactless without SSCARD_CONTACTLESS_READER');
+    assert.equal(c(['read', '9']).rc, -14);
+  });
+});
+
+describe('libsscard iVerifyPIN, through pcscd + vpcd', () => {
+  // The emulator keeps the PIN counter in memory only (nothing is written back to the
+  // profile), so each `medcard emulate` starts from the fixture's 3 tries: the fixture is
+  // used as is and stays untouched (checked at the end).
+  test('right PIN 0; wrong PIN -51 with the tries left in pOutInfo (63Cx), then -52 once locked, also for the right PIN', async () => {
+    const before = fs.readFileSync(PROFILE);
+    const tries = Number(yaml.pin.tries);
+    const right = String(yaml.pin.value);
+    const wrong = right === '000000' ? '111111' : '000000';
+    await withCard(35963, READER_0, () => {
+      assert.equal(c(['verify', '1'], { SSCARD_PIN: right }).rc, 0, 'the right PIN (SSCARD_PIN, C)');
+      assert.equal(py(['verify', '1', right]).rc, 0, 'the right PIN (iVerifyPINEx, Python)');
+      for (let left = tries - 1; left >= 1; left--) {
+        const r = left % 2 ? c(['verify', '1'], { SSCARD_PIN: wrong }) : py(['verify', '1', wrong]);
+        assert.equal(r.rc, -51, r.out.toString());
+        assert.equal(r.out.toString(), String(left), 'pOutInfo holds the tries left');
+      }
+      const locked = c(['verify', '1'], { SSCARD_PIN: wrong });
+      assert.equal(locked.rc, -52, locked.out.toString());
+      assert.equal(c(['verify', '1'], { SSCARD_PIN: right }).rc, -52, 'locked: the right PIN does not help');
+      assert.equal(py(['verify', '1', right]).rc, -52);
+      const noPin = c(['verify', '1']);
+      assert.equal(noPin.rc, -14);
+      assert.match(noPin.out.toString(), /SSCARD_PIN/);
+      assert.equal(c(['verify', '1'], { SSCARD_PIN: '12a4' }).rc, -14);
+    });
+    assert.deepEqual(fs.readFileSync(PROFILE), before, 'the fixture is untouched');
+  });
+});
