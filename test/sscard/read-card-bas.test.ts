@@ -6,7 +6,7 @@
 // the whole run, so this file never takes it itself (a second flock would wait forever).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -159,6 +159,45 @@ describe('libsscard iReadCardBas, through pcscd + vpcd', () => {
     assert.match(unknown.out.toString(), /no PC\/SC reader named "ACME Reader 9"/);
     assert.equal(c(['read', '2']).rc, -11, 'contactless without SSCARD_CONTACTLESS_READER');
     assert.equal(c(['read', '9']).rc, -14);
+  });
+});
+
+/** Debian's vicc (`vicc -t iso7816`): a card of another kind, with no social security application. */
+async function withVicc(body: () => void): Promise<void> {
+  const pkg = '/usr/lib/python3/site-packages/virtualsmartcard';
+  assert.ok(fs.existsSync('/usr/bin/vicc') && fs.existsSync(pkg), 'vicc is not installed: `npm run setup` (Debian vsmartcard-vpicc python3-pycryptodome)');
+  fs.symlinkSync('/usr/lib/python3/dist-packages/Cryptodome', path.join(tmp, 'Crypto'));
+  const vicc = spawn('/usr/bin/python3', ['/usr/bin/vicc', '-t', 'iso7816', '-P', '35963'],
+    { env: { ...process.env, PYTHONPATH: `${pkg}:${tmp}` }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  vicc.stdout!.on('data', (d) => { out += d; });
+  vicc.stderr!.on('data', (d) => { out += d; });
+  const exited = new Promise<void>((resolve) => vicc.on('exit', () => resolve()));
+  try {
+    const ch = new PcscChannel(READER_0);
+    try {
+      assert.ok(await ch.waitForCard(10000), `vicc did not appear in "${READER_0}": ${out}`);
+    } finally {
+      await ch.close();
+    }
+    body();
+  } finally {
+    vicc.kill('SIGKILL');
+    await exited;
+    fs.rmSync(path.join(tmp, 'Crypto'), { force: true });
+    await readerEmpty(READER_0);
+  }
+}
+
+describe('libsscard on a card of another kind', () => {
+  test('a card without the social security application (vicc iso7816): -1 wrong card type, for reading and for the PIN', async () => {
+    await withVicc(() => {
+      const r = c(['read', '1']);
+      assert.equal(r.rc, -1, r.out.toString('latin1'));
+      assert.match(r.out.toString(), /not a social security card: SELECT SSSE answered 6A82/);
+      assert.equal(py(['read', '1']).rc, -1);
+      assert.equal(c(['verify', '1'], { SSCARD_PIN: '123456' }).rc, -1);
+    });
   });
 });
 
