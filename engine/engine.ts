@@ -240,7 +240,7 @@ function unwrap(raw: unknown, wrap: Handler['wrap']): unknown {
   const o = raw as Record<string, unknown>;
   const keys = Object.keys(o);
   const isObj = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if ((wrap === 'data' || wrap === 'signIn') && keys.length === 1 && keys[0] === wrap && isObj(o[wrap])) return o[wrap];
+  if ((wrap === 'data' || wrap === 'signIn' || wrap === 'signOut') && keys.length === 1 && keys[0] === wrap && isObj(o[wrap])) return o[wrap];
   if ((wrap === 'mdtrtinfo' || wrap === 'dscginfo') && keys.includes(wrap) && keys.every((k) => k === wrap || k === 'diseinfo') && isObj(o[wrap])) {
     return o.diseinfo === undefined ? o[wrap] : { ...(o[wrap] as object), diseinfo: o.diseinfo };
   }
