@@ -127,3 +127,23 @@ test('2601 of a msgid that never arrived books nothing and keeps the late origin
   await assert.rejects(reverse(c.h3, p.psn, msgid, '2304'), /input\.oinfno（原交易编号）2304 与报文 \S+ 的交易编号 2207 不符/);
   assert.deepEqual(await ledger(), settled);
 });
+
+test('inpatient: 2601 of a 2304 settlement cut by the network restores the ledger; of the 2401 admission, once the settlement is undone', async () => {
+  const p = await person(c.agency, { opening: '100.00' });
+  const admMsgid = c.h3.msgid();
+  const adm = await c.h3.admit({ psn_no: p.psn, insutype: '310', mdtrt_cert_type: '03', mdtrt_cert_no: p.card, med_type: '21', ipt_no: uniq('ZY'), begntime: '2024-03-10 08:00:00' }, { msgid: admMsgid });
+  const id = adm.result.mdtrt_id;
+  await c.h3.uploadInpatientFees([{ ...line('1', 'A001', '6000.00'), mdtrt_id: id, psn_no: p.psn }]);
+  await c.h3.discharge({ mdtrt_id: id, psn_no: p.psn, endtime: '2024-03-14 10:00:00' });
+  const input: SettleInput = { psn_no: p.psn, mdtrt_cert_type: '03', mdtrt_cert_no: p.card, med_type: '21', medfee_sumamt: '6000.00', mdtrt_id: id, acct_used_flag: '1' };
+  const before = await ledger();
+  const cut = throughCut();
+  const omsgid = cut.msgid();
+  await assert.rejects(cut.settleInpatient(input, { msgid: omsgid }), /did not answer/);
+  await assert.rejects(reverse(c.h3, p.psn, admMsgid, '2401'), /就诊ID \S+ 已结算，请先冲正或撤销结算，再冲正登记/);
+  assert.equal((await reverse(c.h3, p.psn, omsgid, '2304')).data.rvs_stas, '1');
+  assert.deepEqual(await ledger(), before);
+  assert.equal((await c.agency.balance(p.psn)).balc, '100.00');
+  assert.equal((await reverse(c.h3, p.psn, admMsgid, '2401')).data.rvs_stas, '1');
+  await assert.rejects(c.h3.settleInpatient(input), /已撤销/);
+});
