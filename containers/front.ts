@@ -25,7 +25,7 @@ export interface Front {
 
 /** A platform-shaped error envelope: the terminal and the steps show err_msg as is. */
 function errorEnvelope(message: string): string {
-  return JSON.stringify({ infcode: -1, err_msg: message, warn_msg: '', inf_refmsgid: '', refmsg_time: '', respond_time: '', output: null });
+  return JSON.stringify({ infcode: -1, err_msg: message, warn_msg: '', inf_refmsgid: '', refmsg_time: '', respond_time: '', cainfo: null, signtype: null, output: null });
 }
 
 /** Requests that arrive before the engine is ready wait for it; if none will come, they get the reason. */

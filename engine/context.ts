@@ -33,6 +33,8 @@ export interface Ctx {
   hash: string;
   /** The success answer for an output (the engine's envelope). */
   answer: (output: unknown) => Response;
+  /** A refusal in the engine's envelope (signed as answers are), for a handler to keep under a msgid. */
+  refusal: (err: string) => Response;
   /** Set by a handler that stored its answer under the msgid in its own write (messages.ts). */
   stored: Response | null;
 }

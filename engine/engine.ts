@@ -14,10 +14,11 @@ import { num } from './db';
 import { REGION_CODE } from '../spec';
 import { RuleError } from './rules';
 import { type Ctx, type Env, type InstRow, type Security, SenderRefusal, checkInstitution, show } from './context';
-import { formatBizTime } from '../platform';
+import { formatBizTime, formatStamp, msgidProblem, signature, SIGN_TYPES, type SignType } from '../platform';
 import { controlRoutes, listenHttp, platformRoutes, MAX_BODY, type Front } from './http';
+import { ENDPOINT } from '../platform';
 import type { Response } from '../platform';
-import type { Engine, EngineOptions } from './types';
+import type { Engine, EngineOptions, Route } from './types';
 
 const ENVELOPE: Spec = {
   infno: req(str('交易编号', 4, { re: /^[0-9]{4}$/, what: '4 位数字' })),
@@ -29,7 +30,18 @@ const ENVELOPE: Spec = {
   infver: str('接口版本号', 10, { re: /^[A-Za-z0-9.]*$/ }), opter_type: en('经办人类别', ['1', '2', '3']), opter: str('经办人', 30), opter_name: str('经办人姓名', 50),
   inf_time: dt('交易时间', true), fixmedins_code: req(str('定点医药机构编号', 30, { re: CODE, what: '字母数字' })), fixmedins_name: str('定点医药机构名称', 100),
   sign_no: str('签到编号', 30, { re: /^[A-Za-z0-9]*$/ }), fixmedins_soft_fcty: str('定点医药机构软件厂商', 100), input: any('交易输入'),
+  recer_admdvs: id('接收方医保区划', REGION_CODE),
 };
+
+/** Platform transactions public HIS code sends that this engine does not implement, by name (the answer says which). */
+const NOT_IMPLEMENTED: Record<string, string> = {
+  '1162': '电子凭证解码', '1201': '医药机构信息获取', '1901': '字典表查询', '2001': '人员待遇享受检查', '2403': '住院信息变更', '2404': '入院撤销',
+  '2405': '出院撤销', '3101': '事前明细审核', '3102': '事中明细审核', '3201': '医药机构费用结算对总账', '3202': '医药机构费用结算对明细账',
+  '3301': '目录对照上传', '3302': '目录对照撤销', '4101': '结算清单信息上传', '5201': '就诊信息查询', '5202': '诊断信息查询', '5204': '费用明细查询',
+  '5205': '人员慢特病用药记录查询', '5206': '人员累计信息查询', '9101': '文件上传', '9102': '文件下载',
+};
+for (let n = 1301; n <= 1319; n++) NOT_IMPLEMENTED[String(n)] = '目录下载';
+for (let n = 3501; n <= 3507; n++) NOT_IMPLEMENTED[String(n)] = '药店进销存';
 
 /** What a control call carries: an id (replayed like a msgid), its business time, its input. */
 const CONTROL_BODY: Spec = {
@@ -59,19 +71,32 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   const controlToken = opts.controlToken ?? randomBytes(24).toString('base64url');
   const tokenBytes = Buffer.from(controlToken);
   const security: Security = { signatures: opts.signatures !== 'off', freshnessMs: (opts.freshnessSeconds ?? 300) * 1000 };
-  const refMsgid = () => `MEDCARD${formatBizTime(new Date()).replace(/[- :]/g, '')}${String(++seq % 1_000_000).padStart(6, '0')}`;
+  // The receiver's message id as the platform writes it: region (6) + time (14) + sequence (10).
+  const refMsgid = (region: string) => `${/^\d{6}$/.test(region) ? region : '000000'}${formatStamp(new Date()).slice(0, 14)}${String(++seq % 1e10).padStart(10, '0')}`;
 
-  function answer(infcode: number, output: unknown, err: string | null, started: Date): Response {
-    return { infcode, inf_refmsgid: refMsgid(), refmsg_time: formatBizTime(started), respond_time: formatBizTime(new Date()), err_msg: err, warn_msg: security.signatures ? null : SIGNATURES_OFF, output: infcode === 0 ? output ?? {} : null };
+  /**
+   * An answer; signed with the institution's key once the sender is established (`inst`),
+   * in the signtype of its request (SM3 if that is not one we know).
+   */
+  function answer(infcode: number, output: unknown, err: string | null, started: Date, region = '', inst: InstRow | null = null, signtype?: unknown): Response {
+    const res: Response = {
+      infcode, inf_refmsgid: refMsgid(region), refmsg_time: formatStamp(started), respond_time: formatStamp(new Date()), err_msg: err,
+      warn_msg: security.signatures ? null : SIGNATURES_OFF, cainfo: null, signtype: null, output: infcode === 0 ? output ?? {} : null,
+    };
+    if (!inst?.hmac_key) return res;
+    res.signtype = SIGN_TYPES.includes(signtype as SignType) ? signtype as SignType : 'SM3';
+    res.cainfo = signature(res as unknown as Record<string, unknown>, inst.hmac_key, res.signtype);
+    return res;
   }
 
-  async function handle(body: unknown): Promise<Response> {
+  async function handle(body: unknown, route?: Route): Promise<Response> {
     const started = new Date();
     let env: Env;
     let input: Record<string, unknown>;
     let handler: Handler;
     let hash: string;
     let message: Record<string, unknown>;
+    let region = '';
     try {
       let parsed = body;
       if (typeof body === 'string' || Buffer.isBuffer(body)) {
@@ -80,42 +105,61 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
         try { parsed = JSON.parse(text); } catch { throw new BizError('请求报文不是合法的 JSON'); }
       }
       hash = createHash('sha256').update(JSON.stringify(parsed) ?? '').digest('hex');
-      env = check(parsed, ENVELOPE, '报文') as unknown as Env;
+      // Envelope fields the engine does not use (sender_admdvs, enctype, …) are accepted and
+      // ignored; the signature still covers them, as it covers the whole message.
+      env = check(known(parsed), ENVELOPE, '报文') as unknown as Env;
       message = parsed as Record<string, unknown>;
+      region = env.mdtrtarea_admvs;
+      const bad = msgidProblem(env.msgid, env.fixmedins_code);
+      if (bad) throw new BizError(`报文ID msgid=${show(env.msgid)} 格式不符：${bad}（定点医药机构编号 + yyyyMMddHHmmss + 4 位顺序号）`);
+      if (route && !route.infnos.includes(env.infno)) {
+        throw new BizError(`交易编号 infno=${env.infno} 不能发到 ${route.path}：该路径只受理 ${route.infnos.join('、')}（或发到 ${ENDPOINT}）`);
+      }
       // Only the platform's transactions: the harness's own calls have their own endpoint.
       const h = Object.hasOwn(PLATFORM, env.infno) ? PLATFORM[env.infno] : undefined;
-      if (!h) throw new BizError(`交易编号 infno=${show(env.infno)} 不存在或本引擎不支持`);
+      if (!h) {
+        const name = Object.hasOwn(NOT_IMPLEMENTED, env.infno) ? `（${NOT_IMPLEMENTED[env.infno]}）` : '';
+        throw new BizError(`本引擎未实现交易 ${env.infno}${name}：已实现的交易见 engine/README.md「Platform transactions」`);
+      }
       handler = h;
       let raw = (parsed as { input: unknown }).input;
       if (raw === undefined || raw === null) throw new BizError('缺少必填字段 报文.input（交易输入）');
       raw = unwrap(raw, h.wrap);
       input = check(raw, h.spec, 'input');
     } catch (e) {
-      if (e instanceof BizError) return answer(-1, null, e.message, started);
+      if (e instanceof BizError) return answer(-1, null, e.message, started, region);
       if (opts.log) console.error(e);
-      return answer(-1, null, '系统内部错误', started);
+      return answer(-1, null, '系统内部错误', started, region);
     }
     return run(env, input, handler, hash, message, started);
   }
 
   /** One checked request in one database transaction; its answer kept under its sender and msgid. */
   async function run(env: Env, input: Record<string, unknown>, handler: Handler, hash: string, message: Record<string, unknown>, started: Date): Promise<Response> {
+    // The institution once established (the last attempt's, if the transaction was retried): it signs the answer.
+    let sender: InstRow | null = null;
+    const reply = (infcode: number, out: unknown, err: string | null) => answer(infcode, out, err, started, env.mdtrtarea_admvs, sender, message.signtype);
     try {
       const response = await db.tx(async (q) => {
-        const ctx: Ctx = { q, env, time: env.inf_time, date: env.inf_time.slice(0, 10), inst: null, message, security, policies, hash, answer: (out) => answer(0, out, null, started), stored: null };
-        if (handler.platform && !handler.ownInstitution) ctx.inst = await institution(ctx, institutions);
+        sender = null;
+        const ctx: Ctx = {
+          q, env, time: env.inf_time, date: env.inf_time.slice(0, 10), inst: null, message, security, policies, hash, stored: null,
+          answer: (out) => { sender = ctx.inst; return reply(0, out, null); },
+          refusal: (err) => { sender = ctx.inst; return reply(-1, null, err); },
+        };
+        if (handler.platform && !handler.ownInstitution) sender = ctx.inst = await institution(ctx, institutions);
         const output = await handler.run(ctx, input);
         if (ctx.stored) return ctx.stored; // the handler kept the answer in its own write
-        const res = answer(0, output, null, started);
+        const res = ctx.answer(output);
         await store(env, hash, res, q);
         return res;
       });
       return response;
     } catch (e) {
       if (isMsgidTaken(e)) return db.tx((q) => replay(env, hash, q));
-      if (e instanceof SenderRefusal) return answer(-1, null, e.message, started);
+      if (e instanceof SenderRefusal) return answer(-1, null, e.message, started, env.mdtrtarea_admvs);
       if (e instanceof BizError || e instanceof RuleError) {
-        const res = answer(-1, null, e.message, started);
+        const res = reply(-1, null, e.message);
         try {
           await db.tx((q) => store(env, hash, res, q));
           return res;
@@ -126,8 +170,8 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       }
       if (opts.log) console.error(e);
       const code = (e as { code?: string }).code;
-      if (code === '23505') return answer(-1, null, `数据重复，不能重复创建（${(e as { constraint?: string }).constraint ?? '唯一约束'}）`, started);
-      return answer(-1, null, `系统内部错误：${(e as Error).message?.slice(0, 200) ?? ''}`, started);
+      if (code === '23505') return reply(-1, null, `数据重复，不能重复创建（${(e as { constraint?: string }).constraint ?? '唯一约束'}）`);
+      return reply(-1, null, `系统内部错误：${(e as Error).message?.slice(0, 200) ?? ''}`);
     }
   }
 
@@ -164,7 +208,7 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   const engine: Engine = {
     backend: db.kind,
     controlToken,
-    handle: (b) => handle(b).catch((e) => answer(-1, null, `系统内部错误：${(e as Error).message}`, new Date())),
+    handle: (b, route) => handle(b, route).catch((e) => answer(-1, null, `系统内部错误：${(e as Error).message}`, new Date())),
     control: (op, b, token) => control(op, b, token).catch((e) => answer(-1, null, `系统内部错误：${(e as Error).message}`, new Date())),
     async listen(port = 0, host = '127.0.0.1') {
       front = await listenHttp({
@@ -184,13 +228,19 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   return engine;
 }
 
+/** The envelope's own fields of a body (an object); the body itself otherwise, for check() to refuse. */
+function known(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  return Object.fromEntries(Object.entries(body).filter(([k]) => Object.hasOwn(ENVELOPE, k)));
+}
+
 /** The platform nests most inputs (`{data: {...}}`, `{mdtrtinfo, diseinfo}`, …); we accept both forms. */
 function unwrap(raw: unknown, wrap: Handler['wrap']): unknown {
   if (!wrap || typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
   const o = raw as Record<string, unknown>;
   const keys = Object.keys(o);
   const isObj = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if ((wrap === 'data' || wrap === 'signIn') && keys.length === 1 && keys[0] === wrap && isObj(o[wrap])) return o[wrap];
+  if ((wrap === 'data' || wrap === 'signIn' || wrap === 'signOut') && keys.length === 1 && keys[0] === wrap && isObj(o[wrap])) return o[wrap];
   if ((wrap === 'mdtrtinfo' || wrap === 'dscginfo') && keys.includes(wrap) && keys.every((k) => k === wrap || k === 'diseinfo') && isObj(o[wrap])) {
     return o.diseinfo === undefined ? o[wrap] : { ...(o[wrap] as object), diseinfo: o.diseinfo };
   }

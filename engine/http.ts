@@ -4,7 +4,8 @@
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
-import { CONTROL_PATH, ENDPOINT, type Response } from '../platform';
+import { CONTROL_PATH, ENDPOINT, SERVICE_PATHS, type Response } from '../platform';
+import type { Route as ServicePath } from './types';
 
 /** Largest body read: the refusal comes as soon as a body passes it, not at its end. */
 export const MAX_BODY = 1 << 20;
@@ -29,11 +30,18 @@ export function controlRoutes(ops: readonly string[], control: (op: string, body
   return routes;
 }
 
-/** The platform interface and the health check. */
-export function platformRoutes(handle: (body: unknown) => Promise<Response>): Routes {
+/**
+ * The platform interface: the gateway path (and `/`) for every transaction, each per-service
+ * path for its own infnos only; and the health check.
+ */
+export function platformRoutes(handle: (body: unknown, route?: ServicePath) => Promise<Response>): Routes {
   const platform: Route = async ({ body }) => ({ status: 200, body: await handle(body) });
   const health: Route = async () => ({ status: 200, body: { ok: true, endpoint: ENDPOINT } });
-  return { [`POST ${ENDPOINT}`]: platform, 'POST /': platform, 'GET /health': health, 'GET /': health };
+  const routes: Routes = { [`POST ${ENDPOINT}`]: platform, 'POST /': platform, 'GET /health': health, 'GET /': health };
+  for (const [path, infnos] of Object.entries(SERVICE_PATHS)) {
+    routes[`POST ${path}`] = async ({ body }) => ({ status: 200, body: await handle(body, { path, infnos }) });
+  }
+  return routes;
 }
 
 export interface FrontOptions {

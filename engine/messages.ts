@@ -20,12 +20,15 @@ export async function store(env: Env, hash: string, res: Response, q: Sql): Prom
   await q.query(INSERT_MESSAGE, messageParams(env, hash, res), { commit: true });
 }
 
-/** The msgid is taken: the first answer (or a refusal when the body differs). */
+/** req_hash of a msgid that 2601 reversed (or took before it arrived): its answer says so, whatever the body. */
+export const REVERSED = '(reversed by 2601)';
+
+/** The msgid is taken: the first answer (or a refusal when the body differs: unsigned, as it is not the first answer). */
 export async function replay(env: Env, hash: string, q: Sql): Promise<Response> {
   const [first] = await q.query<{ req_hash: string; response: string }>(`SELECT req_hash, response FROM messages WHERE sender = $1 AND msgid = $2`, [env.fixmedins_code, env.msgid]);
   const firstRes = JSON.parse(first!.response) as Response;
-  if (first!.req_hash !== hash) {
-    return { ...firstRes, infcode: -1, output: null, err_msg: `报文ID msgid=${env.msgid} 已用于另一笔不同内容的交易，不能重复使用`, warn_msg: null };
+  if (first!.req_hash !== hash && first!.req_hash !== REVERSED) {
+    return { ...firstRes, infcode: -1, output: null, err_msg: `报文ID msgid=${env.msgid} 已用于另一笔不同内容的交易，不能重复使用`, warn_msg: null, cainfo: null, signtype: null };
   }
   return firstRes;
 }

@@ -10,9 +10,10 @@ import { balances, post, PA, type Line } from './ledger';
 import { adjudicateWith, buildReceipt, setlInfo, saveReceipt, writeSettlement, type FeeRow } from './settle';
 import { fmtFen, fmtRatio } from '../platform';
 import type { SetlInfo, SetlDetail } from '../platform';
+import { REVERSED } from './messages';
 
 export interface Handler {
-  spec: Spec; run: (ctx: Ctx, input: Record<string, unknown>) => Promise<unknown>; platform: boolean; wrap?: 'data' | 'mdtrtinfo' | 'dscginfo' | 'signIn';
+  spec: Spec; run: (ctx: Ctx, input: Record<string, unknown>) => Promise<unknown>; platform: boolean; wrap?: 'data' | 'mdtrtinfo' | 'dscginfo' | 'signIn' | 'signOut';
   /** The handler loads and checks the envelope's institution itself (checkInstitution), in its own first query. */
   ownInstitution?: boolean;
 }
@@ -116,6 +117,17 @@ const signIn: Handler = {
     const signNo = await nextId(ctx.q, 'SN', ctx.date);
     await ctx.q.query(`INSERT INTO signins (sign_no, fixmedins_code, opter, sign_time) VALUES ($1,$2,$3,$4)`, [signNo, ctx.env.fixmedins_code, ctx.env.opter ?? '', ctx.time]);
     return { signinoutb: { sign_time: ctx.time, sign_no: signNo } };
+  },
+};
+
+/** 9002: the sign_no (this institution's) no longer admits a transaction. */
+const signOut: Handler = {
+  platform: true, wrap: 'signOut',
+  spec: { sign_no: req(str('签到编号', 30, { re: CODE, what: '字母数字' })), opter_no: str('操作员编号', 30) },
+  async run(ctx, input) {
+    const rows = await ctx.q.query(`DELETE FROM signins WHERE sign_no = $1 AND fixmedins_code = $2 RETURNING sign_no`, [input.sign_no, ctx.env.fixmedins_code]);
+    if (!rows.length) throw new BizError(`input.sign_no（签到编号）${show(input.sign_no)} 不存在或已签退`);
+    return { signoutoutb: { sign_time: ctx.time, sign_no: input.sign_no } };
   },
 };
 
@@ -289,10 +301,10 @@ function feeUpload(kind: 'otp' | 'ipt'): Handler {
       const result = [];
       for (const c of classified) {
         const { line: l, item, split: s } = c;
-        await ctx.q.query(`INSERT INTO fee_lines (mdtrt_id, feedetl_sn, code, name, amount, cnt4, pric, fee_time, cls, fulamt, overlmt, preselfpay, inscp, selfpay_bp, cap_fen, chrgitm_type, chrg_bchno)
-          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)`,
+        await ctx.q.query(`INSERT INTO fee_lines (mdtrt_id, feedetl_sn, code, name, amount, cnt4, pric, fee_time, cls, fulamt, overlmt, preselfpay, inscp, selfpay_bp, cap_fen, chrgitm_type, chrg_bchno, msgid)
+          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
         [id, l.feedetl_sn, l.med_list_codg, item?.name ?? '目录外项目', c.amount, c.cnt4, c.pric, l.fee_ocur_time, s.cls, s.fulamt, s.overlmt, s.preselfpay, s.inscp, s.selfpayBp,
-          item?.capFen ?? null, item?.chrgitmType ?? '09', l.chrg_bchno ?? null]);
+          item?.capFen ?? null, item?.chrgitmType ?? '09', l.chrg_bchno ?? null, ctx.env.msgid]);
         result.push({
           feedetl_sn: l.feedetl_sn, det_item_fee_sumamt: fmtFen(c.amount), cnt: cntText(c.cnt4), pric: fmtFen(c.pric),
           pric_uplmt_amt: item?.capFen == null ? null : fmtFen(item.capFen), selfpay_prop: fmtRatio(s.selfpayBp),
@@ -527,8 +539,84 @@ const settlementQuery: Handler = {
   },
 };
 
+// ------------------------------------------------------------------ 2601 冲正
+
+/** What each transaction books, for 2601: read-only ones book nothing. */
+const READ_ONLY = new Set(['9001', '1101', '2206', '2303', '5203']);
+
+/**
+ * 2601: the sender's message omsgid never reached its answer to the HIS (a transport
+ * failure); undo what it booked, as if it had not been sent. Before anything else the msgid
+ * is taken (a tombstone, if the original never arrived), so an original still on its way
+ * fails on the msgid's key and books nothing; a replay of it says it was reversed.
+ */
+const reversal: Handler = {
+  platform: true, wrap: 'data',
+  spec: {
+    psn_no: psnNo(), omsgid: req(str('原发送方报文ID', 40, { re: /^[A-Za-z0-9]+$/, what: '字母数字' })),
+    oinfno: req(str('原交易编号', 4, { re: /^[0-9]{4}$/, what: '4 位数字' })),
+  },
+  async run(ctx, input) {
+    const [omsgid, oinfno, psn] = [String(input.omsgid), String(input.oinfno), String(input.psn_no)];
+    const done = (rvs: '0' | '1', memo: string) => ({ data: { omsgid, oinfno, rvs_stas: rvs, memo } });
+    if (oinfno === '2601') throw new BizError('input.oinfno（原交易编号）不能是 2601：冲正交易本身不能冲正');
+    const tomb = ctx.refusal(`报文ID msgid=${omsgid} 已由 2601 冲正（${ctx.env.msgid}），请使用新的 msgid 重新发送`);
+    const placed = await ctx.q.query(`INSERT INTO messages (sender, msgid, infno, req_hash, infcode, response) VALUES ($1,$2,$3,$4,-1,$5)
+      ON CONFLICT (sender, msgid) DO NOTHING RETURNING 1`, [ctx.env.fixmedins_code, omsgid, oinfno, REVERSED, JSON.stringify(tomb)]);
+    if (placed.length) return done('0', '原交易未被受理，没有可冲正的记账');
+    const [m] = await ctx.q.query<{ infno: string; infcode: unknown; req_hash: string; response: string }>(
+      `SELECT infno, infcode, req_hash, response FROM messages WHERE sender = $1 AND msgid = $2 FOR UPDATE`, [ctx.env.fixmedins_code, omsgid]);
+    if (m.req_hash === REVERSED) return done('0', '原交易已冲正');
+    if (m.infno !== oinfno) throw new BizError(`input.oinfno（原交易编号）${oinfno} 与报文 ${omsgid} 的交易编号 ${m.infno} 不符`);
+    if (num(m.infcode) !== 0) return done('0', '原交易未成功，没有记账');
+    if (READ_ONLY.has(oinfno)) return done('0', `原交易 ${oinfno} 只查询不记账，无需冲正`);
+    const out = (JSON.parse(m.response) as { output: Record<string, any> }).output;
+    const undone = await undo(ctx, oinfno, omsgid, out, psn);
+    await ctx.q.query(`UPDATE messages SET req_hash = $3, response = $4 WHERE sender = $1 AND msgid = $2`, [ctx.env.fixmedins_code, omsgid, REVERSED, JSON.stringify(tomb)]);
+    return undone ? done('1', undone) : done('0', '原交易的记账已撤销，没有可冲正的内容');
+  },
+};
+
+/** Undo one booking; what was undone, or null when it had been undone already (2202, 2205, 2208). */
+async function undo(ctx: Ctx, oinfno: string, omsgid: string, out: Record<string, any>, psn: string): Promise<string | null> {
+  const mine = (v: VisitRow) => { if (v.psn_no !== psn) throw new BizError(`input.psn_no（人员编号）${show(psn)} 与原交易的人员不符`); return v; };
+  switch (oinfno) {
+    case '2201': case '2401': {
+      const v = mine(await loadVisit(ctx, String((out.data ?? out.result).mdtrt_id), undefined, null, true));
+      if (v.stas === 'cancelled') return null;
+      if (v.stas === 'settled') throw new BizError(`就诊ID ${v.mdtrt_id} 已结算，请先冲正或撤销结算，再冲正登记`);
+      await ctx.q.query(`UPDATE visits SET stas = 'cancelled' WHERE mdtrt_id = $1`, [v.mdtrt_id]);
+      return `就诊ID ${v.mdtrt_id} 的登记已撤销`;
+    }
+    case '2204': case '2301': {
+      const rows = await ctx.q.query<{ mdtrt_id: string }>(`SELECT DISTINCT f.mdtrt_id FROM fee_lines f JOIN visits v ON v.mdtrt_id = f.mdtrt_id
+        WHERE f.msgid = $1 AND v.fixmedins_code = $2`, [omsgid, ctx.env.fixmedins_code]);
+      if (!rows.length) return null;
+      const v = mine(await loadVisit(ctx, rows[0].mdtrt_id, undefined, null, true));
+      requireOpen(v, '冲正费用明细');
+      const gone = await ctx.q.query(`DELETE FROM fee_lines WHERE mdtrt_id = $1 AND msgid = $2 RETURNING feedetl_sn`, [v.mdtrt_id, omsgid]);
+      return `就诊ID ${v.mdtrt_id} 的 ${gone.length} 条费用明细已删除`;
+    }
+    case '2207': case '2304': {
+      const { setl_id: setlId, mdtrt_id: mdtrtId } = out.setlinfo as SetlInfo;
+      const v = mine(await loadVisit(ctx, mdtrtId, undefined, null, true));
+      await loadPerson(ctx.q, v.psn_no, true);
+      const [s] = await ctx.q.query(`SELECT stas, journal_id FROM settlements WHERE setl_id = $1 FOR UPDATE`, [setlId]);
+      if (!s || s.stas === 'reversed') return null;
+      // As if it had never been: its journal, receipt and settlement go, the visit is open again.
+      await ctx.q.query(`DELETE FROM ledger_entries WHERE journal_id = $1`, [s.journal_id]);
+      await ctx.q.query(`DELETE FROM receipts WHERE ref_id = $1`, [setlId]);
+      await ctx.q.query(`DELETE FROM settlements WHERE setl_id = $1`, [setlId]);
+      await ctx.q.query(`UPDATE visits SET stas = 'registered' WHERE mdtrt_id = $1`, [v.mdtrt_id]);
+      return `结算ID ${setlId} 已冲正`;
+    }
+    default:
+      throw new BizError(`原交易 ${oinfno} 不能冲正：请用对应的撤销交易（2202 / 2205 / 2208 / 2302 / 2305）`);
+  }
+}
+
 export const PLATFORM: Record<string, Handler> = {
-  '9001': signIn, '1101': personLookup,
+  '9001': signIn, '9002': signOut, '1101': personLookup, '2601': reversal,
   '2201': register, '2202': registerCancel, '2203': visitInfo, '2204': feeUpload('otp'), '2205': feeCancel('otp'),
   '2206': settle('otp', false), '2207': settle('otp', true), '2208': reverse('otp'),
   '2401': admission, '2301': feeUpload('ipt'), '2302': feeCancel('ipt'), '2303': settle('ipt', false), '2304': settle('ipt', true), '2305': reverse('ipt'),

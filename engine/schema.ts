@@ -93,6 +93,10 @@ CREATE TABLE claim_lines (
   claim_id text NOT NULL, feedetl_sn text NOT NULL,
   PRIMARY KEY (psn_no, fixmedins_code, code, fee_time, amount, nth));
 CREATE INDEX claim_lines_claim ON claim_lines(claim_id);
+`], [6, `
+-- 2601 冲正 removes the fee lines one upload (a msgid) brought.
+ALTER TABLE fee_lines ADD COLUMN msgid text;
+CREATE INDEX fee_lines_msgid ON fee_lines(msgid)
 `]];
 
 export async function migrate(db: Db): Promise<void> {

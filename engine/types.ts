@@ -40,7 +40,8 @@ export interface EngineOptions {
 
 export interface Engine {
   /** Handle one platform request body (parsed JSON or raw text) in-process, no HTTP. Never throws. */
-  handle(requestBody: unknown): Promise<Response>;
+  /** A platform request; `route`: it came on a per-service path, which takes only its own infnos. */
+  handle(requestBody: unknown, route?: Route): Promise<Response>;
   /** One call of the harness's control API (op, { id, time, input }, token), in-process. Never throws. */
   control(op: string, body: unknown, token: string | undefined): Promise<Response>;
   /** The token control calls must carry (EngineOptions.controlToken, or a random one). */
@@ -70,3 +71,6 @@ export interface Db extends Sql {
   exec(script: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A per-service path and the infnos it takes (platform/client.ts SERVICE_PATHS). */
+export interface Route { path: string; infnos: readonly string[] }

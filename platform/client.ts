@@ -10,6 +10,35 @@ import type { Envelope, EnvelopeOverrides, FeeLine, Infno, InputOf, OutputOf, Pl
 /** The platform's endpoint path (platform-api.md §1, Decision). */
 export const ENDPOINT = '/fsi/api/rsfComIfsService/callService';
 
+/**
+ * The per-service paths some HIS post to instead of the gateway (platform-api.md §3a), each
+ * with the infnos it takes; as public HIS integrations spell them (engine/README.md).
+ */
+export const SERVICE_PATHS: Readonly<Record<string, readonly string[]>> = {
+  '/fsi/api/signInSignOutService/signIn': ['9001'],
+  '/fsi/api/signInSignOutService/signOut': ['9002'],
+  '/fsi/api/fsiPsnInfoService/queryPsnInfo': ['1101'],
+  '/fsi/api/outpatientDocInfoService/outpatientRregistration': ['2201'],
+  '/fsi/api/outpatientDocInfoService/outpatientRegistrationCancel': ['2202'],
+  '/fsi/api/outpatientDocInfoService/outpatientMdtrtinfoUp': ['2203'],
+  '/fsi/api/outpatientDocInfoService/outpatientFeeListUp': ['2204'],
+  '/fsi/api/outpatientDocInfoService/outpatientFeeListUpCancel': ['2205'],
+  '/fsi/api/outpatientSettleService/preSettletment': ['2206'],
+  '/fsi/api/outpatientSettleService/saveSettletment': ['2207'],
+  '/fsi/api/outpatientSettleService/saveSettletmentV2': ['2207'],
+  '/fsi/api/outpatientSettleService/cancleSettletment': ['2208'],
+  '/fsi/api/hospFeeDtlService/feeDtlUp': ['2301'],
+  '/fsi/api/hospFeeDtlService/feeDtlCl': ['2302'],
+  '/fsi/api/hospSettService/preSett': ['2303'],
+  '/fsi/api/hospSettService/sett': ['2304'],
+  '/fsi/api/hospSettService/settV2': ['2304'],
+  '/fsi/api/hospSettService/settCl': ['2305'],
+  '/fsi/api/hospitalRegisterService/hospitalRegisterSave': ['2401'],
+  '/fsi/api/dscgService/dischargeProcess': ['2402'],
+  '/fsi/api/reverseService/revsMethod': ['2601'],
+  '/fsi/api/fsiIntegratedQueryService/querySetlInfo': ['5203'],
+};
+
 /** A failed transaction: infcode ≠ 0. err_msg is the engine's Chinese message. */
 export class PlatformError extends Error {
   constructor(readonly infcode: number, readonly errMsg: string, readonly infno: string, readonly response?: Response) {

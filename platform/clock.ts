@@ -9,6 +9,11 @@ export function formatBizTime(d: Date): string {
   return `${p(t.getUTCFullYear(), 4)}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())} ${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())}`;
 }
 
+/** 'yyyyMMddHHmmssSSS' in China Standard Time: the answer's refmsg_time and respond_time. */
+export function formatStamp(d: Date): string {
+  return formatBizTime(d).replace(/[- :]/g, '') + String(d.getTime() % 1000).padStart(3, '0');
+}
+
 /** '2024-03-15', '2024-03-15 09:30' or '2024-03-15 09:30:00' (China time) → Date. */
 export function parseBizTime(text: string): Date {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(text.trim());
@@ -61,6 +66,20 @@ let seq = Math.floor(Math.random() * 10000);
  * repeats a msgid. Processes sharing an institution code should use distinct codes or pass
  * msgids; the engine answers a reused msgid with a different request body with an error.
  */
+/**
+ * Why a msgid is not of the platform's form for its sender, or null: the institution's code,
+ * a calendar time yyyyMMddHHmmss, a 4-digit sequence (makeMsgid's form).
+ */
+export function msgidProblem(msgid: string, fixmedinsCode: string): string | null {
+  if (!msgid.startsWith(fixmedinsCode)) return `应以定点医药机构编号 ${fixmedinsCode} 开头`;
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{4})$/.exec(msgid.slice(fixmedinsCode.length));
+  if (!m) return '机构编号之后应为时间 yyyyMMddHHmmss（14 位）+ 顺序号（4 位）';
+  const [, y, mo, d, h, mi, s] = m.map(Number);
+  const t = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  if (t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return `时间 ${m.slice(1, 7).join('')} 不是有效的 yyyyMMddHHmmss`;
+  return null;
+}
+
 export function makeMsgid(fixmedinsCode: string, wall = new Date()): string {
   let stamp = formatBizTime(wall).replace(/[- :]/g, '');
   if (stamp <= lastStamp) {

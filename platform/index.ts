@@ -4,9 +4,9 @@
 // The engine serves these types, the terminal and the steps call them, and a vendor's
 // engine is judged against them.
 export type * from './types';
-export { PlatformClient, PlatformError, ENDPOINT } from './client';
+export { PlatformClient, PlatformError, ENDPOINT, SERVICE_PATHS } from './client';
 export { ControlClient, CONTROL_PATH } from './control';
 export type { ControlBody } from './control';
 export { canonicalText, signature, signatureHolds, SIGN_TYPES } from './signature';
-export { BizClock, formatBizTime, parseBizTime, makeMsgid } from './clock';
+export { BizClock, formatBizTime, formatStamp, parseBizTime, makeMsgid, msgidProblem } from './clock';
 export { toFen, fmtFen, fmtRatio, parseYuan, wireToFen, MoneyError, MAX_FEN } from './money';

@@ -32,10 +32,17 @@ export interface Envelope<I = unknown> {
   fixmedins_code: string;
   fixmedins_name?: string;
   sign_no?: string;
+  /** Receiving region, sent by some regions' HIS; accepted, not used. */
+  recer_admdvs?: string;
   input: I;
 }
 
-/** The common response envelope. infcode 0 success, -1 failure. */
+/**
+ * The common response envelope. infcode 0 success, -1 failure. inf_refmsgid: region (6) +
+ * time yyyyMMddHHmmss (14) + sequence (10); refmsg_time (request received) and respond_time:
+ * yyyyMMddHHmmssSSS. cainfo / signtype: the answer signed with the institution's key (its
+ * canonical text, as a request's), null when the sender was not established.
+ */
 export interface Response<O = unknown> {
   infcode: number;
   inf_refmsgid: string;
@@ -43,6 +50,8 @@ export interface Response<O = unknown> {
   respond_time: string;
   err_msg: string | null;
   warn_msg: string | null;
+  cainfo: string | null;
+  signtype: SignType | null;
   output: O | null;
 }
 
@@ -372,9 +381,19 @@ export interface Receipt {
 
 export interface LedgerCheck { entries: number; journals: number; sum: Yuan; unbalanced_journals: number; digest: string; accounts_negative: number }
 
+export interface SignOutInput { sign_no: string; opter_no?: string }
+export interface SignOutOutput { signoutoutb: { sign_time: string; sign_no: string } }
+
+/** 2601 冲正: undo what the sender's message omsgid (transaction oinfno) booked. */
+export interface ReversalInput { psn_no: string; omsgid: string; oinfno: string }
+/** rvs_stas '1': something was undone; '0': the original booked nothing (or was undone before). */
+export interface ReversalOutput { data: { omsgid: string; oinfno: string; rvs_stas: '0' | '1'; memo: string } }
+
 /** infno → input/output. */
 export interface Transactions {
   '9001': { input: SignInInput; output: SignInOutput };
+  '9002': { input: SignOutInput; output: SignOutOutput };
+  '2601': { input: ReversalInput; output: ReversalOutput };
   '1101': { input: PersonLookupInput; output: PersonLookupOutput };
   '2201': { input: RegisterInput; output: RegisterOutput };
   '2202': { input: RegisterCancelInput; output: Record<string, never> };

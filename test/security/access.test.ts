@@ -79,7 +79,7 @@ test('the platform endpoint answers only platform transactions: the harness\'s f
     ['9103', { fixmedins_code: 'HFAKE0000001', fixmedins_name: '冒牌医院', admvs: CQ, hosp_lv: 3, fixmedins_type: 'hospital', designated: true }],
     ['9124', { certno: p.certno }],
   ] as const) {
-    await refused(() => c.h3.raw(c.h3.envelope(infno as never, input as never)), new RegExp(`交易编号 infno=${infno} 不存在或本引擎不支持`));
+    await refused(() => c.h3.raw(c.h3.envelope(infno as never, input as never)), new RegExp(`本引擎未实现交易 ${infno}`));
   }
   assert.equal((await c.agency.balance(p.psn)).balc, '25.00');
 });
@@ -139,9 +139,9 @@ test('5203 answers an institution only about its own settlements, and settlement
 test('a msgid is the sender\'s own: another party using an institution\'s next msgid first does not block it', async () => {
   const v = await readyVisit();
   const msgid = c.h3.msgid();
-  // Hospital H1 sends something under H3's next msgid first.
+  // Hospital H1 sends something under H3's next msgid first: not of H1's form, refused, not kept.
   const squat = await c.h1.raw(c.h1.envelope('1101', { mdtrt_cert_type: '03', mdtrt_cert_no: v.mdtrt_cert_no }, { msgid }));
-  assert.equal(squat.infcode, 0, squat.err_msg ?? '');
+  assert.match(squat.err_msg ?? '', /报文ID msgid=\S+ 格式不符：应以定点医药机构编号 H50000000001 开头/);
   const real = await c.h3.raw(c.h3.envelope('2207', v, { msgid }));
   assert.equal(real.infcode, 0, real.err_msg ?? '');
   assert.ok((real.output as { setlinfo?: unknown }).setlinfo, 'H3 got its own settlement, not H1\'s answer');
