@@ -123,7 +123,8 @@ export function renderAllure3(cli: string, o: RenderOptions): { ok: boolean; err
   if (o.history) fs.mkdirSync(path.dirname(o.history), { recursive: true });
   fs.writeFileSync(config, JSON.stringify({
     name: o.name, output: o.output, ...(o.history ? { historyPath: o.history } : {}),
-    plugins: { awesome: { options: { singleFile: !!o.singleFile } } },
+    // The tree by the labels the features' tags give (README "Reports"), not by file path.
+    plugins: { awesome: { options: { singleFile: !!o.singleFile, groupBy: ['epic', 'feature', 'story'] } } },
   }));
   const r = spawnSync(process.execPath, [cli, 'generate', ...o.results, '--config', config, '--output', o.output],
     { encoding: 'utf8', stdio: o.quiet ? 'pipe' : 'inherit', timeout: 10 * 60_000 });
