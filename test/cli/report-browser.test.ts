@@ -102,6 +102,24 @@ test('--serve stops on Ctrl-C (SIGINT) with exit 0', { skip }, async () => {
   assert.equal(await exited, 0);
 });
 
+test('--open without a display prints the URL to open, and serves it', { skip }, async () => {
+  const env = { ...process.env };
+  delete env.DISPLAY;
+  delete env.WAYLAND_DISPLAY;
+  const child = spawn(process.execPath, [path.join(root, 'bin/medcard.js'), 'report', '--results', path.join(dir, 'small', 'allure-results'), '--output', path.join(dir, 'opened'), '--open'], { cwd: root, env });
+  let printed = '';
+  const opened = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d) => { printed += d; const m = /no display: open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(printed); if (m) resolve(m[1]!); });
+    child.once('exit', (code) => reject(new Error(`medcard report --open exited (${code}): ${printed}`)));
+  });
+  const res = await fetch(opened);
+  assert.equal(res.status, 200);
+  assert.match(await res.text(), /<html/i);
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  child.kill('SIGINT');
+  assert.equal(await exited, 0);
+});
+
 test('--single-file writes one index.html that loads over file://', { skip }, async () => {
   const single = path.join(dir, 'single');
   const r = medcard(['report', '--results', path.join(dir, 'small', 'allure-results'), '--output', single, '--single-file']);
