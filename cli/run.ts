@@ -321,17 +321,13 @@ class AttemptTracker {
   }
 }
 
-/** The Allure HTML report with history (Allure 3: historyPath in a config; trends need the earlier runs' entries). */
+/** The Allure HTML report with history, rendered the way `medcard report --history` does (cli/report.ts). */
 function renderAllure(reports: string, allureDir: string, history: string, name: string): { ok: boolean; output: string; error?: string } {
   const output = path.join(reports, 'allure-report');
   const cli = [ROOT, process.cwd()].map((b) => path.join(b, 'node_modules', 'allure', 'cli.js')).find((f) => fs.existsSync(f));
   if (!cli) return { ok: false, output, error: 'the `allure` npm package (Allure 3) is not installed: npm ci' };
-  fs.mkdirSync(path.dirname(history), { recursive: true });
-  const config = path.join(reports, 'allurerc.json');
-  fs.writeFileSync(config, JSON.stringify({ name, output, historyPath: history }, null, 2));
-  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
-  const r = spawnSync(process.execPath, [cli, 'generate', allureDir, '--config', config, '--output', output], { encoding: 'utf8', timeout: 5 * 60_000 });
-  return r.status === 0 ? { ok: true, output } : { ok: false, output, error: `${r.stdout}${r.stderr}`.trim().slice(-500) || `exit ${r.status}` };
+  const { renderAllure3 } = require('./report') as typeof import('./report');
+  return { output, ...renderAllure3(cli, { results: [allureDir], output, name, history, quiet: true }) };
 }
 
 /** environment.properties and categories.json after each run (ecosystem-notes: Allure shards). */

@@ -1,7 +1,7 @@
 # language: zh-CN
 # 依据: domain.md §4.2（分段按累计目录内费用像税率一样分段计算；封顶线 = 4 × 上年平均缴费基数）；seed 000
 # 重庆政策: 起付线 400；≤5000 个人 25%；5000–10000 个人 20%；10000–封顶线(4×60000=240000) 个人 15%；封顶线以上基本医保不支付
-@brackets @settlement @rig-any @domain-4.2 @seed-000
+@brackets @settlement @rig-any @domain-4.2 @seed-000 @epic:结算 @severity:critical
 功能: 统筹段按累计费用分段共付，跨越 5000、10000 和封顶线时分开计算
 
   背景:

@@ -1,6 +1,6 @@
 # language: zh-CN
 # 依据: domain.md §7（过期卡拒绝；密码错误递减、为零锁定；初始密码不能交易；社保卡不得出借）；card-spec.md §4（读卡端错误含义）；seed 000、seed 002、seed 003
-@card-checks @rig-any @domain-7 @seed-000 @seed-002 @seed-003
+@card-checks @rig-any @domain-7 @seed-000 @seed-002 @seed-003 @epic:卡片
 功能: 终端对卡片和持卡人的检查
 
   背景:

@@ -1,6 +1,6 @@
 # language: zh-CN
 # 依据: domain.md §5（补换卡期间先自付后报销）、§7（挂失即刻生效；补卡换新卡号、同一人；账户余额不受换卡影响）；seed 000、seed 002、seed 001 §4
-@card-replacement @card-lifecycle @rig-any @domain-5 @domain-7 @seed-000 @seed-002
+@card-replacement @card-lifecycle @rig-any @domain-5 @domain-7 @seed-000 @seed-002 @epic:卡片
 功能: 挂失与补换卡
 
   背景:

@@ -1,7 +1,7 @@
 # language: zh-CN
 # 依据: domain.md §5（先自付后报销的几种情形与报销不变式）；seed 000（急诊没带卡、计划生育手术、企业欠费、参保后未发卡；未出示社保卡不予支付）
 # 报销按持卡就医的规则计算：账户先付，起付线 400 以下个人付，以上第一段个人 25%。
-@cash-advance @reimbursement @rig-any @domain-5 @seed-000
+@cash-advance @reimbursement @rig-any @domain-5 @seed-000 @epic:报销
 功能: 先现金垫付、后到经办机构报销
 
   背景:

@@ -1,6 +1,6 @@
 # language: zh-CN
 # 依据: domain.md §4.1（甲类全额纳入、乙类先行自付 10%、目录外全自费，只有目录内费用进入分段）；seed 000「符合医保目录范围内的费用」
-@catalogue @settlement @rig-any @domain-4.1 @seed-000
+@catalogue @settlement @rig-any @domain-4.1 @seed-000 @epic:结算 @severity:critical
 功能: 医保目录分类决定哪些费用进入报销
 
   背景:

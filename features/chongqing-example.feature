@@ -1,6 +1,6 @@
 # language: zh-CN
 # 依据 / Source: domain.md §3（重庆个人账户划入）、§4.2（三段式结算及两个算例）；seed 000（小王算例）
-@chongqing-example @settlement @rig-any @domain-3 @domain-4.2 @seed-000
+@chongqing-example @settlement @rig-any @domain-3 @domain-4.2 @seed-000 @epic:结算 @severity:critical
 功能: 重庆职工医保：个人账户划入与三段式结算
   重庆职工每月的个人账户划入为缴费基数的 2% 加单位 6% 缴费中的 30%。
   看病时先用个人账户，账户用完后，起付线以下由本人现金支付，起付线以上按分段比例共付。

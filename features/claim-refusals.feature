@@ -2,7 +2,7 @@
 # 依据: domain.md §5（先自付后报销：每种情形报销被受理的条件；不符合时拒绝，账本不动）、§6（未备案异地就医须附发票和备案/转诊证明）；seed 000
 # 金额按持卡就医的规则手算（domain.md §4.2，重庆：起付线 400.00，第一段个人 25%）：
 #   费用 1000.00，账户为空 → 起付线以下 400.00 个人；其上 600.00 中个人 25% = 150.00、统筹 450.00 → 退还 450.00。
-@claim-refusal @cash-advance @reimbursement @rig-any @domain-5 @seed-000
+@claim-refusal @cash-advance @reimbursement @rig-any @domain-5 @seed-000 @epic:报销
 功能: 报销材料或条件不符时不予报销，补齐后才受理
 
   背景:

@@ -1,6 +1,6 @@
 # language: zh-CN
 # 依据: domain.md §3（重庆模式与按年龄划入模式；缴费基数上下限；年终结息：结转部分按三个月定期利率 1.10%，当年部分按活期 0.35%）；seed 000、seed 001
-@credits @rig-any @domain-3 @seed-000 @seed-001
+@credits @rig-any @domain-3 @seed-000 @seed-001 @epic:个人账户
 功能: 个人账户的月划入与年终结息
 
   背景:

@@ -1,6 +1,6 @@
 # language: zh-CN
 # 依据: domain.md §6（已备案直接结算，按参保地政策；未备案全额自付，回参保地报销，分段个人比例加 10 个百分点）；platform-api.md §4；seed 000、seed 002
-@cross-region @settlement @rig-any @domain-6 @seed-000 @seed-002
+@cross-region @settlement @rig-any @domain-6 @seed-000 @seed-002 @epic:异地就医 @severity:critical
 功能: 异地就医
 
   背景:

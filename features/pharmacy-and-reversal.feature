@@ -1,6 +1,6 @@
 # language: zh-CN
 # 依据: domain.md §7（定点药店可用个人账户购药，不能提现或转账）、§4.2（余额不足、住院、撤销后恢复）、§8（余额查询）、§1–§2（定点医药机构）、platform-api.md §2（2208 结算撤销）；seed 000（居民医保卡）、seed 003
-@rig-any @domain-7 @seed-000 @seed-003
+@rig-any @domain-7 @seed-000 @seed-003 @epic:结算
 功能: 定点药店购药、账户不能提现、结算撤销
 
   背景:

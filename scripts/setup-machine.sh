@@ -36,6 +36,10 @@ ensure_packages "the card rigs" -- pcscd vsmartcard-vpcd vsmartcard-vpicc python
 # native/sscard (libsscard.so, built at npm ci): a C compiler, make, pkg-config and pcsc-lite's headers.
 ensure_packages "native/sscard" -- gcc libc6-dev make pkg-config libpcsclite-dev
 
+# The Allure report: a CJK font (without one, Chinese renders as empty boxes; the report
+# ships only Latin fonts) and the headless browser test/cli/report-browser.test.ts uses.
+ensure_packages "the HTML report" --no-install-recommends -- fonts-wqy-microhei chromium
+
 if ! pgrep -x pcscd >/dev/null; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "medcard setup: pcscd is not running; start it with: sudo pcscd" >&2

@@ -26,7 +26,7 @@ for (const s of VOCABULARY) {
   define[s.kind](s.en, fn);
 }
 
-BeforeAll(async function () {
+BeforeAll({ name: '连接读卡环境和结算引擎 connect the rig and the engine' }, async function () {
   // Fail once, early, with the reason, instead of once per scenario.
   if (!NOOP) await getShared();
 });
@@ -34,7 +34,7 @@ BeforeAll(async function () {
 /** The ids' seed goes into the log of each worker's first scenario (and of every failed one), not to the terminal. */
 let seedLogged = false;
 
-Before(async function (this: MedWorld, { pickle }) {
+Before({ name: '准备场景：读卡环境、能力检查、药品目录 set up the scenario: rig, capabilities, catalogue' }, async function (this: MedWorld, { pickle }) {
   if (NOOP) return undefined;
   rememberPickle(this, pickle);
   this.shared = await getShared();
@@ -45,7 +45,7 @@ Before(async function (this: MedWorld, { pickle }) {
   return undefined;
 });
 
-After(async function (this: MedWorld, { result }) {
+After({ name: '失败时附上读卡报文 on failure, attach the card traffic' }, async function (this: MedWorld, { result }) {
   if (result?.status !== 'FAILED') return;
   this.log(seedLine());
   if (this.inserted) {
@@ -53,6 +53,6 @@ After(async function (this: MedWorld, { result }) {
   }
 });
 
-AfterAll(async function () {
+AfterAll({ name: '关闭读卡环境和结算引擎 close the rig and the engine' }, async function () {
   await closeShared();
 });

@@ -1,5 +1,5 @@
 # Source: domain.md §4.2 (brackets applied piecewise on the cumulative covered cost, like tax brackets; cap = 4 × last year's average base); seed 000
-@brackets @settlement @rig-any @domain-4.2 @seed-000 @english
+@brackets @settlement @rig-any @domain-4.2 @seed-000 @english @epic:结算 @severity:critical
 Feature: The pooled segment is shared by brackets of the cumulative cost, split at 5,000, 10,000 and the cap
 
   Background:

@@ -1,5 +1,5 @@
 # Source: domain.md §7, card-spec.md §4; seed 000, 002, 003
-@card-checks @rig-any @domain-7 @seed-000 @seed-002 @english
+@card-checks @rig-any @domain-7 @seed-000 @seed-002 @english @epic:卡片
 Feature: What the terminal checks on the card and its holder
 
   Background:

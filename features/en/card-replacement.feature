@@ -1,5 +1,5 @@
 # Source: domain.md §5 (card replacement period), §7 (loss report blocks at once; new number, same person; balance untouched); seed 000, 002, 001 §4
-@card-replacement @card-lifecycle @rig-any @domain-5 @domain-7 @seed-000 @seed-002 @english
+@card-replacement @card-lifecycle @rig-any @domain-5 @domain-7 @seed-000 @seed-002 @english @epic:卡片
 Feature: Reporting a card lost and replacing it
 
   Background:

@@ -1,5 +1,5 @@
 # Source: domain.md §5 (cash first, reimbursement later; the reimbursement invariant); seed 000
-@cash-advance @reimbursement @rig-any @domain-5 @seed-000 @english
+@cash-advance @reimbursement @rig-any @domain-5 @seed-000 @english @epic:报销
 Feature: Pay in cash first, claim at the agency later
 
   Background:

@@ -1,5 +1,5 @@
 # Source: domain.md §3 (Chongqing account credits), §4.2 (three segments and both worked examples); seed 000
-@chongqing-example @settlement @rig-any @domain-3 @domain-4.2 @seed-000 @english
+@chongqing-example @settlement @rig-any @domain-3 @domain-4.2 @seed-000 @english @epic:结算 @severity:critical
 Feature: Chongqing employee insurance: account credits and the three segments
   Each month a Chongqing employee's account receives 2% of the contribution base plus 30%
   of the employer's 6%. A visit spends the account first; once it is empty, costs below

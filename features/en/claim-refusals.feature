@@ -1,7 +1,7 @@
 # Source: domain.md §5 (when a later claim is accepted; otherwise refused and the ledger untouched), §6 (unfiled cross-region claims need the referral); seed 000
 # Worked by hand (domain.md §4.2, Chongqing: line 400.00, first bracket person 25%): cost 1000.00, empty account →
 #   400.00 below the line is the person's; of the 600.00 above, person 150.00, fund 450.00 → pays back 450.00.
-@claim-refusal @cash-advance @reimbursement @rig-any @domain-5 @seed-000 @english
+@claim-refusal @cash-advance @reimbursement @rig-any @domain-5 @seed-000 @english @epic:报销
 Feature: Claims without their evidence are refused, and accepted once it is given
 
   Background:

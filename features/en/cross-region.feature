@@ -1,5 +1,5 @@
 # Source: domain.md §6, platform-api.md §4; seed 000, seed 002
-@cross-region @settlement @rig-any @domain-6 @seed-000 @seed-002 @english
+@cross-region @settlement @rig-any @domain-6 @seed-000 @seed-002 @english @epic:异地就医 @severity:critical
 Feature: Visits outside the insured region
 
   Background:

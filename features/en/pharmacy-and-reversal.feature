@@ -1,5 +1,5 @@
 # Source: domain.md §7 (pharmacies; no cash withdrawal), platform-api.md §2 (2208 reversal); seed 000, seed 003
-@rig-any @domain-7 @seed-000 @seed-003 @english
+@rig-any @domain-7 @seed-000 @seed-003 @english @epic:结算
 Feature: Pharmacy purchases, no cash withdrawal, settlement reversal
 
   Background:
