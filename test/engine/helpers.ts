@@ -79,6 +79,15 @@ export function clients(engine: Engine, today: string, url?: string) {
   return { agency, h3, h1, bj, bj1, all: [h3, h1, bj, bj1] };
 }
 
+/** An empty-world engine served on 127.0.0.1, its base world made, its hospitals signed in over HTTP. */
+export async function servedBaseWorld(today: string) {
+  const engine = await createEngine({ world: 'empty' });
+  const { url } = await engine.listen(0, '127.0.0.1');
+  const c = clients(engine, today, url);
+  await baseWorld(c.agency, c.all);
+  return { engine, url, c };
+}
+
 let serial = 0;
 export const uniq = (p: string) => `${p}${process.pid % 1000}${String(++serial).padStart(5, '0')}`;
 

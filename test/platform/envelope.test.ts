@@ -6,9 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { createEngine, type Engine } from '../../engine';
+import type { Engine } from '../../engine';
 import { ENDPOINT, signature, signatureHolds, type Response } from '../../platform';
-import { baseWorld, clients, person, testKey, uniq, CQ } from '../engine/helpers';
+import { servedBaseWorld, type clients, person, testKey, uniq, CQ } from '../engine/helpers';
 
 const TODAY = '2024-03-15 09:00:00';
 const CODE = 'H50000000003';
@@ -17,12 +17,7 @@ let engine: Engine;
 let url: string;
 let c: ReturnType<typeof clients>;
 
-before(async () => {
-  engine = await createEngine({ world: 'empty' });
-  url = (await engine.listen(0, '127.0.0.1')).url;
-  c = clients(engine, TODAY, url);
-  await baseWorld(c.agency, c.all);
-});
+before(async () => { ({ engine, url, c } = await servedBaseWorld(TODAY)); });
 after(async () => { await engine.close(); });
 
 let seq = 0;

@@ -8,19 +8,14 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createEngine, type Engine } from '../../engine';
 import { ControlClient, PlatformClient, type Response, type SettleInput } from '../../platform';
-import { baseWorld, clients, institutionClient, line, person, uniq, CQ } from '../engine/helpers';
+import { servedBaseWorld, type clients, institutionClient, line, person, uniq, CQ } from '../engine/helpers';
 
 let engine: Engine;
 let url: string;
 let c: ReturnType<typeof clients>;
 const TODAY = '2024-03-15 09:00:00';
 
-before(async () => {
-  engine = await createEngine({ world: 'empty' });
-  url = (await engine.listen(0, '127.0.0.1')).url;
-  c = clients(engine, TODAY, url);
-  await baseWorld(c.agency, c.all);
-});
+before(async () => { ({ engine, url, c } = await servedBaseWorld(TODAY)); });
 after(async () => { await engine.close(); });
 
 const ledger = async () => {
