@@ -65,10 +65,20 @@ export interface ResolvedEngine {
   started?: Promise<void>;
 }
 
-/** An engine already running: the run needs its control token, which `medcard engine` printed. */
-function externalEngine(url: string, who: string): ResolvedEngine {
+/**
+ * An engine already running: reachable, and taking the run's control token (which
+ * `medcard engine` printed) — both checked here, so a wrong address or token stops the run
+ * before any scenario with the reason, instead of failing every one.
+ */
+async function externalEngine(url: string, who: string): Promise<ResolvedEngine> {
+  const { probeEngineUrl } = require('./rig') as typeof import('./rig');
+  const probe = await probeEngineUrl(url);
+  if (!probe.ok) throw new Error(`${who}${probe.detail}`);
   const token = process.env.MEDCARD_CONTROL_TOKEN;
   if (!token) throw new Error(`${who}the engine at ${url} needs its control token: set MEDCARD_CONTROL_TOKEN to the token \`medcard engine\` printed (engine/README.md "Control API")`);
+  const { ControlClient } = require('../platform') as typeof import('../platform');
+  const check = await new ControlClient({ url, token, timeoutMs: 10_000 }).call('ledger-check', {}).then(() => undefined, (e: Error) => e.message);
+  if (check) throw new Error(`${who}the engine at ${url} refused this run's control call (${check}): is MEDCARD_CONTROL_TOKEN the token this engine printed?`);
   return { env: { MEDCARD_ENGINE_URL: url, MEDCARD_CONTROL_TOKEN: token }, describe: url, stop: async () => undefined };
 }
 
@@ -81,12 +91,8 @@ export async function resolveEngine(rig: RigFile, engineUrl?: string): Promise<R
       return { env: {}, describe: process.env.DATABASE_URL ? 'embedded (PostgreSQL)' : 'embedded (PGlite)', stop: none };
     case 'postgres':
       return { env: { DATABASE_URL: e.url }, describe: 'embedded (PostgreSQL from the rig file)', stop: none };
-    case 'url': {
-      const { probeEngineUrl } = require('./rig') as typeof import('./rig');
-      const probe = await probeEngineUrl(e.url);
-      if (!probe.ok) throw new Error(`rig "${rig.name}": ${probe.detail}`);
+    case 'url':
       return externalEngine(e.url, `rig "${rig.name}": `);
-    }
     case 'container': {
       let containers: typeof import('../containers');
       try {

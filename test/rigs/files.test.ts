@@ -2,7 +2,7 @@
 // field; `medcard rigs` lists them; an unreachable engine is a clear error before any scenario.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -102,4 +102,40 @@ test('engine unreachable: `rig check` fails the engine check and `medcard run` s
   assert.equal(run.status, 2, run.stdout + run.stderr);
   assert.match(run.stderr, /medcard run: rig "vendor": engine at http:\/\/127.0.0.1:\d+ is unreachable \(ECONNREFUSED\): start it/);
   assert.ok(!fs.existsSync(path.join(reports, 'cucumber.json')), 'no scenario ran');
+});
+
+test('`medcard run --engine-url`: a dead address, no control token, or a wrong one stops the run before any scenario (exit 2), saying which', async () => {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const dead = (server.address() as net.AddressInfo).port;
+  server.close();
+  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-reports-'));
+  // Not spawnSync: the engine of this test runs in this process and must go on answering.
+  const run = (url: string, token?: string) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const env = { ...process.env };
+    if (token === undefined) delete env.MEDCARD_CONTROL_TOKEN; else env.MEDCARD_CONTROL_TOKEN = token;
+    const child = spawn(process.execPath, [MEDCARD, 'run', '--engine-url', url, '--quiet', '--reports', reports], { cwd: ROOT, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+  const down = await run(`http://127.0.0.1:${dead}`, 'any');
+  assert.equal(down.status, 2, down.stdout + down.stderr);
+  assert.match(down.stderr, /engine at http:\/\/127.0.0.1:\d+ is unreachable \(ECONNREFUSED\)/);
+  const { createEngine } = require('../../engine') as typeof import('../../engine');
+  const engine = await createEngine({ world: 'empty', controlToken: 'the-right-token' });
+  try {
+    const { url } = await engine.listen(0, '127.0.0.1');
+    const none = await run(url);
+    assert.equal(none.status, 2, none.stdout + none.stderr);
+    assert.match(none.stderr, /needs its control token: set MEDCARD_CONTROL_TOKEN/);
+    const wrong = await run(url, 'a-wrong-token');
+    assert.equal(wrong.status, 2, wrong.stdout + wrong.stderr);
+    assert.match(wrong.stderr, /refused this run's control call \(.*令牌.*\): is MEDCARD_CONTROL_TOKEN the token this engine printed\?/);
+    assert.ok(!fs.existsSync(path.join(reports, 'cucumber.json')), 'no scenario ran');
+  } finally {
+    await engine.close();
+  }
 });
