@@ -3,21 +3,18 @@
 // served over HTTP by http.ts.
 import path from 'node:path';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { openDb } from './db';
+import { num, openDb } from './db';
 import { CONTROL_SENDER, isMsgidTaken, replay, store } from './messages';
 import { loadPolicies } from './policy';
 import { loadWorld } from './world';
 import { PLATFORM, type Handler } from './platform';
 import { CONTROL } from './agency';
 import { BizError, check, req, str, id, en, dt, any, CODE, type Spec } from './validate';
-import { num } from './db';
 import { REGION_CODE } from '../spec';
 import { RuleError } from './rules';
 import { type Ctx, type Env, type InstRow, type Security, SenderRefusal, checkInstitution, show } from './context';
-import { formatBizTime, formatStamp, msgidProblem, signature, SIGN_TYPES, type SignType } from '../platform';
+import { ENDPOINT, formatBizTime, formatStamp, msgidProblem, signature, SIGN_TYPES, type Response, type SignType } from '../platform';
 import { controlRoutes, listenHttp, platformRoutes, MAX_BODY, type Front } from './http';
-import { ENDPOINT } from '../platform';
-import type { Response } from '../platform';
 import type { Engine, EngineOptions, Route } from './types';
 
 const ENVELOPE: Spec = {

@@ -39,8 +39,10 @@ export interface EngineOptions {
 }
 
 export interface Engine {
-  /** Handle one platform request body (parsed JSON or raw text) in-process, no HTTP. Never throws. */
-  /** A platform request; `route`: it came on a per-service path, which takes only its own infnos. */
+  /**
+   * Handle one platform request body (parsed JSON or raw text) in-process, no HTTP. Never
+   * throws. `route`: it came on a per-service path, which takes only its own infnos.
+   */
   handle(requestBody: unknown, route?: Route): Promise<Response>;
   /** One call of the harness's control API (op, { id, time, input }, token), in-process. Never throws. */
   control(op: string, body: unknown, token: string | undefined): Promise<Response>;

@@ -56,16 +56,6 @@ export class BizClock {
 
 // ------------------------------------------------------------------ msgid
 
-let lastStamp = '';
-let usedInStamp = 0;
-let seq = Math.floor(Math.random() * 10000);
-/**
- * institution code (12) + yyyyMMddHHmmss (14) + sequence (4). The timestamp is the wall
- * clock (never earlier than the previous one); the sequence is process-wide, and after
- * 10,000 msgids within one second the timestamp moves on a second, so one process never
- * repeats a msgid. Processes sharing an institution code should use distinct codes or pass
- * msgids; the engine answers a reused msgid with a different request body with an error.
- */
 /**
  * Why a msgid is not of the platform's form for its sender, or null: the institution's code,
  * a calendar time yyyyMMddHHmmss, a 4-digit sequence (makeMsgid's form).
@@ -80,6 +70,16 @@ export function msgidProblem(msgid: string, fixmedinsCode: string): string | nul
   return null;
 }
 
+let lastStamp = '';
+let usedInStamp = 0;
+let seq = Math.floor(Math.random() * 10000);
+/**
+ * institution code (12) + yyyyMMddHHmmss (14) + sequence (4). The timestamp is the wall
+ * clock (never earlier than the previous one); the sequence is process-wide, and after
+ * 10,000 msgids within one second the timestamp moves on a second, so one process never
+ * repeats a msgid. Processes sharing an institution code should use distinct codes or pass
+ * msgids; the engine answers a reused msgid with a different request body with an error.
+ */
 export function makeMsgid(fixmedinsCode: string, wall = new Date()): string {
   let stamp = formatBizTime(wall).replace(/[- :]/g, '');
   if (stamp <= lastStamp) {

@@ -10,6 +10,15 @@ import * as path from 'node:path';
 import { listRigFiles, loadRigFile, parseRigFile, RigFileError } from '../../rigs/files';
 import { MEDCARD, ROOT } from './helpers';
 
+/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
+async function deadPort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const port = (server.address() as net.AddressInfo).port;
+  server.close();
+  return port;
+}
+
 const issuesOf = (text: string) => {
   try {
     parseRigFile(text, path.join(ROOT, 'rigs', 'bad.yaml'));
@@ -87,10 +96,7 @@ test('`medcard rigs` lists every rig with its kind, engine and capabilities; an 
 });
 
 test('engine unreachable: `rig check` fails the engine check and `medcard run` stops before any scenario, saying what to do', async () => {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const port = (server.address() as net.AddressInfo).port;
-  server.close();
+  const port = await deadPort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-rigs-'));
   const file = path.join(dir, 'vendor.yaml');
   fs.writeFileSync(file, `kind: emulated\ndescription: a vendor engine that is down\nengine: { kind: url, url: "http://127.0.0.1:${port}" }\n`);
@@ -105,10 +111,7 @@ test('engine unreachable: `rig check` fails the engine check and `medcard run` s
 });
 
 test('`medcard run --engine-url`: a dead address, no control token, or a wrong one stops the run before any scenario (exit 2), saying which', async () => {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const dead = (server.address() as net.AddressInfo).port;
-  server.close();
+  const dead = await deadPort();
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-reports-'));
   // Not spawnSync: the engine of this test runs in this process and must go on answering.
   const run = (url: string, token?: string) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
