@@ -151,7 +151,7 @@ export class PlatformClient {
     if (this.opts.handle) {
       res = await this.opts.handle(body);
     } else {
-      res = await postJson(this.endpoint!, typeof body === 'string' ? body : JSON.stringify(body), this.opts.timeoutMs ?? 30_000);
+      res = await postJson(this.endpoint!, typeof body === 'string' ? body : JSON.stringify(body), this.opts.timeoutMs ?? 30_000, {}, this.opts.resendOnReset === false);
     }
     this.opts.onExchange?.(body as Envelope, res, Date.now() - t0);
     return res;

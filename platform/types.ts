@@ -479,6 +479,12 @@ export interface PlatformClientOptions {
   onExchange?: (request: Envelope, response: Response, ms: number) => void;
   /** HTTP timeout in ms (default 30 s). */
   timeoutMs?: number;
+  /**
+   * Resend once, unchanged, when a kept-alive connection turns out closed (default true: safe,
+   * the platform answers a msgid once). false: the caller hears of it and recovers itself
+   * (the reference terminal sends 2601, as HIS do).
+   */
+  resendOnReset?: boolean;
   /** The institution's signing key: cainfo = hex HMAC of the whole message (platform/signature.ts). */
   key?: string;
   /** `SM3` (HMAC-SM3, the default) or `SHA256` (HMAC-SHA256). */

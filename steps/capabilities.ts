@@ -57,6 +57,8 @@ const PICKLES = new WeakMap<MedWorld, PickleLike>();
 
 /** The Before hook calls this first, so a skip mid-step can name its scenario. */
 export function rememberPickle(w: MedWorld, pickle: PickleLike): void { PICKLES.set(w, pickle); }
+/** The scenario a World runs (its name, file and tags). */
+export function pickleOf(w: MedWorld): PickleLike | undefined { return PICKLES.get(w); }
 
 /** Skips the scenario with this reason: in the scenario's log and in MEDCARD_SKIP_FILE. Return its result from the hook or step. */
 export function skip(w: MedWorld, reason: string): 'skipped' {

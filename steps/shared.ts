@@ -17,6 +17,7 @@ export function settingsFromEnv(): RunSettings {
     controlToken: process.env.MEDCARD_CONTROL_TOKEN || undefined,
     databaseUrl: process.env.DATABASE_URL || undefined,
     fixturesDir: process.env.MEDCARD_FIXTURES || undefined,
+    terminal: process.env.MEDCARD_TERMINAL || undefined,
   };
 }
 
@@ -41,6 +42,8 @@ async function open(settings: RunSettings): Promise<Shared> {
   let engineKind = 'external';
   let stopEngine: () => Promise<void> = async () => undefined;
   let handle: ((body: unknown) => Promise<Response>) | undefined;
+  /** The engine's HTTP address, for a terminal under test (its recorder forwards there). */
+  let httpUrl = settings.engineUrl;
   let control: ControlClient;
   if (!engineUrl) {
     // Loaded only when needed: `--engine-url` runs never load our engine.
@@ -52,6 +55,7 @@ async function open(settings: RunSettings): Promise<Shared> {
     control = new ControlClient({ handle: (op, body, token) => engine.control(op, body, token), token: engine.controlToken });
     engineUrl = 'in-process';
     stopEngine = () => engine.close();
+    if (settings.terminal) httpUrl = (await engine.listen(0, '127.0.0.1')).url;
   } else {
     if (!settings.controlToken) throw new Error(`the engine at ${engineUrl} needs this run's control token: set MEDCARD_CONTROL_TOKEN to the token \`medcard engine\` printed (engine/README.md "Control API")`);
     control = new ControlClient({ url: engineUrl, token: settings.controlToken });
@@ -86,8 +90,14 @@ async function open(settings: RunSettings): Promise<Shared> {
     await stopEngine();
     throw err;
   }
+  let tut: Shared['tut'];
+  if (settings.terminal) {
+    // Certification (medcard certify): the terminal under test is configured with the recorder's address.
+    const { loadTerminal, PlatformRecorder } = require('../compliance') as typeof import('../compliance');
+    tut = { terminal: loadTerminal(settings.terminal), recorder: await PlatformRecorder.start(httpUrl!) };
+  }
   return {
-    rig, control, platformFor, engineUrl, engineKind, workerId,
-    async close() { await rig.close().catch(() => undefined); await stopEngine(); },
+    rig, control, platformFor, engineUrl, engineKind, workerId, tut,
+    async close() { await tut?.recorder.close(); await rig.close().catch(() => undefined); await stopEngine(); },
   };
 }

@@ -4,6 +4,7 @@ import type { ClaimOutput, ClaimReason, ControlClient, CreditOutput, PlatformCli
 import type { CardProfile } from '../emulator';
 import type { Rig } from '../rigs';
 import type { Institution, TerminalRefusal, VisitOutcome, VisitRequest } from '../terminal';
+import type { Evidence, PlatformRecorder, TerminalFile } from '../compliance';
 
 export interface PersonCtx {
   name: string;
@@ -50,6 +51,8 @@ export interface Latest {
   balance: { psn_no: string; balc: Yuan };
   /** The card data line the terminal printed for a vendor's system. */
   vendorLine: string;
+  /** What the terminal under test did in this scenario, action by action (certification). */
+  tutActions: Evidence[];
 }
 
 
@@ -66,8 +69,10 @@ export interface Shared {
   platformFor(inst: InstitutionCtx, time: string): Promise<PlatformClient>;
   engineUrl: string;
   engineKind: string;
+  /** In a certification run (MEDCARD_TERMINAL): the terminal under test and the recorder in front of the engine. */
+  tut?: { terminal: TerminalFile; recorder: PlatformRecorder };
   workerId: number;
   close(): Promise<void>;
 }
 
-export interface RunSettings { rig: string; engineUrl?: string; controlToken?: string; databaseUrl?: string; fixturesDir?: string }
+export interface RunSettings { rig: string; engineUrl?: string; controlToken?: string; databaseUrl?: string; fixturesDir?: string; terminal?: string }

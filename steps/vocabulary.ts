@@ -15,6 +15,8 @@
 //   claims.ts    When: reimbursement claims
 //   accounts.ts  When: monthly credits, the year-end rollover
 //   queries.ts   Then: money, receipts, refusals, card traffic
+//   compliance.ts the terminal under test (medcard certify): its institution, faults on cue,
+//                its actions, the judge's verdict on the scenario's tagged requirements
 // registry.ts holds StepSpec and the step() builder; the order of subjects is its SUBJECTS.
 import './people';
 import './cards';
@@ -22,6 +24,7 @@ import './visits';
 import './claims';
 import './accounts';
 import './queries';
+import './compliance';
 import { definedSteps } from './registry';
 import type { StepSpec } from './registry';
 

@@ -16,6 +16,7 @@ const NONE_YET: { [K in Exclude<keyof Latest, 'refusal'>]: string } = {
   rollover: 'no year-end rollover yet in this scenario',
   balance: 'no balance query yet',
   vendorLine: 'the terminal has not read a card yet',
+  tutActions: 'the terminal under test has not acted yet in this scenario: a step like 受测终端为 "张三" 结算门诊费用 120.00 元 / the terminal under test settles an outpatient visit of CNY 120.00 for "张三" comes first',
 };
 
 export class MedWorld extends World<WorldParameters> {
@@ -25,6 +26,8 @@ export class MedWorld extends World<WorldParameters> {
   readonly institutions = new Map<string, InstitutionCtx>();
   /** Catalogue item name → code; defaults per class are created by the hooks. */
   readonly catalogue = new Map<string, CatalogueItem>();
+  /** The institution the terminal under test is configured as, once a step named it. */
+  tutInstitution?: InstitutionCtx;
   /** The card in the reader now. */
   inserted?: { owner: string; cardNo: string; slot: CardSlot };
   readonly latest: Partial<Latest> = {};

@@ -1,6 +1,6 @@
 // The reference terminal: reads the card over a CardChannel, drives the platform API,
 // refuses what a real terminal must refuse, and prints the receipt (domain.md §2, §4–§7).
-import { fmtFen, type EnvelopeOverrides, type Infno, type InputOf, type OutputOf, type ReverseOutput } from '../platform';
+import { fmtFen, makeMsgid, type EnvelopeOverrides, type Infno, type InputOf, type OutputOf, type ReverseOutput } from '../platform';
 import { MED_TYPE_OF_VISIT } from '../spec';
 import { CardSession, checkExpiry, checkHolder, vendorLine } from './card';
 import { failureText, isPlatformFailure, parsePerson, parseSetlinfo } from './platform';
@@ -157,8 +157,24 @@ export class Terminal {
     const total = req.items.reduce((s, i) => s + i.priceFen * i.count, 0);
     const setl = { psn_no: person.psnNo, ...cert, med_type: medType, medfee_sumamt: fmtFen(total), mdtrt_id: mdtrtId, acct_used_flag: useAccount ? '1' : '0', insutype: person.insutype } as const;
     await this.call(inpatient ? '2303' : '2206', setl, req.date, region);
-    const out = await this.call(inpatient ? '2304' : '2207', setl, req.date, region);
+    const out = await this.settleOnce(inpatient ? '2304' : '2207', setl, person.psnNo, req.date, region);
     return parseSetlinfo(out.setlinfo);
+  }
+
+  /**
+   * The settlement call, safe against a lost answer (platform-api.md §3a): when the answer
+   * does not come (the engine may have booked it), 2601 undoes whatever that msgid booked,
+   * and the settlement is sent once more under a new msgid. Never two settlements.
+   */
+  private async settleOnce(infno: '2207' | '2304', setl: InputOf<'2207'>, psnNo: string, date: string, region: string): Promise<OutputOf<'2207'>> {
+    const msgid = makeMsgid(this.institution.code);
+    try {
+      return await this.opts.platform.call(infno, setl, { ...this.env(date, region), msgid });
+    } catch (err) {
+      if (isPlatformFailure(err)) throw refusalFromPlatform(err);
+      await this.call('2601', { psn_no: psnNo, omsgid: msgid, oinfno: infno }, date, region);
+      return this.call(infno, setl, date, region);
+    }
   }
 
   /** 2208 / 2305 settlement reversal. */

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..');
 /** The parts: each a folder with one public index.ts. */
-const PARTS = ['spec', 'platform', 'schema', 'emulator', 'engine', 'terminal', 'rigs', 'containers', 'steps'].filter((p) => fs.existsSync(path.join(ROOT, p, 'index.ts')));
+const PARTS = ['spec', 'platform', 'schema', 'emulator', 'engine', 'terminal', 'rigs', 'containers', 'compliance', 'steps'].filter((p) => fs.existsSync(path.join(ROOT, p, 'index.ts')));
 /** Folders that use parts and are used by none: the command and the benchmarks. */
 const CONSUMERS = ['cli', 'bench'];
 
@@ -78,5 +78,5 @@ test('each part has its index.ts and its types.ts, and package.json exports name
     assert.ok(fs.existsSync(path.join(ROOT, part, 'types.ts')), `${part}/types.ts`);
     assert.equal(exportsMap[`./${part}`], `./${part}/index.ts`, `package.json exports ./${part}`);
   }
-  assert.deepEqual(PARTS, ['spec', 'platform', 'schema', 'emulator', 'engine', 'terminal', 'rigs', 'containers', 'steps']);
+  assert.deepEqual(PARTS, ['spec', 'platform', 'schema', 'emulator', 'engine', 'terminal', 'rigs', 'containers', 'compliance', 'steps']);
 });

@@ -1,0 +1,126 @@
+// The platform side of the terminal under test: an HTTP recorder in front of the engine. The
+// TUT is configured with the recorder's address; every request it sends is forwarded to the
+// engine unchanged and recorded with its answer and time, and the faults a scenario asks
+// for are played here, where a real network would play them (a late answer, a −1 from a
+// gateway, an answer lost after the engine committed).
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { PlatformExchange, PlatformFault } from './types';
+
+const MAX_BODY = 2 << 20;
+
+export class PlatformRecorder {
+  private log: PlatformExchange[] = [];
+  private faults: PlatformFault[] = [];
+  private t0 = Date.now();
+  /** Run-wide: sign_nos successful 9001s answered, and each msgid's content, for the judge. */
+  private readonly signNos = new Set<string>();
+  private readonly contents = new Map<string, { infno: string; content: string }>();
+  private readonly target: URL;
+
+  private constructor(private readonly server: http.Server, readonly url: string, target: string) {
+    this.target = new URL(target);
+  }
+
+  /** Listen on 127.0.0.1 (an ephemeral port) and forward to `target`, the engine's base URL. */
+  static async start(target: string): Promise<PlatformRecorder> {
+    let self: PlatformRecorder | undefined;
+    const server = http.createServer((req, res) => { void self!.forward(req, res); });
+    server.keepAliveTimeout = 5000;
+    await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve); });
+    const { port } = server.address() as AddressInfo;
+    self = new PlatformRecorder(server, `http://127.0.0.1:${port}`, target);
+    return self;
+  }
+
+  /** Start a new recording (one action of the TUT); faults already asked for stay. */
+  begin(): void { this.log = []; this.t0 = Date.now(); }
+  /** What was recorded since begin(). */
+  exchanges(): readonly PlatformExchange[] { return this.log; }
+  inject(f: PlatformFault): void { this.faults.push(f); }
+  clearFaults(): void { this.faults = []; }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of req as AsyncIterable<Buffer>) {
+      size += c.length;
+      if (size > MAX_BODY) { res.writeHead(413).end(); return; }
+      chunks.push(c);
+    }
+    const body = Buffer.concat(chunks);
+    const request = parse(body);
+    const infno = typeof request?.infno === 'string' ? request.infno : undefined;
+    const i = infno === undefined ? -1 : this.faults.findIndex((f) => f.infno === infno);
+    const fault = i >= 0 ? this.faults.splice(i, 1)[0] : undefined;
+    const entry: PlatformExchange = {
+      at: Date.now() - this.t0, path: req.url ?? '/', request, response: undefined, engineResponse: undefined,
+      signedIn: typeof request?.sign_no === 'string' && this.signNos.has(request.sign_no), ...(fault ? { fault: fault.name } : {}),
+    };
+    this.remember(entry);
+    this.log.push(entry);
+    if (fault?.name === 'error') {
+      // A gateway's −1: the engine never saw it.
+      const answer = { infcode: -1, inf_refmsgid: '', refmsg_time: '', respond_time: '', err_msg: fault.errMsg ?? '系统繁忙，请稍后再试', warn_msg: null, cainfo: null, signtype: null, output: null };
+      entry.response = answer;
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(answer));
+      return;
+    }
+    if (fault?.name === 'late') await new Promise((r) => setTimeout(r, fault.delayMs ?? 5000));
+    let upstream: { status: number; type: string; body: Buffer };
+    try {
+      upstream = await this.send(req, body);
+    } catch (err) {
+      res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' }).end(`medcard recorder: the engine did not answer: ${(err as Error).message}`);
+      return;
+    }
+    entry.engineResponse = parse(upstream.body);
+    if (fault?.name === 'lost') {
+      // The engine committed; the TUT never hears of it.
+      req.socket.destroy();
+      return;
+    }
+    entry.response = entry.engineResponse;
+    const signNo = (entry.response?.output as { signinoutb?: { sign_no?: unknown } } | undefined)?.signinoutb?.sign_no;
+    if (infno === '9001' && entry.response?.infcode === 0 && typeof signNo === 'string') this.signNos.add(signNo);
+    res.writeHead(upstream.status, { 'content-type': upstream.type }).end(upstream.body);
+  }
+
+  /** A msgid seen before with other content is marked; a byte-for-byte resend is not (idempotent). */
+  private remember(entry: PlatformExchange): void {
+    const r = entry.request;
+    if (!r || typeof r.msgid !== 'string') return;
+    const content = JSON.stringify([r.infno, r.input]);
+    const seen = this.contents.get(r.msgid);
+    if (!seen) this.contents.set(r.msgid, { infno: String(r.infno), content });
+    else if (seen.content !== content) entry.msgidReusedFrom = seen.infno;
+  }
+
+  private send(req: http.IncomingMessage, body: Buffer): Promise<{ status: number; type: string; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const headers: http.OutgoingHttpHeaders = { 'content-type': req.headers['content-type'] ?? 'application/json', 'content-length': body.length };
+      const up = http.request({ host: this.target.hostname, port: this.target.port, path: req.url, method: req.method, headers }, (r) => {
+        const parts: Buffer[] = [];
+        r.on('data', (c: Buffer) => parts.push(c));
+        r.on('end', () => resolve({ status: r.statusCode ?? 502, type: String(r.headers['content-type'] ?? 'application/json'), body: Buffer.concat(parts) }));
+        r.on('error', reject);
+      });
+      up.on('error', reject);
+      up.end(body);
+    });
+  }
+}
+
+function parse(b: Buffer): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(b.toString('utf8')) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : undefined;
+  } catch {
+    return undefined;
+  }
+}

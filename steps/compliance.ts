@@ -1,0 +1,126 @@
+// The terminal under test (medcard certify, compliance/README.md): the institution it is
+// configured as, faults the platform plays on cue, the actions the harness asks of it (it
+// reads our card over PC/SC and talks to our engine through the recorder), and the judge's
+// verdict on the requirements the scenario is tagged with (@req-PLAT-07).
+import fs from 'node:fs';
+import { act, combine, requirement, taggedRequirements, type ActionRequest, type Evidence, type FaultName, type ScenarioVerdicts, type Verdict } from '../compliance';
+import { fmtFen, type Receipt } from '../platform';
+import { formatTraceEntry } from '../emulator';
+import { insertCard } from './cards';
+import { pickleOf } from './capabilities';
+import { stepsOf } from './registry';
+import type { InstitutionCtx } from './types';
+import type { MedWorld } from './world';
+
+const step = stepsOf('compliance');
+
+function tutOf(w: MedWorld) {
+  const tut = w.shared.tut;
+  if (!tut) throw new Error('this step needs a terminal under test: run it with `npx medcard certify --terminal <name>` (compliance/README.md)');
+  return tut;
+}
+
+/** The TUT's institution is registered once per engine, with the code and key the terminal is configured with. */
+const registered = new WeakMap<object, Promise<void>>();
+
+step('Given', '受测终端是定点医院 {string} 的收费终端', 'the terminal under test is the cashier terminal of {string}', async function (name: string) {
+  const { terminal } = tutOf(this);
+  const i = terminal.institution;
+  let done = registered.get(this.shared.control);
+  if (!done) {
+    done = this.control('institution', { fixmedins_code: i.code, fixmedins_name: i.name, admvs: i.region, hosp_lv: 2, fixmedins_type: i.kind, designated: true, key: i.key }).then(() => undefined);
+    done.catch(() => registered.delete(this.shared.control));
+    registered.set(this.shared.control, done);
+  }
+  await done;
+  const inst: InstitutionCtx = { code: i.code, name, region: i.region, kind: i.kind, designated: true, level: 2, key: i.key };
+  this.institutions.set(name, inst);
+  this.tutInstitution = inst;
+});
+
+function fault(w: MedWorld, name: FaultName, infno: string, more: { errMsg?: string; delayMs?: number } = {}) {
+  if (!/^\d{4}$/.test(infno)) throw new Error(`"${infno}" is not a transaction number: write four digits, e.g. "2207"`);
+  tutOf(w).recorder.inject({ name, infno, ...more });
+}
+
+step('Given', '医保平台对 {string} 交易的应答丢失', 'the platform\'s answer to {string} is lost', async function (infno: string) {
+  fault(this, 'lost', infno);
+}, { example: { zh: '医保平台对 "2207" 交易的应答丢失', en: 'the platform\'s answer to "2207" is lost' } });
+
+step('Given', '医保平台对 {string} 交易延迟 {int} 秒应答', 'the platform answers {string} {int} seconds late', async function (infno: string, s: number) {
+  fault(this, 'late', infno, { delayMs: s * 1000 });
+}, { example: { zh: '医保平台对 "2207" 交易延迟 2 秒应答', en: 'the platform answers "2207" 2 seconds late' } });
+
+step('Given', '医保平台对 {string} 交易返回 -1：{string}', 'the platform answers {string} with -1: {string}', async function (infno: string, errMsg: string) {
+  fault(this, 'error', infno, { errMsg });
+}, { example: { zh: '医保平台对 "2206" 交易返回 -1："系统繁忙"', en: 'the platform answers "2206" with -1: "system busy"' } });
+
+/** Settlements in force (not reversed) of a person, from the engine's receipts. */
+async function settlementsInForce(w: MedWorld, psnNo: string): Promise<number> {
+  // The engine answers "no receipt found" rather than an empty list.
+  const receipts = await w.control('receipts', { psn_no: psnNo }).then((o) => o.receipts, (err: Error) => {
+    if (/没有找到收据/.test(err.message)) return [] as Receipt[];
+    throw err;
+  });
+  const reversed = new Set(receipts.filter((r: Receipt) => r.kind === 'reversal').map((r) => r.ref_id));
+  return receipts.filter((r) => r.kind === 'settlement' && !reversed.has(r.ref_id)).length;
+}
+
+async function tutSettles(w: MedWorld, presenterName: string, ownerName: string, fen: number): Promise<void> {
+  const { terminal, recorder } = tutOf(w);
+  const inst = w.tutInstitution ?? w.institution(terminal.institution.name);
+  const owner = w.person(ownerName);
+  const presenter = w.people.get(presenterName) ?? { name: presenterName, certno: '' };
+  if (!owner.profile) throw new Error(`"${ownerName}" holds no card: add "${ownerName}" 持有社保卡 / "${ownerName}" holds a card`);
+  const slot = await insertCard(w, owner.profile);
+  if (!slot.card) throw new Error(`rig "${w.shared.rig.name}" does not serve the card itself, so the harness cannot record what the terminal under test sends it: certify on the vpcd rig`);
+  slot.card.clearTrace();
+  await w.shared.control.setClock([inst.code], `${w.today} 10:00:00`);
+  const items = [{ code: w.item('甲类').code, name: '诊疗费', priceFen: fen, count: 1 }];
+  const request: ActionRequest = {
+    action: 'settle', reader: slot.channel.name, platformUrl: recorder.url, date: w.today, kind: inst.kind === 'pharmacy' ? 'pharmacy' : 'outpatient',
+    items, totalFen: fen, person: { name: presenter.name, idNumber: presenter.certno }, pin: (w.people.get(presenterName) ?? owner).typedPin ?? owner.profile.pin.value, useAccount: true,
+  };
+  const before = await settlementsInForce(w, owner.psnNo);
+  recorder.begin();
+  const result = await act(terminal, request);
+  const evidence: Evidence = {
+    request, result, card: [...slot.card.trace], platform: [...recorder.exchanges()],
+    setup: { cardHolder: { name: owner.name, idNumber: owner.certno }, cardExpiry: owner.profile.card.expiryDate, cardLost: false, pinRequired: request.useAccount, faults: [] },
+    ledger: { before, after: await settlementsInForce(w, owner.psnNo) }, reversalWithinMs: terminal.reversalWithinMs,
+  };
+  recorder.clearFaults();
+  (w.latest.tutActions ??= []).push(evidence);
+  await w.attach(evidence.card.map(formatTraceEntry).join('\n') || '(the terminal sent the card nothing)', { mediaType: 'text/plain', fileName: '受测终端读卡报文 TUT card traffic.txt' });
+  await w.attach(JSON.stringify(evidence.platform, null, 2), { mediaType: 'application/json', fileName: '受测终端平台报文 TUT platform traffic.json' });
+  await w.attach(`outcome ${result.outcome} (${result.ms} ms)${result.message ? `: ${result.message}` : ''}\n\n${result.output.replaceAll(request.pin ?? '\u0000', '******')}`, { mediaType: 'text/plain', fileName: '受测终端输出 TUT output.txt' });
+  w.log(`受测终端 / TUT: ${result.outcome}${result.message ? ` — ${result.message}` : ''}${result.receipt?.total !== undefined ? ` (total ${fmtFen(result.receipt.total)})` : ''}`);
+}
+
+step('When', '受测终端为 {string} 结算门诊费用 {money}', 'the terminal under test settles an outpatient visit of {money} for {string}', async function (a: unknown, b: unknown) {
+  const [name, fen] = typeof a === 'number' ? [b as string, a] : [a as string, b as number];
+  await tutSettles(this, name, name, fen);
+}, { example: { zh: '受测终端为 "张三" 结算门诊费用 120.00 元', en: 'the terminal under test settles an outpatient visit of CNY 120.00 for "Zhang San"' } });
+
+step('When', '{string} 持 {string} 的社保卡在受测终端结算门诊费用 {money}', '{string} presents {string}\'s card at the terminal under test for an outpatient visit of {money}', async function (presenter: string, owner: string, fen: number) {
+  await tutSettles(this, presenter, owner, fen);
+}, { example: { zh: '"李四" 持 "张三" 的社保卡在受测终端结算门诊费用 80.00 元', en: '"Li Si" presents "Zhang San"\'s card at the terminal under test for an outpatient visit of CNY 80.00' } });
+
+step('Then', '受测终端符合本场景标注的要求', 'the terminal under test meets the requirements this scenario is tagged with', async function () {
+  const actions = this.need('tutActions');
+  const pickle = pickleOf(this);
+  const ids = taggedRequirements((pickle?.tags ?? []).map((t) => t.name));
+  if (!ids.length) throw new Error('this scenario states no requirement: tag it with the ones it checks, e.g. @req-PLAT-07 (compliance/requirements.ts lists them)');
+  const verdicts: Verdict[] = ids.map((id) => {
+    const r = requirement(id);
+    const judged = actions.map((e) => r.judge(e));
+    return { requirement: id, verdict: combine(judged.map((j) => j.verdict)), evidence: judged.flatMap((j) => j.evidence) };
+  });
+  const file = process.env.MEDCARD_VERDICTS_FILE;
+  const line: ScenarioVerdicts = { scenario: pickle?.name ?? '', uri: pickle?.uri ?? '', line: 0, terminal: tutOf(this).terminal.name, verdicts };
+  if (file) fs.appendFileSync(file, `${JSON.stringify(line)}\n`);
+  const text = verdicts.map((v) => `${v.requirement} ${v.verdict}\n${v.evidence.map((l) => `    ${l}`).join('\n')}`).join('\n');
+  await this.attach(text, { mediaType: 'text/plain', fileName: '合规判定 compliance verdicts.txt' });
+  const failed = verdicts.filter((v) => v.verdict === 'failed');
+  if (failed.length) throw new Error(`受测终端未满足 / the terminal under test fails ${failed.map((f) => f.requirement).join(', ')}:\n${failed.map((f) => `  ${f.requirement} ${requirement(f.requirement).zh} / ${requirement(f.requirement).en}\n${f.evidence.map((l) => `    ${l}`).join('\n')}`).join('\n')}`);
+});
