@@ -35,6 +35,8 @@ ensure_packages() {
 ensure_packages "the card rigs" -- pcscd vsmartcard-vpcd vsmartcard-vpicc python3-pycryptodome libpcsclite-dev pcsc-tools opensc socat udev
 # native/sscard (libsscard.so, built at npm ci): a C compiler, make, pkg-config and pcsc-lite's headers.
 ensure_packages "native/sscard" -- gcc libc6-dev make pkg-config libpcsclite-dev
+# Certification (medcard certify): a terminal under test written in Python, as test/compliance has one.
+ensure_packages "a terminal under test in Python" -- python3-pyscard
 
 # The Allure report: a CJK font (without one, Chinese renders as empty boxes; the report
 # ships only Latin fonts) and the headless browser test/cli/report-browser.test.ts uses.
