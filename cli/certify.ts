@@ -23,7 +23,8 @@ requirement and writes reports/compliance/index.html and reports/compliance.json
   --rig <name>        a rig whose card the harness serves (default vpcd)
   --reports <dir>     where to write (default reports)
 
-Exit codes: 0 every judged requirement passed, 1 a requirement (or a scenario) failed, 2 usage or set-up.
+Exit codes: 0 every requirement judged and passed (with --tags: every judged one), 1 a requirement or a scenario
+failed, or (a whole run) a requirement was not tested; 2 usage or set-up.
 Example: npx medcard certify --terminal reference`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -56,5 +57,8 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`\n受测终端 / terminal ${terminal.name}: 通过 passed ${cert.passed} · 未通过 failed ${cert.failed} · 未测试 not tested ${cert.notTested}`);
   for (const r of cert.rows) console.log(`  ${r.verdict === 'passed' ? '✓' : r.verdict === 'failed' ? '✗' : '·'} ${r.id.padEnd(8)} ${r.verdict.padEnd(10)} ${r.zh} / ${r.en}`);
   console.log(`certificate: ${path.relative(process.cwd(), written.html)} · ${path.relative(process.cwd(), written.json)}`);
-  return cert.failed > 0 || !result.success ? 1 : 0;
+  // A certificate needs every requirement judged: on a whole run, one not tested is not a pass.
+  const complete = cert.notTested === 0 || v.tags !== undefined || parsed.positionals.length > 0;
+  if (!complete) console.log(`medcard certify: ${cert.notTested} requirement(s) not tested: the terminal did not get far enough in the scenarios that check them (see the certificate)`);
+  return cert.failed > 0 || !complete || !result.success ? 1 : 0;
 }

@@ -54,12 +54,14 @@ export const REQUIREMENTS: readonly Requirement[] = [
     id: 'CARD-01', source: 'card-spec.md §2, §4',
     zh: '读卡前先选择社会保障应用（SELECT SSSE），再读记录', en: 'the card is read only after SELECT SSSE',
     judge(e) {
-      const firstRead = e.card.findIndex((x) => ins(x) === 'B2');
-      if (firstRead < 0) return na('no record was read');
+      // The first command that reaches a file: SELECT of an EF by FID, READ RECORD, READ BINARY.
+      const fileCommand = (x: TraceEntry) => ins(x) === 'B2' || ins(x) === 'B0' || (ins(x) === 'A4' && x.command.slice(4, 6) !== '04');
+      const first = e.card.findIndex(fileCommand);
+      if (first < 0) return na('the terminal reached no file on the card');
       // 61xx: selected, the FCI waiting for GET RESPONSE (T=0).
       const select = e.card.findIndex((x) => x.command.startsWith(SSSE_SELECT) && (ok(x) || x.sw.startsWith('61')));
-      if (select < 0 || select > firstRead) return fail(`${card(e.card[firstRead]!, firstRead)} without SELECT SSSE before it`);
-      return pass(card(e.card[select]!, select), card(e.card[firstRead]!, firstRead));
+      if (select < 0 || select > first) return fail(`${card(e.card[first]!, first)} without SELECT SSSE before it`);
+      return pass(card(e.card[select]!, select), card(e.card[first]!, first));
     },
   },
   {

@@ -122,5 +122,7 @@ step('Then', '受测终端符合本场景标注的要求', 'the terminal under t
   const text = verdicts.map((v) => `${v.requirement} ${v.verdict}\n${v.evidence.map((l) => `    ${l}`).join('\n')}`).join('\n');
   await this.attach(text, { mediaType: 'text/plain', fileName: '合规判定 compliance verdicts.txt' });
   const failed = verdicts.filter((v) => v.verdict === 'failed');
+  const unexercised = verdicts.filter((v) => v.verdict === 'not-applicable');
+  if (!failed.length && unexercised.length) throw new Error(`本场景标注的要求未被检验 / the scenario did not exercise what it is tagged with: ${unexercised.map((v) => `${v.requirement} (${v.evidence.join('; ')})`).join(', ')} — the terminal under test did not get that far`);
   if (failed.length) throw new Error(`受测终端未满足 / the terminal under test fails ${failed.map((f) => f.requirement).join(', ')}:\n${failed.map((f) => `  ${f.requirement} ${requirement(f.requirement).zh} / ${requirement(f.requirement).en}\n${f.evidence.map((l) => `    ${l}`).join('\n')}`).join('\n')}`);
 });
