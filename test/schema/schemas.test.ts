@@ -9,6 +9,7 @@ import { parse } from 'yaml';
 import { YamlDocument, YamlError, validate, jsonSchema } from '../../schema';
 import { FORMATS, SCHEMAS_DIR, formatOfFixture, schemaFileName, schemaTexts } from '../../cli/schemas';
 import { jsonSchemaProblems } from './json-schema-check';
+import { loadTerminal } from '../../compliance';
 import { loadRigFile } from '../../rigs';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -33,8 +34,8 @@ test('`medcard schemas --out DIR` writes every schema there', () => {
   }
 });
 
-test('there are fixture files (or rig files) of every format', () => {
-  const used = new Set([...fixtureFiles.map((f) => formatOfFixture(f)?.id), ...(rigFiles.length ? ['rig'] : [])]);
+test('there are fixture files (or rig files, terminal files) of every format', () => {
+  const used = new Set([...fixtureFiles.map((f) => formatOfFixture(f)?.id), ...(rigFiles.length ? ['rig'] : []), ...(fs.readdirSync(path.join(ROOT, 'terminals')).length ? ['terminal'] : [])]);
   for (const f of FORMATS) assert.ok(used.has(f.id), `no fixture file of ${f.id}`);
 });
 
@@ -61,6 +62,21 @@ for (const name of rigFiles) {
     assert.deepEqual(jsonSchemaProblems(JSON.parse(fs.readFileSync(path.join(SCHEMAS_DIR, 'rig.schema.json'), 'utf8')), parse(text)), []);
   });
 }
+
+for (const name of fs.readdirSync(path.join(ROOT, 'terminals')).filter((f) => f.endsWith('.yaml'))) {
+  test(`terminals/${name}: names its schema, loads, and fits the terminal JSON Schema`, () => {
+    const text = fs.readFileSync(path.join(ROOT, 'terminals', name), 'utf8');
+    assert.equal(text.split('\n')[0], '# yaml-language-server: $schema=../schemas/terminal.schema.json');
+    loadTerminal(path.join(ROOT, 'terminals', name));
+    assert.deepEqual(jsonSchemaProblems(JSON.parse(fs.readFileSync(path.join(SCHEMAS_DIR, 'terminal.schema.json'), 'utf8')), parse(text)), []);
+  });
+}
+
+test('a terminal file with a bad field says which, by line', () => {
+  const file = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'medcard-terminal-')), 'bad.yaml');
+  fs.writeFileSync(file, 'adapter: command\ninstitution: { code: X1, name: a, region: "500000", key: 0123456789abcdef }\n');
+  assert.throws(() => loadTerminal(file), (err: Error) => /bad\.yaml:2.*institution\.code.*H or P and 11 digits/s.test(err.message) && /actions\.settle/.test(err.message));
+});
 
 test('the JSON Schemas refuse what the formats refuse in their structure: unknown fields, missing sections, wrong kinds', () => {
   const schema = (id: string) => jsonSchema(FORMATS.find((f) => f.id === id)!);
