@@ -110,6 +110,31 @@ export const REQUIREMENTS: readonly Requirement[] = [
     },
   },
   {
+    id: 'CARD-06', source: 'domain.md §7 (a lost card is refused); platform-api.md §2 (1101)',
+    zh: '已挂失的卡不能结算，并告知操作员卡已挂失', en: 'a card reported lost settles nothing, and the operator is told it is lost',
+    judge(e) {
+      if (!e.setup.cardLost) return na('the card is not reported lost');
+      const settled = settledAnswers(e).filter((x) => input(x).mdtrt_cert_type === '03');
+      if (settled.length || e.ledger.after > e.ledger.before) return fail(`the card is reported lost, yet it settled: ${settled.map(line).join('; ') || `${e.ledger.after - e.ledger.before} new settlement(s) in force`}`);
+      // Only the platform knows the card is lost: a terminal it never told cannot say so.
+      const told = e.platform.find((x) => x.response && x.response.infcode !== 0 && /挂失/.test(String(x.response.err_msg ?? '')));
+      if (!told) return na('the platform never answered that the card is lost: the terminal did not get that far');
+      if (e.result.outcome !== 'refused') return fail(`nothing settled, but the terminal reported ${e.result.outcome}${e.result.message ? `: ${e.result.message}` : ''}`);
+      return /挂失|lost/i.test(e.result.message ?? '') ? pass(`${line(told)}; refused: ${e.result.message}`) : fail(`${line(told)}, but the operator is not told the card is lost: "${e.result.message ?? ''}"`);
+    },
+  },
+  {
+    id: 'CARD-07', source: 'card-spec.md §4 (a command to an absent card fails); domain.md §8',
+    zh: '读卡途中卡被拔出时不结算，并告知操作员', en: 'when the card is pulled while it is read, nothing is settled and the operator is told',
+    judge(e) {
+      if (!e.setup.cardPulled) return na('the card stayed in the reader (or the terminal read no record, after which it would have been pulled)');
+      const settled = settledAnswers(e);
+      if (settled.length || e.ledger.after > e.ledger.before) return fail(`the card was pulled after ${card(e.card.at(-1)!, e.card.length - 1)}, yet: ${settled.map(line).join('; ') || 'a new settlement is in force'}`);
+      if (e.result.outcome !== 'refused') return fail(`nothing settled, but the terminal ${e.result.outcome === 'error' ? `reported nothing the operator could read (${e.result.message ?? ''})` : `reported ${e.result.outcome}`}`);
+      return pass(`pulled after ${card(e.card.at(-1)!, e.card.length - 1)}; no settlement; the terminal showed: ${e.result.message ?? ''}`);
+    },
+  },
+  {
     id: 'PLAT-01', source: 'platform-api.md §1, §2 (9001)',
     zh: '业务交易前已签到（9001），并携带签到编号', en: 'sign-in (9001) precedes business, whose messages carry its sign_no',
     judge(e) {

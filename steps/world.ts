@@ -28,6 +28,8 @@ export class MedWorld extends World<WorldParameters> {
   readonly catalogue = new Map<string, CatalogueItem>();
   /** The institution the terminal under test is configured as, once a step named it. */
   tutInstitution?: InstitutionCtx;
+  /** The harness pulls the card while the terminal under test reads it (a card fault on cue). */
+  tutPullsCard = false;
   /** The card in the reader now. */
   inserted?: { owner: string; cardNo: string; slot: CardSlot };
   readonly latest: Partial<Latest> = {};
