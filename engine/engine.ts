@@ -202,10 +202,15 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   }
 
   let front: Front | null = null;
+  let inProcessRoutes: ReturnType<typeof platformRoutes> | undefined;
   const engine: Engine = {
     backend: db.kind,
     controlToken,
     handle: (b, route) => handle(b, route).catch((e) => answer(-1, null, `系统内部错误：${(e as Error).message}`, new Date())),
+    async servePlatform(method, path, b) {
+      const route = (inProcessRoutes ??= platformRoutes(engine.handle))[`${method} ${path}`];
+      return route ? route({ body: b, headers: {} }) : { status: 404, body: { infcode: -1, err_msg: `请使用 POST ${ENDPOINT} / no such route: use POST ${ENDPOINT}`, output: null } };
+    },
     control: (op, b, token) => control(op, b, token).catch((e) => answer(-1, null, `系统内部错误：${(e as Error).message}`, new Date())),
     async listen(port = 0, host = '127.0.0.1') {
       front = await listenHttp({
