@@ -1,18 +1,15 @@
 // medcard certify end to end: the reference terminal, run as a separate process through the
 // command adapter, passes every requirement; and the judge catches what it should: each
 // mutant (the reference terminal with exactly one rule broken, test/compliance/mutant-terminal.ts)
-// fails exactly the requirement it breaks and no other. The virtual readers are shared:
-// scripts/test.js holds /tmp/medcard-vpcd.lock for the whole run (never take it here).
+// fails exactly the requirements it breaks and no other.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { REQUIREMENTS, type Certificate } from '../../compliance';
-
-const ROOT = path.resolve(__dirname, '..', '..');
+import { REQUIREMENTS } from '../../compliance';
+import { certify, ROOT, verdicts } from './certify-run';
 
 /**
  * Mutant → the requirements it must fail (all others: passed or not tested, never failed).
@@ -25,23 +22,6 @@ const MUTANTS: Record<string, string[]> = {
   'no-reversal': ['PLAT-05'], 'double-settle': ['PLAT-06'], 'refusal-as-success': ['CARD-06', 'PLAT-07'], 'receipt-differs': ['PLAT-08'],
   'vague-refusal': ['CARD-06'], 'crash-on-pull': ['CARD-07'],
 };
-
-function certify(terminal: string, reports: string): Promise<{ code: number | null; out: string; cert: Certificate }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/medcard.js', 'certify', '--terminal', terminal, '--tags', 'not @english', '--reports', reports], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => { out += c; });
-    child.stderr.on('data', (c: Buffer) => { out += c; });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const file = path.join(reports, 'compliance.json');
-      if (!fs.existsSync(file)) return reject(new Error(`no certificate (exit ${code}):\n${out.slice(-3000)}`));
-      resolve({ code, out, cert: JSON.parse(fs.readFileSync(file, 'utf8')) as Certificate });
-    });
-  });
-}
-
-const verdicts = (c: Certificate) => Object.fromEntries(c.rows.map((r) => [r.id, r.verdict]));
 
 describe('medcard certify', () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-certify-'));
