@@ -17,7 +17,7 @@ not rebuilt, so a second build takes seconds.
   --quiet   no build output, only the summary`;
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseOptions(argv, { force: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false } }, HELP);
+  const parsed = parseOptions(argv, { force: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false } }, HELP, 1);
   if (!parsed) return 0;
   const [sub] = parsed.positionals;
   const images = require('../containers') as typeof import('../containers');

@@ -106,10 +106,10 @@ export async function checkRig(nameOrPath: string, insertTimeoutMs = 5000): Prom
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseOptions(argv, { 'insert-timeout': { type: 'string', default: '5' } }, HELP);
+  const parsed = parseOptions(argv, { 'insert-timeout': { type: 'string', default: '5' } }, HELP, 2);
   if (!parsed) return 0;
-  const [sub, name, ...extra] = parsed.positionals;
-  if (sub !== 'check' || !name || extra.length) throw new UsageError(`expected \`medcard rig check <name>\`\n\n${HELP}`);
+  const [sub, name] = parsed.positionals;
+  if (sub !== 'check' || !name) throw new UsageError(`expected \`medcard rig check <name>\`\n\n${HELP}`);
   const seconds = Number(parsed.values['insert-timeout']);
   if (!(seconds >= 0)) throw new UsageError(`--insert-timeout wants seconds, not "${parsed.values['insert-timeout']}"`);
   const checks = await checkRig(name, seconds * 1000);

@@ -116,7 +116,7 @@ export async function run(argv: string[]): Promise<number> {
       parallel: { type: 'string', default: '1' }, fixtures: { type: 'string' }, reports: { type: 'string', default: 'reports' },
       name: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'fail-fast': { type: 'boolean' }, quiet: { type: 'boolean' },
       nightly: { type: 'boolean' }, retry: { type: 'string' }, history: { type: 'string' },
-    }, HELP);
+    }, HELP, Infinity);
   } catch (err) {
     if (err instanceof UsageError) { console.error(`medcard run: ${err.message}`); return 2; }
     throw err;
