@@ -18,7 +18,8 @@ options:
                         vpcd, serial, pcsc, …) or a path to a rig file; its engine is used
                         unless --engine-url is given
   --tags <expr>         cucumber tag expression, e.g. "@chongqing-example and not @english"
-  --engine-url <url>    a running engine (ours or a vendor's) instead of the embedded one
+  --engine-url <url>    a running engine (ours or a vendor's) instead of the embedded one; probed
+                        first: nothing listening, or no platform answer there, is exit 2
   --parallel <n>        worker processes (default 1)
   --shard <k>/<n>       run only shard k of n (1 ≤ k ≤ n): every scenario falls in exactly one
                         shard, the same one on every machine; CI runs the n shards side by side
