@@ -18,8 +18,11 @@ options:
                         vpcd, serial, pcsc, …) or a path to a rig file; its engine is used
                         unless --engine-url is given
   --tags <expr>         cucumber tag expression, e.g. "@chongqing-example and not @english"
-  --engine-url <url>    a running engine (ours or a vendor's) instead of the embedded one
+  --engine-url <url>    a running engine (ours or a vendor's) instead of the embedded one; probed
+                        first: nothing listening, or no platform answer there, is exit 2
   --parallel <n>        worker processes (default 1)
+  --shard <k>/<n>       run only shard k of n (1 ≤ k ≤ n): every scenario falls in exactly one
+                        shard, the same one on every machine; CI runs the n shards side by side
   --fixtures <dir>      fixtures folder for the embedded engine (default fixtures/)
   --reports <dir>       where reports go (default reports/)
   --name <regexp>       only scenarios whose name matches
@@ -52,6 +55,8 @@ export interface RunOptions {
   require?: string[];
   /** Scheduled runs on hardware: retry 1, Allure history + HTML report (README "CI and nightly runs"). */
   nightly?: boolean;
+  /** "k/n": only the k-th of n shards (cucumber's round-robin over the pickles, stable). */
+  shard?: string;
   /** Extra attempts for a failing scenario (default 0, nightly 1). */
   retry?: number;
   /** Allure history file (JSONL) to append to; default <reports>/history.jsonl when nightly. */
@@ -115,8 +120,8 @@ export async function run(argv: string[]): Promise<number> {
       rig: { type: 'string', default: 'emulated' }, tags: { type: 'string' }, 'engine-url': { type: 'string' },
       parallel: { type: 'string', default: '1' }, fixtures: { type: 'string' }, reports: { type: 'string', default: 'reports' },
       name: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'fail-fast': { type: 'boolean' }, quiet: { type: 'boolean' },
-      nightly: { type: 'boolean' }, retry: { type: 'string' }, history: { type: 'string' },
-    }, HELP);
+      nightly: { type: 'boolean' }, retry: { type: 'string' }, history: { type: 'string' }, shard: { type: 'string' },
+    }, HELP, Infinity);
   } catch (err) {
     if (err instanceof UsageError) { console.error(`medcard run: ${err.message}`); return 2; }
     throw err;
@@ -127,11 +132,16 @@ export async function run(argv: string[]): Promise<number> {
   if (!Number.isInteger(parallel) || parallel < 0) { console.error(`medcard run: --parallel wants a whole number, not "${v.parallel}"`); return 2; }
   const retry = v.retry === undefined ? undefined : Number(v.retry);
   if (retry !== undefined && (!Number.isInteger(retry) || retry < 0)) { console.error(`medcard run: --retry wants a whole number, not "${v.retry}"`); return 2; }
+  const shard = v.shard === undefined ? undefined : /^(\d+)\/(\d+)$/.exec(String(v.shard));
+  if (shard === null || (shard && !(Number(shard[1]) >= 1 && Number(shard[1]) <= Number(shard[2])))) {
+    console.error(`medcard run: --shard wants k/n with 1 ≤ k ≤ n (e.g. 2/3 for the second of three), not "${v.shard}"`);
+    return 2;
+  }
   const result = await runSuite({
     rig: String(v.rig), tags: v.tags as string | undefined, engineUrl: v['engine-url'] as string | undefined, parallel,
     fixtures: v.fixtures as string | undefined, reports: String(v.reports), paths: parsed.positionals,
     name: v.name as string | undefined, dryRun: !!v['dry-run'], failFast: !!v['fail-fast'], quiet: !!v.quiet,
-    nightly: !!v.nightly, retry, history: v.history as string | undefined,
+    nightly: !!v.nightly, retry, history: v.history as string | undefined, shard: shard?.[0],
   });
   return result.exitCode;
 }
@@ -215,6 +225,7 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
       dryRun: o.dryRun,
       failFast: o.failFast,
       retry: o.retry ?? (o.nightly ? 1 : 0),
+      shard: o.shard ?? '',
       worldParameters: { rig: o.rig },
     },
   }, { cwd: ROOT });
