@@ -44,6 +44,13 @@ export const strs = (label: string, max: number, itemMax: number): Field => ({ k
 export const obj = (label: string, spec: Spec, r = false): Field => ({ k: 'obj', label, spec, req: r });
 export const any = (label: string): Field => ({ k: 'any', label });
 
+/** A count as the wire writes it: cnt × 10,000 (what the cnt field gives) back to "1.5". */
+export function cntText(c4: number): string {
+  const w = Math.floor(c4 / 10000);
+  const f = String(c4 % 10000).padStart(4, '0').replace(/0+$/, '');
+  return f ? `${w}.${f}` : String(w);
+}
+
 export const CODE = /^[A-Za-z0-9_-]+$/;
 const DATETIME = /^(\d{4}-\d{2}-\d{2}) ([01]\d|2[0-3]):([0-5]\d):([0-5]\d)$/;
 // Control characters are refused everywhere (tabs and newlines included).
