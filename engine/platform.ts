@@ -14,6 +14,9 @@ import { adjudicateWith, buildReceipt, setlInfo, saveReceipt, writeSettlement, t
 import { fmtFen, fmtRatio } from '../platform';
 import type { SetlInfo, SetlDetail } from '../platform';
 import { REVERSED } from './messages';
+import { QUERIES } from './queries';
+import { INPATIENT } from './inpatient';
+import { PHARMACY, STOCK_UPLOADS, undoStockUpload } from './pharmacy';
 
 const CERT_TYPE = ['01', '02', '03'] as const;
 const certNo = () => req(str('就诊凭证编号', 50, { re: CODE, what: '字母数字' }));
@@ -453,7 +456,7 @@ const settlementQuery: Handler = {
 // ------------------------------------------------------------------ 2601 冲正
 
 /** What each transaction books, for 2601: read-only ones book nothing. */
-const READ_ONLY = new Set(['9001', '1101', '2206', '2303', '5203']);
+const READ_ONLY = new Set(['9001', '1101', '2206', '2303', '5203', ...Object.keys(QUERIES)]);
 
 /**
  * 2601: the sender's message omsgid never reached its answer to the HIS (a transport
@@ -522,6 +525,7 @@ async function undo(ctx: Ctx, oinfno: string, omsgid: string, out: Record<string
       return `结算ID ${setlId} 已冲正`;
     }
     default:
+      if (STOCK_UPLOADS.includes(oinfno)) return undoStockUpload(ctx, omsgid);
       throw new BizError(`原交易 ${oinfno} 不能冲正：请用对应的撤销交易（2202 / 2205 / 2208 / 2302 / 2305）`);
   }
 }
@@ -532,4 +536,7 @@ export const PLATFORM: Record<string, Handler> = {
   '2206': settle('otp', false), '2207': settle('otp', true), '2208': reverse('otp'),
   '2401': admission, '2301': feeUpload('ipt'), '2302': feeCancel('ipt'), '2303': settle('ipt', false), '2304': settle('ipt', true), '2305': reverse('ipt'),
   '2402': discharge, '5203': settlementQuery,
+  ...QUERIES,
+  ...INPATIENT,
+  ...PHARMACY,
 };
