@@ -97,7 +97,22 @@ CREATE INDEX claim_lines_claim ON claim_lines(claim_id);
 -- 2601 冲正 removes the fee lines one upload (a msgid) brought.
 ALTER TABLE fee_lines ADD COLUMN msgid text;
 CREATE INDEX fee_lines_msgid ON fee_lines(msgid)
-`]];
+`],
+// ---------------------------------------------------------------- pharmacy stock (3501–3507, engine/pharmacy.ts)
+[8, `
+-- Each institution's stock of each item (med_list_codg), in whole units of the smallest
+-- package: never below zero. Each movement is one upload (a msgid), named by its batch serial
+-- (fixmedins_bchno) per transaction, with the signed quantity it moved: 3507 and 2601 take a
+-- movement back by that quantity.
+CREATE TABLE stock (sender text NOT NULL, item text NOT NULL, qty bigint NOT NULL CHECK (qty >= 0), PRIMARY KEY (sender, item));
+CREATE TABLE stock_moves (
+  sender text NOT NULL, msgid text NOT NULL, infno text NOT NULL, data_type text NOT NULL, bchno text NOT NULL, item text NOT NULL,
+  qty bigint NOT NULL, biz_time text NOT NULL, info jsonb NOT NULL,
+  PRIMARY KEY (sender, msgid), UNIQUE (sender, infno, bchno));
+CREATE INDEX stock_moves_bchno ON stock_moves(sender, data_type, bchno)
+`],
+// ---------------------------------------------------------------- end of pharmacy stock
+];
 
 export async function migrate(db: Db): Promise<void> {
   await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
