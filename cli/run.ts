@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseOptions, UsageError } from './args';
 import { ALLURE_OPTIONS } from './report';
-import { loadRigFile, UnknownRigError, type RigFile } from '../rigs';
+import { describeHolder, loadRigFile, ReservedError, reserveReaders, UnknownRigError, type RigFile } from '../rigs';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -36,6 +36,8 @@ options:
                         written to <reports>/allure-report with trends; JUnit as always.
                         Exit 0 unless a scenario failed on every attempt (skips are not failures)
   --history <file>      Allure history file to append to (implies the HTML report)
+  --wait <s>            how long to wait for a reader another run holds (default 600); the
+                        run says who holds it, and past the wait exits 2 naming them
 
 environment: DATABASE_URL=postgres://… makes the embedded engine use PostgreSQL (default PGlite).
 reports: <reports>/allure-results, cucumber.json, junit.xml, @rerun.txt, skipped.txt;
@@ -61,7 +63,12 @@ export interface RunOptions {
   retry?: number;
   /** Allure history file (JSONL) to append to; default <reports>/history.jsonl when nightly. */
   history?: string;
+  /** How long to wait for a reader another run holds (default DEFAULT_WAIT_S). */
+  waitS?: number;
 }
+
+/** Ten minutes: a run of the whole suite on a busy rig; then the waiting run says who holds the reader. */
+export const DEFAULT_WAIT_S = 600;
 
 /** The engine a rig file asks for, resolved here once so workers only see MEDCARD_ENGINE_URL / DATABASE_URL. */
 export interface ResolvedEngine {
@@ -120,7 +127,7 @@ export async function run(argv: string[]): Promise<number> {
       rig: { type: 'string', default: 'emulated' }, tags: { type: 'string' }, 'engine-url': { type: 'string' },
       parallel: { type: 'string', default: '1' }, fixtures: { type: 'string' }, reports: { type: 'string', default: 'reports' },
       name: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'fail-fast': { type: 'boolean' }, quiet: { type: 'boolean' },
-      nightly: { type: 'boolean' }, retry: { type: 'string' }, history: { type: 'string' }, shard: { type: 'string' },
+      nightly: { type: 'boolean' }, retry: { type: 'string' }, history: { type: 'string' }, shard: { type: 'string' }, wait: { type: 'string' },
     }, HELP, Infinity);
   } catch (err) {
     if (err instanceof UsageError) { console.error(`medcard run: ${err.message}`); return 2; }
@@ -137,11 +144,13 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`medcard run: --shard wants k/n with 1 ≤ k ≤ n (e.g. 2/3 for the second of three), not "${v.shard}"`);
     return 2;
   }
+  const waitS = v.wait === undefined ? undefined : Number(v.wait);
+  if (waitS !== undefined && !(Number.isFinite(waitS) && waitS >= 0)) { console.error(`medcard run: --wait wants seconds (0 or more), not "${v.wait}"`); return 2; }
   const result = await runSuite({
     rig: String(v.rig), tags: v.tags as string | undefined, engineUrl: v['engine-url'] as string | undefined, parallel,
     fixtures: v.fixtures as string | undefined, reports: String(v.reports), paths: parsed.positionals,
     name: v.name as string | undefined, dryRun: !!v['dry-run'], failFast: !!v['fail-fast'], quiet: !!v.quiet,
-    nightly: !!v.nightly, retry, history: v.history as string | undefined, shard: shard?.[0],
+    nightly: !!v.nightly, retry, history: v.history as string | undefined, shard: shard?.[0], waitS,
   });
   return result.exitCode;
 }
@@ -157,6 +166,28 @@ export async function runSuite(o: RunOptions): Promise<SuiteResult> {
     console.error(`medcard run: ${msg}`);
     return { exitCode: 2, success: false, skipped: [], reportsDir: o.reports };
   }
+  // The rig's readers are this run's until it ends: a second run waits (rigs/reservations.ts).
+  let releaseReaders = () => {};
+  if (!o.dryRun) {
+    const waitS = o.waitS ?? DEFAULT_WAIT_S;
+    try {
+      releaseReaders = await reserveReaders(rigFile, Math.max(1, o.parallel), {
+        waitMs: waitS * 1000, onWait: (r, h) => console.error(`medcard run: reader "${r}" is in use by ${describeHolder(h)}; waiting up to ${waitS} s (--wait)`),
+      });
+    } catch (err) {
+      if (!(err instanceof ReservedError)) throw err;
+      console.error(`medcard run: ${err.message}`);
+      return { exitCode: 2, success: false, skipped: [], reportsDir: o.reports };
+    }
+  }
+  try {
+    return await runOnRig(o, rigFile);
+  } finally {
+    releaseReaders();
+  }
+}
+
+async function runOnRig(o: RunOptions, rigFile: RigFile): Promise<SuiteResult> {
   // Workers open the rig by name; a rig file given by path travels as its folder + name.
   // The workers find the rig (and a lab's own rig kinds) in the rig file's folder.
   const rigEnv: Record<string, string> = path.dirname(rigFile.file) === path.join(ROOT, 'rigs') ? {} : { MEDCARD_RIGS_DIR: path.dirname(rigFile.file) };
