@@ -41,17 +41,15 @@ const changeAdmission: Handler = {
       const dup = await ctx.q.query(`SELECT mdtrt_id FROM visits WHERE fixmedins_code = $1 AND ipt_otp_no = $2 AND stas <> 'cancelled'`, [ctx.env.fixmedins_code, serial]);
       if (dup.length) throw new BizError(`住院号 ${show(serial)} 已登记（就诊ID ${dup[0].mdtrt_id}）`);
     }
-    // The names 2401 keeps (dept, doctor, diseinfo) follow the change; the other fields go under adminfo.
-    const kept = Object.fromEntries(ADMINFO_KEPT.filter((k) => input[k] !== undefined).map((k) => [k, input[k]]));
-    const info: Record<string, unknown> = { adminfo: kept };
-    if (input.adm_dept_name !== undefined) info.dept = input.adm_dept_name;
-    if (input.chfpdr_name !== undefined) info.doctor = input.chfpdr_name;
-    if (input.diseinfo !== undefined) info.diseinfo = input.diseinfo;
-    if (input.dise_codg !== undefined) info.dise_codg = input.dise_codg;
-    if (input.dise_name !== undefined) info.dise_name = input.dise_name;
+    // What 2401 keeps (dept, doctor, diseinfo) follows the change; the other fields join those kept under adminfo.
+    const named: Record<string, unknown> = {};
+    for (const [key, from] of [['dept', 'adm_dept_name'], ['doctor', 'chfpdr_name'], ['diseinfo', 'diseinfo'], ['dise_codg', 'dise_codg'], ['dise_name', 'dise_name']]) {
+      if (input[from] !== undefined) named[key] = input[from];
+    }
+    const adminfo = Object.fromEntries(ADMINFO_KEPT.filter((k) => input[k] !== undefined).map((k) => [k, input[k]]));
     await ctx.q.query(`UPDATE visits SET begntime = $2, endtime = $3, ipt_otp_no = $4,
-      info = info || jsonb_build_object('adminfo', COALESCE(info->'adminfo', '{}'::jsonb) || ($5::jsonb->'adminfo')) || ($5::jsonb - 'adminfo') WHERE mdtrt_id = $1`,
-    [v.mdtrt_id, begntime, endtime, serial, JSON.stringify(info)]);
+      info = info || $5::jsonb || jsonb_build_object('adminfo', COALESCE(info->'adminfo', '{}'::jsonb) || $6::jsonb) WHERE mdtrt_id = $1`,
+    [v.mdtrt_id, begntime, endtime, serial, JSON.stringify(named), JSON.stringify(adminfo)]);
     return {};
   },
 };
