@@ -41,42 +41,67 @@ const changeAdmission: Handler = {
       const dup = await ctx.q.query(`SELECT mdtrt_id FROM visits WHERE fixmedins_code = $1 AND ipt_otp_no = $2 AND stas <> 'cancelled'`, [ctx.env.fixmedins_code, serial]);
       if (dup.length) throw new BizError(`住院号 ${show(serial)} 已登记（就诊ID ${dup[0].mdtrt_id}）`);
     }
-    // The names 2401 keeps (dept, doctor, diseinfo) follow the change; the other fields go under adminfo.
-    const kept = Object.fromEntries(ADMINFO_KEPT.filter((k) => input[k] !== undefined).map((k) => [k, input[k]]));
-    const info: Record<string, unknown> = { adminfo: kept };
-    if (input.adm_dept_name !== undefined) info.dept = input.adm_dept_name;
-    if (input.chfpdr_name !== undefined) info.doctor = input.chfpdr_name;
-    if (input.diseinfo !== undefined) info.diseinfo = input.diseinfo;
-    if (input.dise_codg !== undefined) info.dise_codg = input.dise_codg;
-    if (input.dise_name !== undefined) info.dise_name = input.dise_name;
+    // What 2401 keeps (dept, doctor, diseinfo) follows the change; the other fields join those kept under adminfo.
+    const named: Record<string, unknown> = {};
+    for (const [key, from] of [['dept', 'adm_dept_name'], ['doctor', 'chfpdr_name'], ['diseinfo', 'diseinfo'], ['dise_codg', 'dise_codg'], ['dise_name', 'dise_name']]) {
+      if (input[from] !== undefined) named[key] = input[from];
+    }
+    const adminfo = Object.fromEntries(ADMINFO_KEPT.filter((k) => input[k] !== undefined).map((k) => [k, input[k]]));
     await ctx.q.query(`UPDATE visits SET begntime = $2, endtime = $3, ipt_otp_no = $4,
-      info = info || jsonb_build_object('adminfo', COALESCE(info->'adminfo', '{}'::jsonb) || ($5::jsonb->'adminfo')) || ($5::jsonb - 'adminfo') WHERE mdtrt_id = $1`,
-    [v.mdtrt_id, begntime, endtime, serial, JSON.stringify(info)]);
+      info = info || $5::jsonb || jsonb_build_object('adminfo', COALESCE(info->'adminfo', '{}'::jsonb) || $6::jsonb) WHERE mdtrt_id = $1`,
+    [v.mdtrt_id, begntime, endtime, serial, JSON.stringify(named), JSON.stringify(adminfo)]);
     return {};
   },
 };
 
 const STAY_SPEC = { mdtrt_id: mdtrtId(), psn_no: psnNo(), exp_content: any('扩展内容') };
 
-/** 2404: the admission is cancelled; its number may be admitted again. */
+/** 2404: the admission is cancelled; its number may be admitted again. The msgid is kept with the stay, for 2601. */
 const cancelAdmission: Handler = {
   platform: true, wrap: 'data', spec: STAY_SPEC,
   async run(ctx, input) {
     const v = await openStay(ctx, input, '撤销入院');
-    await ctx.q.query(`UPDATE visits SET stas = 'cancelled' WHERE mdtrt_id = $1`, [v.mdtrt_id]);
+    await ctx.q.query(`UPDATE visits SET stas = 'cancelled', info = info || jsonb_build_object('cancelled_by', $2::text) WHERE mdtrt_id = $1`, [v.mdtrt_id, ctx.env.msgid]);
     return {};
   },
 };
 
-/** 2405: the discharge is undone; the stay takes fees and a discharge again. */
+/** 2405: the discharge is undone; the stay takes fees and a discharge again. The discharge time is kept with the msgid, for 2601. */
 const cancelDischarge: Handler = {
   platform: true, wrap: 'data', spec: STAY_SPEC,
   async run(ctx, input) {
     const v = await openStay(ctx, input, '撤销出院');
     if (!v.endtime) throw new BizError(`就诊ID ${v.mdtrt_id} 尚未办理出院，没有可撤销的出院`);
-    await ctx.q.query(`UPDATE visits SET endtime = NULL WHERE mdtrt_id = $1`, [v.mdtrt_id]);
+    await ctx.q.query(`UPDATE visits SET endtime = NULL, info = info || jsonb_build_object('discharge_undone', jsonb_build_object('msgid', $2::text, 'endtime', $3::text))
+      WHERE mdtrt_id = $1`, [v.mdtrt_id, ctx.env.msgid, v.endtime]);
     return {};
   },
 };
+
+/**
+ * 2601 of 2404 / 2405: the stay as before the message — admitted again, or discharged at the
+ * time it had; null when that is no longer so (undone already, or discharged again since).
+ * `mine` is 2601's check that the stay is the person's. 2403 is refused: its old values are
+ * not kept, and a new 2403 writes them back.
+ */
+export async function undoStayChange(ctx: Ctx, oinfno: string, omsgid: string, mine: (v: VisitRow) => VisitRow): Promise<string | null> {
+  if (oinfno === '2403') throw new BizError('原交易 2403 不能冲正：请以新的 2403 写回原来的住院信息');
+  const [row] = await ctx.q.query<{ mdtrt_id: string }>(oinfno === '2404'
+    ? `SELECT mdtrt_id FROM visits WHERE fixmedins_code = $1 AND info->>'cancelled_by' = $2`
+    : `SELECT mdtrt_id FROM visits WHERE fixmedins_code = $1 AND info->'discharge_undone'->>'msgid' = $2`, [ctx.env.fixmedins_code, omsgid]);
+  if (!row) return null;
+  const v = mine(await loadVisit(ctx, row.mdtrt_id, undefined, 'ipt', true));
+  if (oinfno === '2404') {
+    if (v.stas !== 'cancelled') return null;
+    const dup = await ctx.q.query(`SELECT mdtrt_id FROM visits WHERE fixmedins_code = $1 AND ipt_otp_no = $2 AND stas <> 'cancelled'`, [ctx.env.fixmedins_code, v.ipt_otp_no]);
+    if (dup.length) throw new BizError(`住院号 ${show(v.ipt_otp_no)} 已由就诊ID ${dup[0].mdtrt_id} 使用，不能冲正入院撤销`);
+    await ctx.q.query(`UPDATE visits SET stas = 'registered', info = info - 'cancelled_by' WHERE mdtrt_id = $1`, [v.mdtrt_id]);
+    return `就诊ID ${v.mdtrt_id} 的入院撤销已冲正`;
+  }
+  if (v.endtime) return null;
+  requireOpen(v, '冲正出院撤销');
+  await ctx.q.query(`UPDATE visits SET endtime = info->'discharge_undone'->>'endtime', info = info - 'discharge_undone' WHERE mdtrt_id = $1`, [v.mdtrt_id]);
+  return `就诊ID ${v.mdtrt_id} 的出院撤销已冲正`;
+}
 
 export const INPATIENT: Record<string, Handler> = { '2403': changeAdmission, '2404': cancelAdmission, '2405': cancelDischarge };

@@ -15,7 +15,7 @@ import { fmtFen, fmtRatio } from '../platform';
 import type { SetlInfo, SetlDetail } from '../platform';
 import { REVERSED } from './messages';
 import { QUERIES } from './queries';
-import { INPATIENT } from './inpatient';
+import { INPATIENT, undoStayChange } from './inpatient';
 import { PHARMACY, STOCK_UPLOADS, undoStockUpload } from './pharmacy';
 
 const CERT_TYPE = ['01', '02', '03'] as const;
@@ -524,6 +524,8 @@ async function undo(ctx: Ctx, oinfno: string, omsgid: string, out: Record<string
       await ctx.q.query(`UPDATE visits SET stas = 'registered' WHERE mdtrt_id = $1`, [v.mdtrt_id]);
       return `结算ID ${setlId} 已冲正`;
     }
+    case '2403': case '2404': case '2405':
+      return undoStayChange(ctx, oinfno, omsgid, mine);
     default:
       if (STOCK_UPLOADS.includes(oinfno)) return undoStockUpload(ctx, omsgid);
       throw new BizError(`原交易 ${oinfno} 不能冲正：请用对应的撤销交易（2202 / 2205 / 2208 / 2302 / 2305）`);

@@ -8,8 +8,8 @@ import {
   type CardRow, type Ctx, type Handler, type PersonRow, cardChecks, checkInsuplc, checkInsutype, eligibilityProblems, employerArrears, hasFiling,
   loadPerson, mdtrtId, psnNo, show,
 } from './context';
-import { BizError, any, cntText, dt, en, str, CODE } from './validate';
-import { INSU_TYPE_CODES, MED_TYPE_CODES } from '../spec';
+import { BizError, any, cntText, dt, en, id, str, CODE } from './validate';
+import { INSU_TYPE_CODES, MED_TYPE_CODES, PERSON_NUMBER } from '../spec';
 import { ageOn, chrgitmLv } from './rules';
 import { cumulativeCovered } from './settle';
 import { fmtFen, fmtRatio, toFen } from '../platform';
@@ -103,7 +103,7 @@ async function ownVisit(ctx: Ctx, mdtrtIdValue: unknown, psn: unknown): Promise<
 /** 5202 诊断信息查询: the diagnoses the visit's admission, visit information or discharge gave. */
 const diagnosisQuery: Handler = {
   platform: true, wrap: 'data',
-  spec: { mdtrt_id: mdtrtId(), psn_no: { ...psnNo(), req: false } },
+  spec: { mdtrt_id: mdtrtId(), psn_no: id('人员编号', PERSON_NUMBER) },
   async run(ctx, input) {
     const v = await ownVisit(ctx, input.mdtrt_id, input.psn_no);
     const info = (typeof v.info === 'string' ? JSON.parse(v.info) : v.info) as { diseinfo?: Array<Record<string, unknown>> };

@@ -4,8 +4,22 @@
 // the engine; on PGlite and on the PostgreSQL of this machine when it is reachable.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import * as http from 'node:http';
 import { createEngine, type Engine } from '../../engine';
+import { SERVICE_PATHS, type Response } from '../../platform';
 import { clients, baseWorld, pgAvailable, tempDatabase } from './helpers';
+
+function post(url: string, body: unknown): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Response));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
 
 /** infno → the first required field of its input (the one the refusal must name), and the node HIS nest it in. */
 const FIRST_MISSING: Array<[infno: string, node: string, field: string]> = [
@@ -30,12 +44,14 @@ const engines: Array<{ name: string; start: () => Promise<{ engine: Engine; stop
 for (const backend of engines) {
   describe(`empty inputs on ${backend.name}`, () => {
     let stop: () => Promise<void>;
+    let url: string;
     let c: ReturnType<typeof clients>;
     let skip: string | false = false;
     before(async () => {
       if (backend.name === 'postgres' && !(await pgAvailable())) { skip = 'PostgreSQL on 127.0.0.1:5432 is not reachable'; return; }
       let engine;
       ({ engine, stop } = await backend.start());
+      ({ url } = await engine.listen(0));
       c = clients(engine, '2024-03-15 09:00:00');
       await baseWorld(c.agency, [c.h3]);
     });
@@ -52,6 +68,17 @@ for (const backend of engines) {
       }
       const unknown = await c.h3.raw(c.h3.envelope('4444' as never, {} as never));
       assert.match(unknown.err_msg ?? '', /^本引擎未实现交易 4444/);
+    });
+
+    test('on its per-service path too, where public HIS code posts it; another infno is refused there', async (t) => {
+      if (skip) { t.skip(skip); return; }
+      const paths = Object.entries(SERVICE_PATHS).filter(([, infnos]) => FIRST_MISSING.some(([infno]) => infnos.includes(infno)));
+      assert.equal(paths.length, 13); // 2001, 2403–2405, 5204, 5206, 3501–3507
+      for (const [path, [infno]] of paths) {
+        const [, , field] = FIRST_MISSING.find(([i]) => i === infno)!;
+        assert.equal((await post(url + path, c.h3.envelope(infno as never, {} as never))).err_msg, `缺少必填字段 input.${field}`, path);
+        assert.match((await post(url + path, c.h3.envelope('5201' as never, {} as never))).err_msg ?? '', new RegExp(`不能发到 ${path}：该路径只受理 ${infno}`));
+      }
     });
   });
 }

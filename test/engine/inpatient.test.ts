@@ -96,5 +96,35 @@ for (const backend of backends()) {
       assert.deepEqual([again.setlinfo.fund_pay_sumamt, again.setlinfo.acct_pay, again.setlinfo.psn_cash_pay], ['4570.00', '100.00', '1730.00']);
       assert.equal((await visitOf()).endtime, '2024-03-16 10:00:00');
     });
+
+    it('2601 after a lost answer: of 2404 the stay is admitted again, of 2405 discharged again at its time; of 2403 refused', async () => {
+      const { p, id, iptNo, visitOf } = await stay();
+      const undo = (omsgid: string, oinfno: string) => c.h3.call('2601', { data: { psn_no: p.psn, omsgid, oinfno } } as never);
+      const changed = c.h3.msgid();
+      await c.h3.call('2403', { mdtrt_id: id, psn_no: p.psn, adm_bed: '3' }, { msgid: changed });
+      await refused(undo(changed, '2403'), /原交易 2403 不能冲正：请以新的 2403 写回原来的住院信息/);
+
+      await c.h3.discharge({ mdtrt_id: id, psn_no: p.psn, endtime: '2024-03-14 10:00:00' });
+      const undischarged = c.h3.msgid();
+      await c.h3.call('2405', { mdtrt_id: id, psn_no: p.psn }, { msgid: undischarged });
+      assert.equal((await undo(undischarged, '2405')).data.rvs_stas, '1');
+      assert.equal((await visitOf()).endtime, '2024-03-14 10:00:00');
+      assert.equal((await undo(undischarged, '2405')).data.rvs_stas, '0', 'reversed already');
+
+      const cancelled = c.h3.msgid();
+      await c.h3.call('2404', { mdtrt_id: id, psn_no: p.psn }, { msgid: cancelled });
+      const other = await person(c.agency, {});
+      await refused(c.h3.call('2601', { data: { psn_no: other.psn, omsgid: cancelled, oinfno: '2404' } } as never), /与原交易的人员不符/);
+      const r = await undo(cancelled, '2404');
+      assert.deepEqual([r.data.rvs_stas, r.data.memo], ['1', `就诊ID ${id} 的入院撤销已冲正`]);
+      assert.equal((await visitOf()).mdtrt_stas, 'registered');
+      await refused(c.h3.call('2404', { mdtrt_id: id, psn_no: p.psn }, { msgid: cancelled }), /已由 2601 冲正/);
+
+      // Cancelled again, its number admitted anew: the cancel can no longer be undone.
+      const again = c.h3.msgid();
+      await c.h3.call('2404', { mdtrt_id: id, psn_no: p.psn }, { msgid: again });
+      const next = await c.h3.admit({ psn_no: p.psn, insutype: '310', mdtrt_cert_type: '03', mdtrt_cert_no: p.card, med_type: '21', ipt_no: iptNo, begntime: '2024-03-16 08:00:00' });
+      await refused(undo(again, '2404'), new RegExp(`住院号 ${iptNo} 已由就诊ID ${next.result.mdtrt_id} 使用，不能冲正入院撤销`));
+    });
   });
 }
