@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { loadTerminal, REQUIREMENTS, type Certificate } from '../../compliance';
 import { SCHEMAS_DIR } from '../../cli/schemas';
+import { signature } from '../../platform';
 import { jsonSchemaProblems } from '../schema/json-schema-check';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -60,6 +61,25 @@ describe('a terminal under test in Python, certified through the command adapter
       assert.notEqual(t.institution.code, loadTerminal('reference').institution.code);
     });
   }
+
+  // The engine refuses a message whose cainfo is not platform/signature.ts's: the Python signer
+  // must agree with it on everything a message can hold (nesting, key order, Chinese, escapes, numbers).
+  test('tut.py signs a message as platform/signature.ts does, with SM3 and SHA256', () => {
+    const message = {
+      infno: '2204', msgid: 'H500000009022024031510000000001', fixmedins_name: '受测终端（Python）"引号"\\', opter_name: 'tab\there\nline\u0001',
+      input: { feedetail: [{ feedetl_sn: '1', cnt: 2, pric: '12.00', b: '', a: 'XA02' }, { cnt: 1 }], zz: { y: 1, x: [] } }, cainfo: 'ignored',
+    };
+    for (const type of ['SM3', 'SHA256'] as const) {
+      const key = '9c1f0e4b7a2d58e3c6b1f4a0d7e2c9b5';
+      const r = spawnSync(PYTHON, ['-c', [
+        'import json, sys', `sys.path.insert(0, ${JSON.stringify(path.join(ROOT, TUT))})`, 'import tut',
+        `class Args: key = ${JSON.stringify(key)}; sign_type = ${JSON.stringify(type)}`,
+        'p = tut.Platform.__new__(tut.Platform); p.args = Args', 'print(p.sign(json.load(sys.stdin)))',
+      ].join('\n')], { input: JSON.stringify(message), encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout.trim(), signature(message, key, type));
+    }
+  });
 
   test('the two terminal files are two institutions, and differ in nothing else but --fault', () => {
     const good = loadTerminal(path.join(ROOT, GOOD));

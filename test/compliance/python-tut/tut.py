@@ -49,7 +49,7 @@ YUAN = re.compile(r'^(-?)(\d+)(?:\.(\d{1,2}))?$')
 
 
 def to_fen(value):
-    """ "120.00", "120.5", 120.5 (read as Decimal, never float) or "" → integer fen."""
+    """Yuan on the wire ("120.00", "120.5", or a JSON number read as Decimal, never float) → integer fen; "" is 0."""
     if value is None or value == '':
         return 0
     m = YUAN.match(str(value))
@@ -97,6 +97,8 @@ class Card:
         _, sw = self.send(bytes([0x00, 0xA4, 0x04, 0x00, len(SSSE_AID)]) + SSSE_AID)
         if sw == 0x6A82:
             raise Refusal('卡类型不正确（非社会保障卡）/ not a social security card')
+        if sw in (0x6283, 0x6985):
+            raise Refusal('卡片未启用 / the card is not activated')
         if sw != 0x9000:
             raise Refusal(f'读卡失败 / reading the card failed: SELECT SSSE {sw:04X}')
         fields, selected = {}, None
@@ -110,10 +112,11 @@ class Card:
             if sw != 0x9000 or len(data) < 2 or data[0] != tag:
                 raise Refusal(f'读卡失败 / reading the card failed: READ RECORD {tag:02X} {sw:04X}')
             fields[field] = data[2:2 + data[1]]
-        trim = lambda b: b.rstrip(b'\x00\x20\xff')
+        trim = lambda b: b.rstrip(b'\x00\x20\xff')  # padding readers strip (card-spec.md §3)
+        expiry = fields['expiry'].hex()  # BCD YYYYMMDD
         return {
             'card_sn': fields['card_sn'].hex().upper(),
-            'expiry': '{}-{}-{}'.format(fields['expiry'].hex()[:4], fields['expiry'].hex()[4:6], fields['expiry'].hex()[6:8]),
+            'expiry': f'{expiry[:4]}-{expiry[4:6]}-{expiry[6:8]}',
             'card_no': trim(fields['card_no']).decode('latin1'),
             'certno': trim(fields['certno']).decode('latin1'),
             'name': trim(fields['name']).decode('gbk'),
