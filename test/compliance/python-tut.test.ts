@@ -81,7 +81,7 @@ describe('a terminal under test in Python, certified through the command adapter
     }
   });
 
-  test('the two terminal files are two institutions, and differ in nothing else but --fault', () => {
+  test('the faulty file runs the good one\'s command plus --fault retry-without-reversal, as another institution', () => {
     const good = loadTerminal(path.join(ROOT, GOOD));
     const faulty = loadTerminal(path.join(ROOT, FAULTY));
     assert.notEqual(good.institution.code, faulty.institution.code);
