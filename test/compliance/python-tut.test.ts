@@ -1,45 +1,27 @@
 // medcard certify on a terminal under test that shares no code with ours: a Python program
 // (test/compliance/python-tut/tut.py, pyscard over PC/SC, http.client to the platform), driven
 // through the command adapter by its own terminal files. Its good build passes every requirement
-// on a whole run; its faulty build (one bug behind --fault) fails exactly the requirement the bug
-// breaks. The virtual readers are shared: scripts/test.js holds /tmp/medcard-vpcd.lock for the
-// whole run (never take it here); run this file alone under `flock /tmp/medcard-vpcd.lock`.
+// on a whole run; its faulty build (one bug behind --fault) fails exactly the requirements the bug
+// breaks.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { loadTerminal, REQUIREMENTS, type Certificate } from '../../compliance';
+import { loadTerminal, REQUIREMENTS } from '../../compliance';
 import { SCHEMAS_DIR } from '../../cli/schemas';
 import { signature } from '../../platform';
 import { jsonSchemaProblems } from '../schema/json-schema-check';
+import { certify, ROOT, verdicts, WHOLE_RUN } from './certify-run';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const TUT = path.join('test', 'compliance', 'python-tut');
 const GOOD = path.join(TUT, 'python.yaml');
 const FAULTY = path.join(TUT, 'python-faulty.yaml');
 // Debian's python3-pyscard is installed for this interpreter; the terminal files name it.
 const PYTHON = '/usr/bin/python3';
 
-function certify(terminal: string, reports: string): Promise<{ code: number | null; out: string; cert: Certificate }> {
-  return new Promise((resolve, reject) => {
-    // A whole run (no --tags): both languages' features, and every requirement must be judged.
-    const child = spawn(process.execPath, ['bin/medcard.js', 'certify', '--terminal', terminal, '--reports', reports], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => { out += c; });
-    child.stderr.on('data', (c: Buffer) => { out += c; });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const file = path.join(reports, 'compliance.json');
-      if (!fs.existsSync(file)) return reject(new Error(`no certificate (exit ${code}):\n${out.slice(-3000)}`));
-      resolve({ code, out, cert: JSON.parse(fs.readFileSync(file, 'utf8')) as Certificate });
-    });
-  });
-}
-
-const verdicts = (c: Certificate) => Object.fromEntries(c.rows.map((r) => [r.id, r.verdict]));
 const allPassedBut = (failed: Record<string, 'failed'>) => ({ ...Object.fromEntries(REQUIREMENTS.map((r) => [r.id, 'passed'])), ...failed });
 
 describe('a terminal under test in Python, certified through the command adapter', () => {
@@ -91,7 +73,7 @@ describe('a terminal under test in Python, certified through the command adapter
 
   test('the good build passes every requirement on a whole run (exit 0)', async () => {
     const reports = path.join(tmp, 'good');
-    const { code, out, cert } = await certify(GOOD, reports);
+    const { code, out, cert } = await certify(GOOD, reports, WHOLE_RUN);
     assert.equal(code, 0, out.slice(-3000));
     assert.deepEqual(verdicts(cert), allPassedBut({}), out.slice(-3000));
     assert.match(out, new RegExp(`通过 passed ${REQUIREMENTS.length} · 未通过 failed 0 · 未测试 not tested 0`));
@@ -99,13 +81,13 @@ describe('a terminal under test in Python, certified through the command adapter
 
   // Its bug changes only what follows a lost 2207 answer, which only the lost-answer scenario
   // (zh and en) plays. There it sends no 2601: PLAT-05 fails. The engine has booked the first
-  // 2207, so it refuses the resend (已结算): one settlement in the ledger (PLAT-06 holds) and no
-  // settlement answered, so PLAT-08 is not applicable there and is judged, passed, elsewhere.
-  test('the faulty build (--fault retry-without-reversal) fails PLAT-05 and nothing else (exit 1)', async () => {
+  // 2207, so it refuses the resend (已结算): one settlement in the ledger (PLAT-06 holds), yet
+  // the operator is told it did not settle: PLAT-08 fails (the receipt is not the ledger's).
+  test('the faulty build (--fault retry-without-reversal) fails PLAT-05 and PLAT-08, nothing else (exit 1)', async () => {
     const reports = path.join(tmp, 'faulty');
-    const { code, out, cert } = await certify(FAULTY, reports);
+    const { code, out, cert } = await certify(FAULTY, reports, WHOLE_RUN);
     assert.equal(code, 1, out.slice(-3000));
-    assert.deepEqual(verdicts(cert), allPassedBut({ 'PLAT-05': 'failed' }), out.slice(-3000));
+    assert.deepEqual(verdicts(cert), allPassedBut({ 'PLAT-05': 'failed', 'PLAT-08': 'failed' }), out.slice(-3000));
     const plat05 = cert.rows.find((r) => r.id === 'PLAT-05')!;
     const failedIn = plat05.scenarios.filter((s) => s.verdict === 'failed');
     assert.equal(failedIn.length, 2, `the lost-answer scenario, in Chinese and in English: ${JSON.stringify(plat05.scenarios)}`);
