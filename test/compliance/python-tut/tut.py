@@ -84,12 +84,15 @@ class Card:
         self.connection.disconnect()
 
     def send(self, apdu):
-        data, sw1, sw2 = self.connection.transmit(list(apdu))
-        if sw1 == 0x6C:  # wrong Le: send again with the length the card asks for
-            data, sw1, sw2 = self.connection.transmit(list(apdu[:-1]) + [sw2])
-        while sw1 == 0x61:  # more data waiting: GET RESPONSE
-            more, sw1, sw2 = self.connection.transmit([0x00, 0xC0, 0x00, 0x00, sw2])
-            data += more
+        try:
+            data, sw1, sw2 = self.connection.transmit(list(apdu))
+            if sw1 == 0x6C:  # wrong Le: send again with the length the card asks for
+                data, sw1, sw2 = self.connection.transmit(list(apdu[:-1]) + [sw2])
+            while sw1 == 0x61:  # more data waiting: GET RESPONSE
+                more, sw1, sw2 = self.connection.transmit([0x00, 0xC0, 0x00, 0x00, sw2])
+                data += more
+        except CardConnectionException as err:  # pulled mid-read, or the reader went away
+            raise Refusal(f'读卡过程中卡被拔出 / the card was pulled while it was read: {err}')
         return bytes(data), (sw1 << 8) | sw2
 
     def read(self):
