@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Sql } from './db';
 import { num } from './db';
 import type { Policy } from './policy';
-import { BizError } from './validate';
+import { BizError, type Spec } from './validate';
 import { parseBizTime, signatureHolds, SIGN_TYPES, type Response } from '../platform';
 
 export interface Env {
@@ -37,6 +37,14 @@ export interface Ctx {
   refusal: (err: string) => Response;
   /** Set by a handler that stored its answer under the msgid in its own write (messages.ts). */
   stored: Response | null;
+}
+
+/** One transaction: its input spec, what it does, and the form its input comes nested in. */
+export interface Handler {
+  spec: Spec; run: (ctx: Ctx, input: Record<string, unknown>) => Promise<unknown>; platform: boolean;
+  wrap?: 'data' | 'mdtrtinfo' | 'dscginfo' | 'signIn' | 'signOut' | 'fsUploadIn' | 'fsDownloadIn';
+  /** The handler loads and checks the envelope's institution itself (checkInstitution), in its own first query. */
+  ownInstitution?: boolean;
 }
 
 /** How the engine authenticates institutions (engine/README.md "Security"). */

@@ -32,12 +32,10 @@ const ENVELOPE: Spec = {
 
 /** Platform transactions public HIS code sends that this engine does not implement, by name (the answer says which). */
 const NOT_IMPLEMENTED: Record<string, string> = {
-  '1162': '电子凭证解码', '1201': '医药机构信息获取', '1901': '字典表查询', '2001': '人员待遇享受检查', '2403': '住院信息变更', '2404': '入院撤销',
-  '2405': '出院撤销', '3101': '事前明细审核', '3102': '事中明细审核', '3201': '医药机构费用结算对总账', '3202': '医药机构费用结算对明细账',
-  '3301': '目录对照上传', '3302': '目录对照撤销', '4101': '结算清单信息上传', '5201': '就诊信息查询', '5202': '诊断信息查询', '5204': '费用明细查询',
-  '5205': '人员慢特病用药记录查询', '5206': '人员累计信息查询', '9101': '文件上传', '9102': '文件下载',
+  '1162': '电子凭证解码', '1201': '医药机构信息获取', '2001': '人员待遇享受检查', '2403': '住院信息变更', '2404': '入院撤销',
+  '2405': '出院撤销', '3101': '事前明细审核', '3102': '事中明细审核', '4101': '结算清单信息上传', '5201': '就诊信息查询', '5202': '诊断信息查询', '5204': '费用明细查询',
+  '5205': '人员慢特病用药记录查询', '5206': '人员累计信息查询',
 };
-for (let n = 1301; n <= 1319; n++) NOT_IMPLEMENTED[String(n)] = '目录下载';
 for (let n = 3501; n <= 3507; n++) NOT_IMPLEMENTED[String(n)] = '药店进销存';
 
 /** What a control call carries: an id (replayed like a msgid), its business time, its input. */
@@ -237,7 +235,7 @@ function unwrap(raw: unknown, wrap: Handler['wrap']): unknown {
   const o = raw as Record<string, unknown>;
   const keys = Object.keys(o);
   const isObj = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if ((wrap === 'data' || wrap === 'signIn' || wrap === 'signOut') && keys.length === 1 && keys[0] === wrap && isObj(o[wrap])) return o[wrap];
+  if (wrap !== 'mdtrtinfo' && wrap !== 'dscginfo' && keys.length === 1 && keys[0] === wrap && isObj(o[wrap])) return o[wrap];
   if ((wrap === 'mdtrtinfo' || wrap === 'dscginfo') && keys.includes(wrap) && keys.every((k) => k === wrap || k === 'diseinfo') && isObj(o[wrap])) {
     return o.diseinfo === undefined ? o[wrap] : { ...(o[wrap] as object), diseinfo: o.diseinfo };
   }

@@ -2,7 +2,7 @@
 // outpatient and inpatient visit flows, settlement query.
 import type { Sql } from './db';
 import { num } from './db';
-import { type Ctx, type InstRow, type PersonRow, checkInstitution, idText, loadPerson, nextId, personFrom, policyOf, show } from './context';
+import { type Ctx, type Handler, type InstRow, type PersonRow, checkInstitution, idText, loadPerson, nextId, personFrom, policyOf, show } from './context';
 import { BizError, req, str, id, en, money, cnt, dt, arr, CODE, type Spec } from './validate';
 import { CARD_SN, ID_NUMBER, PERSON_NUMBER, INSU_TYPE_CODES, MED_TYPE_CODES, OUTPATIENT_MED_TYPES } from '../spec';
 import { splitLine, ageOn, mulDivRound, type CatalogueItem } from './rules';
@@ -11,14 +11,14 @@ import { adjudicateWith, buildReceipt, setlInfo, saveReceipt, writeSettlement, t
 import { fmtFen, fmtRatio } from '../platform';
 import type { SetlInfo, SetlDetail } from '../platform';
 import { REVERSED } from './messages';
+import { CERT_TYPE_CODES, psnTypeOf } from './dictionaries';
+import { FILES } from './files';
+import { CATALOGUE_TRANSACTIONS } from './catalogue';
+import { RECONCILE } from './reconcile';
 
-export interface Handler {
-  spec: Spec; run: (ctx: Ctx, input: Record<string, unknown>) => Promise<unknown>; platform: boolean; wrap?: 'data' | 'mdtrtinfo' | 'dscginfo' | 'signIn' | 'signOut';
-  /** The handler loads and checks the envelope's institution itself (checkInstitution), in its own first query. */
-  ownInstitution?: boolean;
-}
+export type { Handler } from './context';
 
-const CERT_TYPE = ['01', '02', '03'] as const;
+const CERT_TYPE = CERT_TYPE_CODES;
 const psnNo = () => req(id('人员编号', PERSON_NUMBER));
 const mdtrtId = () => req(str('就诊ID', 30, { re: CODE, what: '字母数字' }));
 const certNo = () => req(str('就诊凭证编号', 50, { re: CODE, what: '字母数字' }));
@@ -148,7 +148,7 @@ const personLookup: Handler = {
     return {
       baseinfo: { psn_no: p.psn_no, psn_cert_type: '01', certno: p.certno, psn_name: p.name, gend: p.gend, naty: p.naty, brdy: p.brdy, age: ageOn(p.brdy, ctx.date) },
       insuinfo: [{
-        balc: fmtFen(bal.total), insutype: p.insutype, psn_type: p.retired ? '1102' : '1101', psn_insu_stas: stas, psn_insu_date: p.insu_date,
+        balc: fmtFen(bal.total), insutype: p.insutype, psn_type: psnTypeOf(p.retired), psn_insu_stas: stas, psn_insu_date: p.insu_date,
         paus_insu_date: stas === '2' ? ctx.date : null, cvlserv_flag: '0', insuplc_admdvs: p.admvs, emp_name: emp,
       }],
       idetinfo: [],
@@ -621,4 +621,7 @@ export const PLATFORM: Record<string, Handler> = {
   '2206': settle('otp', false), '2207': settle('otp', true), '2208': reverse('otp'),
   '2401': admission, '2301': feeUpload('ipt'), '2302': feeCancel('ipt'), '2303': settle('ipt', false), '2304': settle('ipt', true), '2305': reverse('ipt'),
   '2402': discharge, '5203': settlementQuery,
+  ...FILES,
+  ...CATALOGUE_TRANSACTIONS,
+  ...RECONCILE,
 };
