@@ -6,7 +6,7 @@ import { type Ctx, type Handler, nextId, show } from './context';
 import { BizError, req, str, any, CODE } from './validate';
 
 /** The largest file an institution may upload, or the engine keep: well inside the 1 MiB HTTP body once in base64. */
-export const MAX_FILE_BYTES = 512 * 1024;
+const MAX_FILE_BYTES = 512 * 1024;
 /** How long a file may be downloaded after it was made (the platform's dld_endtime). */
 const KEPT_MS = 24 * 3600 * 1000;
 /** The owner 9102 names for files the platform made (13xx): public HIS code sends "plc" there. */

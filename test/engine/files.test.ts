@@ -147,6 +147,18 @@ for (const backend of ['pglite', 'postgres'] as const) {
       }
     });
 
+    it('9101 / 9102 over HTTP: the largest file allowed goes up and comes back; a replayed upload answers the same file', async () => {
+      const { url } = await fx.engine.listen(0, '127.0.0.1');
+      const web = new PlatformClient({ url, fixmedinsCode: 'H50010300001', regionCode: '500000', key: fixtureKey('H50010300001'), signNo: h.signNo });
+      web.clock.set(TODAY);
+      const bytes = randomBytes(512 * 1024);
+      const msgid = web.msgid();
+      const up = await web.call('9101', { in: bytes.toString('base64'), filename: 'big.zip', fixmedins_code: 'H50010300001' }, { msgid });
+      assert.deepEqual(await web.call('9101', { in: bytes.toString('base64'), filename: 'big.zip', fixmedins_code: 'H50010300001' }, { msgid }), up, 'the replay is the first answer');
+      const got = await web.call('9102', { file_qury_no: up.file_qury_no, filename: 'big.zip', fixmedins_code: 'H50010300001' });
+      assert.deepEqual(Buffer.from(got.content, 'base64'), bytes);
+    });
+
     it('1301 / 1305 / 1306: the fixture catalogue rows newer than the HIS\'s version, as a zip of tab-delimited rows laid out as HIS read them', async () => {
       const expected = (chrgitm: (t: string) => boolean, after: string) => FIXTURE_CATALOGUE
         .filter((r) => chrgitm(r.med_chrgitm_type) && BigInt(r.ver) > BigInt(after))
