@@ -460,7 +460,8 @@ const settlementQuery: Handler = {
 // ------------------------------------------------------------------ 2601 冲正
 
 /** What each transaction books, for 2601: read-only ones book nothing. */
-const READ_ONLY = new Set(['9001', '1101', '2206', '2303', '5203', ...Object.keys(QUERIES)]);
+// Catalogue downloads (13xx) only make a file to fetch: nothing of the business to undo.
+const READ_ONLY = new Set(['9001', '1101', '2206', '2303', '5203', '1901', '3201', '9102', ...Object.keys(QUERIES), ...Object.keys(CATALOGUE_TRANSACTIONS).filter((n) => n.startsWith('13'))]);
 
 /**
  * 2601: the sender's message omsgid never reached its answer to the HIS (a transport
