@@ -28,7 +28,7 @@ options:
   --name <regexp>       only scenarios whose name matches
   --dry-run             check that every step is defined, run nothing
   --fail-fast           stop at the first failure
-  --quiet               summary only, no progress bar
+  --quiet               summary only, no progress bar (nor, off a terminal, a line per scenario)
   --retry <n>           run a failing scenario up to n more times (default 0; --nightly: 1)
   --nightly             for scheduled CI on hardware: --retry 1 (a scenario that passes on its
                         retry is listed as flaky, not failed), Allure history kept in
@@ -229,6 +229,9 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
 
   const paths = o.paths.length ? o.paths.map((p) => path.resolve(p)) : [path.join(ROOT, 'features/**/*.feature')];
   const stdoutFormat = o.stdoutFormat ?? (o.quiet || !process.stdout.isTTY ? 'summary' : 'progress-bar');
+  // Not on a terminal (CI logs, pipes): a line per scenario as it ends, then cucumber's summary.
+  const { ScenarioLines } = require('./scenario-lines') as typeof import('./scenario-lines');
+  const scenarioLines = !o.stdoutFormat && !o.quiet && !process.stdout.isTTY ? new ScenarioLines((line) => process.stdout.write(`${line}\n`)) : undefined;
   // Loaded here, not at the top: a container engine (resolveEngine) starts first, while these load.
   const { loadConfiguration, loadSources, runCucumber } = require('@cucumber/cucumber/api') as typeof import('@cucumber/cucumber/api');
   const { UnsyncedAllureWriter } = require('./allure-writer') as typeof import('./allure-writer');
@@ -296,6 +299,7 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
   const attempts = new AttemptTracker();
   const { success } = await runCucumber(runConfiguration, { cwd: ROOT }, (envelope) => {
     attempts.onMessage(envelope);
+    scenarioLines?.onMessage(envelope);
     if (envelope.testCase) {
       for (const s of envelope.testCase.testSteps) {
         if (s.pickleStepId && s.stepDefinitionIds) {
