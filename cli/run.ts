@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseOptions, UsageError } from './args';
 import { ALLURE_OPTIONS } from './report';
+import { badLangFlag, chooseLang, say, type Lang } from './lang';
 import { loadRigFile, UnknownRigError, type RigFile } from '../rigs';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -33,6 +34,10 @@ options:
                         written to <reports>/allure-report with trends; JUnit as always.
                         Exit 0 unless a scenario failed on every attempt (skips are not failures)
   --history <file>      Allure history file to append to (implies the HTML report)
+  --lang zh|en          messages in Chinese or English (default: from LC_ALL / LC_MESSAGES / LANG)
+
+Before any scenario the run makes \`medcard check\`'s checks: a bad fixture, a misspelled
+keyword or an undefined or ambiguous step in a scenario it would run stops it (exit 2).
 
 environment: DATABASE_URL=postgres://… makes the embedded engine use PostgreSQL (default PGlite).
 reports: <reports>/allure-results, cucumber.json, junit.xml, @rerun.txt, skipped.txt;
@@ -56,6 +61,8 @@ export interface RunOptions {
   retry?: number;
   /** Allure history file (JSONL) to append to; default <reports>/history.jsonl when nightly. */
   history?: string;
+  /** The language of the messages (cli/lang.ts); default from the locale. */
+  lang?: Lang;
 }
 
 /** The engine a rig file asks for, resolved here once so workers only see MEDCARD_ENGINE_URL / DATABASE_URL. */
@@ -115,7 +122,7 @@ export async function run(argv: string[]): Promise<number> {
       rig: { type: 'string', default: 'emulated' }, tags: { type: 'string' }, 'engine-url': { type: 'string' },
       parallel: { type: 'string', default: '1' }, fixtures: { type: 'string' }, reports: { type: 'string', default: 'reports' },
       name: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'fail-fast': { type: 'boolean' }, quiet: { type: 'boolean' },
-      nightly: { type: 'boolean' }, retry: { type: 'string' }, history: { type: 'string' },
+      nightly: { type: 'boolean' }, retry: { type: 'string' }, history: { type: 'string' }, lang: { type: 'string' },
     }, HELP);
   } catch (err) {
     if (err instanceof UsageError) { console.error(`medcard run: ${err.message}`); return 2; }
@@ -123,6 +130,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (!parsed) return 0;
   const v = parsed.values as Record<string, string | boolean | undefined>;
+  const badLang = badLangFlag(v.lang as string | undefined);
+  if (badLang) { console.error(`medcard run: ${badLang}`); return 2; }
   const parallel = Number(v.parallel);
   if (!Number.isInteger(parallel) || parallel < 0) { console.error(`medcard run: --parallel wants a whole number, not "${v.parallel}"`); return 2; }
   const retry = v.retry === undefined ? undefined : Number(v.retry);
@@ -131,7 +140,7 @@ export async function run(argv: string[]): Promise<number> {
     rig: String(v.rig), tags: v.tags as string | undefined, engineUrl: v['engine-url'] as string | undefined, parallel,
     fixtures: v.fixtures as string | undefined, reports: String(v.reports), paths: parsed.positionals,
     name: v.name as string | undefined, dryRun: !!v['dry-run'], failFast: !!v['fail-fast'], quiet: !!v.quiet,
-    nightly: !!v.nightly, retry, history: v.history as string | undefined,
+    nightly: !!v.nightly, retry, history: v.history as string | undefined, lang: chooseLang(v.lang as string | undefined),
   });
   return result.exitCode;
 }
@@ -221,12 +230,28 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
 
   // Sources first: a feature that does not parse, or a tag expression that selects nothing, says so plainly.
   const sources = await loadSources(runConfiguration.sources, { cwd: ROOT });
+  // What `medcard check` finds (a bad fixture, a misspelled keyword, an undefined step in a
+  // scenario this run would run) stops the run here, before any scenario, with file and line.
+  const lang = chooseLang(o.lang);
+  const planned = new Set(sources.plan.map((p) => `${path.resolve(ROOT, p.uri)}:${p.location.line}`));
+  const { checkAll } = require('./check') as typeof import('./check');
+  const { formatProblem } = require('./lint') as typeof import('./lint');
+  const problems = checkAll({ features: paths, fixturesDir: o.fixtures ? path.resolve(o.fixtures) : path.join(ROOT, 'fixtures'), lang, selected: (file, line) => planned.has(`${file}:${line}`) })
+    .filter((p) => p.severity === 'error');
+  if (problems.length) {
+    for (const p of problems) console.error(`medcard run: ${formatProblem(p, lang)}`);
+    console.error(`\nmedcard run: ${say(lang, { zh: `${problems.length} 个问题，没有运行任何场景（\`npx medcard check\` 可随时检查）`, en: `${problems.length} problem(s); no scenario was run (\`npx medcard check\` checks at any time)` })}`);
+    return { exitCode: 2, success: false, skipped: [], reportsDir: reports };
+  }
   if (sources.errors.length) {
     for (const e of sources.errors) console.error(`medcard run: ${e.uri}:${e.location.line}: ${e.message}`);
     return { exitCode: 2, success: false, skipped: [], reportsDir: reports };
   }
   if (sources.plan.length === 0) {
-    console.error(`medcard run: no scenario matches ${o.tags ? `--tags "${o.tags}"` : ''} in ${paths.join(', ')}`);
+    const where = paths.map((p) => path.relative(process.cwd(), p) || p).join(', ');
+    console.error(`medcard run: ${o.tags
+      ? say(lang, { zh: `${where} 中没有符合 --tags "${o.tags}" 的场景`, en: `no scenario matches --tags "${o.tags}" in ${where}` })
+      : say(lang, { zh: `${where} 中没有场景`, en: `no scenario in ${where}` })}`);
     return { exitCode: 2, success: false, skipped: [], reportsDir: reports };
   }
 

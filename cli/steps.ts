@@ -13,8 +13,13 @@ it takes, if any. Parameters: {money} 332.80 元 / CNY 332.80, {date} 2024-03-15
 const EXAMPLES_ZH: Record<string, string> = { string: '"张三"', int: '3', money: '120.00 元', date: '2024-03-15', region: '重庆', insutype: '职工医保', cashreason: '急诊没带卡', percent: '25%', fixture: 'fixtures/cards/zhang-san.yaml' };
 const EXAMPLES_EN: Record<string, string> = { string: '"Zhang San"', int: '3', money: 'CNY 120.00', date: '2024-03-15', region: 'Chongqing', insutype: 'employee insurance', cashreason: 'an emergency without the card', percent: '25%', fixture: 'zhang-san' };
 
-export function exampleOf(expr: string, table: Record<string, string>): string {
+function fillIn(expr: string, table: Record<string, string>): string {
   return expr.replace(/\{(\w*)\}/g, (_, n: string) => table[n] ?? `<${n}>`);
+}
+
+/** The example `medcard steps` shows for a step, in each language. */
+export function exampleOf(s: StepSpec): { zh: string; en: string } {
+  return { zh: s.example?.zh ?? fillIn(s.zh, EXAMPLES_ZH), en: s.example?.en ?? fillIn(s.en, EXAMPLES_EN) };
 }
 
 const KW_ZH = { Given: '假如', When: '当', Then: '那么' } as const;
@@ -23,7 +28,7 @@ const KW_EN = { Given: 'Given', When: 'When', Then: 'Then' } as const;
 export function listSteps(opts: { lang?: string; grep?: string; markdown?: boolean } = {}): string {
   const rows = VOCABULARY.filter((s) => !opts.grep || s.zh.includes(opts.grep) || s.en.toLowerCase().includes(opts.grep.toLowerCase()));
   const out: string[] = [];
-  const ex = (s: StepSpec) => ({ zh: s.example?.zh ?? exampleOf(s.zh, EXAMPLES_ZH), en: s.example?.en ?? exampleOf(s.en, EXAMPLES_EN) });
+  const ex = exampleOf;
   if (opts.markdown) {
     out.push('| 中文 | English | 例 / example |', '| --- | --- | --- |');
     for (const s of rows) { const e = ex(s); out.push(`| \`${s.zh}\` | \`${s.en}\` | ${KW_ZH[s.kind]} ${e.zh}<br>${KW_EN[s.kind]} ${e.en}${s.table ? `<br>table: ${s.table}` : ''} |`); }
