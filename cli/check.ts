@@ -28,8 +28,7 @@ exit: 0 no error (warnings allowed), 1 errors found, 2 usage.
 function loadVocabulary(): Vocabulary | Error {
   try {
     const steps = require('../steps') as typeof import('../steps');
-    const { exampleOf } = require('./steps') as typeof import('./steps');
-    return vocabularyOf(steps.VOCABULARY, steps.PARAMETERS, exampleOf);
+    return vocabularyOf(steps.VOCABULARY, steps.PARAMETERS);
   } catch (err) {
     return err as Error;
   }

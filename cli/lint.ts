@@ -42,15 +42,13 @@ export interface Vocabulary {
   steps: readonly StepSpec[];
   /** Every step whose zh or en phrasing matches the text exactly. */
   matching(text: string): StepSpec[];
-  /** The example `medcard steps` shows for a step. */
-  example(s: StepSpec): { zh: string; en: string };
 }
 
-export function vocabularyOf(steps: readonly StepSpec[], parameters: ReadonlyArray<{ name: string; regexp: RegExp; transformer: (s: string) => unknown }>, example: Vocabulary['example']): Vocabulary {
+export function vocabularyOf(steps: readonly StepSpec[], parameters: ReadonlyArray<{ name: string; regexp: RegExp }>): Vocabulary {
   const registry = new ParameterTypeRegistry();
   for (const p of parameters) registry.defineParameterType(new ParameterType(p.name, p.regexp, null, (s: string) => s, false, false));
   const compiled = steps.map((s) => ({ s, expressions: [new CucumberExpression(s.zh, registry), new CucumberExpression(s.en, registry)] }));
-  return { steps, example, matching: (text) => compiled.filter(({ expressions }) => expressions.some((e) => e.match(text))).map(({ s }) => s) };
+  return { steps, matching: (text) => compiled.filter(({ expressions }) => expressions.some((e) => e.match(text))).map(({ s }) => s) };
 }
 
 /** What the tag rules of features/README.md know: topics, rig capabilities, Allure severities. */
@@ -127,7 +125,7 @@ export function lintFeature(file: string, o: LintOptions): Problem[] {
       const found = o.vocabulary.matching(step.text);
       if (found.length === 0) {
         const keyword = ast?.keyword ?? '';
-        const advice = (lang: Lang) => undefinedStepAdvice(lang, { keyword, text: step.text, kind: KINDS[String(step.type)] ?? 'Given', textLang: language.startsWith('zh') ? 'zh' : 'en', suggestions: closestSteps(step.text, o.vocabulary.steps, o.vocabulary.example) });
+        const advice = (lang: Lang) => undefinedStepAdvice(lang, { keyword, text: step.text, kind: KINDS[String(step.type)] ?? 'Given', textLang: language.startsWith('zh') ? 'zh' : 'en', suggestions: closestSteps(step.text, o.vocabulary.steps) });
         problems.push({ file, line, severity: 'error', text: { zh: `没有这个步骤：${keyword.trim()} ${step.text}\n${advice('zh')}`, en: `undefined step: ${keyword.trim()} ${step.text}\n${advice('en')}` } });
       } else if (found.length > 1) {
         const list = found.map((s) => `    ${s.zh}  /  ${s.en}`).join('\n');

@@ -95,7 +95,7 @@ export interface Suggestion { step: StepSpec; lang: Lang; distance: number; text
  * values when its parameters are the same kinds in the same order (else its example).
  * Only those a few edits away: a sentence of another meaning gets no suggestion.
  */
-export function closestSteps(text: string, vocabulary: readonly StepSpec[], examples: (s: StepSpec) => { zh: string; en: string }, max = 3): Suggestion[] {
+export function closestSteps(text: string, vocabulary: readonly StepSpec[], max = 3): Suggestion[] {
   const mine = generalise(text);
   const own = symbols(mine.expression);
   const limit = Math.max(2, Math.ceil(own.length / 4));
@@ -108,7 +108,7 @@ export function closestSteps(text: string, vocabulary: readonly StepSpec[], exam
       const types = theirs.filter((t) => /^\{\w*\}$/.test(t)).map((t) => t.slice(1, -1));
       const sameArgs = types.length === mine.args.length && types.every((t, i) => t === mine.args[i]!.type);
       let n = 0;
-      const written = sameArgs ? step[lang].replace(/\{\w*\}/g, () => mine.args[n++]!.text).replace(/\\(.)/g, '$1') : examples(step)[lang];
+      const written = sameArgs ? step[lang].replace(/\{\w*\}/g, () => mine.args[n++]!.text).replace(/\\(.)/g, '$1') : step.example[lang];
       found.push({ step, lang, distance, text: written });
     }
   }

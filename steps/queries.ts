@@ -43,41 +43,41 @@ const RECEIPT_FIELDS: Record<string, keyof Receipt> = {
 step('Then', '个人账户支付 {money}', 'the account pays {money}', async function (fen: number) {
   const o = this.need('visit');
   eq('个人账户支付 / account paid', o.settlement?.account ?? 0, fen, o);
-});
+}, { example: { zh: '个人账户支付 120.00 元', en: 'the account pays CNY 120.00' } });
 
 step('Then', '统筹基金支付 {money}', 'the pooled fund pays {money}', async function (fen: number) {
   const o = this.need('visit');
   eq('统筹基金支付 / fund paid', o.settlement?.fund ?? 0, fen, o);
-});
+}, { example: { zh: '统筹基金支付 450.00 元', en: 'the pooled fund pays CNY 450.00' } });
 
 step('Then', '现金支付 {money}', 'the cash paid is {money}', async function (fen: number) {
   const o = this.need('visit');
   eq('现金支付 / cash paid', o.cashPaidFen, fen, o);
-});
+}, { example: { zh: '现金支付 250.00 元', en: 'the cash paid is CNY 250.00' } });
 
 step('Then', '结算后账户余额为 {money}', 'the account balance after settlement is {money}', async function (fen: number) {
   eq('结算后余额 / balance after', settlement(this).balance, fen);
-});
+}, { example: { zh: '结算后账户余额为 680.00 元', en: 'the account balance after settlement is CNY 680.00' } });
 
 step('Then', '{string} 的个人账户余额为 {money}', '{string}\'s account balance is {money}', async function (name: string, fen: number) {
   eq(`"${name}" 账户余额 / balance`, parseYuan((await balance(this, name)).balc), fen);
-});
+}, { example: { zh: '"张三" 的个人账户余额为 680.00 元', en: '"Zhang San"\'s account balance is CNY 680.00' } });
 
 step('Then', '{string} 本年累计目录内费用为 {money}', '{string}\'s covered cost this year is {money}', async function (name: string, fen: number) {
   eq(`"${name}" 本年累计 / covered cost this year`, parseYuan((await balance(this, name)).cum_inscp), fen);
-});
+}, { example: { zh: '"张三" 本年累计目录内费用为 1000.00 元', en: '"Zhang San"\'s covered cost this year is CNY 1000.00' } });
 
 step('Then', '每月划入 {money}', 'each monthly credit is {money}', async function (fen: number) {
   eq('每月划入 / monthly credit', parseYuan(this.need('credit').credit_per_month), fen);
-});
+}, { example: { zh: '每月划入 102.60 元', en: 'each monthly credit is CNY 102.60' } });
 
 step('Then', '共划入 {money}', 'the credits total {money}', async function (fen: number) {
   eq('共划入 / credited', parseYuan(this.need('credit').credited), fen);
-});
+}, { example: { zh: '共划入 307.80 元', en: 'the credits total CNY 307.80' } });
 
 step('Then', '结息 {money}', 'the interest is {money}', async function (fen: number) {
   eq('结息 / interest', parseYuan(this.need('rollover').people[0]?.interest ?? '0'), fen);
-});
+}, { example: { zh: '结息 8.80 元', en: 'the interest is CNY 8.80' } });
 
 step('Then', '结算单显示：', 'the receipt shows:', async function (table: DataTable) {
   const s = settlement(this);
@@ -94,7 +94,7 @@ step('Then', '结算单显示：', 'the receipt shows:', async function (table: 
     if (got !== want) errors.push(`${k}: expected ${fmtFen(want)}, receipt shows ${fmtFen(got)}`);
   }
   if (errors.length) throw new Error(errors.join('\n'));
-}, { table: '| 统筹支付 | 712.50 |  (rows: 费用总额 total, 全自费 not covered, 乙类先行自付 class B self-pay, 目录内 covered, 统筹支付 fund, 个人账户 account, 现金 cash, 余额 balance)' });
+}, { example: { zh: '结算单显示：', en: 'the receipt shows:' }, table: '| 统筹支付 | 712.50 |  (rows: 费用总额 total, 全自费 not covered, 乙类先行自付 class B self-pay, 目录内 covered, 统筹支付 fund, 个人账户 account, 现金 cash, 余额 balance)' });
 
 // ------------------------------------------------------------------ Then: refusals and claims
 
@@ -104,35 +104,35 @@ step('Then', '终端拒绝，原因为 {string}', 'the terminal refuses because 
   const r = this.latest.refusal;
   if (!r) throw new Error(`expected the terminal to refuse (${REFUSALS[code].zh}), but it did not`);
   if (r.code !== code) throw new Error(`expected refusal "${REFUSALS[code].zh}" (${code}), got: ${r.message}`);
-});
+}, { example: { zh: '终端拒绝，原因为 "卡片已过有效期"', en: 'the terminal refuses because "the card has expired"' } });
 
 step('Then', '密码剩余 {int} 次', '{int} PIN tries are left', async function (n: number) {
   const r = this.latest.refusal;
   if (r?.triesLeft !== n) throw new Error(`expected the terminal to report ${n} tries left, got ${r ? r.message : 'no refusal'}`);
-});
+}, { example: { zh: '密码剩余 2 次', en: '2 PIN tries are left' } });
 
 step('Then', '全额现金支付，医保不支付', 'everything is paid in cash and insurance pays nothing', async function () {
   const o = this.need('visit');
   if (!o.cashAdvance) throw new Error(`expected a full cash payment, but the card settled: fund ${fmtFen(o.settlement!.fund)}, account ${fmtFen(o.settlement!.account)}`);
-});
+}, { example: { zh: '全额现金支付，医保不支付', en: 'everything is paid in cash and insurance pays nothing' } });
 
 step('Then', '报销被受理，退还 {money}', 'the claim is accepted and pays back {money}', async function (fen: number) {
   const c = this.need('claim');
   if (c.status !== 'accepted') throw new Error(`the claim was rejected: ${c.err_msg}`);
   eq('退还 / payout', parseYuan(c.payout), fen);
-});
+}, { example: { zh: '报销被受理，退还 550.00 元', en: 'the claim is accepted and pays back CNY 550.00' } });
 
 step('Then', '报销被拒绝，原因包含 {string}', 'the claim is rejected with a reason containing {string}', async function (text: string) {
   const c = this.need('claim');
   if (c.status !== 'rejected') throw new Error(`expected a rejection, but the claim was accepted with payout ${c.payout}`);
   if (!(c.err_msg ?? '').includes(text)) throw new Error(`the rejection says "${c.err_msg}", which does not contain "${text}"`);
-});
+}, { example: { zh: '报销被拒绝，原因包含 "缺少计划生育手术证明"', en: 'the claim is rejected with a reason containing "缺少计划生育手术证明"' } });
 
 // ------------------------------------------------------------------ Then: what the terminal showed, card traffic
 
 step('Then', '终端显示余额 {money}', 'the terminal shows a balance of {money}', async function (fen: number) {
   eq('终端余额 / balance shown', parseYuan(this.need('balance').balc), fen);
-});
+}, { example: { zh: '终端显示余额 800.00 元', en: 'the terminal shows a balance of CNY 800.00' } });
 
 step('Then', '终端读出 {string} 的卡号和社会保障号码', 'the terminal reads {string}\'s card number and social security number', async function (name: string) {
   const p = this.person(name);
@@ -140,14 +140,14 @@ step('Then', '终端读出 {string} 的卡号和社会保障号码', 'the termin
   const f = line.split('|');
   if (f.length !== 11) throw new Error(`the vendor line has ${f.length} fields, expected 11: ${line}`);
   if (f[1] !== p.certno || f[2] !== p.profile?.card.number) throw new Error(`vendor line ${line} does not carry ${p.certno} / ${p.profile?.card.number}`);
-});
+}, { example: { zh: '终端读出 "张三" 的卡号和社会保障号码', en: 'the terminal reads "Zhang San"\'s card number and social security number' } });
 
 step('Then', '读卡报文中有 {string} 命令', 'the card traffic includes a {string} command', async function (name: string) {
   const t = this.inserted?.slot.trace() ?? [];
   if (!t.some((e) => e.name === name)) throw new Error(`no ${name} in the card traffic: ${t.map((e) => e.name).join(', ') || '(none)'}`);
-});
+}, { example: { zh: '读卡报文中有 "VERIFY" 命令', en: 'the card traffic includes a "VERIFY" command' } });
 
 step('Then', '读卡报文中没有 {string} 命令', 'the card traffic has no {string} command', async function (name: string) {
   const t = this.inserted?.slot.trace() ?? [];
   if (t.some((e) => e.name === name)) throw new Error(`unexpected ${name} in the card traffic`);
-});
+}, { example: { zh: '读卡报文中没有 "VERIFY" 命令', en: 'the card traffic has no "VERIFY" command' } });
