@@ -27,6 +27,7 @@ async function claim(w: MedWorld, name: string, evidence: { surgery?: boolean; n
   if (v.reason === 'cross_region_unfiled' && !evidence.noReferral) input.referral_no = `ZZ${p.psnNo.slice(-10)}`;
   const out = await w.control('cash-claim', input);
   w.latest.claim = out;
+  w.latest.claimedVisit = v;
   await w.attach(JSON.stringify(out, null, 2), { mediaType: 'application/json', fileName: '报销结果 claim.json' });
 }
 

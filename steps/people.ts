@@ -16,13 +16,14 @@ import type { InstitutionCtx, PersonCtx } from './types';
 
 const step = stepsOf('people');
 
-export async function createPerson(w: MedWorld, name: string, region: string, insutype: '310' | '390', birthDate = '1980-06-15', insuredSince = '2015-01-01', sex: '1' | '2' = '1'): Promise<PersonCtx> {
+export async function createPerson(w: MedWorld, name: string, region: string, insutype: '310' | '390', birthDate = '1980-06-15', insuredSince = '2015-01-01', sex: '1' | '2' = '1', retiree?: { pensionFen: number }): Promise<PersonCtx> {
   const p: PersonCtx = { name, psnNo: psnNo(region), certno: idNumber(region, birthDate), region, insutype, birthDate, sex, oldProfiles: [], cashVisits: [] };
   if (insutype === '310') {
     p.empNo = employerNo(region);
     await w.control('employer', { emp_no: p.empNo, emp_name: `${name}的单位`, insuplc_admdvs: region });
   }
-  await w.control('person', { psn_no: p.psnNo, psn_name: name, certno: p.certno, gend: p.sex, brdy: birthDate, insutype, insuplc_admdvs: region, psn_insu_stas: '1', psn_insu_date: insuredSince, emp_no: p.empNo ?? null });
+  await w.control('person', { psn_no: p.psnNo, psn_name: name, certno: p.certno, gend: p.sex, brdy: birthDate, insutype, insuplc_admdvs: region, psn_insu_stas: '1', psn_insu_date: insuredSince, emp_no: p.empNo ?? null,
+    ...(retiree ? { retired: true, pension: fmtFen(retiree.pensionFen) } : {}) });
   w.people.set(name, p);
   return p;
 }
@@ -100,6 +101,13 @@ step('Given', '参保人 {string} 自 {date} 起在{region}参加{insutype}', '{
   const [date, region, insutype] = /^\d{4}-/.test(a) ? [a, b, c] : [c, a, b];
   await createPerson(this, name, region, insutype as '310' | '390', undefined, date);
 }, { example: { zh: '参保人 "小钱" 自 2024-02-01 起在重庆参加职工医保', en: '"Xiao Qian" is insured in Chongqing under employee insurance since 2024-02-01' } });
+
+step('Given', '参保人 {string} 已退休，在{region}参加职工医保，基本养老金每月 {money}', '{string} is retired, insured in {region} under employee insurance, with a basic pension of {money} a month', async function (name: string, region: string, pensionFen: number) {
+  // Only the person: how a retiree's account is credited (a share of the pension, domain.md §3)
+  // is the region's policy, applied by the engine (engine/rules.ts monthlyCredit). Born 65
+  // years before the scenario's day, so the person is of retirement age whatever the date.
+  await createPerson(this, name, region, '310', `${Number(this.today.slice(0, 4)) - 65}-06-15`, undefined, '1', { pensionFen });
+}, { example: { zh: '参保人 "老周" 已退休，在北京参加职工医保，基本养老金每月 4000.00 元', en: '"Lao Zhou" is retired, insured in Beijing under employee insurance, with a basic pension of CNY 4000.00 a month' } });
 
 step('Given', '参保人如下：', 'these insured people:', async function (table: DataTable) {
   for (const row of table.hashes()) {

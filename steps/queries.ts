@@ -3,18 +3,41 @@
 // refusals, claims, the balance and card data the terminal showed, and the card traffic.
 // Only through the platform API and the card, never engine internals (architecture.md).
 import type { DataTable } from '@cucumber/cucumber';
-import { fmtFen, parseYuan, type BalanceOutput, type Receipt } from '../platform';
+import { fmtFen, parseYuan, type BalanceOutput, type ClaimOutput, type CreditOutput, type Receipt, type SetlInfo } from '../platform';
 import { refusalByText, REFUSALS, type Settlement, type VisitOutcome } from '../terminal';
 import { stepsOf } from './registry';
 import type { MedWorld } from './world';
 
 const step = stepsOf('queries');
 
-/** Money to the fen; the failure says both figures in yuan (cli/run.ts's Allure category matches it). */
-function eq(what: string, actual: number, expected: number, o?: VisitOutcome): void {
+/** Money to the fen; the failure says both figures in yuan (cli/run.ts's Allure category matches it), then what they were read from. */
+function eq(what: string, actual: number, expected: number, context = ''): void {
   if (actual === expected) return;
-  const why = o?.refusal ? ` — the card did not settle: ${o.refusal.message}` : '';
-  throw new Error(`${what}: expected ${fmtFen(expected)} 元, got ${fmtFen(actual)} 元${why}`);
+  throw new Error(`${what}: expected ${fmtFen(expected)} 元, got ${fmtFen(actual)} 元${context}`);
+}
+
+/**
+ * Which visit a step about "the last visit" read, for its failure message: after a claim the
+ * last visit is still the one paid in cash, so say so and name the steps that check the claim.
+ */
+function lastVisit(w: MedWorld): { o: VisitOutcome; context: string } {
+  const o = w.need('visit');
+  const r = o.receipt;
+  const how = o.settlement ? 'settled with the card' : o.refusal ? `the card did not settle: ${o.refusal.message}` : 'paid in full in cash, no card settlement';
+  const claimed = w.latest.claimedVisit?.outcome === o
+    ? '; it was claimed since: 如持卡就医应付：… / had the card been used, it would have paid: … and 报销后实际现金支出 … / after the claim, the net cash paid is … check the claim'
+    : '';
+  return { o, context: ` — read from the last visit: "${w.latest.visitor}" at "${r.institution}" on ${r.date.slice(0, 10)}, ${r.visitType}, ${fmtFen(r.totalFen)} 元, ${how}${claimed}` };
+}
+
+/** The last claim, accepted: its adjudication is what the card would have settled (domain.md §5). */
+function acceptedClaim(w: MedWorld): { claim: ClaimOutput; setl: SetlInfo; context: string } {
+  const claim = w.need('claim');
+  const v = w.need('claimedVisit');
+  const who = [...w.people.values()].find((p) => p.psnNo === claim.psn_no)?.name ?? claim.psn_no;
+  const context = ` — read from claim ${claim.claim_id} for "${who}"'s visit to "${v.institution.name}" on ${v.request.date}, ${fmtFen(v.outcome.cashPaidFen)} 元 paid in cash`;
+  if (claim.status !== 'accepted' || !claim.setlinfo) throw new Error(`the claim was rejected (${claim.err_msg ?? 'no reason given'}): a rejected claim pays nothing back${context}`);
+  return { claim, setl: claim.setlinfo, context };
 }
 
 /** The person's balance at the agency now (control op balance); the terminal-balance step reads it too. */
@@ -25,8 +48,8 @@ async function balance(w: MedWorld, name: string): Promise<BalanceOutput> {
 }
 
 function settlement(w: MedWorld): Settlement {
-  const o = w.need('visit');
-  if (!o.settlement) throw new Error(`the last visit did not settle with the card${o.refusal ? `: ${o.refusal.message}` : ' (no card presented)'}`);
+  const { o, context } = lastVisit(w);
+  if (!o.settlement) throw new Error(`the last visit did not settle with the card${context}`);
   return o.settlement;
 }
 
@@ -41,22 +64,22 @@ const RECEIPT_FIELDS: Record<string, keyof Receipt> = {
 // ------------------------------------------------------------------ Then: money, to the fen
 
 step('Then', '个人账户支付 {money}', 'the account pays {money}', async function (fen: number) {
-  const o = this.need('visit');
-  eq('个人账户支付 / account paid', o.settlement?.account ?? 0, fen, o);
+  const { o, context } = lastVisit(this);
+  eq('个人账户支付 / account paid', o.settlement?.account ?? 0, fen, context);
 }, { example: { zh: '个人账户支付 120.00 元', en: 'the account pays CNY 120.00' } });
 
 step('Then', '统筹基金支付 {money}', 'the pooled fund pays {money}', async function (fen: number) {
-  const o = this.need('visit');
-  eq('统筹基金支付 / fund paid', o.settlement?.fund ?? 0, fen, o);
+  const { o, context } = lastVisit(this);
+  eq('统筹基金支付 / fund paid', o.settlement?.fund ?? 0, fen, context);
 }, { example: { zh: '统筹基金支付 450.00 元', en: 'the pooled fund pays CNY 450.00' } });
 
 step('Then', '现金支付 {money}', 'the cash paid is {money}', async function (fen: number) {
-  const o = this.need('visit');
-  eq('现金支付 / cash paid', o.cashPaidFen, fen, o);
+  const { o, context } = lastVisit(this);
+  eq('现金支付 / cash paid', o.cashPaidFen, fen, context);
 }, { example: { zh: '现金支付 250.00 元', en: 'the cash paid is CNY 250.00' } });
 
 step('Then', '结算后账户余额为 {money}', 'the account balance after settlement is {money}', async function (fen: number) {
-  eq('结算后余额 / balance after', settlement(this).balance, fen);
+  eq('结算后余额 / balance after', settlement(this).balance, fen, lastVisit(this).context);
 }, { example: { zh: '结算后账户余额为 680.00 元', en: 'the account balance after settlement is CNY 680.00' } });
 
 step('Then', '{string} 的个人账户余额为 {money}', '{string}\'s account balance is {money}', async function (name: string, fen: number) {
@@ -67,12 +90,17 @@ step('Then', '{string} 本年累计目录内费用为 {money}', '{string}\'s cov
   eq(`"${name}" 本年累计 / covered cost this year`, parseYuan((await balance(this, name)).cum_inscp), fen);
 }, { example: { zh: '"张三" 本年累计目录内费用为 1000.00 元', en: '"Zhang San"\'s covered cost this year is CNY 1000.00' } });
 
+/** The rule the engine applied to a credit (its `rule`, e.g. 退休：养老金×6%), so a mismatch says which one. */
+const creditRule = (c: CreditOutput) => ` — the engine applied the rule ${c.rule} (${c.months} month(s))`;
+
 step('Then', '每月划入 {money}', 'each monthly credit is {money}', async function (fen: number) {
-  eq('每月划入 / monthly credit', parseYuan(this.need('credit').credit_per_month), fen);
+  const c = this.need('credit');
+  eq('每月划入 / monthly credit', parseYuan(c.credit_per_month), fen, creditRule(c));
 }, { example: { zh: '每月划入 102.60 元', en: 'each monthly credit is CNY 102.60' } });
 
 step('Then', '共划入 {money}', 'the credits total {money}', async function (fen: number) {
-  eq('共划入 / credited', parseYuan(this.need('credit').credited), fen);
+  const c = this.need('credit');
+  eq('共划入 / credited', parseYuan(c.credited), fen, creditRule(c));
 }, { example: { zh: '共划入 307.80 元', en: 'the credits total CNY 307.80' } });
 
 step('Then', '结息 {money}', 'the interest is {money}', async function (fen: number) {
@@ -112,8 +140,8 @@ step('Then', '密码剩余 {int} 次', '{int} PIN tries are left', async functio
 }, { example: { zh: '密码剩余 2 次', en: '2 PIN tries are left' } });
 
 step('Then', '全额现金支付，医保不支付', 'everything is paid in cash and insurance pays nothing', async function () {
-  const o = this.need('visit');
-  if (!o.cashAdvance) throw new Error(`expected a full cash payment, but the card settled: fund ${fmtFen(o.settlement!.fund)}, account ${fmtFen(o.settlement!.account)}`);
+  const { o, context } = lastVisit(this);
+  if (!o.cashAdvance) throw new Error(`expected a full cash payment, but the card settled: fund ${fmtFen(o.settlement!.fund)}, account ${fmtFen(o.settlement!.account)}${context}`);
 }, { example: { zh: '全额现金支付，医保不支付', en: 'everything is paid in cash and insurance pays nothing' } });
 
 step('Then', '报销被受理，退还 {money}', 'the claim is accepted and pays back {money}', async function (fen: number) {
@@ -121,6 +149,21 @@ step('Then', '报销被受理，退还 {money}', 'the claim is accepted and pays
   if (c.status !== 'accepted') throw new Error(`the claim was rejected: ${c.err_msg}`);
   eq('退还 / payout', parseYuan(c.payout), fen);
 }, { example: { zh: '报销被受理，退还 550.00 元', en: 'the claim is accepted and pays back CNY 550.00' } });
+
+step('Then', '如持卡就医应付：个人账户 {money}，统筹基金 {money}，现金 {money}', 'had the card been used, it would have paid: account {money}, fund {money}, cash {money}', async function (account: number, fund: number, cash: number) {
+  // The agency reckons a claim as the visit would have settled with the card (domain.md §5): this is that split.
+  const { setl, context } = acceptedClaim(this);
+  const wrong = ([['个人账户 / account', parseYuan(setl.acct_pay), account], ['统筹基金 / fund', parseYuan(setl.fund_pay_sumamt), fund], ['现金 / cash', parseYuan(setl.psn_cash_pay), cash]] as const)
+    .filter(([, got, want]) => got !== want).map(([what, got, want]) => `${what}: expected ${fmtFen(want)} 元, got ${fmtFen(got)} 元`);
+  if (wrong.length) throw new Error(`如持卡就医应付 / the card-equivalent split: ${wrong.join('; ')}${context}`);
+}, { example: { zh: '如持卡就医应付：个人账户 100.00 元，统筹基金 450.00 元，现金 450.00 元', en: 'had the card been used, it would have paid: account CNY 100.00, fund CNY 450.00, cash CNY 450.00' } });
+
+step('Then', '报销后实际现金支出 {money}', 'after the claim, the net cash paid is {money}', async function (fen: number) {
+  // What the person is out of pocket in the end: the cash paid at the visit less what the claim paid back.
+  const { claim, context } = acceptedClaim(this);
+  const v = this.need('claimedVisit');
+  eq('报销后实际现金支出 / net cash paid', v.outcome.cashPaidFen - parseYuan(claim.payout), fen, `${context}, ${claim.payout} 元 paid back`);
+}, { example: { zh: '报销后实际现金支出 450.00 元', en: 'after the claim, the net cash paid is CNY 450.00' } });
 
 step('Then', '报销被拒绝，原因包含 {string}', 'the claim is rejected with a reason containing {string}', async function (text: string) {
   const c = this.need('claim');

@@ -62,6 +62,7 @@ async function visit(w: MedWorld, personName: string, instName: string, items: L
   }
   const outcome = await terminal.visit(req);
   w.latest.visit = outcome;
+  w.latest.visitor = personName;
   w.latest.refusal = outcome.refusal;
   if (outcome.vendorLine) w.latest.vendorLine = outcome.vendorLine;
   if (slot) await w.attach(formatTrace(slot.trace()), { mediaType: 'text/plain', fileName: '读卡报文 APDU trace.txt' });

@@ -66,6 +66,7 @@ test('--lang and --grep narrow the list; --grep that matches nothing says so (ex
   assert.match(zh, /参保人 \{string\} 持有卡 \{fixture\}/);
   assert.doesNotMatch(zh, /holds the card/);
   assert.match(listSteps({ lang: 'en', grep: 'HOLDS THE CARD' }), /"Zhang San" holds the card zhang-san/);
+  assert.match(listSteps({ lang: 'zh', grep: '退休' }), /参保人 "老周" 已退休，在北京参加职工医保，基本养老金每月 4000\.00 元/, 'the retiree step');
   const root = path.resolve(__dirname, '..', '..');
   const steps = (args: string[], env: Record<string, string>) => spawnSync(process.execPath, [path.join(root, 'bin/medcard.js'), 'steps', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, LC_ALL: '', LC_MESSAGES: '', ...env } });
   const none = steps(['--grep', '飞上月球'], { LANG: 'zh_CN.UTF-8' });
