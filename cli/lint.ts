@@ -10,7 +10,7 @@ import { CucumberExpression, ParameterType, ParameterTypeRegistry } from '@cucum
 import { YamlDocument, check, YamlError, type YamlIssue } from '../schema';
 import type { StepSpec } from '../steps';
 import { say, type Lang, type Said } from './lang';
-import { closestSteps, editDistance, undefinedStepAdvice } from './snippets';
+import { closestSteps, editDistance, undefinedStepAdvice, type ParameterLike } from './snippets';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -40,15 +40,16 @@ export function featureFiles(paths: readonly string[]): string[] {
 /** The vocabulary as cucumber will match it: each phrasing compiled with our parameter types. */
 export interface Vocabulary {
   steps: readonly StepSpec[];
+  parameters: readonly ParameterLike[];
   /** Every step whose zh or en phrasing matches the text exactly. */
   matching(text: string): StepSpec[];
 }
 
-export function vocabularyOf(steps: readonly StepSpec[], parameters: ReadonlyArray<{ name: string; regexp: RegExp }>): Vocabulary {
+export function vocabularyOf(steps: readonly StepSpec[], parameters: readonly ParameterLike[]): Vocabulary {
   const registry = new ParameterTypeRegistry();
   for (const p of parameters) registry.defineParameterType(new ParameterType(p.name, p.regexp, null, (s: string) => s, false, false));
   const compiled = steps.map((s) => ({ s, expressions: [new CucumberExpression(s.zh, registry), new CucumberExpression(s.en, registry)] }));
-  return { steps, matching: (text) => compiled.filter(({ expressions }) => expressions.some((e) => e.match(text))).map(({ s }) => s) };
+  return { steps, parameters, matching: (text) => compiled.filter(({ expressions }) => expressions.some((e) => e.match(text))).map(({ s }) => s) };
 }
 
 /** What the tag rules of features/README.md know: topics, rig capabilities, Allure severities. */
@@ -125,7 +126,7 @@ export function lintFeature(file: string, o: LintOptions): Problem[] {
       const found = o.vocabulary.matching(step.text);
       if (found.length === 0) {
         const keyword = ast?.keyword ?? '';
-        const advice = (lang: Lang) => undefinedStepAdvice(lang, { keyword, text: step.text, kind: KINDS[String(step.type)] ?? 'Given', textLang: language.startsWith('zh') ? 'zh' : 'en', suggestions: closestSteps(step.text, o.vocabulary.steps) });
+        const advice = (lang: Lang) => undefinedStepAdvice(lang, { keyword, text: step.text, kind: KINDS[String(step.type)] ?? 'Given', textLang: language.startsWith('zh') ? 'zh' : 'en', suggestions: closestSteps(step.text, o.vocabulary.steps, o.vocabulary.parameters), parameters: o.vocabulary.parameters });
         problems.push({ file, line, severity: 'error', text: { zh: `没有这个步骤：${keyword.trim()} ${step.text}\n${advice('zh')}`, en: `undefined step: ${keyword.trim()} ${step.text}\n${advice('en')}` } });
       } else if (found.length > 1) {
         const list = found.map((s) => `    ${s.zh}  /  ${s.en}`).join('\n');

@@ -7,7 +7,7 @@
 // without spaces (`在重庆参加`), never does, so the text is generalised here.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PARAMETERS, type StepSpec } from '../steps';
+import type { StepSpec } from '../steps';
 import { say, type Lang } from './lang';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -28,22 +28,32 @@ function fixtureRe(): RegExp {
   return new RegExp([/(?:fixtures\/)?(?:cards|world)\/[\w.-]+\.ya?ml/.source, ...ids.sort((a, b) => b.length - a.length).map((i) => i.replace(/[.-]/g, '\\$&'))].join('|'));
 }
 
+/** A parameter type as the vocabulary defines it (steps/parameters.ts). */
+export interface ParameterLike { name: string; regexp: RegExp }
+
 /** Cucumber's built-ins the vocabulary uses, then ours; on a tie (same start, same length) the earlier wins. */
-let types: Array<{ type: string; re: RegExp }> | undefined;
-const TYPES = () => (types ??= [
-  { type: 'string', re: /"[^"]*"/ },
-  ...PARAMETERS.map((p) => ({ type: p.name, re: p.name === 'fixture' ? fixtureRe() : p.regexp })),
-  { type: 'int', re: /-?\d+/ },
-]);
+const typesOf = new WeakMap<readonly ParameterLike[], Array<{ type: string; re: RegExp }>>();
+function valueTypes(parameters: readonly ParameterLike[]): Array<{ type: string; re: RegExp }> {
+  let t = typesOf.get(parameters);
+  if (!t) {
+    t = [
+      { type: 'string', re: /"[^"]*"/ },
+      ...parameters.map((p) => ({ type: p.name, re: p.name === 'fixture' ? fixtureRe() : p.regexp })),
+      { type: 'int', re: /-?\d+/ },
+    ];
+    typesOf.set(parameters, t);
+  }
+  return t;
+}
 
 /** The step text with each value replaced by its parameter type, leftmost-longest. */
-export function generalise(text: string): Generalised {
+export function generalise(text: string, parameters: readonly ParameterLike[]): Generalised {
   const args: Arg[] = [];
   let expression = '';
   let pos = 0;
   while (pos < text.length) {
     let best: { type: string; start: number; text: string } | undefined;
-    for (const { type, re } of TYPES()) {
+    for (const { type, re } of valueTypes(parameters)) {
       const m = firstWholeMatch(text, pos, re);
       if (m && (!best || m.start < best.start || (m.start === best.start && m.text.length > best.text.length))) best = { type, ...m };
     }
@@ -95,8 +105,8 @@ export interface Suggestion { step: StepSpec; lang: Lang; distance: number; text
  * values when its parameters are the same kinds in the same order (else its example).
  * Only those a few edits away: a sentence of another meaning gets no suggestion.
  */
-export function closestSteps(text: string, vocabulary: readonly StepSpec[], max = 3): Suggestion[] {
-  const mine = generalise(text);
+export function closestSteps(text: string, vocabulary: readonly StepSpec[], parameters: readonly ParameterLike[], max = 3): Suggestion[] {
+  const mine = generalise(text, parameters);
   const own = symbols(mine.expression);
   const limit = Math.max(2, Math.ceil(own.length / 4));
   const found: Suggestion[] = [];
@@ -122,8 +132,8 @@ const TS_TYPES: Record<string, { name: string; ts: string }> = {
 };
 
 /** The step a developer would add, in the form of steps/registry.ts's step(), for the subject file that fits. */
-export function stepSnippet(kind: StepSpec['kind'], text: string, textLang: Lang): string {
-  const g = generalise(text);
+export function stepSnippet(kind: StepSpec['kind'], text: string, textLang: Lang, parameters: readonly ParameterLike[]): string {
+  const g = generalise(text, parameters);
   const used = new Map<string, number>();
   const params = g.args.map((a) => {
     const t = TS_TYPES[a.type] ?? { name: a.type, ts: 'unknown' };
@@ -137,7 +147,7 @@ export function stepSnippet(kind: StepSpec['kind'], text: string, textLang: Lang
 }
 
 /** The whole advice for one undefined step, in the reader's language. */
-export function undefinedStepAdvice(lang: Lang, o: { keyword: string; text: string; kind: StepSpec['kind']; textLang: Lang; suggestions: readonly Suggestion[] }): string {
+export function undefinedStepAdvice(lang: Lang, o: { keyword: string; text: string; kind: StepSpec['kind']; textLang: Lang; suggestions: readonly Suggestion[]; parameters: readonly ParameterLike[] }): string {
   const lines: string[] = [];
   if (o.suggestions.length) {
     lines.push(say(lang, { zh: '您是不是想写：', en: 'did you mean:' }));
@@ -149,6 +159,6 @@ export function undefinedStepAdvice(lang: Lang, o: { keyword: string; text: stri
     zh: '确实需要新步骤时，请开发人员把下面这条加进 steps/ 里合适的主题文件（steps/README.md）：',
     en: 'if a new step is really needed, a developer adds this to the subject file of steps/ that fits (steps/README.md):',
   }));
-  lines.push(...stepSnippet(o.kind, o.text, o.textLang).split('\n').map((l) => `    ${l}`));
+  lines.push(...stepSnippet(o.kind, o.text, o.textLang, o.parameters).split('\n').map((l) => `    ${l}`));
   return lines.join('\n');
 }

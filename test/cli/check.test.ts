@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chooseLang } from '../../cli/lang';
 import { closestSteps, generalise } from '../../cli/snippets';
-import { VOCABULARY } from '../../steps';
+import { PARAMETERS, VOCABULARY } from '../../steps';
 
 const root = path.resolve(__dirname, '..', '..');
 const ENGLISH = { LANG: 'C.UTF-8', LC_ALL: '', LC_MESSAGES: '' };
@@ -56,20 +56,20 @@ test('the language: --lang first, then LC_ALL, LC_MESSAGES, LANG; zh_* is Chines
 });
 
 test('values become our parameter types, Chinese without spaces included', () => {
-  assert.equal(generalise('"张三" 持卡在 "大药房" 购要，费用 12.50 元').expression, '{string} 持卡在 {string} 购要，费用 {money}');
-  assert.equal(generalise('参保人 "小李" 在重庆参加职工医保').expression, '参保人 {string} 在{region}参加{insutype}');
-  assert.equal(generalise('"Zhang San" pays CNY 30.00 in cash at "X" because of an emergency without the card').expression, '{string} pays {money} in cash at {string} because of {cashreason}');
-  assert.equal(generalise('a non-designated hospital "X" in Beijing').expression, 'a non-designated hospital {string} in {region}', 'a hyphenated word is not a {fixture}');
-  assert.equal(generalise('今天是 2024-03-15，过了 3 天').expression, '今天是 {date}，过了 {int} 天');
+  assert.equal(generalise('"张三" 持卡在 "大药房" 购要，费用 12.50 元', PARAMETERS).expression, '{string} 持卡在 {string} 购要，费用 {money}');
+  assert.equal(generalise('参保人 "小李" 在重庆参加职工医保', PARAMETERS).expression, '参保人 {string} 在{region}参加{insutype}');
+  assert.equal(generalise('"Zhang San" pays CNY 30.00 in cash at "X" because of an emergency without the card', PARAMETERS).expression, '{string} pays {money} in cash at {string} because of {cashreason}');
+  assert.equal(generalise('a non-designated hospital "X" in Beijing', PARAMETERS).expression, 'a non-designated hospital {string} in {region}', 'a hyphenated word is not a {fixture}');
+  assert.equal(generalise('今天是 2024-03-15，过了 3 天', PARAMETERS).expression, '今天是 {date}，过了 {int} 天');
 });
 
 test('a one-character typo finds the step it was meant to be, written with the analyst\'s values; a sentence of another meaning finds none', () => {
-  const [first] = closestSteps('"张三" 持卡在 "大药房" 购要，费用 12.50 元', VOCABULARY);
+  const [first] = closestSteps('"张三" 持卡在 "大药房" 购要，费用 12.50 元', VOCABULARY, PARAMETERS);
   assert.equal(first?.text, '"张三" 持卡在 "大药房" 购药，费用 12.50 元');
   assert.equal(first?.distance, 1);
-  const [en] = closestSteps('"Zhang San" buys drug at "X" with the card for CNY 12.50', VOCABULARY);
+  const [en] = closestSteps('"Zhang San" buys drug at "X" with the card for CNY 12.50', VOCABULARY, PARAMETERS);
   assert.equal(en?.text, '"Zhang San" buys drugs at "X" with the card for CNY 12.50');
-  assert.deepEqual(closestSteps('张三 飞上了月球', VOCABULARY), []);
+  assert.deepEqual(closestSteps('张三 飞上了月球', VOCABULARY, PARAMETERS), []);
 });
 
 test('medcard check: an undefined step, in Chinese: 您是不是想写 with the right step, and a snippet with {money}, not {float} 元', () => {
@@ -141,4 +141,23 @@ test('medcard run: an undefined step in a selected scenario stops the run (exit 
   assert.match(stopped.out, /no scenario was run/);
   const fine = medcard(['run', '--reports', reports, '--tags', '@fine', dir], ENGLISH);
   assert.equal(fine.status, 0, fine.out);
+});
+
+test('a bad policy field (the issue\'s case): one line with file, line and field from run and check, exit 2 / 1, no stack trace', () => {
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-badpolicy-'));
+  fs.cpSync(path.join(root, 'fixtures'), copy, { recursive: true });
+  const policy = path.join(copy, 'policies', '500000.yaml');
+  const text = fs.readFileSync(policy, 'utf8');
+  assert.match(text, /deductible: "400\.00"/);
+  fs.writeFileSync(policy, text.replace('deductible: "400.00"', 'deductible: "4OO.00"'));
+  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-badpolicy-reports-'));
+  const run = medcard(['run', '--fixtures', copy, '--reports', reports, '--tags', '@chongqing-example'], ENGLISH);
+  assert.equal(run.status, 2, run.out);
+  const line = (text.split('\n').findIndex((l) => l.includes('deductible: "400.00"')) + 1);
+  assert.match(run.out, new RegExp(`medcard run: .*policies/500000\\.yaml:${line}: settlement\\.deductible: `));
+  assert.match(run.out, /no scenario was run/);
+  assert.doesNotMatch(run.out, /^\s+at /m, 'no stack trace');
+  const checked = medcard(['check', '--quiet', '--fixtures', copy], CHINESE);
+  assert.equal(checked.status, 1, checked.out);
+  assert.match(checked.out, new RegExp(`policies/500000\\.yaml:${line}: settlement\\.deductible: `));
 });
