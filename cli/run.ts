@@ -236,7 +236,7 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
   const planned = new Set(sources.plan.map((p) => `${path.resolve(ROOT, p.uri)}:${p.location.line}`));
   const { checkAll } = require('./check') as typeof import('./check');
   const { formatProblem } = require('./lint') as typeof import('./lint');
-  const problems = checkAll({ features: paths, fixturesDir: o.fixtures ? path.resolve(o.fixtures) : path.join(ROOT, 'fixtures'), lang, selected: (file, line) => planned.has(`${file}:${line}`) })
+  const problems = checkAll({ features: paths, fixturesDir: o.fixtures ? path.resolve(o.fixtures) : path.join(ROOT, 'fixtures'), lang, steps: !o.require, selected: (file, line) => planned.has(`${file}:${line}`) })
     .filter((p) => p.severity === 'error');
   if (problems.length) {
     for (const p of problems) console.error(`medcard run: ${formatProblem(p, lang)}`);
@@ -291,15 +291,17 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
   writeEnvironment(allureDir, { ...o, rig: rigFile.name, engineUrl: engine.describe });
   const skipped = fs.existsSync(skipFile) ? fs.readFileSync(skipFile, 'utf8').trim().split('\n').filter(Boolean) : [];
   if (skipped.length) {
-    console.log(`\n${skipped.length} scenario(s) skipped because the rig lacks a capability:`);
+    console.log(`\n${say(lang, { zh: `${skipped.length} 个场景因读卡环境缺少能力而跳过：`, en: `${skipped.length} scenario(s) skipped because the rig lacks a capability:` })}`);
     for (const s of skipped) console.log(`  - ${s}`);
   }
-  if (undefinedSteps) console.error(`\nmedcard run: ${undefinedSteps} step(s) are undefined. \`npx medcard steps\` lists every step in both languages; reword the step to one of them (or ask a developer to add it to the subject file in steps/, steps/README.md).`);
-  if (ambiguous.length) console.error(`\nmedcard run: ${ambiguous.length} step(s) match more than one definition; the run output above names them. Reword the step or tell a developer: two phrasings in steps/ overlap.`);
-  console.log(`\nreports: ${path.relative(process.cwd(), reports) || '.'}/{cucumber.json, junit.xml, allure-results/} — \`npx medcard report\` renders HTML`);
+  // The vocabulary's own steps are checked before the run (checkAll); these count what other step code (--require) leaves undefined.
+  if (undefinedSteps) console.error(`\nmedcard run: ${say(lang, { zh: `${undefinedSteps} 个步骤没有定义。\`npx medcard steps\` 列出所有步骤（中英文）；请改成其中一种写法（或请开发人员加进 steps/ 的主题文件，steps/README.md）。`, en: `${undefinedSteps} step(s) are undefined. \`npx medcard steps\` lists every step in both languages; reword the step to one of them (or ask a developer to add it to the subject file in steps/, steps/README.md).` })}`);
+  if (ambiguous.length) console.error(`\nmedcard run: ${say(lang, { zh: `${ambiguous.length} 个步骤符合不止一个定义，上面的输出列出了它们。请改写步骤，或告诉开发人员：steps/ 里有两种说法重叠。`, en: `${ambiguous.length} step(s) match more than one definition; the run output above names them. Reword the step or tell a developer: two phrasings in steps/ overlap.` })}`);
+  const written = `${path.relative(process.cwd(), reports) || '.'}/{cucumber.json, junit.xml, allure-results/}`;
+  console.log(`\n${say(lang, { zh: `报告：${written}（\`npx medcard report\` 生成 HTML）`, en: `reports: ${written} — \`npx medcard report\` renders HTML` })}`);
   const flaky = attempts.flaky();
   if (flaky.length) {
-    console.log(`\n${flaky.length} scenario(s) failed, then passed on retry (flaky; see the Allure report's retries):`);
+    console.log(`\n${say(lang, { zh: `${flaky.length} 个场景先失败、重试后通过（不稳定；见 Allure 报告中的重试）：`, en: `${flaky.length} scenario(s) failed, then passed on retry (flaky; see the Allure report's retries):` })}`);
     for (const f of flaky) console.log(`  - ${f}`);
   }
   fs.writeFileSync(path.join(reports, 'flaky.txt'), flaky.map((f) => `${f}\n`).join(''));

@@ -129,7 +129,7 @@ test('a bad world fixture: check names file, line and field; run stops before an
   assert.doesNotMatch(run.out, /\d+ scenarios?/, 'no scenario ran');
 });
 
-test('medcard run: an undefined step in a selected scenario stops the run (exit 2); one outside the selection does not', () => {
+test('medcard run: an undefined step in a selected scenario stops the run (exit 2); one outside the selection does not, and its summary follows LANG', () => {
   const dir = scratch({
     'typo.feature': TYPO.replace('功能: 错字', '@typo\n功能: 错字'),
     'fine.feature': '# language: zh-CN\n@fine\n功能: 好的\n  场景: 只设日期\n    假如 今天是 2024-03-15\n',
@@ -139,8 +139,9 @@ test('medcard run: an undefined step in a selected scenario stops the run (exit 
   assert.equal(stopped.status, 2, stopped.out);
   assert.match(stopped.out, /typo\.feature:9: undefined step/);
   assert.match(stopped.out, /no scenario was run/);
-  const fine = medcard(['run', '--reports', reports, '--tags', '@fine', dir], ENGLISH);
+  const fine = medcard(['run', '--reports', reports, '--tags', '@fine', dir], CHINESE);
   assert.equal(fine.status, 0, fine.out);
+  assert.match(fine.out, /报告：.*cucumber\.json/, 'the summary in Chinese under LANG=zh_CN');
 });
 
 test('a bad policy field (the issue\'s case): one line with file, line and field from run and check, exit 2 / 1, no stack trace', () => {
