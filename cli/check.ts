@@ -10,7 +10,7 @@ import { checkFixtures, checkRigs, featureFiles, formatProblem, lintFeature, tag
 
 const ROOT = path.resolve(__dirname, '..');
 
-const HELP = `usage: medcard check [--fixtures <dir>] [--lang zh|en] [--quiet] [paths…]
+const HELP = `usage: medcard check [--fixtures <dir>] [--rig <name>] [--lang zh|en] [--quiet] [paths…]
 
 Checks what analysts write, running nothing and starting no engine:
   feature files   they parse; keywords are spelled right (场境: → 场景:); every step is in the
@@ -20,6 +20,7 @@ Checks what analysts write, running nothing and starting no engine:
   fixtures        every YAML file of fixtures/ (or --fixtures) against its schema and loader
   rigs            every rig file (rigs/*.yaml)
 paths: feature files or folders (default: features/ and compliance/features/).
+--rig <name>: also name the scenarios that rig would skip (it lacks a capability they need).
 exit: 0 no error (warnings allowed), 1 errors found, 2 usage.
 --lang: messages in Chinese or English (default: from LC_ALL / LC_MESSAGES / LANG).
 --quiet: errors only, no warnings and no summary line.`;
@@ -54,6 +55,8 @@ export interface CheckScope {
   rigs?: boolean;
   /** Match the steps against the vocabulary (default); not when a run brings step code of its own (`RunOptions.require`). */
   steps?: boolean;
+  /** `medcard check --rig`: name the scenarios this rig would skip. */
+  rig?: { name: string; capabilities: readonly string[] };
 }
 
 /** Every problem in the scope: fixtures first (the vocabulary needs the policies), then rigs, then features. */
@@ -71,7 +74,7 @@ export function checkAll(scope: CheckScope): Problem[] {
   const { CAPABILITIES } = require('../rigs') as typeof import('../rigs');
   const tags = tagRules(CAPABILITIES);
   for (const file of featureFiles(scope.features)) {
-    problems.push(...lintFeature(file, { vocabulary, tags, lang: scope.lang, selected: scope.selected ? (line) => scope.selected!(file, line) : undefined }));
+    problems.push(...lintFeature(file, { vocabulary, tags, lang: scope.lang, rig: scope.rig, selected: scope.selected ? (line) => scope.selected!(file, line) : undefined }));
   }
   return problems;
 }
@@ -79,13 +82,13 @@ export function checkAll(scope: CheckScope): Problem[] {
 export async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseOptions(argv, { fixtures: { type: 'string' }, lang: { type: 'string' }, quiet: { type: 'boolean' } }, HELP);
+    parsed = parseOptions(argv, { fixtures: { type: 'string' }, rig: { type: 'string' }, lang: { type: 'string' }, quiet: { type: 'boolean' } }, HELP);
   } catch (err) {
     if (err instanceof UsageError) { console.error(`medcard check: ${err.message}`); return 2; }
     throw err;
   }
   if (!parsed) return 0;
-  const v = parsed.values as { fixtures?: string; lang?: string; quiet?: boolean };
+  const v = parsed.values as { fixtures?: string; rig?: string; lang?: string; quiet?: boolean };
   const badLang = badLangFlag(v.lang);
   if (badLang) { console.error(`medcard check: ${badLang}`); return 2; }
   const lang = chooseLang(v.lang);
@@ -98,8 +101,13 @@ export async function run(argv: string[]): Promise<number> {
   const missing = parsed.positionals.filter((p) => !fs.existsSync(p));
   if (missing.length) { console.error(`medcard check: ${say(lang, { zh: `找不到 ${missing.join('、')}`, en: `no such file or folder: ${missing.join(', ')}` })}`); return 2; }
   const features = parsed.positionals.length ? parsed.positionals.map((p) => path.resolve(p)) : [path.join(ROOT, 'features'), path.join(ROOT, 'compliance', 'features')];
+  let rig: CheckScope['rig'];
+  if (v.rig) {
+    const rigs = require('../rigs') as typeof import('../rigs');
+    try { rig = rigs.loadRigFile(v.rig); } catch (err) { console.error(`medcard check: ${(err as Error).message}`); return 2; }
+  }
   const started = process.hrtime.bigint();
-  const problems = checkAll({ features, fixturesDir, lang, rigs: true });
+  const problems = checkAll({ features, fixturesDir, lang, rigs: true, rig });
   const errors = problems.filter((p) => p.severity === 'error');
   const shown = v.quiet ? errors : problems;
   for (const p of shown) console.log(formatProblem(p, lang));

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AstBuilder, GherkinClassicTokenMatcher, Parser, compile, dialects } from '@cucumber/gherkin';
 import { CucumberExpression, ParameterType, ParameterTypeRegistry } from '@cucumber/cucumber-expressions';
-import { YamlDocument, check, YamlError, type YamlIssue } from '../schema';
+import { YamlDocument, check, namedFile, YamlError, type YamlIssue } from '../schema';
 import type { StepSpec } from '../steps';
 import { say, type Lang, type Said } from './lang';
 import { closestSteps, editDistance, undefinedStepAdvice, type ParameterLike } from './snippets';
@@ -72,6 +72,8 @@ export interface LintOptions {
   selected?: (line: number) => boolean;
   /** The reader's language, for the advice on undefined steps. */
   lang: Lang;
+  /** A rig to run on (`medcard check --rig`): scenarios it would skip are named, with what it lacks. */
+  rig?: { name: string; capabilities: readonly string[] };
 }
 
 /** Every problem of one feature file. */
@@ -121,6 +123,7 @@ export function lintFeature(file: string, o: LintOptions): Problem[] {
     }
     if (reviewed && !tags.some((t) => o.tags.topics.has(t))) problems.push({ file, line: scenarioLine, severity: 'warning', text: { zh: `场景 "${pickle.name}" 没有 features/README.md 里列出的主题标签（如 @brackets）`, en: `scenario "${pickle.name}" has no topic tag from features/README.md (such as @brackets)` } });
     if (reviewed && (!tags.some((t) => /^@domain-\d/.test(t)) || !tags.some((t) => /^@seed-\d{3}$/.test(t)))) problems.push({ file, line: scenarioLine, severity: 'warning', text: { zh: `场景 "${pickle.name}" 应注明依据：@domain-<章节> 和 @seed-<编号> 标签`, en: `scenario "${pickle.name}" should cite its source: a @domain-<section> and a @seed-<nnn> tag` } });
+    const needs = new Set(tags.map((t) => /^@needs-(.+)$/.exec(t)?.[1]).filter((c): c is string => !!c));
     for (const step of o.vocabulary ? pickle.steps : []) {
       const vocabulary = o.vocabulary!;
       const ast = lines.get(step.astNodeIds[0]!);
@@ -134,10 +137,13 @@ export function lintFeature(file: string, o: LintOptions): Problem[] {
         const list = found.map((s) => `    ${s.zh}  /  ${s.en}`).join('\n');
         problems.push({ file, line, severity: 'error', text: { zh: `步骤 "${step.text}" 同时符合 ${found.length} 个步骤，请改写得更明确（或请开发人员修改 steps/ 里重叠的说法）：\n${list}`, en: `step "${step.text}" matches ${found.length} steps; reword it (or a developer fixes the overlapping phrasings in steps/):\n${list}` } });
       }
+      for (const s of found) if (s.needs) needs.add(s.needs);
       for (const s of found.filter((s) => s.needs && !tags.includes(`@needs-${s.needs}`)).slice(0, 1)) {
         problems.push({ file, line, severity: 'warning', text: { zh: `这一步需要读卡环境能 ${s.needs}：给场景加上 @needs-${s.needs} 标签（没有这种能力的环境会跳过它）`, en: `this step needs a rig that can ${s.needs}: tag the scenario @needs-${s.needs} (rigs without it skip the scenario)` } });
       }
     }
+    const lacking = o.rig ? [...needs].filter((c) => !o.rig!.capabilities.includes(c)) : [];
+    if (lacking.length) problems.push({ file, line: scenarioLine, severity: 'warning', text: { zh: `读卡环境 "${o.rig!.name}" 会跳过场景 "${pickle.name}"：缺少 ${lacking.join('、')}`, en: `rig "${o.rig!.name}" would skip scenario "${pickle.name}": it lacks ${lacking.join(', ')}` } });
   }
   return dedupe(problems);
 }
@@ -232,9 +238,14 @@ export interface FixtureCheckers {
   loaders: Array<{ folder: string; load(fileOrDir: string): unknown; whole?: boolean }>;
 }
 
-/** Every YAML file of a fixtures folder against its format, then its loader's own rules. */
+/**
+ * Every YAML file of a fixtures folder against its format, then its loader's own rules. A
+ * file whose real path leaves the folder (a symbolic link to /etc/passwd, say) is named and
+ * never read (schema/files.ts: files are read only inside the fixtures folders).
+ */
 export function checkFixtures(dir: string, c: FixtureCheckers): Problem[] {
   const issues: YamlIssue[] = [];
+  const outside = new Set<string>();
   for (const folder of fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []) {
     const sub = path.join(dir, folder);
     if (!fs.statSync(sub).isDirectory()) continue;
@@ -242,6 +253,11 @@ export function checkFixtures(dir: string, c: FixtureCheckers): Problem[] {
       const file = path.join(sub, f);
       const format = c.formatOf(`${folder}/${f}`);
       if (!format) continue;
+      if ('problem' in namedFile(file, [dir], [dir])) {
+        outside.add(file);
+        issues.push({ file, field: '(file)', message: `${folder}/${f} is outside the fixtures folders: it leads to a file elsewhere, which is not read` });
+        continue;
+      }
       try {
         const r = check(format, YamlDocument.read(file, format.scalars, file));
         if (!r.ok) issues.push(...r.issues);
@@ -251,7 +267,9 @@ export function checkFixtures(dir: string, c: FixtureCheckers): Problem[] {
   for (const l of c.loaders) {
     const sub = path.join(dir, l.folder);
     if (!fs.existsSync(sub)) continue;
-    const targets = l.whole ? [sub] : fs.readdirSync(sub).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(sub, f));
+    // A folder holding a file that leads outside is not loaded whole: its loader would read that file.
+    if (l.whole && [...outside].some((f) => path.dirname(f) === sub)) continue;
+    const targets = l.whole ? [sub] : fs.readdirSync(sub).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(sub, f)).filter((f) => !outside.has(f));
     for (const t of targets) {
       try { l.load(t); } catch (err) { issues.push(...issuesOf(err, t)); }
     }

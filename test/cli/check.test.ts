@@ -162,3 +162,11 @@ test('a bad policy field (the issue\'s case): one line with file, line and field
   assert.equal(checked.status, 1, checked.out);
   assert.match(checked.out, new RegExp(`policies/500000\\.yaml:${line}: settlement\\.deductible: `));
 });
+
+test('medcard check --rig names the scenarios that rig would skip, and why', () => {
+  const r = medcard(['check', '--rig', 'pcsc', path.join(root, 'features', 'card-checks.feature')], ENGLISH);
+  assert.equal(r.status, 0, 'skips are warnings');
+  assert.match(r.out, /card-checks\.feature:\d+: warning: rig "pcsc" would skip scenario "过期的卡被拒绝，不能刷卡结算": it lacks card-state/);
+  assert.doesNotMatch(medcard(['check', '--rig', 'emulated', path.join(root, 'features', 'card-checks.feature')], ENGLISH).out, /would skip/);
+  assert.equal(medcard(['check', '--rig', 'nosuch'], ENGLISH).status, 2);
+});
