@@ -34,7 +34,9 @@ export function featureFiles(paths: readonly string[]): string[] {
     return fs.readdirSync(p, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))
       .flatMap((e) => (e.isDirectory() ? walk(path.join(p, e.name)) : e.name.endsWith('.feature') ? [path.join(p, e.name)] : []));
   };
-  return [...new Set(paths.flatMap((p) => walk(p.includes('*') ? p.slice(0, p.indexOf('*')).replace(/\/$/, '') || '.' : p)))];
+  // `x.feature:12` (cucumber's one-scenario form) is the file x.feature.
+  const plain = (p: string) => (p.includes('*') ? p.slice(0, p.indexOf('*')).replace(/\/$/, '') || '.' : p.replace(/(\.feature)(:\d+)+$/, '$1'));
+  return [...new Set(paths.flatMap((p) => walk(plain(p))))];
 }
 
 /** The vocabulary as cucumber will match it: each phrasing compiled with our parameter types. */
@@ -183,28 +185,32 @@ function keywordProblems(file: string, text: string, doc: { feature?: unknown },
   walk(doc.feature);
   const keywords = blockKeywords(d);
   const steps = stepKeywords(d);
+  const isStep = (t: string) => steps.some((k) => t.startsWith(k.endsWith(' ') ? k : `${k} `)); // with its space: prose may begin with 当
   for (const desc of descriptions) {
     let from = desc.after;
     let explained = false; // a keyword problem above explains the stray steps below it
-    for (const dl of desc.text.split('\n')) {
+    const texts = desc.text.split('\n');
+    texts.forEach((dl, n) => {
       const idx = fileLines.findIndex((l, i) => i >= from && l === dl);
       const line = idx >= 0 ? idx + 1 : undefined;
       if (idx >= 0) from = idx + 1;
       const t = dl.trim();
-      const head = /^([^\s:：#|"@]{1,24}?)\s*([:：])/.exec(t);
-      const meant = head && !keywords.includes(head[1]!) ? meantKeyword(head[1]!, d) : undefined;
-      if (head && keywords.includes(head[1]!) && head[2] === '：') {
+      const head = /^([^:：#|"@]{1,30}?)\s*([:：])/.exec(t);
+      const word = head?.[1]?.trim() ?? '';
+      const meant = head && !keywords.includes(word) ? meantKeyword(word, d) : undefined;
+      // Steps right below make it a scenario that lost its keyword, not prose that begins with a word like 背景：
+      const stepsFollow = texts.slice(n + 1).some((x) => isStep(x.trim()));
+      if (head && keywords.includes(word) && head[2] === '：') {
         explained = true;
-        out.push({ file, line, severity: 'error', text: { zh: `"${t}"：关键字后要用英文冒号 "${head[1]}:"，不是全角的 "："`, en: `"${t}": a keyword takes an ASCII colon, "${head[1]}:", not the full-width "："` } });
+        out.push({ file, line, severity: stepsFollow ? 'error' : 'warning', text: { zh: `"${t}"：关键字后要用英文冒号 "${word}:"，不是全角的 "："`, en: `"${t}": a keyword takes an ASCII colon, "${word}:", not the full-width "："` } });
       } else if (meant) {
         explained = true;
-        out.push({ file, line, severity: 'error', text: { zh: `"${head![1]}:" 不是关键字，您是不是想写 "${meant}:"？（这样写，下面的步骤都被当成了说明文字）`, en: `"${head![1]}:" is not a keyword: did you mean "${meant}:"? (as written, the steps below it are read as description)` } });
-      } else if (!explained && steps.some((k) => t.startsWith(k.endsWith(' ') ? k : `${k} `))) {
-        // Only with the space a step has after its keyword: prose may well begin with 当.
+        out.push({ file, line, severity: stepsFollow ? 'error' : 'warning', text: { zh: `"${word}:" 不是关键字，您是不是想写 "${meant}:"？（这样写，下面的步骤都被当成了说明文字）`, en: `"${word}:" is not a keyword: did you mean "${meant}:"? (as written, the steps below it are read as description)` } });
+      } else if (!explained && isStep(t)) {
         explained = true;
         out.push({ file, line, severity: 'error', text: { zh: `步骤 "${t}" 不在任何场景里：它上面应有一行 "${d.scenario[0]}: …"`, en: `the step "${t}" is in no scenario: a "${d.scenario[0]}: …" line should come before it` } });
       }
-    }
+    });
   }
   return out;
 }

@@ -170,3 +170,15 @@ test('medcard check --rig names the scenarios that rig would skip, and why', () 
   assert.doesNotMatch(medcard(['check', '--rig', 'emulated', path.join(root, 'features', 'card-checks.feature')], ENGLISH).out, /would skip/);
   assert.equal(medcard(['check', '--rig', 'nosuch'], ENGLISH).status, 2);
 });
+
+test('keywords with spaces are found too; prose that begins like a keyword with a full-width colon is only a warning', () => {
+  const dir = scratch({
+    'en.feature': 'Feature: en\n  Scenaro Outline: typo\n    Given today is 2024-03-15\n',
+    'prose.feature': '# language: zh-CN\n功能: 散文\n  背景：本功能说明退休人员的规则。\n\n  场景: 正常\n    假如 今天是 2024-03-15\n',
+  });
+  const r = medcard(['check', dir], ENGLISH);
+  assert.equal(r.status, 1, r.out);
+  assert.match(r.out, /en\.feature:2: "Scenaro Outline:" is not a keyword: did you mean "Scenario Outline:"\?/);
+  assert.match(r.out, /prose\.feature:3: warning: "背景：本功能说明退休人员的规则。": a keyword takes an ASCII colon/);
+  assert.match(r.out, /1 error\(s\), 1 warning\(s\)/);
+});
