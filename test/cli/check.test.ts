@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chooseLang } from '../../cli/lang';
 import { closestSteps, generalise } from '../../cli/snippets';
+import { lintFeature, tagRules, vocabularyOf } from '../../cli/lint';
 import { PARAMETERS, VOCABULARY } from '../../steps';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -181,4 +182,18 @@ test('keywords with spaces are found too; prose that begins like a keyword with 
   assert.match(r.out, /en\.feature:2: "Scenaro Outline:" is not a keyword: did you mean "Scenario Outline:"\?/);
   assert.match(r.out, /prose\.feature:3: warning: "背景：本功能说明退休人员的规则。": a keyword takes an ASCII colon/);
   assert.match(r.out, /1 error\(s\), 1 warning\(s\)/);
+});
+
+test('a step that two phrasings match is an error naming both', () => {
+  const noop = async () => undefined;
+  const overlapping = [
+    { kind: 'Given', subject: 'people', zh: '{string} 持有社保卡', en: '{string} holds a card', example: { zh: '"张三" 持有社保卡', en: '"Zhang San" holds a card' }, fn: noop },
+    { kind: 'Given', subject: 'cards', zh: '{string} 持有{word}', en: '{string} holds {word}', example: { zh: '"张三" 持有社保卡', en: '"Zhang San" holds x' }, fn: noop },
+  ] as const;
+  const dir = scratch({ 'a.feature': '# language: zh-CN\n功能: 重叠\n  场景: 两个都符合\n    假如 "张三" 持有社保卡\n' });
+  const problems = lintFeature(path.join(dir, 'a.feature'), { vocabulary: vocabularyOf(overlapping as never, PARAMETERS), tags: tagRules([]), lang: 'zh' });
+  assert.equal(problems.length, 1, JSON.stringify(problems));
+  assert.equal(problems[0]!.line, 4);
+  assert.match(problems[0]!.text.zh, /同时符合 2 个步骤[\s\S]*\{string\} 持有社保卡[\s\S]*\{string\} 持有\{word\}/);
+  assert.match(problems[0]!.text.en, /matches 2 steps/);
 });
