@@ -4,7 +4,7 @@
 // (checkBeforeRun) and stops on an error before any scenario.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseOptions, UsageError } from './args';
+import { parseOptions } from './args';
 import { badLangFlag, chooseLang, say, type Lang } from './lang';
 import { checkFixtures, checkRigs, featureFiles, formatProblem, lintFeature, tagRules, vocabularyOf, type Problem, type Vocabulary } from './lint';
 
@@ -80,13 +80,7 @@ export function checkAll(scope: CheckScope): Problem[] {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseOptions(argv, { fixtures: { type: 'string' }, rig: { type: 'string' }, lang: { type: 'string' }, quiet: { type: 'boolean' } }, HELP);
-  } catch (err) {
-    if (err instanceof UsageError) { console.error(`medcard check: ${err.message}`); return 2; }
-    throw err;
-  }
+  const parsed = parseOptions(argv, { fixtures: { type: 'string' }, rig: { type: 'string' }, lang: { type: 'string' }, quiet: { type: 'boolean' } }, HELP, Infinity);
   if (!parsed) return 0;
   const v = parsed.values as { fixtures?: string; rig?: string; lang?: string; quiet?: boolean };
   const badLang = badLangFlag(v.lang);

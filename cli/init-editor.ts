@@ -7,7 +7,7 @@
 // to its JSON Schema (schemas/*.schema.json). Other settings in the file are kept.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseOptions, UsageError } from './args';
+import { parseOptions } from './args';
 import { badLangFlag, chooseLang, say } from './lang';
 import { FORMATS, schemaFileName } from './schemas';
 import { PARAMETERS, VOCABULARY } from '../steps';
@@ -62,18 +62,11 @@ export function editorSettings(existing: Record<string, unknown> = {}): Record<s
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseOptions(argv, { dir: { type: 'string' }, lang: { type: 'string' } }, HELP);
-  } catch (err) {
-    if (err instanceof UsageError) { console.error(`medcard init-editor: ${err.message}`); return 2; }
-    throw err;
-  }
+  const parsed = parseOptions(argv, { dir: { type: 'string' }, lang: { type: 'string' } }, HELP);
   if (!parsed) return 0;
   const badLang = badLangFlag(parsed.values.lang);
   if (badLang) { console.error(`medcard init-editor: ${badLang}`); return 2; }
   const lang = chooseLang(parsed.values.lang);
-  if (parsed.positionals.length) { console.error(`medcard init-editor: ${say(lang, { zh: `多余的参数 ${parsed.positionals.join(' ')}`, en: `unexpected ${parsed.positionals.join(' ')}` })}`); return 2; }
   const dir = path.resolve(parsed.values.dir ?? ROOT);
   const settingsFile = path.join(dir, '.vscode', 'settings.json');
   let existing: Record<string, unknown> = {};

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { parseOptions, UsageError } from './args';
 import { ALLURE_OPTIONS } from './report';
 import { badLangFlag, chooseLang, say, type Lang } from './lang';
-import { loadRigFile, UnknownRigError, type RigFile } from '../rigs';
+import { describeHolder, loadRigFile, ReservedError, reserveReaders, UnknownRigError, type RigFile } from '../rigs';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -19,8 +19,11 @@ options:
                         vpcd, serial, pcsc, …) or a path to a rig file; its engine is used
                         unless --engine-url is given
   --tags <expr>         cucumber tag expression, e.g. "@chongqing-example and not @english"
-  --engine-url <url>    a running engine (ours or a vendor's) instead of the embedded one
+  --engine-url <url>    a running engine (ours or a vendor's) instead of the embedded one; probed
+                        first: nothing listening, or no platform answer there, is exit 2
   --parallel <n>        worker processes (default 1)
+  --shard <k>/<n>       run only shard k of n (1 ≤ k ≤ n): every scenario falls in exactly one
+                        shard, the same one on every machine; CI runs the n shards side by side
   --fixtures <dir>      fixtures folder for the embedded engine (default fixtures/)
   --reports <dir>       where reports go (default reports/)
   --name <regexp>       only scenarios whose name matches
@@ -34,6 +37,8 @@ options:
                         written to <reports>/allure-report with trends; JUnit as always.
                         Exit 0 unless a scenario failed on every attempt (skips are not failures)
   --history <file>      Allure history file to append to (implies the HTML report)
+  --wait <s>            how long to wait for a reader another run holds (default 600); the
+                        run says who holds it, and past the wait exits 2 naming them
   --lang zh|en          messages in Chinese or English (default: from LC_ALL / LC_MESSAGES / LANG)
 
 Before any scenario the run makes \`medcard check\`'s checks: a bad fixture, a misspelled
@@ -57,13 +62,20 @@ export interface RunOptions {
   require?: string[];
   /** Scheduled runs on hardware: retry 1, Allure history + HTML report (README "CI and nightly runs"). */
   nightly?: boolean;
+  /** "k/n": only the k-th of n shards (cucumber's round-robin over the pickles, stable). */
+  shard?: string;
   /** Extra attempts for a failing scenario (default 0, nightly 1). */
   retry?: number;
   /** Allure history file (JSONL) to append to; default <reports>/history.jsonl when nightly. */
   history?: string;
+  /** How long to wait for a reader another run holds (default DEFAULT_WAIT_S). */
+  waitS?: number;
   /** The language of the messages (cli/lang.ts); default from the locale. */
   lang?: Lang;
 }
+
+/** Ten minutes: a run of the whole suite on a busy rig; then the waiting run says who holds the reader. */
+export const DEFAULT_WAIT_S = 600;
 
 /** The engine a rig file asks for, resolved here once so workers only see MEDCARD_ENGINE_URL / DATABASE_URL. */
 export interface ResolvedEngine {
@@ -122,8 +134,8 @@ export async function run(argv: string[]): Promise<number> {
       rig: { type: 'string', default: 'emulated' }, tags: { type: 'string' }, 'engine-url': { type: 'string' },
       parallel: { type: 'string', default: '1' }, fixtures: { type: 'string' }, reports: { type: 'string', default: 'reports' },
       name: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'fail-fast': { type: 'boolean' }, quiet: { type: 'boolean' },
-      nightly: { type: 'boolean' }, retry: { type: 'string' }, history: { type: 'string' }, lang: { type: 'string' },
-    }, HELP);
+      nightly: { type: 'boolean' }, retry: { type: 'string' }, history: { type: 'string' }, shard: { type: 'string' }, wait: { type: 'string' }, lang: { type: 'string' },
+    }, HELP, Infinity);
   } catch (err) {
     if (err instanceof UsageError) { console.error(`medcard run: ${err.message}`); return 2; }
     throw err;
@@ -136,11 +148,18 @@ export async function run(argv: string[]): Promise<number> {
   if (!Number.isInteger(parallel) || parallel < 0) { console.error(`medcard run: --parallel wants a whole number, not "${v.parallel}"`); return 2; }
   const retry = v.retry === undefined ? undefined : Number(v.retry);
   if (retry !== undefined && (!Number.isInteger(retry) || retry < 0)) { console.error(`medcard run: --retry wants a whole number, not "${v.retry}"`); return 2; }
+  const shard = v.shard === undefined ? undefined : /^(\d+)\/(\d+)$/.exec(String(v.shard));
+  if (shard === null || (shard && !(Number(shard[1]) >= 1 && Number(shard[1]) <= Number(shard[2])))) {
+    console.error(`medcard run: --shard wants k/n with 1 ≤ k ≤ n (e.g. 2/3 for the second of three), not "${v.shard}"`);
+    return 2;
+  }
+  const waitS = v.wait === undefined ? undefined : Number(v.wait);
+  if (waitS !== undefined && !(Number.isFinite(waitS) && waitS >= 0)) { console.error(`medcard run: --wait wants seconds (0 or more), not "${v.wait}"`); return 2; }
   const result = await runSuite({
     rig: String(v.rig), tags: v.tags as string | undefined, engineUrl: v['engine-url'] as string | undefined, parallel,
     fixtures: v.fixtures as string | undefined, reports: String(v.reports), paths: parsed.positionals,
     name: v.name as string | undefined, dryRun: !!v['dry-run'], failFast: !!v['fail-fast'], quiet: !!v.quiet,
-    nightly: !!v.nightly, retry, history: v.history as string | undefined, lang: chooseLang(v.lang as string | undefined),
+    nightly: !!v.nightly, retry, history: v.history as string | undefined, shard: shard?.[0], waitS, lang: chooseLang(v.lang as string | undefined),
   });
   return result.exitCode;
 }
@@ -156,6 +175,28 @@ export async function runSuite(o: RunOptions): Promise<SuiteResult> {
     console.error(`medcard run: ${msg}`);
     return { exitCode: 2, success: false, skipped: [], reportsDir: o.reports };
   }
+  // The rig's readers are this run's until it ends: a second run waits (rigs/reservations.ts).
+  let releaseReaders = () => {};
+  if (!o.dryRun) {
+    const waitS = o.waitS ?? DEFAULT_WAIT_S;
+    try {
+      releaseReaders = await reserveReaders(rigFile, Math.max(1, o.parallel), {
+        waitMs: waitS * 1000, onWait: (r, h) => console.error(`medcard run: reader "${r}" is in use by ${describeHolder(h)}; waiting up to ${waitS} s (--wait)`),
+      });
+    } catch (err) {
+      if (!(err instanceof ReservedError)) throw err;
+      console.error(`medcard run: ${err.message}`);
+      return { exitCode: 2, success: false, skipped: [], reportsDir: o.reports };
+    }
+  }
+  try {
+    return await runOnRig(o, rigFile);
+  } finally {
+    releaseReaders();
+  }
+}
+
+async function runOnRig(o: RunOptions, rigFile: RigFile): Promise<SuiteResult> {
   // Workers open the rig by name; a rig file given by path travels as its folder + name.
   // The workers find the rig (and a lab's own rig kinds) in the rig file's folder.
   const rigEnv: Record<string, string> = path.dirname(rigFile.file) === path.join(ROOT, 'rigs') ? {} : { MEDCARD_RIGS_DIR: path.dirname(rigFile.file) };
@@ -224,6 +265,7 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
       dryRun: o.dryRun,
       failFast: o.failFast,
       retry: o.retry ?? (o.nightly ? 1 : 0),
+      shard: o.shard ?? '',
       worldParameters: { rig: o.rig },
     },
   }, { cwd: ROOT });

@@ -1,6 +1,6 @@
 // `medcard steps`: every step of the vocabulary in both languages, each with its hand-written
 // example, for analysts who write scenarios without code; `--json` for editors and tools.
-import { parseOptions, UsageError } from './args';
+import { parseOptions } from './args';
 import { badLangFlag, chooseLang, say, type Lang } from './lang';
 import { PARAMETERS, VOCABULARY, type StepSpec } from '../steps';
 
@@ -64,20 +64,13 @@ export function stepsJson(grep?: string): object {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseOptions(argv, { lang: { type: 'string' }, grep: { type: 'string' }, markdown: { type: 'boolean' }, json: { type: 'boolean' } }, HELP);
-  } catch (err) {
-    if (err instanceof UsageError) { console.error(`medcard steps: ${err.message}`); return 2; }
-    throw err;
-  }
+  const parsed = parseOptions(argv, { lang: { type: 'string' }, grep: { type: 'string' }, markdown: { type: 'boolean' }, json: { type: 'boolean' } }, HELP);
   if (!parsed) return 0;
   const v = parsed.values as { lang?: string; grep?: string; markdown?: boolean; json?: boolean };
   const badLang = badLangFlag(v.lang);
   if (badLang) { console.error(`medcard steps: ${badLang}`); return 2; }
   const lang = chooseLang(v.lang);
   if (v.markdown && v.json) { console.error(`medcard steps: ${say(lang, { zh: '--markdown 和 --json 只能选一个', en: '--markdown or --json, not both' })}`); return 2; }
-  if (parsed.positionals.length) { console.error(`medcard steps: ${say(lang, { zh: `多余的参数 ${parsed.positionals.join(' ')}（要查找请用 --grep <词>）`, en: `unexpected ${parsed.positionals.join(' ')} (to search, --grep <text>)` })}`); return 2; }
   if (v.grep !== undefined && selectSteps(v.grep).length === 0) {
     console.error(`medcard steps: ${say(lang, {
       zh: `没有步骤的说法包含 "${v.grep}"（共 ${VOCABULARY.length} 个步骤）：换一个更短的词，或不加 --grep 看全部`,

@@ -23,6 +23,11 @@ export function vpcdReaderFor(rig: RigFile, workerId: number): { reader: PcscCha
   return { reader: new PcscChannel(readerName), port: VPCD_BASE_PORT + Number(readerName.slice(-2)) };
 }
 
+/** The virtual readers `workers` workers use, one each. */
+export function vpcdReadersOf(rig: RigFile, workers: number): string[] {
+  return ((rig.settings.reader as string[] | undefined) ?? [...VPCD_READERS]).slice(0, workers);
+}
+
 class VpcdRig implements Rig {
   readonly capabilities: ReadonlySet<RigCapability>;
   private inserted: VpcdCard | undefined;
@@ -67,4 +72,5 @@ export const driver: RigKindDriver = {
     return new VpcdRig(rig.name, rig.capabilities, port, reader);
   },
   describe: (rig) => `reader ${((rig.settings.reader as string[] | undefined) ?? VPCD_READERS).join(' | ')}`,
+  readers: vpcdReadersOf,
 };
