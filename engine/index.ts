@@ -7,6 +7,7 @@ export { renderReceiptText, renderReceiptHtml } from './receipt';
 export { loadPolicies, PolicyError, POLICY_FORMAT } from './policy';
 export type { Policy } from './policy';
 export { WORLD_FORMATS } from './world-files';
+export { readZip, writeZip, type ZipEntry } from './zip';
 export type { WorldPersonRecord, WorldRecord, WorldStem } from './world-files';
 
 /** Start an engine (the database, the policies, the world). Its code loads on the first call. */
