@@ -143,7 +143,7 @@ function daySettlements(w: MedWorld, inst: InstitutionCtx): HisSettlement[] {
 }
 const sumOf = (l: HisSettlement[], k: 'total' | 'fundAll' | 'account') => l.reduce((t, s) => t + s.settlement[k], 0);
 
-step('When', '定点医院 {string} 日终对账（3201）', 'the designated hospital {string} reconciles the day\'s totals (3201)', async function (instName: string) {
+step('When', '定点医院 {string} 日终对账（3201）', 'the designated hospital {string} reconciles the day\'s totals by 3201', async function (instName: string) {
   const inst = this.institution(instName);
   const client = await this.platformFor(inst);
   const inForce = daySettlements(this, inst).filter((s) => !s.reversed);
@@ -160,7 +160,7 @@ step('When', '定点医院 {string} 日终对账（3201）', 'the designated hos
     answers.push(out.stmtinfo.stmt_rslt_dscr);
   }
   this.log(answers.join('\n'));
-}, { example: { zh: '定点医院 "市人民医院" 日终对账（3201）', en: 'the designated hospital "City People\'s Hospital" reconciles the day\'s totals (3201)' } });
+}, { example: { zh: '定点医院 "市人民医院" 日终对账（3201）', en: 'the designated hospital "City People\'s Hospital" reconciles the day\'s totals by 3201' } });
 
 step('Then', '{string} 当日门诊结算 {int} 笔，医疗费总额 {money}，统筹基金支付 {money}，个人账户支付 {money}', '{string} settled {int} outpatient visits today, costing {money} in all, the fund paying {money} and the accounts {money}', async function (instName: string, count: number, total: number, fund: number, account: number) {
   const l = daySettlements(this, this.institution(instName)).filter((s) => !s.reversed);
@@ -169,7 +169,7 @@ step('Then', '{string} 当日门诊结算 {int} 笔，医疗费总额 {money}，
   if (got.join() !== want.join()) throw new Error(`the HIS's day: ${got[0]} settlements, ${fmtFen(got[1]!)} / fund ${fmtFen(got[2]!)} / account ${fmtFen(got[3]!)}; expected ${count}, ${fmtFen(total)} / ${fmtFen(fund)} / ${fmtFen(account)}`);
 }, { example: { zh: '"市人民医院" 当日门诊结算 3 笔，医疗费总额 800.00 元，统筹基金支付 150.00 元，个人账户支付 150.00 元', en: '"City People\'s Hospital" settled 3 outpatient visits today, costing CNY 800.00 in all, the fund paying CNY 150.00 and the accounts CNY 150.00' } });
 
-step('When', '定点医院 {string} 明细对账（3202），明细文件中 {string} 的医疗费总额被改为 {money}', 'the designated hospital {string} reconciles the day\'s detail (3202), its file showing {string}\'s total as {money}', async function (instName: string, name: string, fen: number) {
+step('When', '定点医院 {string} 明细对账（3202），明细文件中 {string} 的医疗费总额被改为 {money}', 'the designated hospital {string} reconciles the day\'s detail by 3202, its file showing {string}\'s total as {money}', async function (instName: string, name: string, fen: number) {
   const inst = this.institution(instName);
   const client = await this.platformFor(inst);
   const day = daySettlements(this, inst);
@@ -190,7 +190,7 @@ step('When', '定点医院 {string} 明细对账（3202），明细文件中 {st
   const result = rowsOf(await download(client, inst, out.fileinfo.file_qury_no, out.fileinfo.filename), out.fileinfo.filename);
   this.his.detailCheck = { changedSetlId: changed.settlement.setlId, rows: result };
   await this.attach(result.map((r) => r.join('\t')).join('\n') || '(no differences)', { mediaType: 'text/plain', fileName: `${out.fileinfo.filename}.txt` });
-}, { example: { zh: '定点医院 "市人民医院" 明细对账（3202），明细文件中 "李四" 的医疗费总额被改为 601.00 元', en: 'the designated hospital "City People\'s Hospital" reconciles the day\'s detail (3202), its file showing "Li Si"\'s total as CNY 601.00' } });
+}, { example: { zh: '定点医院 "市人民医院" 明细对账（3202），明细文件中 "李四" 的医疗费总额被改为 601.00 元', en: 'the designated hospital "City People\'s Hospital" reconciles the day\'s detail by 3202, its file showing "Li Si"\'s total as CNY 601.00' } });
 
 step('Then', '明细对账只报告 {string} 的结算不一致：医药机构 {money}，中心 {money}', 'the detail reconciliation names only {string}\'s settlement: the institution says {money}, the centre {money}', async function (name: string, ours: number, theirs: number) {
   const check = this.his.detailCheck;
@@ -358,7 +358,7 @@ step('When', '{string} 持卡在 {string} 门诊就诊，费用 {money}，结算
   await visit(this, name, instName, [{ code: this.item('甲类').code, name: '诊疗费', priceFen: fen, count: 1 }], { withCard: true, platform });
 }, { example: { zh: '"张三" 持卡在 "市人民医院" 门诊就诊，费用 120.00 元，结算应答在途中丢失', en: '"Zhang San" visits "City People\'s Hospital" as an outpatient with the card, costing CNY 120.00, and the settlement answer is lost on the way' } });
 
-step('Then', '原结算已冲正（2601），重新结算后只有一笔结算', 'the first settlement was undone (2601) and the retry left exactly one settlement', async function () {
+step('Then', '原结算已冲正（2601），重新结算后只有一笔结算', 'the first settlement was undone by 2601 and the retry left exactly one settlement', async function () {
   const cut = this.his.cut;
   if (!cut?.msgid) throw new Error('no settlement answer was cut in this scenario');
   if (cut.reversal?.omsgid !== cut.msgid || cut.reversal.rvs_stas !== '1') throw new Error(`expected 2601 to undo msgid ${cut.msgid} (rvs_stas 1), got ${JSON.stringify(cut.reversal ?? 'no 2601')}`);
@@ -367,4 +367,4 @@ step('Then', '原结算已冲正（2601），重新结算后只有一笔结算',
   const inForce = settlements.filter((s) => s.setl_stas === 'settled');
   const settled = this.need('visit').settlement;
   if (inForce.length !== 1 || inForce[0]!.setl_id !== settled?.setlId) throw new Error(`expected one settlement in force, the retried one ${settled?.setlId}; the engine holds ${inForce.map((s) => s.setl_id).join(', ') || 'none'}`);
-}, { example: { zh: '原结算已冲正（2601），重新结算后只有一笔结算', en: 'the first settlement was undone (2601) and the retry left exactly one settlement' } });
+}, { example: { zh: '原结算已冲正（2601），重新结算后只有一笔结算', en: 'the first settlement was undone by 2601 and the retry left exactly one settlement' } });
