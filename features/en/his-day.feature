@@ -1,5 +1,5 @@
-# Source: platform-api.md §2–§3a (9001 sign-in, 1301 download and 9102 file, 3301 mapping, 3201/3202 reconciliation, 2302/2405 inpatient cancels, 3503/3505 stock, 2601 reversal); domain.md §4.1–§4.3 (the segments); fixtures/policies/500000.yaml (Chongqing: deductible 400.00, first bracket person 25%, class B pre-self-pay 10%)
-@his-day @rig-any @domain-4.2 @english @epic:结算
+# Source: seed 000 (the hospital sends the card data to the insurance agency over an electronic interface and settles); platform-api.md §2–§3a (9001 sign-in, 1301 download and 9102 file, 3301 mapping, 3201/3202 reconciliation, 2302/2405 inpatient cancels, 3503/3505 stock, 2601 reversal); domain.md §4.1–§4.3 (the segments); fixtures/policies/500000.yaml (Chongqing: deductible 400.00, first bracket person 25%, class B pre-self-pay 10%)
+@his-day @rig-any @domain-4.2 @seed-000 @english @epic:结算
 Feature: A day of a designated institution's HIS: sign-in, catalogue download, mapping, reconciliation, a stay, stock, reversal
 
   Background:
@@ -24,7 +24,7 @@ Feature: A day of a designated institution's HIS: sign-in, catalogue download, m
     And the cash paid is CNY 0.00
     And the account balance after settlement is CNY 50.00
 
-  @settlement
+  @reconciliation
   Scenario: Day end: the totals balance (3201); one amount changed in the detail file, and 3202 names that settlement alone
     # By hand (the default class A item, all covered, each person's year starting at 0):
     #   Zhang San 120.00: the account's 100.00 first, the 20.00 left lies below the line → cash 20.00; fund 0.00.
