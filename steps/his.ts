@@ -11,7 +11,7 @@ import { formatTrace } from '../rigs';
 import { parseSetlinfo, Terminal, type VisitOutcome } from '../terminal';
 import { classOf } from './catalogue';
 import { insertCard } from './cards';
-import { institutionCode } from './ids';
+import { catalogueCode, institutionCode } from './ids';
 import { stepsOf } from './registry';
 import { itemsFromTable, visit } from './visits';
 import type { HisRecords, HisSettlement, HisStay, InstitutionCtx } from './types';
@@ -68,7 +68,7 @@ step('Given', '新开业的定点药店 {string} 位于{region}', 'a newly opene
 
 step('Given', '医保目录中有西药中成药 {string}，类别为 {string}', 'the catalogue has the western or patent medicine {string}, class {string}', async function (name: string, cls: string) {
   // The agency's catalogue (set-up): a drug (med_chrgitm_type 09) is in the 1301 download.
-  const code = `YP${hisSerial('')}`;
+  const code = catalogueCode();
   await this.control('catalogue-item', { med_list_codg: code, name, cls: classOf(cls), med_chrgitm_type: '09' });
   this.catalogue.set(name, { code, cls: classOf(cls) });
 }, { example: { zh: '医保目录中有西药中成药 "阿莫西林胶囊"，类别为 "甲类"', en: 'the catalogue has the western or patent medicine "Amoxicillin capsules", class "class A"' } });
@@ -150,16 +150,15 @@ step('When', '定点医院 {string} 日终对账（3201）', 'the designated hos
   const groups = new Map<string, HisSettlement[]>();
   for (const s of inForce) groups.set(`${s.insutype}|${s.region}`, [...(groups.get(`${s.insutype}|${s.region}`) ?? []), s]);
   if (!groups.size) throw new Error(`"${instName}" recorded no outpatient settlement on ${this.today}`);
-  const answers: string[] = [];
+  this.his.statements = [];
   for (const l of groups.values()) {
     const out = await client.call('3201', {
       insutype: l[0]!.insutype, clr_type: '11', setl_optins: l[0]!.region, stmt_begndate: this.today, stmt_enddate: this.today,
       medfee_sumamt: fmtFen(sumOf(l, 'total')), fund_pay_sumamt: fmtFen(sumOf(l, 'fundAll')), acct_pay: fmtFen(sumOf(l, 'account')), fixmedins_setl_cnt: l.length,
     });
-    if (out.stmtinfo.stmt_rslt !== '0') throw new Error(`3201 (${l[0]!.insutype}, ${l[0]!.region}) does not balance: ${out.stmtinfo.stmt_rslt_dscr}`);
-    answers.push(out.stmtinfo.stmt_rslt_dscr);
+    this.his.statements.push({ what: `${l[0]!.insutype} / ${l[0]!.region}`, ...out.stmtinfo });
+    this.log(`3201 (${l[0]!.insutype} / ${l[0]!.region}): ${out.stmtinfo.stmt_rslt_dscr}`);
   }
-  this.log(answers.join('\n'));
 }, { example: { zh: '定点医院 "市人民医院" 日终对账（3201）', en: 'the designated hospital "City People\'s Hospital" reconciles the day\'s totals by 3201' } });
 
 step('Then', '{string} 当日门诊结算 {int} 笔，医疗费总额 {money}，统筹基金支付 {money}，个人账户支付 {money}', '{string} settled {int} outpatient visits today, costing {money} in all, the fund paying {money} and the accounts {money}', async function (instName: string, count: number, total: number, fund: number, account: number) {
@@ -168,6 +167,13 @@ step('Then', '{string} 当日门诊结算 {int} 笔，医疗费总额 {money}，
   const want = [count, total, fund, account];
   if (got.join() !== want.join()) throw new Error(`the HIS's day: ${got[0]} settlements, ${fmtFen(got[1]!)} / fund ${fmtFen(got[2]!)} / account ${fmtFen(got[3]!)}; expected ${count}, ${fmtFen(total)} / ${fmtFen(fund)} / ${fmtFen(account)}`);
 }, { example: { zh: '"市人民医院" 当日门诊结算 3 笔，医疗费总额 800.00 元，统筹基金支付 150.00 元，个人账户支付 150.00 元', en: '"City People\'s Hospital" settled 3 outpatient visits today, costing CNY 800.00 in all, the fund paying CNY 150.00 and the accounts CNY 150.00' } });
+
+step('Then', '日终对账平衡', 'the day\'s totals balance', async function () {
+  const answers = this.his.statements;
+  if (!answers?.length) throw new Error('no day-end reconciliation (3201) yet in this scenario');
+  const off = answers.filter((a) => a.stmt_rslt !== '0');
+  if (off.length) throw new Error(off.map((a) => `3201 (${a.what}) does not balance: ${a.stmt_rslt_dscr}`).join('\n'));
+}, { example: { zh: '日终对账平衡', en: 'the day\'s totals balance' } });
 
 step('When', '定点医院 {string} 明细对账（3202），明细文件中 {string} 的医疗费总额被改为 {money}', 'the designated hospital {string} reconciles the day\'s detail by 3202, its file showing {string}\'s total as {money}', async function (instName: string, name: string, fen: number) {
   const inst = this.institution(instName);
@@ -218,7 +224,8 @@ step('When', '{string} 持卡在 {string} 办理入院', '{string} is admitted t
   const slot = await insertCard(this, p.profile);
   slot.clearTrace();
   const terminal = new Terminal({ platform: client, institution: inst });
-  const card = await terminal.readCard({ channel: slot.channel }, this.today, false);
+  // The PIN is typed at admission: the account will pay at the settlement.
+  const card = await terminal.readCard({ channel: slot.channel, pin: p.typedPin ?? p.profile.pin.value }, this.today, true);
   const person = await terminal.lookupPerson(card, this.today);
   await this.attach(formatTrace(slot.trace()), { mediaType: 'text/plain', fileName: '读卡报文 APDU trace.txt' });
   const cert = { mdtrt_cert_type: '03', mdtrt_cert_no: card.cardNumber, card_sn: card.identificationCode } as const;
@@ -232,9 +239,8 @@ step('When', '{string} 上传 {string} 的住院费用：', '{string} uploads {s
   const items = await itemsFromTable(this, table);
   const feedetail = items.map((it) => {
     const sn = String(++stay.uploaded);
-    const fen = it.priceFen * it.count;
-    stay.lines.set(it.name!, { sn, code: it.code, fen });
-    return { feedetl_sn: sn, mdtrt_id: stay.mdtrtId, psn_no: stay.psnNo, med_list_codg: it.code, medins_list_codg: it.code, det_item_fee_sumamt: fmtFen(fen), cnt: it.count, pric: fmtFen(it.priceFen), fee_ocur_time: `${this.today} 10:00:00` };
+    stay.lines.set(it.name!, { sn, item: it });
+    return { feedetl_sn: sn, mdtrt_id: stay.mdtrtId, psn_no: stay.psnNo, med_list_codg: it.code, medins_list_codg: it.code, det_item_fee_sumamt: fmtFen(it.priceFen * it.count), cnt: it.count, pric: fmtFen(it.priceFen), fee_ocur_time: `${this.today} 10:00:00` };
   });
   const { client, env } = await stayCall(this, stay);
   await client.call('2301', { feedetail }, env);
@@ -269,13 +275,14 @@ step('When', '{string} 为 {string} 办理住院结算', '{string} settles {stri
   const stay = stayOf(this, name);
   const { client, env } = await stayCall(this, stay);
   // The total of the lines the HIS still holds: the engine refuses one that differs from the fees in force.
-  const total = [...stay.lines.values()].reduce((t, l) => t + l.fen, 0);
+  const items = [...stay.lines.values()].map((l) => l.item);
+  const total = items.reduce((t, it) => t + it.priceFen * it.count, 0);
   const setl = { psn_no: stay.psnNo, ...stay.cert, med_type: '21', medfee_sumamt: fmtFen(total), mdtrt_id: stay.mdtrtId, acct_used_flag: '1', insutype: stay.insutype } as const;
   await client.call('2303', setl, env);
   const settlement = parseSetlinfo((await client.call('2304', setl, env)).setlinfo);
   this.his.stays.delete(name);
   this.his.settlements.push({ institution: inst.code, insutype: stay.insutype, clrType: '21', region: stay.region, settlement, reversed: false });
-  const receipt = new Terminal({ platform: client, institution: inst }).receipt({ kind: 'inpatient', date: this.today, items: [] }, total, settlement);
+  const receipt = new Terminal({ platform: client, institution: inst }).receipt({ kind: 'inpatient', date: this.today, items }, total, settlement);
   const outcome: VisitOutcome = { settlement, cashPaidFen: settlement.cash, totalFen: total, cashAdvance: false, receipt };
   this.latest.visit = outcome;
   this.latest.refusal = undefined;

@@ -3,7 +3,7 @@
 import type { ClaimOutput, ClaimReason, ControlClient, CreditOutput, InsuType, PlatformClient, RolloverOutput, Yuan } from '../platform';
 import type { CardProfile } from '../emulator';
 import type { Rig } from '../rigs';
-import type { Institution, Settlement, TerminalRefusal, VisitOutcome, VisitRequest } from '../terminal';
+import type { Institution, LineItem, Settlement, TerminalRefusal, VisitOutcome, VisitRequest } from '../terminal';
 import type { Evidence, PlatformRecorder, TerminalFile } from '../compliance';
 
 export interface PersonCtx {
@@ -44,7 +44,7 @@ export interface HisSettlement { institution: string; insutype: InsuType; clrTyp
 export interface HisStay {
   institution: InstitutionCtx; mdtrtId: string; psnNo: string; insutype: InsuType; region: string;
   cert: { mdtrt_cert_type: '03'; mdtrt_cert_no: string; card_sn: string };
-  lines: Map<string, { sn: string; code: string; fen: number }>;
+  lines: Map<string, { sn: string; item: LineItem }>;
   uploaded: number;
 }
 
@@ -60,6 +60,8 @@ export interface HisRecords {
   stays: Map<string, HisStay>;
   /** The stock each pharmacy's last upload answered, keyed `code|item name`. */
   stock: Map<string, number>;
+  /** The last day-end totals (3201), one answer per insurance type and clearing agency. */
+  statements?: Array<{ what: string; stmt_rslt: '0' | '1'; stmt_rslt_dscr: string }>;
   /** The last 3202: the settlement whose amount the HIS's file had changed, and the result file's rows. */
   detailCheck?: { changedSetlId: string; rows: string[][] };
   /** The engine's refusal of the last stock upload (3503 / 3505), cleared by one it took. */

@@ -43,7 +43,8 @@ Feature: A day of a designated institution's HIS: sign-in, catalogue download, m
     When "Wang Wu" visits "City People's Hospital" as an outpatient with the card, costing CNY 80.00
     Then "City People's Hospital" settled 3 outpatient visits today, costing CNY 800.00 in all, the fund paying CNY 150.00 and the accounts CNY 150.00
     When the designated hospital "City People's Hospital" reconciles the day's totals by 3201
-    And the designated hospital "City People's Hospital" reconciles the day's detail by 3202, its file showing "Li Si"'s total as CNY 601.00
+    Then the day's totals balance
+    When the designated hospital "City People's Hospital" reconciles the day's detail by 3202, its file showing "Li Si"'s total as CNY 601.00
     Then the detail reconciliation names only "Li Si"'s settlement: the institution says CNY 601.00, the centre CNY 600.00
 
   @inpatient
