@@ -162,12 +162,12 @@ step('When', '定点医院 {string} 日终对账（3201）', 'the designated hos
   }
 }, { example: { zh: '定点医院 "市人民医院" 日终对账（3201）', en: 'the designated hospital "City People\'s Hospital" reconciles the day\'s totals by 3201' } });
 
-step('Then', '{string} 当日门诊结算 {int} 笔，医疗费总额 {money}，统筹基金支付 {money}，个人账户支付 {money}', '{string} settled {int} outpatient visits today, costing {money} in all, the fund paying {money} and the accounts {money}', async function (instName: string, count: number, total: number, fund: number, account: number) {
+step('Then', '{string} 当日在用的门诊结算 {int} 笔，医疗费总额 {money}，统筹基金支付 {money}，个人账户支付 {money}', '{string} has {int} outpatient settlements in force today, costing {money} in all, the fund paying {money} and the accounts {money}', async function (instName: string, count: number, total: number, fund: number, account: number) {
   const l = daySettlements(this, this.institution(instName)).filter((s) => !s.reversed);
   const got = [l.length, sumOf(l, 'total'), sumOf(l, 'fundAll'), sumOf(l, 'account')];
   const want = [count, total, fund, account];
   if (got.join() !== want.join()) throw new Error(`the HIS's day: ${got[0]} settlements, ${fmtFen(got[1]!)} / fund ${fmtFen(got[2]!)} / account ${fmtFen(got[3]!)}; expected ${count}, ${fmtFen(total)} / ${fmtFen(fund)} / ${fmtFen(account)}`);
-}, { example: { zh: '"市人民医院" 当日门诊结算 3 笔，医疗费总额 800.00 元，统筹基金支付 150.00 元，个人账户支付 150.00 元', en: '"City People\'s Hospital" settled 3 outpatient visits today, costing CNY 800.00 in all, the fund paying CNY 150.00 and the accounts CNY 150.00' } });
+}, { example: { zh: '"市人民医院" 当日在用的门诊结算 2 笔，医疗费总额 720.00 元，统筹基金支付 150.00 元，个人账户支付 100.00 元', en: '"City People\'s Hospital" has 2 outpatient settlements in force today, costing CNY 720.00 in all, the fund paying CNY 150.00 and the accounts CNY 100.00' } });
 
 step('Then', '日终对账平衡', 'the day\'s totals balance', async function () {
   const answers = this.his.statements;

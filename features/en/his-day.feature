@@ -25,12 +25,13 @@ Feature: A day of a designated institution's HIS: sign-in, catalogue download, m
     And the account balance after settlement is CNY 50.00
 
   @reconciliation
-  Scenario: Day end: the totals balance (3201); one amount changed in the detail file, and 3202 names that settlement alone
+  Scenario: Day end: the totals of the settlements in force balance (3201); one amount changed in the detail file, and 3202 names that settlement alone
     # By hand (the default class A item, all covered, each person's year starting at 0):
     #   Zhang San 120.00: the account's 100.00 first, the 20.00 left lies below the line → cash 20.00; fund 0.00.
     #   Li Si 600.00: empty account; 400.00 below the line → cash; 200.00 in the first bracket, person 25% = 50.00, fund 150.00.
-    #   Wang Wu 80.00: the account's 50.00 first, 30.00 cash; fund 0.00.
-    #   In all 3 settlements, 120.00 + 600.00 + 80.00 = 800.00, fund 150.00, accounts 100.00 + 50.00 = 150.00.
+    #   Wang Wu 80.00: the account's 50.00 first, 30.00 cash; then reversed (2208), so not in the day's figures.
+    #   In force: 2 settlements, 120.00 + 600.00 = 720.00, fund 150.00, accounts 100.00.
+    #   The detail file has 3 rows: Wang Wu's marked reversed (refd_setl_flag 1), as the centre has it; only Li Si's differs.
     Given "Zhang San" carried CNY 100.00 over from last year
     And "Li Si" is insured in Chongqing under employee insurance
     And "Li Si" holds a card
@@ -41,7 +42,8 @@ Feature: A day of a designated institution's HIS: sign-in, catalogue download, m
     And "Li Si" visits "City People's Hospital" as an outpatient with the card, costing CNY 600.00
     Then the pooled fund pays CNY 150.00
     When "Wang Wu" visits "City People's Hospital" as an outpatient with the card, costing CNY 80.00
-    Then "City People's Hospital" settled 3 outpatient visits today, costing CNY 800.00 in all, the fund paying CNY 150.00 and the accounts CNY 150.00
+    And "Wang Wu"'s last settlement is reversed
+    Then "City People's Hospital" has 2 outpatient settlements in force today, costing CNY 720.00 in all, the fund paying CNY 150.00 and the accounts CNY 100.00
     When the designated hospital "City People's Hospital" reconciles the day's totals by 3201
     Then the day's totals balance
     When the designated hospital "City People's Hospital" reconciles the day's detail by 3202, its file showing "Li Si"'s total as CNY 601.00
