@@ -26,7 +26,7 @@ export interface StepSpec {
 
 
 /** The subject files, in the order `medcard steps` lists their steps. */
-export const SUBJECTS = ['people', 'cards', 'visits', 'claims', 'accounts', 'queries', 'compliance'] as const;
+export const SUBJECTS = ['people', 'cards', 'visits', 'his', 'claims', 'accounts', 'queries', 'compliance'] as const;
 export type Subject = (typeof SUBJECTS)[number];
 
 const BY_SUBJECT = new Map<Subject, StepSpec[]>(SUBJECTS.map((s) => [s, []]));

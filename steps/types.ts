@@ -1,9 +1,9 @@
 // Types of the steps: what a scenario remembers (the World's records) and the worker-wide
 // things every scenario shares. A step's own type, StepSpec, is beside its builder (registry.ts).
-import type { ClaimOutput, ClaimReason, ControlClient, CreditOutput, PlatformClient, RolloverOutput, Yuan } from '../platform';
+import type { ClaimOutput, ClaimReason, ControlClient, CreditOutput, InsuType, PlatformClient, RolloverOutput, Yuan } from '../platform';
 import type { CardProfile } from '../emulator';
 import type { Rig } from '../rigs';
-import type { Institution, TerminalRefusal, VisitOutcome, VisitRequest } from '../terminal';
+import type { Institution, LineItem, Settlement, TerminalRefusal, VisitOutcome, VisitRequest } from '../terminal';
 import type { Evidence, PlatformRecorder, TerminalFile } from '../compliance';
 
 export interface PersonCtx {
@@ -36,6 +36,39 @@ export interface InstitutionCtx extends Institution {
 }
 
 export type CatalogueItem = { code: string; cls: 'A' | 'B' | 'self' };
+
+/** One settlement as the institution's own system (HIS) recorded it from the engine's answer. */
+export interface HisSettlement { institution: string; insutype: InsuType; clrType: '11' | '21'; region: string; settlement: Settlement; reversed: boolean }
+
+/** An inpatient stay as the HIS keeps it (steps/his.ts): the fee lines it uploaded and has not cancelled, by name. */
+export interface HisStay {
+  institution: InstitutionCtx; mdtrtId: string; psnNo: string; insutype: InsuType; region: string;
+  cert: { mdtrt_cert_type: '03'; mdtrt_cert_no: string; card_sn: string };
+  lines: Map<string, { sn: string; item: LineItem }>;
+  uploaded: number;
+}
+
+/** What the institutions' own systems (HIS) recorded in this scenario (steps/his.ts reads and writes it). */
+export interface HisRecords {
+  /** Every settlement of the scenario, the day's record 3201 / 3202 reconcile. */
+  settlements: HisSettlement[];
+  /** The drug catalogue (1301) each institution downloaded, by its code: name → code and class, the newest version, the last download's row count. */
+  drugCatalogue: Map<string, { items: Map<string, { code: string; cls: string }>; ver: string; lastCount: number }>;
+  /** Each institution's mappings (3301): its own item name → the catalogue's code, keyed `code|name`. */
+  mappings: Map<string, string>;
+  /** The open inpatient stays, by the patient's name. */
+  stays: Map<string, HisStay>;
+  /** The stock each pharmacy's last upload answered, keyed `code|item name`. */
+  stock: Map<string, number>;
+  /** The last day-end totals (3201), one answer per insurance type and clearing agency. */
+  statements?: Array<{ what: string; stmt_rslt: '0' | '1'; stmt_rslt_dscr: string }>;
+  /** The last 3202: the settlement whose amount the HIS's file had changed, and the result file's rows. */
+  detailCheck?: { changedSetlId: string; rows: string[][] };
+  /** The engine's refusal of the last stock upload (3503 / 3505), cleared by one it took. */
+  refusal?: string;
+  /** The last visit whose settlement answer was cut: that 2207's msgid, and what passed after it. */
+  cut?: { msgid: string; reversal?: { rvs_stas: string; omsgid: string }; retried?: string; psnNo: string };
+}
 
 /** What the last step of each kind produced. */
 export interface Latest {

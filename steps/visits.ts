@@ -3,7 +3,7 @@
 // later claim), the reversal of the last settlement, the refused cash withdrawal, and the
 // balance query at the terminal. Each visit step attaches its card traffic and receipt.
 import type { DataTable } from '@cucumber/cucumber';
-import { fmtFen, parseYuan, type ClaimReason } from '../platform';
+import { fmtFen, parseYuan, type ClaimReason, type PlatformClient } from '../platform';
 import { formatTrace, type CardSlot } from '../rigs';
 import { Terminal, TerminalRefusal, type LineItem, type VisitKind, type VisitOutcome, type VisitRequest } from '../terminal';
 import { classOf, ensureCatalogue } from './catalogue';
@@ -18,7 +18,7 @@ function oneItem(w: MedWorld, fen: number): LineItem[] {
   return [{ code: w.item('甲类').code, name: '诊疗费', priceFen: fen, count: 1 }];
 }
 
-async function itemsFromTable(w: MedWorld, table: DataTable): Promise<LineItem[]> {
+export async function itemsFromTable(w: MedWorld, table: DataTable): Promise<LineItem[]> {
   const out: LineItem[] = [];
   for (const row of table.hashes()) {
     const name = col(row, '名称', '项目', 'name', 'item');
@@ -40,12 +40,17 @@ const REASON_OF_REFUSAL: Partial<Record<string, ClaimReason>> = {
   'employer-arrears': 'employer_arrears', 'card-blocked': 'card_replacement', 'cross-region-unfiled': 'cross_region_unfiled',
 };
 
-interface VisitOpts { kind?: VisitKind; withCard: boolean; cardOwner?: string; useOldCard?: boolean; reason?: ClaimReason; emergency?: boolean }
+interface VisitOpts {
+  kind?: VisitKind; withCard: boolean; cardOwner?: string; useOldCard?: boolean; reason?: ClaimReason; emergency?: boolean;
+  /** The terminal's platform client, when not the institution's own (steps/his.ts cuts an answer through one). */
+  platform?: PlatformClient;
+}
 
-async function visit(w: MedWorld, personName: string, instName: string, items: LineItem[], o: VisitOpts): Promise<VisitOutcome> {
+/** A visit through the reference terminal; a settlement goes into the institution's own record (w.his). */
+export async function visit(w: MedWorld, personName: string, instName: string, items: LineItem[], o: VisitOpts): Promise<VisitOutcome> {
   const p = w.people.get(personName);
   const inst = w.institution(instName);
-  const terminal = new Terminal({ platform: await w.platformFor(inst), institution: inst });
+  const terminal = new Terminal({ platform: o.platform ?? await w.platformFor(inst), institution: inst });
   const req: VisitRequest = { kind: o.kind ?? (inst.kind === 'pharmacy' ? 'pharmacy' : 'outpatient'), date: w.today, items, emergency: o.emergency };
   let slot: CardSlot | undefined;
   if (o.withCard) {
@@ -64,6 +69,9 @@ async function visit(w: MedWorld, personName: string, instName: string, items: L
   w.latest.visit = outcome;
   w.latest.visitor = personName;
   w.latest.refusal = outcome.refusal;
+  if (outcome.settlement && outcome.person) {
+    w.his.settlements.push({ institution: inst.code, insutype: outcome.person.insutype, clrType: req.kind === 'inpatient' ? '21' : '11', region: outcome.person.region, settlement: outcome.settlement, reversed: false });
+  }
   if (outcome.vendorLine) w.latest.vendorLine = outcome.vendorLine;
   if (slot) await w.attach(formatTrace(slot.trace()), { mediaType: 'text/plain', fileName: '读卡报文 APDU trace.txt' });
   if (outcome.receipt.html) await w.attach(outcome.receipt.html, { mediaType: 'text/html', fileName: '结算单 receipt.html' });
@@ -122,6 +130,8 @@ step('When', '撤销 {string} 的上一笔结算', '{string}\'s last settlement 
   const inst = [...this.institutions.values()].find((i) => i.name === o.receipt.institution)!;
   const terminal = new Terminal({ platform: await this.platformFor(inst), institution: inst });
   const out = await terminal.reverse(o.settlement, this.today);
+  const recorded = this.his.settlements.find((r) => r.settlement.setlId === o.settlement!.setlId);
+  if (recorded) recorded.reversed = true;
   await this.attach(JSON.stringify(out, null, 2), { mediaType: 'application/json', fileName: '撤销结果 reversal.json' });
 }, { example: { zh: '撤销 "张三" 的上一笔结算', en: '"Zhang San"\'s last settlement is reversed' } });
 

@@ -21,6 +21,7 @@
 import './people';
 import './cards';
 import './visits';
+import './his';
 import './claims';
 import './accounts';
 import './queries';

@@ -5,7 +5,7 @@
 import { World, type IWorldOptions } from '@cucumber/cucumber';
 import type { ControlInputOf, ControlOp, ControlOutputOf, PlatformClient } from '../platform';
 import type { CardSlot } from '../rigs';
-import type { CatalogueItem, InstitutionCtx, Latest, PersonCtx, Shared, WorldParameters } from './types';
+import type { CatalogueItem, HisRecords, InstitutionCtx, Latest, PersonCtx, Shared, WorldParameters } from './types';
 
 
 /** What a Then step says when the step it follows never ran. */
@@ -35,6 +35,8 @@ export class MedWorld extends World<WorldParameters> {
   /** The card in the reader now. */
   inserted?: { owner: string; cardNo: string; slot: CardSlot };
   readonly latest: Partial<Latest> = {};
+  /** The institutions' own records (HIS): their settlements, downloads, mappings, stays, stock. */
+  readonly his: HisRecords = { settlements: [], drugCatalogue: new Map(), mappings: new Map(), stays: new Map(), stock: new Map() };
 
   constructor(options: IWorldOptions<WorldParameters>) { super(options); }
 
