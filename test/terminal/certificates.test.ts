@@ -12,6 +12,7 @@ import { openRig, type Rig } from '../../rigs';
 import { EvoucherClient, type ControlClient, type PlatformClient } from '../../platform';
 import { Terminal, type VisitRequest } from '../../terminal';
 import { ROOT } from '../rigs/helpers';
+import { runTerminal } from '../../cli/terminal';
 import { controlOf, institutionClient, testKey } from '../engine/helpers';
 
 const profile = loadCardProfile(path.join(ROOT, 'fixtures/cards/zhang-san.yaml'));
@@ -115,5 +116,32 @@ describe('the reference terminal with the card, the e-voucher and the ID card', 
     assert.equal(o.refusal?.code, 'evoucher-unreadable');
     assert.match(o.refusal!.message, /没有参保人在本机构出示医保电子凭证/);
     assert.equal(sent.length, from);
+  });
+
+  test('the program (medcard terminal settle) over HTTP: --certificate evoucher asks the component at the engine, --certificate id-card types the number', async () => {
+    const { url } = await engine.listen(0, '127.0.0.1');
+    await clockAt('10:00:00');
+    const program = async (...extra: string[]) => {
+      const lines: string[] = [];
+      const log = console.log;
+      console.log = (line: string) => { lines.push(line); };
+      try {
+        assert.equal(await runTerminal(['settle', '--platform', url, '--institution', HOSPITAL.code, '--key', testKey(HOSPITAL.code), '--date', TODAY,
+          '--items', JSON.stringify([{ code: 'A001', name: '普通门诊诊查费', price: '10.00' }]), ...extra]), 0);
+      } finally {
+        console.log = log;
+      }
+      return JSON.parse(lines[0]) as { outcome: string; message: string; receipt?: Record<string, string> };
+    };
+    await agency.showEvoucher(PSN, HOSPITAL.code);
+    const ec = await program('--certificate', 'evoucher');
+    assert.equal(ec.outcome, 'settled', ec.message);
+    // The account holds 130.00 by now (300.00 − 100.00 − 50.00 − 20.00): it pays the 10.00 below the line, no cash.
+    assert.deepEqual([ec.receipt!.mdtrt_cert_type, ec.receipt!.acct_pay, ec.receipt!.psn_cash_pay], ['01', '10.00', '0.00']);
+    const id = await program('--certificate', 'id-card', '--id-number', profile.holder.idNumber);
+    assert.deepEqual([id.outcome, id.receipt!.mdtrt_cert_type, id.receipt!.acct_pay], ['settled', '02', '10.00']);
+    const none = await program('--certificate', 'evoucher');
+    assert.equal(none.outcome, 'refused');
+    assert.match(none.message, /未读取到医保电子凭证/);
   });
 });
