@@ -196,7 +196,7 @@ step('Given', '{string} 的收费终端扫描医保电子凭证', 'the terminal 
   const data = await (await terminalAt(this, inst)).scanEvoucher();
   this.scannedEvoucher = { person: shown, institution: instName, data };
   this.log(`扫码 / scanned: ecToken ${data.ecToken}, 有效期至 / valid until ${data.expires}`);
-});
+}, { example: { zh: '"市人民医院" 的收费终端扫描医保电子凭证', en: 'the terminal at "City People\'s Hospital" scans the medical insurance e-voucher' } });
 
 step('Given', '过了 {int} 分钟', '{int} minutes pass', async function (minutes: number) {
   const [h, m, s] = this.clockTime.split(':').map(Number);
