@@ -219,10 +219,11 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     async listen(port = 0, host = '127.0.0.1') {
       front = await listenHttp({
         port, host, allowedHosts: opts.allowedHosts, signatures: security.signatures,
-        // The control API only where this machine alone can reach it, unless asked for.
+        // The control API and the harness's e-voucher component only where this machine alone
+        // can reach them, unless asked for (a container reached through its published port).
         routes: (loopback) => ({
-          ...platformRoutes(engine.handle), ...(loopback ? evoucherRoutes(engine.ecQuery) : {}),
-          ...(loopback || opts.controlOnAllAddresses ? controlRoutes(Object.keys(CONTROL), engine.control) : {}),
+          ...platformRoutes(engine.handle),
+          ...(loopback || opts.controlOnAllAddresses ? { ...evoucherRoutes(engine.ecQuery), ...controlRoutes(Object.keys(CONTROL), engine.control) } : {}),
         }),
         headersTimeoutMs: opts.headersTimeoutMs, bodyTimeoutMs: opts.bodyTimeoutMs, log: opts.log ? (line) => console.error(line) : undefined,
       });

@@ -30,7 +30,7 @@ export function controlRoutes(ops: readonly string[], control: (op: string, body
   return routes;
 }
 
-/** The local e-voucher component's ec.query (engine/evoucher.ts): on loopback only, as the component runs on the HIS's own machine. */
+/** The local e-voucher component's ec.query (engine/evoucher.ts): beside the control API, as the component runs on the HIS's own machine. */
 export function evoucherRoutes(ecQuery: (body: unknown) => Promise<EcAnswer>): Routes {
   return { [`POST ${EC_QUERY_PATH}`]: async ({ body }) => ({ status: 200, body: await ecQuery(body) }) };
 }

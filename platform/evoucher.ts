@@ -46,6 +46,8 @@ export class EvoucherClient {
   /** ec.query: the token of the e-voucher shown at the counter; rejects with EvoucherError when refused. */
   async query(businessType?: string): Promise<EcQueryData> {
     const res = await this.raw(this.request(businessType));
+    // Something else at the address (the engine's 404 envelope, a proxy's page): no e-voucher read.
+    if (typeof res?.code !== 'number') throw new EvoucherError(-1, `${this.opts.url ?? ''}${EC_QUERY_PATH} 不是电子凭证组件：${JSON.stringify(res).slice(0, 120)}`);
     if (res.code !== 0 || !res.data) throw new EvoucherError(res.code, res.message);
     return res.data;
   }

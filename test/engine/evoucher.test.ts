@@ -174,14 +174,18 @@ describe('the local e-voucher component over HTTP (PGlite)', { concurrency: fals
     assert.deepEqual(await engine.ecQuery('[1,'), { code: -1, message: '请求报文不是合法的 JSON', data: null });
   });
 
-  test('not served on an address other machines reach', async () => {
-    const wide = await createEngine({ world: 'empty' });
-    try {
-      const { port } = await wide.listen(0, '0.0.0.0');
-      const res = await fetch(`http://127.0.0.1:${port}${EC_QUERY_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(component('H50000000003').request()) });
-      assert.equal(res.status, 404);
-    } finally {
-      await wide.close();
+  test('not served on an address other machines reach, unless the control API is (--control-on-all-addresses)', async () => {
+    const post = (port: number) => fetch(`http://127.0.0.1:${port}${EC_QUERY_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(component('H50000000003').request()) });
+    for (const [controlOnAllAddresses, status] of [[false, 404], [true, 200]] as const) {
+      const wide = await createEngine({ world: 'empty', controlOnAllAddresses });
+      try {
+        const { port } = await wide.listen(0, '0.0.0.0');
+        assert.equal((await post(port)).status, status, `controlOnAllAddresses ${controlOnAllAddresses}`);
+        // The client reads the front's 404 envelope as "no component here", not as an answer.
+        if (status === 404) await assert.rejects(new EvoucherClient({ url: `http://127.0.0.1:${port}`, orgId: 'H50000000003' }).query(), (e: unknown) => e instanceof EvoucherError && e.code === -1 && /不是电子凭证组件/.test(e.errMsg));
+      } finally {
+        await wide.close();
+      }
     }
   });
 });
