@@ -14,9 +14,11 @@ interface Command {
 const commands: Record<string, Command> = {
   run: { summary: 'run the certification suite (features/) and write reports/', load: () => require('./run') },
   steps: { summary: 'list every step in Chinese and English, with an example', load: () => require('./steps') },
+  check: { summary: 'check feature files, fixtures and rig files without running anything (for a save hook)', load: () => require('./check') },
+  'init-editor': { summary: 'write .vscode/settings.json: step completion (Cucumber extension) and the fixtures\' schemas (YAML extension)', load: () => require('./init-editor') },
   report: { summary: 'render reports/allure-results as an HTML report', load: () => require('./report') },
   emulate: { summary: 'serve an emulated card to pcscd through vpcd, until stopped', load: () => require('./emulate') },
-  doctor: { summary: 'check pcscd, vpcd readers, the vpcd stall and PostgreSQL; --fix cures the stall (root)', load: () => require('./doctor') },
+  doctor: { summary: 'check pcscd, vpcd readers, the vpcd stall, PostgreSQL, Docker and a CJK font, each with its fix; --fix cures the stall (root)', load: () => require('./doctor') },
   rigs: { summary: 'list the rigs (rigs/*.yaml): kind, reader, engine, capabilities', load: () => require('./rigs') },
   rig: { summary: 'rig check <name>: reader there? card in? answers SELECT SSSE? engine reachable?', load: () => require('./rig') },
   certify: { summary: 'certify a terminal under test: compliance features, its card and platform traffic judged, a certificate in reports/compliance/', load: () => require('./certify') },

@@ -241,10 +241,15 @@ export const REQUIREMENTS: readonly Requirement[] = [
   },
   {
     id: 'PLAT-08', source: 'domain.md §8; platform-api.md §2 (setlinfo)',
-    zh: '终端的结算单与平台返回的结算信息（setlinfo）一致', en: 'the terminal\'s receipt equals the platform\'s setlinfo',
+    zh: '终端的结算单与平台返回的结算信息（setlinfo）一致；已记账的结算不报告为失败', en: 'the terminal\'s receipt equals the platform\'s setlinfo, and a settlement the ledger holds is never reported as failed',
     judge(e) {
       const last = settledAnswers(e).at(-1);
-      if (!last) return na('no settlement was answered');
+      if (!last) {
+        // Answer lost, never reversed: the ledger holds a settlement the operator was told failed.
+        const added = e.ledger.after - e.ledger.before;
+        if (added > 0 && e.result.outcome !== 'settled') return fail(`the ledger holds ${added} new settlement(s) in force, yet the terminal reported ${e.result.outcome}: ${e.result.message ?? ''}`);
+        return na('no settlement was answered');
+      }
       const s = (last.response!.output as { setlinfo: Record<string, unknown> }).setlinfo;
       if (e.result.outcome !== 'settled') return fail(`${line(last)}, yet the terminal reported ${e.result.outcome}: ${e.result.message ?? ''}`);
       const r = e.result.receipt ?? {};

@@ -243,7 +243,7 @@ export const CONTROL: Record<string, Handler> = {
     await insertInstitution(ctx.q, { ...r, key });
     return { fixmedins_code: r.fixmedins_code, key };
   }),
-  'catalogue-item': h(CATALOGUE, created('med_list_codg', (ctx, r) => insertCatalogue(ctx.q, r))),
+  'catalogue-item': h(CATALOGUE, created('med_list_codg', (ctx, r) => insertCatalogue(ctx.q, r, ctx.time))),
   'card': h(CARD, async (ctx, r) => {
     await insertCard(ctx.q, r);
     return { card_no: r.card_no, card_stas: r.card_stas ?? 'issued' };

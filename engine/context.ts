@@ -123,7 +123,7 @@ export function show(v: unknown): string {
 export interface Handler {
   spec: Spec; run: (ctx: Ctx, input: Record<string, unknown>) => Promise<unknown>; platform: boolean;
   /** The node the platform nests the input in (`{data: {...}}`, `{mdtrtinfo, diseinfo}`, …); the flat form is accepted too. */
-  wrap?: 'data' | 'mdtrtinfo' | 'dscginfo' | 'adminfo' | 'signIn' | 'signOut' | 'invinfo' | 'purcinfo' | 'selinfo';
+  wrap?: 'data' | 'mdtrtinfo' | 'dscginfo' | 'adminfo' | 'signIn' | 'signOut' | 'invinfo' | 'purcinfo' | 'selinfo' | 'fsUploadIn' | 'fsDownloadIn';
   /** The handler loads and checks the envelope's institution itself (checkInstitution), in its own first query. */
   ownInstitution?: boolean;
 }

@@ -33,11 +33,8 @@ const ENVELOPE: Spec = {
 
 /** Platform transactions public HIS code sends that this engine does not implement, by name (the answer says which). */
 const NOT_IMPLEMENTED: Record<string, string> = {
-  '1162': '电子凭证解码', '1201': '医药机构信息获取', '1901': '字典表查询', '3101': '事前明细审核', '3102': '事中明细审核',
-  '3201': '医药机构费用结算对总账', '3202': '医药机构费用结算对明细账', '3301': '目录对照上传', '3302': '目录对照撤销', '4101': '结算清单信息上传',
-  '9101': '文件上传', '9102': '文件下载',
+  '1162': '电子凭证解码', '1201': '医药机构信息获取', '3101': '事前明细审核', '3102': '事中明细审核', '4101': '结算清单信息上传',
 };
-for (let n = 1301; n <= 1319; n++) NOT_IMPLEMENTED[String(n)] = '目录下载';
 
 /** What a control call carries: an id (replayed like a msgid), its business time, its input. */
 const CONTROL_BODY: Spec = {

@@ -18,8 +18,12 @@ import { checkToken, tokenChecks, TOKEN_COLS, type EcTokenRow } from './evoucher
 import { QUERIES } from './queries';
 import { INPATIENT, undoStayChange } from './inpatient';
 import { PHARMACY, STOCK_UPLOADS, undoStockUpload } from './pharmacy';
+import { CERT_TYPE_CODES, psnTypeOf } from './dictionaries';
+import { FILES } from './files';
+import { CATALOGUE_TRANSACTIONS } from './catalogue';
+import { RECONCILE } from './reconcile';
 
-const CERT_TYPE = ['01', '02', '03'] as const;
+const CERT_TYPE = CERT_TYPE_CODES;
 const certNo = () => req(str('就诊凭证编号', 50, { re: CODE, what: '字母数字' }));
 
 // ------------------------------------------------------------------ card and person checks
@@ -92,7 +96,7 @@ const personLookup: Handler = {
     return {
       baseinfo: { psn_no: p.psn_no, psn_cert_type: '01', certno: p.certno, psn_name: p.name, gend: p.gend, naty: p.naty, brdy: p.brdy, age: ageOn(p.brdy, ctx.date) },
       insuinfo: [{
-        balc: fmtFen(bal.total), insutype: p.insutype, psn_type: p.retired ? '1102' : '1101', psn_insu_stas: stas, psn_insu_date: p.insu_date,
+        balc: fmtFen(bal.total), insutype: p.insutype, psn_type: psnTypeOf(p.retired), psn_insu_stas: stas, psn_insu_date: p.insu_date,
         paus_insu_date: stas === '2' ? ctx.date : null, cvlserv_flag: '0', insuplc_admdvs: p.admvs, emp_name: emp,
       }],
       idetinfo: [],
@@ -459,7 +463,8 @@ const settlementQuery: Handler = {
 // ------------------------------------------------------------------ 2601 冲正
 
 /** What each transaction books, for 2601: read-only ones book nothing. */
-const READ_ONLY = new Set(['9001', '1101', '2206', '2303', '5203', ...Object.keys(QUERIES)]);
+// Catalogue downloads (13xx) only make a file to fetch: nothing of the business to undo.
+const READ_ONLY = new Set(['9001', '1101', '2206', '2303', '5203', '1901', '3201', '9102', ...Object.keys(QUERIES), ...Object.keys(CATALOGUE_TRANSACTIONS).filter((n) => n.startsWith('13'))]);
 
 /**
  * 2601: the sender's message omsgid never reached its answer to the HIS (a transport
@@ -544,4 +549,7 @@ export const PLATFORM: Record<string, Handler> = {
   ...QUERIES,
   ...INPATIENT,
   ...PHARMACY,
+  ...FILES,
+  ...CATALOGUE_TRANSACTIONS,
+  ...RECONCILE,
 };

@@ -98,6 +98,24 @@ CREATE INDEX claim_lines_claim ON claim_lines(claim_id);
 ALTER TABLE fee_lines ADD COLUMN msgid text;
 CREATE INDEX fee_lines_msgid ON fee_lines(msgid)
 `],
+// ---------------------------------------------------------------- files, catalogue versions, mappings
+// (engine/files.ts, catalogue.ts, reconcile.ts: 9101/9102, 13xx, 3301/3302, 3202)
+[7, `
+-- Files the platform keeps for an institution: uploaded by it (9101) or made for it (13xx
+-- catalogue downloads, 3202 results). Only their owner can download them (9102), until
+-- dld_endtime. The content is the bytes in base64, never a path on disk.
+CREATE TABLE files (
+  file_qury_no text PRIMARY KEY, owner text NOT NULL, filename text NOT NULL, kind text NOT NULL,
+  size int NOT NULL, content text NOT NULL, created text NOT NULL, dld_endtime text NOT NULL);
+-- A catalogue row's version (13xx: rows newer than the version the HIS has).
+ALTER TABLE catalogue ADD COLUMN ver text NOT NULL DEFAULT '0';
+-- An institution's own items mapped onto catalogue items (3301), one mapping per item and list type.
+CREATE TABLE mappings (
+  fixmedins_code text NOT NULL, list_type text NOT NULL, fixmedins_hilist_id text NOT NULL,
+  fixmedins_hilist_name text NOT NULL, med_list_codg text NOT NULL REFERENCES catalogue(code),
+  begndate text NOT NULL, enddate text, info jsonb NOT NULL, created text NOT NULL,
+  PRIMARY KEY (fixmedins_code, list_type, fixmedins_hilist_id))
+`],
 // ---------------------------------------------------------------- pharmacy stock (3501–3507, engine/pharmacy.ts)
 [8, `
 -- Each institution's stock of each item (med_list_codg), in whole units of the smallest

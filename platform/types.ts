@@ -297,6 +297,8 @@ export interface CatalogueRec {
   /** Overrides the policy's class B pre-self-pay ratio, e.g. "0.10". */
   selfpay_prop?: string;
   med_chrgitm_type?: string;
+  /** Version (digits), for the 13xx incremental downloads; default the time it is made, yyyyMMddHHmmss. */
+  ver?: string;
 }
 export interface PersonRec {
   psn_no: string; psn_name: string; certno: string; gend: '1' | '2'; brdy: string; naty?: string;
@@ -387,6 +389,35 @@ export interface ReversalInput { psn_no: string; omsgid: string; oinfno: string 
 /** rvs_stas '1': something was undone; '0': the original booked nothing (or was undone before). */
 export interface ReversalOutput { data: { omsgid: string; oinfno: string; rvs_stas: '0' | '1'; memo: string } }
 
+// ---------------------------------------------------------------- files, catalogues, mapping, reconciliation (engine/files.ts, catalogue.ts, reconcile.ts)
+
+/** 9101: `in` is the file's bytes, base64 (as a C# or Java byte[] serializes) or an array of byte values. */
+export interface FileUploadInput { in: string | number[]; filename: string; fixmedins_code: string }
+export interface FileInfo { file_qury_no: string; filename: string; dld_endtime: string }
+/** 9102: fixmedins_code and filename "plc" fetch a file the platform made (13xx). */
+export interface FileDownloadInput { file_qury_no: string; filename: string; fixmedins_code: string }
+/** 9102's answer: the file's bytes in base64 (`content`). */
+export interface FileDownloadOutput extends FileInfo { size: number; content: string }
+export interface CatalogueDownloadInput { ver: string }
+export interface CatalogueDownloadOutput { file_qury_no: string; filename: string; dld_end_time: string; data_cnt: number }
+export interface DictionaryInput { type: string; parentValue?: string; admdvs: string; date: string; vali_flag?: '0' | '1'; page_num?: number; page_size?: number }
+export interface DictionaryEntry { type: string; label: string; value: string; parent_value: string | null; sort: number; vali_flag: string }
+export interface MappingInput {
+  fixmedins_hilist_id: string; fixmedins_hilist_name: string; list_type: string; med_list_codg: string; begndate: string; enddate?: string;
+  aprvno?: string; dosform?: string; exct_cont?: string; item_cont?: string; prcunt?: string; spec?: string; pacspec?: string; memo?: string;
+}
+export interface MappingCancelInput { fixmedins_code: string; fixmedins_hilist_id: string; list_type: string; med_list_codg: string }
+export interface StatementInput {
+  insutype: InsuType; clr_type: string; setl_optins: string; stmt_begndate: string; stmt_enddate: string;
+  medfee_sumamt: YuanIn; fund_pay_sumamt: YuanIn; acct_pay: YuanIn; fixmedins_setl_cnt: number; refd_setl_flag?: '0' | '1';
+}
+/** stmt_rslt '0' balanced, '1' not (stmt_rslt_dscr names each figure that differs). */
+export interface StatementOutput { stmtinfo: { setl_optins: string; stmt_rslt: '0' | '1'; stmt_rslt_dscr: string } }
+export interface StatementDetailInput {
+  setl_optins: string; clr_type: string; file_qury_no: string; stmt_begndate: string; stmt_enddate: string;
+  medfee_sumamt: YuanIn; fund_pay_sumamt: YuanIn; cash_payamt: YuanIn; acct_pay?: YuanIn; fixmedins_setl_cnt: number;
+}
+
 /** infno → input/output. */
 export interface Transactions {
   '9001': { input: SignInInput; output: SignInOutput };
@@ -409,6 +440,18 @@ export interface Transactions {
   '2305': { input: ReverseInput; output: ReverseOutput };
   '2402': { input: DischargeInput; output: Record<string, never> };
   '5203': { input: SettlementQueryInput; output: SettleOutput };
+  '9101': { input: FileUploadInput; output: FileInfo };
+  '9102': { input: FileDownloadInput; output: FileDownloadOutput };
+  '1301': { input: CatalogueDownloadInput; output: CatalogueDownloadOutput };
+  '1302': { input: CatalogueDownloadInput; output: CatalogueDownloadOutput };
+  '1305': { input: CatalogueDownloadInput; output: CatalogueDownloadOutput };
+  '1306': { input: CatalogueDownloadInput; output: CatalogueDownloadOutput };
+  '1307': { input: CatalogueDownloadInput; output: CatalogueDownloadOutput };
+  '1901': { input: DictionaryInput; output: { list: DictionaryEntry[] } };
+  '3301': { input: MappingInput; output: Record<string, never> };
+  '3302': { input: MappingCancelInput; output: Record<string, never> };
+  '3201': { input: StatementInput; output: StatementOutput };
+  '3202': { input: StatementDetailInput; output: { fileinfo: FileInfo } };
 }
 export type Infno = keyof Transactions;
 export type InputOf<I extends Infno> = Transactions[I]['input'];

@@ -36,7 +36,7 @@ step('Given', '受测终端是定点医院 {string} 的收费终端', 'the termi
   const inst: InstitutionCtx = { code: i.code, name, region: i.region, kind: i.kind, designated: true, level: 2, key: i.key };
   this.institutions.set(name, inst);
   this.tutInstitution = inst;
-});
+}, { example: { zh: '受测终端是定点医院 "市人民医院" 的收费终端', en: 'the terminal under test is the cashier terminal of "City People\'s Hospital"' } });
 
 function fault(w: MedWorld, name: FaultName, infno: string, more: { errMsg?: string; delayMs?: number } = {}) {
   if (!/^\d{4}$/.test(infno)) throw new Error(`"${infno}" is not a transaction number: write four digits, e.g. "2207"`);
@@ -58,7 +58,7 @@ step('Given', '医保平台对 {string} 交易返回 -1：{string}', 'the platfo
 step('Given', '受测终端读卡途中社保卡被拔出', 'the card is pulled while the terminal under test reads it', async function () {
   tutOf(this);
   this.tutPullsCard = true;
-});
+}, { example: { zh: '受测终端读卡途中社保卡被拔出', en: 'the card is pulled while the terminal under test reads it' } });
 
 /** Settlements in force (not reversed) of a person, from the engine's receipts. */
 async function settlementsInForce(w: MedWorld, psnNo: string): Promise<number> {
@@ -147,4 +147,4 @@ step('Then', '受测终端符合本场景标注的要求', 'the terminal under t
   const unexercised = verdicts.filter((v) => v.verdict === 'not-applicable');
   if (!failed.length && unexercised.length) throw new Error(`本场景标注的要求未被检验 / the scenario did not exercise what it is tagged with: ${unexercised.map((v) => `${v.requirement} (${v.evidence.join('; ')})`).join(', ')} — the terminal under test did not get that far`);
   if (failed.length) throw new Error(`受测终端未满足 / the terminal under test fails ${failed.map((f) => f.requirement).join(', ')}:\n${failed.map((f) => `  ${f.requirement} ${requirement(f.requirement).zh} / ${requirement(f.requirement).en}\n${f.evidence.map((l) => `    ${l}`).join('\n')}`).join('\n')}`);
-});
+}, { example: { zh: '受测终端符合本场景标注的要求', en: 'the terminal under test meets the requirements this scenario is tagged with' } });

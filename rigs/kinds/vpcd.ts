@@ -43,7 +43,13 @@ class VpcdRig implements Rig {
     const card = new EmulatedCard(profile);
     this.inserted = await VpcdCard.insert({ card, port: this.port });
     if (!(await this.reader.waitForCard(5000))) {
-      throw new Error(`the card was inserted at vpcd port ${this.port} but pcscd shows no card in "${this.reader.name}" after 5 s`);
+      // After a card was pulled in the middle of another program's exchange, vpcd can miss the
+      // next connection: insert it once more before giving up.
+      await this.inserted.remove();
+      this.inserted = await VpcdCard.insert({ card, port: this.port });
+      if (!(await this.reader.waitForCard(10_000))) {
+        throw new Error(`the card was inserted at vpcd port ${this.port} (twice) but pcscd shows no card in "${this.reader.name}" after 15 s`);
+      }
     }
     this.channel.clearTrace();
     return { channel: this.channel, card, trace: () => this.channel.trace(), clearTrace: () => this.channel.clearTrace() };

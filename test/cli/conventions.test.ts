@@ -33,7 +33,7 @@ test('an unknown command, or none, prints the usage on stderr/stdout and exits 2
 // Every command `medcard --help` lists: an option it does not know and an argument it does not take.
 const COMMANDS = [...medcard('--help').stdout.matchAll(/^  ([a-z-]+)  /gm)].map((m) => m[1]);
 // The plain arguments each command takes, filled to its limit, so one more is the extra.
-const TAKES: Record<string, string[] | 'any'> = { run: 'any', certify: 'any', images: ['list'], rig: ['check', 'emulated'], terminal: ['settle'] };
+const TAKES: Record<string, string[] | 'any'> = { run: 'any', certify: 'any', check: 'any', images: ['list'], rig: ['check', 'emulated'], terminal: ['settle'] };
 
 for (const name of COMMANDS) {
   test(`medcard ${name}: an unknown option and an extra argument are refused with "medcard ${name}: …", exit 2`, () => {

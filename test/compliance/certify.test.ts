@@ -13,13 +13,14 @@ import { certify, ROOT, verdicts } from './certify-run';
 
 /**
  * Mutant → the requirements it must fail (all others: passed or not tested, never failed).
- * refusal-as-success breaks two: a lost card's refusal shown as a success also leaves the
- * operator untold that the card is lost.
+ * Two break two: refusal-as-success (a lost card's refusal shown as a success also leaves the
+ * operator untold that the card is lost) and no-reversal (without 2601 the lost answer's
+ * settlement stays in the ledger while the operator is told it failed).
  */
 const MUTANTS: Record<string, string[]> = {
   'skip-select': ['CARD-01'], 'skip-pin': ['CARD-03'], 'ignore-expiry': ['CARD-04'], 'lent-card': ['CARD-05'],
   'no-signin': ['PLAT-01'], 'skip-presettle': ['PLAT-02'], 'fee-sum': ['PLAT-03'], 'reuse-msgid': ['PLAT-04'],
-  'no-reversal': ['PLAT-05'], 'double-settle': ['PLAT-06'], 'refusal-as-success': ['CARD-06', 'PLAT-07'], 'receipt-differs': ['PLAT-08'],
+  'no-reversal': ['PLAT-05', 'PLAT-08'], 'double-settle': ['PLAT-06'], 'refusal-as-success': ['CARD-06', 'PLAT-07'], 'receipt-differs': ['PLAT-08'],
   'vague-refusal': ['CARD-06'], 'crash-on-pull': ['CARD-07'],
 };
 

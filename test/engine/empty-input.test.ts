@@ -2,12 +2,12 @@
 // naming the field that is missing — not with the "does not implement" answer an unknown infno
 // gets — in the flat and in the nested form, with signatures off as the issue's check runs
 // the engine; on PGlite and on the PostgreSQL of this machine when it is reachable.
-import { test, describe, before, after } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
-import { createEngine, type Engine } from '../../engine';
+import { createEngine } from '../../engine';
 import { SERVICE_PATHS, type Response } from '../../platform';
-import { clients, baseWorld, pgAvailable, tempDatabase } from './helpers';
+import { backendSuite, tempDatabase, type Backend, type Clients } from './helpers';
 
 function post(url: string, body: unknown): Promise<Response> {
   return new Promise((resolve, reject) => {
@@ -30,7 +30,7 @@ const FIRST_MISSING: Array<[infno: string, node: string, field: string]> = [
   ['3506', 'selinfo', 'med_list_codg（医疗目录编码）'], ['3507', 'data', 'fixmedins_bchno（定点医药机构批次流水号）'],
 ];
 
-const engines: Array<{ name: string; start: () => Promise<{ engine: Engine; stop: () => Promise<void> }> }> = [
+const engines: Backend[] = [
   { name: 'pglite', start: async () => { const engine = await createEngine({ world: 'empty', signatures: 'off' }); return { engine, stop: () => engine.close() }; } },
   {
     name: 'postgres', start: async () => {
@@ -43,22 +43,11 @@ const engines: Array<{ name: string; start: () => Promise<{ engine: Engine; stop
 
 for (const backend of engines) {
   describe(`empty inputs on ${backend.name}`, () => {
-    let stop: () => Promise<void>;
     let url: string;
-    let c: ReturnType<typeof clients>;
-    let skip: string | false = false;
-    before(async () => {
-      if (backend.name === 'postgres' && !(await pgAvailable())) { skip = 'PostgreSQL on 127.0.0.1:5432 is not reachable'; return; }
-      let engine;
-      ({ engine, stop } = await backend.start());
-      ({ url } = await engine.listen(0));
-      c = clients(engine, '2024-03-15 09:00:00');
-      await baseWorld(c.agency, [c.h3]);
-    });
-    after(async () => { if (stop) await stop(); });
+    let c: Clients;
+    const it = backendSuite(backend, '2024-03-15 09:00:00', async (x) => { c = x.c; ({ url } = await x.engine.listen(0)); }, { signedIn: (x) => [x.h3] });
 
-    test('each transaction names its first missing field, flat and nested; a made-up infno is "not implemented"', async (t) => {
-      if (skip) { t.skip(skip); return; }
+    it('each transaction names its first missing field, flat and nested; a made-up infno is "not implemented"', async () => {
       for (const [infno, node, field] of FIRST_MISSING) {
         for (const input of [{}, { [node]: {} }]) {
           const res = await c.h3.raw(c.h3.envelope(infno as never, input as never));
@@ -70,8 +59,7 @@ for (const backend of engines) {
       assert.match(unknown.err_msg ?? '', /^本引擎未实现交易 4444/);
     });
 
-    test('on its per-service path too, where public HIS code posts it; another infno is refused there', async (t) => {
-      if (skip) { t.skip(skip); return; }
+    it('on its per-service path too, where public HIS code posts it; another infno is refused there', async () => {
       const paths = Object.entries(SERVICE_PATHS).filter(([, infnos]) => FIRST_MISSING.some(([infno]) => infnos.includes(infno)));
       assert.equal(paths.length, 13); // 2001, 2403–2405, 5204, 5206, 3501–3507
       for (const [path, [infno]] of paths) {

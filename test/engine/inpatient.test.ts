@@ -1,9 +1,9 @@
 // 2403 admission change, 2404 admission cancel, 2405 discharge cancel, through the platform
 // interface on PGlite and on the PostgreSQL of this machine (skipped with a reason when it is
 // not reachable): what each changes, and that none goes through while a settlement is in force.
-import { test, describe, before, after } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { backends, clients, baseWorld, person, line, pgAvailable, uniq } from './helpers';
+import { backends, backendSuite, type Clients, person, line, uniq } from './helpers';
 import { PlatformError } from '../../platform';
 
 const refused = async (p: Promise<unknown>, re: RegExp) => {
@@ -13,18 +13,8 @@ const nested = <T>(input: T) => ({ data: input }) as unknown as T;
 
 for (const backend of backends()) {
   describe(`2403–2405 on ${backend.name}`, { concurrency: false }, () => {
-    let stop: () => Promise<void>;
-    let c: ReturnType<typeof clients>;
-    let skip: string | false = false;
-    before(async () => {
-      if (backend.name === 'postgres' && !(await pgAvailable())) { skip = 'PostgreSQL on 127.0.0.1:5432 is not reachable'; return; }
-      let engine;
-      ({ engine, stop } = await backend.start());
-      c = clients(engine, '2024-03-15 09:00:00');
-      await baseWorld(c.agency, c.all);
-    });
-    after(async () => { if (stop) await stop(); });
-    const it = (name: string, fn: () => Promise<void>) => test(name, async (t) => { if (skip) { t.skip(skip); return; } await fn(); });
+    let c: Clients;
+    const it = backendSuite(backend, '2024-03-15 09:00:00', (x) => { c = x.c; });
 
     /** A person admitted at H50000000003 on 2024-03-10 with 6,000.00 of fees. */
     async function stay() {

@@ -1,9 +1,9 @@
 // Pharmacy stock 3501–3507 and 2601 of a stock upload, through the platform interface on
 // PGlite and on the PostgreSQL of this machine (skipped with a reason when it is not
 // reachable). Every expected stock is counted by hand in the comments.
-import { test, describe, before, after } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { backends, clients, baseWorld, person, pgAvailable, uniq } from './helpers';
+import { backends, backendSuite, type Clients, person, uniq } from './helpers';
 import { PlatformError, type PlatformClient, type Response } from '../../platform';
 
 const refused = async (p: Promise<unknown>, re: RegExp) => {
@@ -13,18 +13,8 @@ const T = '2024-03-15 09:00:00';
 
 for (const backend of backends()) {
   describe(`pharmacy stock 3501–3507 on ${backend.name}`, { concurrency: false }, () => {
-    let stop: () => Promise<void>;
-    let c: ReturnType<typeof clients>;
-    let skip: string | false = false;
-    before(async () => {
-      if (backend.name === 'postgres' && !(await pgAvailable())) { skip = 'PostgreSQL on 127.0.0.1:5432 is not reachable'; return; }
-      let engine;
-      ({ engine, stop } = await backend.start());
-      c = clients(engine, T);
-      await baseWorld(c.agency, c.all);
-    });
-    after(async () => { if (stop) await stop(); });
-    const it = (name: string, fn: () => Promise<void>) => test(name, async (t) => { if (skip) { t.skip(skip); return; } await fn(); });
+    let c: Clients;
+    const it = backendSuite(backend, T, (x) => { c = x.c; });
 
     const item = (code: string, bchno = uniq('B')) => ({ med_list_codg: code, fixmedins_hilist_id: `L${code}`, fixmedins_hilist_name: '阿莫西林胶囊', fixmedins_bchno: bchno, rx_flag: '1' });
     // Each in the nested form public HIS code sends; the answer's inv_cnt is the stock after it.

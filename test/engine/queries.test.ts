@@ -2,9 +2,9 @@
 // the PostgreSQL of this machine (skipped with a reason when it is not reachable). Expected
 // figures are worked out here from the Chongqing policy (deductible 400.00, then 25% person
 // up to 5,000.00 covered), not read from the engine.
-import { test, describe, before, after } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { backends, clients, baseWorld, person, line, visit, pgAvailable, uniq, BJ } from './helpers';
+import { backends, backendSuite, type Clients, person, line, visit, uniq, BJ } from './helpers';
 import { PlatformError, type PlatformClient } from '../../platform';
 
 const refused = async (p: Promise<unknown>, re: RegExp) => {
@@ -16,18 +16,8 @@ const BEGN = '2024-03-15 09:00:00';
 
 for (const backend of backends()) {
   describe(`2001 and 5201–5206 on ${backend.name}`, { concurrency: false }, () => {
-    let stop: () => Promise<void>;
-    let c: ReturnType<typeof clients>;
-    let skip: string | false = false;
-    before(async () => {
-      if (backend.name === 'postgres' && !(await pgAvailable())) { skip = 'PostgreSQL on 127.0.0.1:5432 is not reachable'; return; }
-      let engine;
-      ({ engine, stop } = await backend.start());
-      c = clients(engine, BEGN);
-      await baseWorld(c.agency, c.all);
-    });
-    after(async () => { if (stop) await stop(); });
-    const it = (name: string, fn: () => Promise<void>) => test(name, async (t) => { if (skip) { t.skip(skip); return; } await fn(); });
+    let c: Clients;
+    const it = backendSuite(backend, BEGN, (x) => { c = x.c; });
     const check = (h: PlatformClient, psn: string, o: { insutype?: '310' | '390' } = {}) =>
       h.call('2001', nested({ psn_no: psn, insutype: o.insutype ?? '310', med_type: '11', begntime: BEGN, fixmedins_code: h.opts.fixmedinsCode }));
 
