@@ -4,7 +4,7 @@
 // e-voucher component's ec.query over HTTP. PGlite and PostgreSQL.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { backends, clients, baseWorld, person, line, pgAvailable, uniq, CQ } from './helpers';
+import { backends, backendSuite, clients, baseWorld, person, line, uniq, CQ, type Clients } from './helpers';
 import { EC_QUERY_PATH, EvoucherClient, EvoucherError, PlatformError, type PlatformClient } from '../../platform';
 import { createEngine, type Engine } from '../../engine';
 
@@ -15,18 +15,8 @@ const TODAY = '2024-03-15 09:00:00';
 
 for (const backend of backends()) {
   describe(`e-voucher tokens on ${backend.name}`, { concurrency: false }, () => {
-    let engine: Engine;
-    let stop: () => Promise<void>;
-    let c: ReturnType<typeof clients>;
-    let skip: string | false = false;
-    before(async () => {
-      if (backend.name === 'postgres' && !(await pgAvailable())) { skip = 'PostgreSQL on 127.0.0.1:5432 is not reachable'; return; }
-      ({ engine, stop } = await backend.start());
-      c = clients(engine, TODAY);
-      await baseWorld(c.agency, c.all);
-    });
-    after(async () => { if (stop) await stop(); });
-    const it = (name: string, fn: () => Promise<void>) => test(name, async (t) => { if (skip) { t.skip(skip); return; } await fn(); });
+    let c: Clients;
+    const it = backendSuite(backend, TODAY, (x) => { c = x.c; });
 
     /** Both the institution's business clock and its client's inf_time at `time`. */
     async function at(h: PlatformClient, code: string, time: string) {
