@@ -11,9 +11,9 @@ import { formatBizTime, parseBizTime, type EcAnswer, type EcQueryRequest, type E
 /**
  * Decision: a token is good for 30 minutes of business time, at the institution that got it,
  * for any number of that visit's transactions (1101, 2201, 2206, 2207 all carry it). The
- * national e-voucher's token is short-lived — the code on the phone refreshes within minutes
- * and the token only covers the visit it was scanned for — but its lifetime is not in the
- * public HIS code we read; 30 minutes covers one counter visit and little more.
+ * public HIS code we read describes ecToken only as a 40-character token "for business
+ * verification", not its lifetime; we take it to be short-lived, for the visit it was scanned
+ * for: 30 minutes covers one counter visit and little more.
  */
 export const EC_TOKEN_MINUTES = 30;
 
