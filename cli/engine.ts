@@ -9,7 +9,8 @@ const HELP = `usage: medcard engine [options]
 
 Serve the reference settlement engine: the platform interface at
 POST /fsi/api/rsfComIfsService/callService (every institution signs with its key), and the
-harness's control API at POST /medcard/control/<op> (the run's token; engine/README.md).
+harness's control API at POST /medcard/control/<op> (the run's token; engine/README.md), and
+beside it the local e-voucher component at POST /localcfc/api/hsecfc/localQrCodeQuery.
 
 options:
   --port N             port (default 8080; 0 picks a free one and prints it)
@@ -65,6 +66,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const { createEngine } = require('../engine') as typeof import('../engine');
+  const { EC_QUERY_PATH } = require('../platform') as typeof import('../platform');
   const databaseUrl = (v['database-url'] as string | undefined) ?? process.env.DATABASE_URL ?? undefined;
   const engine = await createEngine({
     databaseUrl: databaseUrl || undefined, pgliteDir: v['pglite-dir'] as string | undefined, fixturesDir: v.fixtures as string | undefined,
@@ -76,8 +78,9 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`medcard engine (${engine.backend}) listening on ${url}/fsi/api/rsfComIfsService/callService`);
   if (isLoopback(v.host as string) || v['control-on-all-addresses']) {
     console.log(`control API: POST ${url}/medcard/control/<op>, Authorization: Bearer ${engine.controlToken}  (for medcard run: MEDCARD_CONTROL_TOKEN=${engine.controlToken})`);
+    console.log(`e-voucher component (ec.query): POST ${url}${EC_QUERY_PATH}`);
   } else {
-    console.log(`control API: not served on ${v.host} (loopback only; --control-on-all-addresses serves it there)`);
+    console.log(`control API and e-voucher component: not served on ${v.host} (loopback only; --control-on-all-addresses serves them there)`);
   }
   if (v.signatures === 'off') console.error('medcard engine: signatures are OFF: any party can act as any institution; every answer says so in warn_msg. For debugging a first connection only.');
   await new Promise<void>((resolve) => {

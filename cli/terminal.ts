@@ -4,11 +4,12 @@
 // pad, and prints what it did as one JSON line (compliance/README.md "What the terminal
 // reports"). `terminals/reference.yaml` drives it for the certification's self-test.
 import type { CardChannel } from '../rigs';
-import { fmtFen, parseYuan, PlatformClient, PlatformError } from '../platform';
-import { Terminal, type PlatformCaller, type TerminalOptions, type VisitOutcome } from '../terminal';
+import { EvoucherClient, fmtFen, parseYuan, PlatformClient, PlatformError } from '../platform';
+import { Terminal, type Certificate, type PlatformCaller, type TerminalOptions, type VisitOutcome, type VisitRequest } from '../terminal';
 import { parseOptions, UsageError } from './args';
 
 const HELP = `usage: medcard terminal settle --reader <name> --platform <url> --institution <code> --key <key> --date <YYYY-MM-DD> --items <json> [options]
+       medcard terminal settle --certificate evoucher|id-card [--id-number <n>] --platform <url> --institution <code> --key <key> --date <YYYY-MM-DD> --items <json>
        medcard terminal query-balance --reader <name> --platform <url> --institution <code> --key <key> --date <YYYY-MM-DD>
 
 The reference terminal as a separate program. The PIN is read from stdin (one line), as from a PIN pad.
@@ -22,8 +23,11 @@ The reference terminal as a separate program. The PIN is read from stdin (one li
   --items <json>             [{"code":"…","name":"…","price":"12.00","count":1}, …]
   --presented-name, --presented-id   the person at the counter (checked against the card's holder)
   --account 1|0              let the personal account pay (default 1; the PIN is then verified)
+  --certificate card|evoucher|id-card   what the person shows (default card): the e-voucher is read by the
+                             local e-voucher component at --evoucher-url (default the --platform URL), the ID
+                             card's number is typed (--id-number); neither needs --reader or a PIN
 
-Prints one JSON line: {"outcome":"settled"|"refused"|"shown","message":…,"receipt":{setl_id, medfee_sumamt, hifp_pay, acct_pay, psn_cash_pay, balc}}`;
+Prints one JSON line: {"outcome":"settled"|"refused"|"shown","message":…,"receipt":{setl_id, mdtrt_cert_type, medfee_sumamt, hifp_pay, acct_pay, psn_cash_pay, balc}}`;
 
 /** Where a test puts a decorator over the terminal's seams (test/compliance/mutant-terminal.ts). */
 export interface TerminalSeams {
@@ -42,24 +46,30 @@ export async function runTerminal(argv: string[], seams: TerminalSeams = {}): Pr
     reader: { type: 'string' }, platform: { type: 'string' }, institution: { type: 'string' }, 'institution-name': { type: 'string', default: '' },
     region: { type: 'string', default: '500000' }, key: { type: 'string' }, 'sign-type': { type: 'string', default: 'SM3' }, date: { type: 'string' },
     kind: { type: 'string', default: 'outpatient' }, items: { type: 'string', default: '[]' }, 'presented-name': { type: 'string' }, 'presented-id': { type: 'string' },
-    account: { type: 'string', default: '1' },
+    account: { type: 'string', default: '1' }, certificate: { type: 'string', default: 'card' }, 'id-number': { type: 'string' }, 'evoucher-url': { type: 'string' },
   }, HELP, 1);
   if (!parsed) return 0;
   const v = parsed.values;
   const [action] = parsed.positionals;
   if (action !== 'settle' && action !== 'query-balance') throw new UsageError(`say what to do: settle or query-balance${action ? ` (not "${action}")` : ''}\n\n${HELP}`);
-  for (const k of ['reader', 'platform', 'institution', 'key', 'date'] as const) if (!v[k]) throw new UsageError(`--${k} is required\n\n${HELP}`);
+  const byCard = v.certificate === 'card' || action === 'query-balance';
+  if (!['card', 'evoucher', 'id-card'].includes(String(v.certificate))) throw new UsageError(`--certificate is card, evoucher or id-card, not "${v.certificate}"`);
+  if (v.certificate === 'id-card' && !v['id-number']) throw new UsageError(`--certificate id-card needs --id-number\n\n${HELP}`);
+  for (const k of [...(byCard ? ['reader'] as const : []), 'platform', 'institution', 'key', 'date'] as const) if (!v[k]) throw new UsageError(`--${k} is required\n\n${HELP}`);
   if (v['sign-type'] !== 'SM3' && v['sign-type'] !== 'SHA256') throw new UsageError(`--sign-type is SM3 or SHA256, not "${v['sign-type']}"`);
   if (v.kind !== 'outpatient' && v.kind !== 'pharmacy') throw new UsageError(`--kind is outpatient or pharmacy, not "${v.kind}"`);
   const items = parseItems(String(v.items));
   const date = String(v.date);
   const { PcscChannel } = require('../rigs') as typeof import('../rigs');
-  const reader = new PcscChannel(String(v.reader));
-  const channel = seams.channel ? seams.channel(reader) : reader;
+  const reader = byCard ? new PcscChannel(String(v.reader)) : undefined;
+  const channel = reader && (seams.channel ? seams.channel(reader) : reader);
   const client = new PlatformClient({ url: String(v.platform), fixmedinsCode: String(v.institution), fixmedinsName: String(v['institution-name']), regionCode: String(v.region), key: String(v.key), signType: v['sign-type'], resendOnReset: false });
   client.clock.set(`${date} 10:00:00`);
   const platform: PlatformCaller = seams.platform ? seams.platform(client) : client;
-  const opts: TerminalOptions = { platform, institution: { code: String(v.institution), name: String(v['institution-name']), region: String(v.region) } };
+  const opts: TerminalOptions = {
+    platform, institution: { code: String(v.institution), name: String(v['institution-name']), region: String(v.region) },
+    evoucher: new EvoucherClient({ url: String(v['evoucher-url'] ?? v.platform), orgId: String(v.institution) }),
+  };
   const terminal = seams.terminal ? seams.terminal(opts) : new Terminal(opts);
   const say = (r: Report, o?: VisitOutcome) => { console.log(JSON.stringify(seams.report ? seams.report(r, o) : r)); return 0; };
   try {
@@ -69,18 +79,25 @@ export async function runTerminal(argv: string[], seams: TerminalSeams = {}): Pr
       if (err instanceof PlatformError) return say({ outcome: 'refused', message: `签到失败 / sign-in refused: ${err.errMsg}` });
       throw err;
     }
-    const pin = (await readStdin()).split('\n')[0]?.trim() || undefined;
-    const presented = v['presented-id'] || v['presented-name'] ? { idNumber: v['presented-id'], name: v['presented-name'] } : undefined;
     if (action === 'query-balance') {
-      const { person } = await terminal.queryBalance({ channel }, date);
+      const { person } = await terminal.queryBalance({ channel: channel! }, date);
       return say({ outcome: 'shown', message: `个人账户余额 / balance ${fmtFen(person.balanceFen ?? 0)}`, person: { psn_no: person.psnNo, balc: fmtFen(person.balanceFen ?? 0) } });
     }
-    const outcome = await terminal.visit({ kind: v.kind, date, items, card: { channel, pin, presented }, useAccount: v.account !== '0' });
+    let shown: Pick<VisitRequest, 'card' | 'certificate'>;
+    if (channel) {
+      const pin = (await readStdin()).split('\n')[0]?.trim() || undefined;
+      const presented = v['presented-id'] || v['presented-name'] ? { idNumber: v['presented-id'], name: v['presented-name'] } : undefined;
+      shown = { card: { channel, pin, presented } };
+    } else {
+      const certificate: Certificate = v.certificate === 'evoucher' ? { type: 'evoucher' } : { type: 'id-card', idNumber: String(v['id-number']) };
+      shown = { certificate };
+    }
+    const outcome = await terminal.visit({ kind: v.kind, date, items, ...shown, useAccount: v.account !== '0' });
     if (outcome.refusal || !outcome.settlement) return say({ outcome: 'refused', message: outcome.refusal?.message ?? '未结算 / not settled' }, outcome);
     const s = outcome.settlement;
-    return say({ outcome: 'settled', message: '结算成功 / settled', receipt: { setl_id: s.setlId, medfee_sumamt: fmtFen(s.total), hifp_pay: fmtFen(s.fund), acct_pay: fmtFen(s.account), psn_cash_pay: fmtFen(s.cash), balc: fmtFen(s.balance) } }, outcome);
+    return say({ outcome: 'settled', message: '结算成功 / settled', receipt: { setl_id: s.setlId, mdtrt_cert_type: outcome.receipt.certificate ?? '', medfee_sumamt: fmtFen(s.total), hifp_pay: fmtFen(s.fund), acct_pay: fmtFen(s.account), psn_cash_pay: fmtFen(s.cash), balc: fmtFen(s.balance) } }, outcome);
   } finally {
-    await reader.close().catch(() => undefined);
+    await reader?.close().catch(() => undefined);
   }
 }
 

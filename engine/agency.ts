@@ -12,6 +12,7 @@ import { balances, post, ledgerCheck, PA } from './ledger';
 import { monthlyCredit, yearEndInterest, ageOn } from './rules';
 import { adjudicate, bookSettlement, buildReceipt, cumulativeCovered, feeRows, setlInfo, type FeeRow } from './settle';
 import { classifyLines } from './platform';
+import { EVOUCHER_CONTROL } from './evoucher';
 import { fmtFen, parseBizTime } from '../platform';
 import type { ClaimOutput, ClaimReason, SetlInfo } from '../platform';
 
@@ -234,6 +235,7 @@ export const CONTROL: Record<string, Handler> = {
     return { time: r.time };
   }),
   'person': h(PERSON, created('psn_no', (ctx, r) => insertPerson(ctx.q, r))),
+  ...EVOUCHER_CONTROL,
   'employer': h(EMPLOYER, created('emp_no', (ctx, r) => insertEmployer(ctx.q, r))),
   // Every institution has a signing key: the one given, or a new random one, answered once here.
   'institution': h(INSTITUTION, async (ctx, r) => {

@@ -15,7 +15,7 @@ export interface Env {
 export interface InstRow { code: string; name: string; admvs: string; level: number; type: string; designated: boolean; hmac_key: string | null }
 export interface PersonRow {
   psn_no: string; name: string; certno: string; gend: '1' | '2'; brdy: string; naty: string; insutype: '310' | '390'; admvs: string;
-  stas: '1' | '2' | '3'; insu_date: string; emp_no: string | null; base_fen: number | null; retired: boolean; pension_fen: number | null; evoucher: string | null;
+  stas: '1' | '2' | '3'; insu_date: string; emp_no: string | null; base_fen: number | null; retired: boolean; pension_fen: number | null;
 }
 
 export interface Ctx {

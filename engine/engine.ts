@@ -9,12 +9,13 @@ import { loadPolicies } from './policy';
 import { loadWorld } from './world';
 import { PLATFORM } from './platform';
 import { CONTROL } from './agency';
+import { answerEcQuery } from './evoucher';
 import { BizError, check, req, str, id, en, dt, any, CODE, type Spec } from './validate';
 import { REGION_CODE } from '../spec';
 import { RuleError } from './rules';
 import { type Ctx, type Env, type Handler, type InstRow, type Security, SenderRefusal, checkInstitution, show } from './context';
 import { ENDPOINT, formatBizTime, formatStamp, msgidProblem, signature, SIGN_TYPES, type Response, type SignType } from '../platform';
-import { controlRoutes, listenHttp, platformRoutes, MAX_BODY, type Front } from './http';
+import { controlRoutes, evoucherRoutes, listenHttp, platformRoutes, MAX_BODY, type Front } from './http';
 import type { Engine, EngineOptions, Route } from './types';
 
 const ENVELOPE: Spec = {
@@ -207,11 +208,20 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
       return route ? route({ body: b, headers: {} }) : { status: 404, body: { infcode: -1, err_msg: `请使用 POST ${ENDPOINT} / no such route: use POST ${ENDPOINT}`, output: null } };
     },
     control: (op, b, token) => control(op, b, token).catch((e) => answer(-1, null, `系统内部错误：${(e as Error).message}`, new Date())),
+    async ecQuery(b) {
+      let parsed = b;
+      if (typeof b === 'string') { try { parsed = JSON.parse(b); } catch { return { code: -1, message: '请求报文不是合法的 JSON', data: null }; } }
+      return db.tx((q) => answerEcQuery(q, parsed)).catch((e) => ({ code: -1, message: `系统内部错误：${(e as Error).message}`, data: null }));
+    },
     async listen(port = 0, host = '127.0.0.1') {
       front = await listenHttp({
         port, host, allowedHosts: opts.allowedHosts, signatures: security.signatures,
-        // The control API only where this machine alone can reach it, unless asked for.
-        routes: (loopback) => ({ ...platformRoutes(engine.handle), ...(loopback || opts.controlOnAllAddresses ? controlRoutes(Object.keys(CONTROL), engine.control) : {}) }),
+        // The control API and the harness's e-voucher component only where this machine alone
+        // can reach them, unless asked for (a container reached through its published port).
+        routes: (loopback) => ({
+          ...platformRoutes(engine.handle),
+          ...(loopback || opts.controlOnAllAddresses ? { ...evoucherRoutes(engine.ecQuery), ...controlRoutes(Object.keys(CONTROL), engine.control) } : {}),
+        }),
         headersTimeoutMs: opts.headersTimeoutMs, bodyTimeoutMs: opts.bodyTimeoutMs, log: opts.log ? (line) => console.error(line) : undefined,
       });
       return { url: front.url, port: front.port };

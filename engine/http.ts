@@ -4,7 +4,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
-import { CONTROL_PATH, ENDPOINT, SERVICE_PATHS, type Response } from '../platform';
+import { CONTROL_PATH, EC_QUERY_PATH, ENDPOINT, SERVICE_PATHS, type EcAnswer, type Response } from '../platform';
 import type { Route as ServicePath } from './types';
 
 /** Largest body read: the refusal comes as soon as a body passes it, not at its end. */
@@ -28,6 +28,11 @@ export function controlRoutes(ops: readonly string[], control: (op: string, body
     };
   }
   return routes;
+}
+
+/** The local e-voucher component's ec.query (engine/evoucher.ts): beside the control API, as the component runs on the HIS's own machine. */
+export function evoucherRoutes(ecQuery: (body: unknown) => Promise<EcAnswer>): Routes {
+  return { [`POST ${EC_QUERY_PATH}`]: async ({ body }) => ({ status: 200, body: await ecQuery(body) }) };
 }
 
 /**

@@ -14,6 +14,7 @@ import { adjudicateWith, buildReceipt, setlInfo, saveReceipt, writeSettlement, t
 import { fmtFen, fmtRatio } from '../platform';
 import type { SetlInfo, SetlDetail } from '../platform';
 import { REVERSED } from './messages';
+import { checkToken, tokenChecks, TOKEN_COLS, type EcTokenRow } from './evoucher';
 import { QUERIES } from './queries';
 import { INPATIENT, undoStayChange } from './inpatient';
 import { PHARMACY, STOCK_UPLOADS, undoStockUpload } from './pharmacy';
@@ -27,11 +28,11 @@ const certNo = () => req(str('就诊凭证编号', 50, { re: CODE, what: '字母
 
 // ------------------------------------------------------------------ card and person checks
 
-/** The presented certificate must belong to the person (card 03, ID card 02, e-voucher 01). */
+/** The presented certificate must belong to the person (card 03, ID card 02, e-voucher token 01). */
 async function checkCert(ctx: Ctx, person: PersonRow, certType: string, certNo: string, cardSn?: string): Promise<void> {
   if (certType === '03') await checkCard(ctx.q, certNo, cardSn, ctx.date, person.psn_no);
   else if (certType === '02' && certNo !== person.certno) throw new BizError('就诊凭证编号（身份证号）与人员不符');
-  else if (certType === '01' && certNo !== person.evoucher) throw new BizError('医保电子凭证与人员不符');
+  else if (certType === '01') await checkToken(ctx, certNo, person.psn_no);
 }
 
 async function personByCert(ctx: Ctx, input: Record<string, unknown>): Promise<{ person: PersonRow; card: CardRow | null }> {
@@ -42,11 +43,12 @@ async function personByCert(ctx: Ctx, input: Record<string, unknown>): Promise<{
   if (type === '03') {
     card = await checkCard(ctx.q, no, input.card_sn as string | undefined, ctx.date);
     psn = card.psn_no;
-  } else {
-    const col = type === '02' ? 'certno' : 'evoucher';
-    const rows = await ctx.q.query<{ psn_no: string }>(`SELECT psn_no FROM persons WHERE ${col} = $1`, [no]);
-    if (!rows.length) throw new BizError(type === '02' ? `身份证号 ${show(no)} 未参保或不存在` : `医保电子凭证 ${show(no)} 无效或不存在`);
+  } else if (type === '02') {
+    const rows = await ctx.q.query<{ psn_no: string }>(`SELECT psn_no FROM persons WHERE certno = $1`, [no]);
+    if (!rows.length) throw new BizError(`身份证号 ${show(no)} 未参保或不存在`);
     psn = rows[0].psn_no;
+  } else {
+    psn = (await checkToken(ctx, no)).psn_no;
   }
   const person = await loadPerson(ctx.q, psn);
   if (input.certno && input.certno !== person.certno) throw new BizError('证件号码 certno 与就诊凭证对应人员不符');
@@ -278,7 +280,7 @@ const SETTLE_SPEC: Spec = {
 // balance and the year's cumulative cost must be read by a statement that starts after the
 // locks are held.
 const VISIT_COLS = ['mdtrt_id', 'psn_no', 'fixmedins_code', 'admvs', 'kind', 'med_type', 'begntime', 'endtime', 'ipt_otp_no', 'cert_type', 'cert_no', 'insutype', 'emergency', 'stas'];
-const PERSON_COLS = ['psn_no', 'name', 'certno', 'gend', 'brdy', 'naty', 'insutype', 'admvs', 'stas', 'insu_date', 'emp_no', 'base_fen', 'retired', 'pension_fen', 'evoucher'];
+const PERSON_COLS = ['psn_no', 'name', 'certno', 'gend', 'brdy', 'naty', 'insutype', 'admvs', 'stas', 'insu_date', 'emp_no', 'base_fen', 'retired', 'pension_fen'];
 const INST_COLS = ['code', 'name', 'admvs', 'level', 'type', 'designated', 'hmac_key'];
 const CARD_COLS = ['card_no', 'card_sn', 'psn_no', 'expiry_date', 'stas', 'lost_date', 'activated_date'];
 const FEE_COLS = ['feedetl_sn', 'code', 'name', 'amount', 'cls', 'fulamt', 'overlmt', 'preselfpay', 'inscp'];
@@ -301,20 +303,21 @@ const SETTLE_LOCKS_PRE = SETTLE_LOCKS(false);
 
 /**
  * $1 mdtrt_id, $2 personal account, $3 psn_no, $4 year, $5 take a settlement id, $6 emp_no,
- * $7 visit region, $8 visit date, $9 card_no (or null): one row per fee line (one row with
- * null fee columns when there are none), the rest repeated on each.
+ * $7 visit region, $8 visit date, $9 card_no (or null), $10 e-voucher token (or null): one row
+ * per fee line (one row with null fee columns when there are none), the rest repeated on each.
  */
 const SETTLE_READ = `WITH n AS MATERIALIZED (SELECT CASE WHEN $5::boolean THEN nextval('ids') END AS seq)
   SELECT n.seq, b.carried, b.current,
     (SELECT COALESCE(SUM(inscp), 0)::bigint FROM settlements WHERE psn_no = $3 AND year = $4 AND stas = 'settled') AS cum,
     COALESCE((SELECT arrears FROM employers WHERE emp_no = $6), false) AS arrears,
     EXISTS (SELECT 1 FROM filings WHERE psn_no = $3 AND admvs = $7 AND begndate <= $8 AND (enddate IS NULL OR enddate >= $8)) AS filed,
-    ${cols('c', CARD_COLS)}, ${cols('f', FEE_COLS)}
+    ${cols('c', CARD_COLS)}, ${cols('t', TOKEN_COLS)}, ${cols('f', FEE_COLS)}
   FROM n
   CROSS JOIN (SELECT COALESCE(SUM(amount) FILTER (WHERE bucket = 'carried'), 0)::bigint AS carried,
                      COALESCE(SUM(amount) FILTER (WHERE bucket = 'current'), 0)::bigint AS current
               FROM ledger_entries WHERE account = $2) b
   LEFT JOIN cards c ON c.card_no = $9
+  LEFT JOIN ec_tokens t ON t.token = $10
   LEFT JOIN fee_lines f ON f.mdtrt_id = $1
   ORDER BY f.feedetl_sn`;
 
@@ -339,7 +342,7 @@ function settle(kind: 'otp' | 'ipt', book: boolean): Handler {
       const certNo = String(input.mdtrt_cert_no);
       // Read under the locks: the balance, the year's cumulative covered cost, the card, the
       // employer, the filing, the fee lines (and the settlement id).
-      const rows = await ctx.q.query(SETTLE_READ, [v.mdtrt_id, PA(person.psn_no), person.psn_no, year, book, person.emp_no, ctx.inst.admvs, visitDate, certType === '03' ? certNo : null]);
+      const rows = await ctx.q.query(SETTLE_READ, [v.mdtrt_id, PA(person.psn_no), person.psn_no, year, book, person.emp_no, ctx.inst.admvs, visitDate, certType === '03' ? certNo : null, certType === '01' ? certNo : null]);
       const r0 = rows[0];
       const lines: FeeRow[] = [];
       for (const r of rows) {
@@ -353,7 +356,7 @@ function settle(kind: 'otp' | 'ipt', book: boolean): Handler {
       checkInsuplc(ctx, person);
       if (certType === '03') cardChecks(pick(r0, 'c', CARD_COLS) as CardRow | undefined, certNo, input.card_sn as string | undefined, ctx.date, person.psn_no);
       else if (certType === '02' && certNo !== person.certno) throw new BizError('就诊凭证编号（身份证号）与人员不符');
-      else if (certType === '01' && certNo !== person.evoucher) throw new BizError('医保电子凭证与人员不符');
+      else if (certType === '01') tokenChecks(ctx, pick(r0, 't', TOKEN_COLS) as EcTokenRow | undefined, certNo, person.psn_no);
       checkEligible(ctx, person, visitDate, !!person.emp_no && r0.arrears === true, r0.filed === true);
       const policy = policyOf(ctx, person.admvs);
       const carried = num(r0.carried);

@@ -130,6 +130,20 @@ CREATE TABLE stock_moves (
 CREATE INDEX stock_moves_bchno ON stock_moves(sender, data_type, bchno)
 `],
 // ---------------------------------------------------------------- end of pharmacy stock
+// ---------------------------------------------------------------- e-voucher tokens (mdtrt_cert_type 01, engine/evoucher.ts)
+[9, `
+-- A token (ecToken) the local e-voucher service handed an institution for a person: good at
+-- that institution, for that person, until expires_at (business time, text that sorts as time).
+CREATE TABLE ec_tokens (
+  token text PRIMARY KEY, psn_no text NOT NULL REFERENCES persons(psn_no), fixmedins_code text NOT NULL,
+  issued_at text NOT NULL, expires_at text NOT NULL);
+-- The person whose e-voucher the harness shows at an institution's counter: the next ec.query
+-- of that institution answers a fresh token for them (and takes the row).
+CREATE TABLE ec_shown (fixmedins_code text PRIMARY KEY, psn_no text NOT NULL REFERENCES persons(psn_no));
+-- The static e-voucher code of migration 1 gave way to the tokens above.
+ALTER TABLE persons DROP COLUMN evoucher
+`],
+// ---------------------------------------------------------------- end of e-voucher tokens
 ];
 
 export async function migrate(db: Db): Promise<void> {

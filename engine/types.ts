@@ -1,5 +1,5 @@
 // Public types of the engine (createEngine and its Engine).
-import type { Response } from '../platform';
+import type { EcAnswer, Response } from '../platform';
 
 export interface EngineOptions {
   /** postgres://… — PostgreSQL through `pg`. Unset: PGlite in memory (or at `pgliteDir`). */
@@ -51,6 +51,11 @@ export interface Engine {
   servePlatform(method: string, path: string, requestBody: unknown): Promise<{ status: number; body: unknown }>;
   /** One call of the harness's control API (op, { id, time, input }, token), in-process. Never throws. */
   control(op: string, body: unknown, token: string | undefined): Promise<Response>;
+  /**
+   * One request of the local e-voucher component (`transType` ec.query, engine/README.md "The
+   * e-voucher"), in-process. Never throws.
+   */
+  ecQuery(requestBody: unknown): Promise<EcAnswer>;
   /** The token control calls must carry (EngineOptions.controlToken, or a random one). */
   readonly controlToken: string;
   /** Serve the platform interface over HTTP. Port 0 picks a free port. */

@@ -48,7 +48,6 @@ export const PERSON: Spec = {
   contribution_base: money('缴费基数（月）'),
   retired: bool('是否退休'),
   pension: money('基本养老金（月）'),
-  evoucher: str('医保电子凭证码', 64, { re: CODE }),
 };
 export const CARD: Spec = {
   card_no: req(id('社保卡号', CARD_NUMBER)),
@@ -70,7 +69,7 @@ export type WorldRecord = Record<string, unknown>;
 export interface WorldPersonRecord {
   psn_no: string; psn_name: string; certno: string; gend: '1' | '2'; brdy: string; naty?: string; insutype: string;
   insuplc_admdvs: string; psn_insu_stas?: string; psn_insu_date: string; emp_no?: string; contribution_base?: number;
-  retired?: boolean; pension?: number; evoucher?: string; opening_balance?: number;
+  retired?: boolean; pension?: number; opening_balance?: number;
 }
 
 // ------------------------------------------------------------------ a Spec as a zod schema

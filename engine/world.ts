@@ -46,12 +46,12 @@ export async function insertPerson(q: Sql, r: Rec): Promise<void> {
     if (!e.length) throw new BizError(`单位编号 emp_no=${r.emp_no} 不存在`);
   }
   if (String(r.brdy) > String(r.psn_insu_date)) throw new BizError('参保日期 psn_insu_date 早于出生日期 brdy');
-  const exists = await q.query(`SELECT psn_no FROM persons WHERE psn_no = $1 OR certno = $2 OR (evoucher IS NOT NULL AND evoucher = $3)`, [r.psn_no, r.certno, r.evoucher ?? null]);
-  if (exists.length) throw dup('人员编号/身份证号/电子凭证', `${r.psn_no}/${r.certno}`);
-  await q.query(`INSERT INTO persons (psn_no, name, certno, gend, brdy, naty, insutype, admvs, stas, insu_date, emp_no, base_fen, retired, pension_fen, evoucher)
-    VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)`,
+  const exists = await q.query(`SELECT psn_no FROM persons WHERE psn_no = $1 OR certno = $2`, [r.psn_no, r.certno]);
+  if (exists.length) throw dup('人员编号/身份证号', `${r.psn_no}/${r.certno}`);
+  await q.query(`INSERT INTO persons (psn_no, name, certno, gend, brdy, naty, insutype, admvs, stas, insu_date, emp_no, base_fen, retired, pension_fen)
+    VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
   [r.psn_no, r.psn_name, r.certno, r.gend, r.brdy, r.naty ?? '01', r.insutype, r.insuplc_admdvs, r.psn_insu_stas ?? '1', r.psn_insu_date,
-    r.emp_no ?? null, r.contribution_base ?? null, r.retired ?? false, r.pension ?? null, r.evoucher ?? null]);
+    r.emp_no ?? null, r.contribution_base ?? null, r.retired ?? false, r.pension ?? null]);
 }
 export async function insertCard(q: Sql, r: Rec): Promise<void> {
   const p = await q.query(`SELECT 1 FROM persons WHERE psn_no = $1`, [r.psn_no]);
@@ -120,6 +120,6 @@ export function personOut(r: Rec): Rec {
     psn_no: r.psn_no, psn_name: r.name, certno: r.certno, gend: r.gend, brdy: r.brdy, naty: r.naty, insutype: r.insutype,
     insuplc_admdvs: r.admvs, psn_insu_stas: r.stas, psn_insu_date: r.insu_date, emp_no: r.emp_no ?? null,
     contribution_base: r.base_fen === null || r.base_fen === undefined ? null : fmtFen(num(r.base_fen)),
-    retired: r.retired, pension: r.pension_fen === null || r.pension_fen === undefined ? null : fmtFen(num(r.pension_fen)), evoucher: r.evoucher ?? null,
+    retired: r.retired, pension: r.pension_fen === null || r.pension_fen === undefined ? null : fmtFen(num(r.pension_fen)),
   };
 }

@@ -47,6 +47,8 @@ export class ControlClient {
   // ---------------------------------------------------------------- helpers, one per op
 
   setClock(fixmedinsCodes: string[], time: string) { return this.call('clock', { fixmedins_code: fixmedinsCodes, time }); }
+  issueEvoucher(psnNo: string, fixmedinsCode: string) { return this.call('ec-issue', { psn_no: psnNo, fixmedins_code: fixmedinsCode }); }
+  showEvoucher(psnNo: string, fixmedinsCode: string) { return this.call('ec-show', { psn_no: psnNo, fixmedins_code: fixmedinsCode }); }
   createPerson(p: ControlInputOf<'person'>) { return this.call('person', p); }
   createEmployer(e: ControlInputOf<'employer'>) { return this.call('employer', e); }
   createInstitution(i: ControlInputOf<'institution'>) { return this.call('institution', i); }

@@ -6,6 +6,8 @@
 export type * from './types';
 export { PlatformClient, PlatformError, ENDPOINT, SERVICE_PATHS } from './client';
 export { ControlClient, CONTROL_PATH } from './control';
+export { EvoucherClient, EvoucherError, EC_QUERY_PATH } from './evoucher';
+export type { EvoucherClientOptions } from './evoucher';
 export type { ControlBody } from './control';
 export { canonicalText, signature, signatureHolds, SIGN_TYPES } from './signature';
 export { BizClock, formatBizTime, formatStamp, parseBizTime, makeMsgid, msgidProblem } from './clock';

@@ -311,8 +311,6 @@ export interface PersonRec {
   contribution_base?: YuanIn | null;
   retired?: boolean;
   pension?: YuanIn | null;
-  /** Code the e-voucher (mdtrt_cert_type 01) carries. */
-  evoucher?: string | null;
 }
 export interface CardRec {
   card_no: string; card_sn: string; psn_no: string; issue_date: string; expiry_date: string;
@@ -488,7 +486,32 @@ export interface ControlOps {
   'receipts': { input: { receipt_id?: string; setl_id?: string; claim_id?: string; psn_no?: string }; output: { receipts: Receipt[] } };
   'ledger-check': { input: Record<string, never>; output: LedgerCheck };
   'person-query': { input: { certno?: string; psn_no?: string; card_no?: string }; output: { person: PersonRec | null; cards: CardRec[] } };
+  /** An e-voucher token for a person at an institution, issued at the call's business time (engine/README.md "The e-voucher"). */
+  'ec-issue': { input: { psn_no: string; fixmedins_code: string }; output: EcToken };
+  /** The person shows the e-voucher at the institution's counter: its next ec.query answers a fresh token for them. */
+  'ec-show': { input: { psn_no: string; fixmedins_code: string }; output: { psn_no: string; fixmedins_code: string } };
 }
+
+// ---------------------------------------------------------------- the local e-voucher component
+
+/**
+ * The local e-voucher component an HIS calls (`NationEcTrans(url, inJson, out)`), POST
+ * EC_QUERY_PATH: `transType` `ec.query` answers the token of the e-voucher shown at the counter.
+ */
+export interface EcQueryRequest {
+  orgId: string;
+  transType: 'ec.query';
+  data: { orgId?: string; businessType: string; operatorId?: string; operatorName?: string; officeId?: string; officeName?: string; deviceType?: string };
+}
+/** What the component answers for a shown e-voucher; `ecToken` goes into mdtrt_cert_no with mdtrt_cert_type 01. */
+export interface EcQueryData {
+  ecToken: string; idNo: string; idType: string; userName: string; insuOrg: string; ecIndexNo: string; gender: string; birthday: string;
+  /** Business time the token stops being accepted (this engine's addition). */
+  expires: string;
+}
+/** code 0 and data, or a negative code and a message saying why. */
+export interface EcAnswer { code: number; message: string; data: EcQueryData | null }
+export interface EcToken { ecToken: string; psn_no: string; fixmedins_code: string; issued: string; expires: string }
 
 export type ControlOp = keyof ControlOps;
 export type ControlInputOf<O extends ControlOp> = ControlOps[O]['input'];

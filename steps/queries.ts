@@ -4,7 +4,7 @@
 // Only through the platform API and the card, never engine internals (architecture.md).
 import type { DataTable } from '@cucumber/cucumber';
 import { fmtFen, parseYuan, type BalanceOutput, type ClaimOutput, type CreditOutput, type Receipt, type SetlInfo } from '../platform';
-import { refusalByText, REFUSALS, type Settlement, type VisitOutcome } from '../terminal';
+import { CERTIFICATE_NAMES, refusalByText, REFUSALS, type Settlement, type VisitOutcome } from '../terminal';
 import { stepsOf } from './registry';
 import type { MedWorld } from './world';
 
@@ -123,6 +123,14 @@ step('Then', '结算单显示：', 'the receipt shows:', async function (table: 
   }
   if (errors.length) throw new Error(errors.join('\n'));
 }, { example: { zh: '结算单显示：', en: 'the receipt shows:' }, table: '| 统筹支付 | 712.50 |  (rows: 费用总额 total, 全自费 not covered, 乙类先行自付 class B self-pay, 目录内 covered, 统筹支付 fund, 个人账户 account, 现金 cash, 余额 balance)' });
+
+step('Then', '结算单上的就诊凭证为 {string}', 'the receipt names the certificate {string}', async function (name: string) {
+  const r = this.need('visit').receipt;
+  const want = Object.entries(CERTIFICATE_NAMES).find(([code, n]) => code === name.trim() || n.split(' ')[0] === name.trim() || n.slice(n.indexOf(' ') + 1) === name.trim())?.[0];
+  if (!want) throw new Error(`unknown certificate "${name}": use one of ${Object.values(CERTIFICATE_NAMES).join('、')}`);
+  if (r.certificate !== want) throw new Error(`the receipt names ${r.certificate ? CERTIFICATE_NAMES[r.certificate] : 'no certificate'}, expected ${CERTIFICATE_NAMES[want]}`);
+  await this.attach(r.text ?? '', { mediaType: 'text/plain', fileName: '终端结算单 terminal receipt.txt' });
+}, { example: { zh: '结算单上的就诊凭证为 "医保电子凭证"', en: 'the receipt names the certificate "e-voucher"' } });
 
 // ------------------------------------------------------------------ Then: refusals and claims
 

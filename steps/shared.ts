@@ -1,7 +1,7 @@
 // Per-worker resources: the rig and the engine (embedded, started once per worker, or a
 // vendor's at --engine-url). cucumber's BeforeAll runs once per worker (ecosystem-notes),
 // so everything here is keyed by the worker id and created at most once per process.
-import { ControlClient, PlatformClient, PlatformError, type Response } from '../platform';
+import { ControlClient, EvoucherClient, PlatformClient, PlatformError, type EcAnswer, type Response } from '../platform';
 import { openRig, RIG_NAMES, type Rig } from '../rigs';
 import type { Upstream } from '../compliance';
 import type { InstitutionCtx, RunSettings, Shared } from './types';
@@ -43,6 +43,7 @@ async function open(settings: RunSettings): Promise<Shared> {
   let engineKind = 'external';
   let stopEngine: () => Promise<void> = async () => undefined;
   let handle: ((body: unknown) => Promise<Response>) | undefined;
+  let ecQuery: ((body: unknown) => Promise<EcAnswer>) | undefined;
   /** Where a terminal under test's recorder forwards: the engine's address, or our engine in this process. */
   let upstream: Upstream | undefined = settings.engineUrl;
   let control: ControlClient;
@@ -53,6 +54,7 @@ async function open(settings: RunSettings): Promise<Shared> {
     engineKind = `embedded (${engine.backend})`;
     // In-process calls: the same messages as over HTTP, without the socket.
     handle = (body) => engine.handle(body);
+    ecQuery = (body) => engine.ecQuery(body);
     control = new ControlClient({ handle: (op, body, token) => engine.control(op, body, token), token: engine.controlToken });
     engineUrl = 'in-process';
     stopEngine = () => engine.close();
@@ -97,8 +99,9 @@ async function open(settings: RunSettings): Promise<Shared> {
     const { loadTerminal, PlatformRecorder } = require('../compliance') as typeof import('../compliance');
     tut = { terminal: loadTerminal(settings.terminal), recorder: await PlatformRecorder.start(upstream!) };
   }
+  const evoucherFor = (inst: InstitutionCtx) => new EvoucherClient({ ...(ecQuery ? { handle: ecQuery } : { url: engineUrl }), orgId: inst.code });
   return {
-    rig, control, platformFor, engineUrl, engineKind, workerId, tut,
+    rig, control, platformFor, evoucherFor, engineUrl, engineKind, workerId, tut,
     async close() { await tut?.recorder.close(); await rig.close().catch(() => undefined); await stopEngine(); },
   };
 }

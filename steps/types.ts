@@ -3,7 +3,7 @@
 import type { ClaimOutput, ClaimReason, ControlClient, CreditOutput, InsuType, PlatformClient, RolloverOutput, Yuan } from '../platform';
 import type { CardProfile } from '../emulator';
 import type { Rig } from '../rigs';
-import type { Institution, LineItem, Settlement, TerminalRefusal, VisitOutcome, VisitRequest } from '../terminal';
+import type { EvoucherReader, Institution, LineItem, Settlement, TerminalRefusal, VisitOutcome, VisitRequest } from '../terminal';
 import type { Evidence, PlatformRecorder, TerminalFile } from '../compliance';
 
 export interface PersonCtx {
@@ -104,6 +104,8 @@ export interface Shared {
    * key, signed in (9001), its business clock at `time` on the engine. One per institution.
    */
   platformFor(inst: InstitutionCtx, time: string): Promise<PlatformClient>;
+  /** The local e-voucher component at the institution's counter (the engine's ec.query: in-process, or over HTTP at --engine-url). */
+  evoucherFor(inst: InstitutionCtx): EvoucherReader;
   engineUrl: string;
   engineKind: string;
   /** In a certification run (MEDCARD_TERMINAL): the terminal under test and the recorder in front of the engine. */

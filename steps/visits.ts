@@ -1,11 +1,13 @@
 // When: visits at a designated institution through the reference terminal: with the
-// person's card (or an old card, or someone else's), paid in cash without the card (for a
-// later claim), the reversal of the last settlement, the refused cash withdrawal, and the
-// balance query at the terminal. Each visit step attaches its card traffic and receipt.
+// person's card (or an old card, or someone else's), with the e-voucher or the ID card, paid
+// in cash without the card (for a later claim), the reversal of the last settlement, the
+// refused cash withdrawal, and the balance query at the terminal; the e-voucher shown and
+// scanned, time passing at the counter. Each visit step attaches its card traffic and receipt.
 import type { DataTable } from '@cucumber/cucumber';
 import { fmtFen, parseYuan, type ClaimReason, type PlatformClient } from '../platform';
 import { formatTrace, type CardSlot } from '../rigs';
 import { Terminal, TerminalRefusal, type LineItem, type VisitKind, type VisitOutcome, type VisitRequest } from '../terminal';
+import type { InstitutionCtx } from './types';
 import { classOf, ensureCatalogue } from './catalogue';
 import { insertCard } from './cards';
 import { CASH_REASON_WORDS } from './parameters';
@@ -41,19 +43,42 @@ const REASON_OF_REFUSAL: Partial<Record<string, ClaimReason>> = {
 };
 
 interface VisitOpts {
-  kind?: VisitKind; withCard: boolean; cardOwner?: string; useOldCard?: boolean; reason?: ClaimReason; emergency?: boolean;
+  kind?: VisitKind; withCard: boolean; cardOwner?: string; useOldCard?: boolean; reason?: ClaimReason; emergency?: boolean; certificate?: 'evoucher' | 'id-card';
   /** The terminal's platform client, when not the institution's own (steps/his.ts cuts an answer through one). */
   platform?: PlatformClient;
+}
+
+/** The institution's reference terminal: its platform client (or `platform`), its e-voucher component, the scenario's time of day. */
+async function terminalAt(w: MedWorld, inst: InstitutionCtx, platform?: PlatformClient): Promise<Terminal> {
+  return new Terminal({ platform: platform ?? await w.platformFor(inst), institution: inst, evoucher: w.shared.evoucherFor(inst), clockTime: w.clockTime });
+}
+
+/** The e-voucher held up (a step before) is shown at this institution's counter now: its component's next scan reads it. */
+async function showEvoucherAt(w: MedWorld, inst: InstitutionCtx): Promise<void> {
+  if (!w.shownEvoucher) return;
+  await w.control('ec-show', { psn_no: w.person(w.shownEvoucher).psnNo, fixmedins_code: inst.code });
+  w.shownEvoucher = undefined;
 }
 
 /** A visit through the reference terminal; a settlement goes into the institution's own record (w.his). */
 export async function visit(w: MedWorld, personName: string, instName: string, items: LineItem[], o: VisitOpts): Promise<VisitOutcome> {
   const p = w.people.get(personName);
   const inst = w.institution(instName);
-  const terminal = new Terminal({ platform: o.platform ?? await w.platformFor(inst), institution: inst });
+  const terminal = await terminalAt(w, inst, o.platform);
   const req: VisitRequest = { kind: o.kind ?? (inst.kind === 'pharmacy' ? 'pharmacy' : 'outpatient'), date: w.today, items, emergency: o.emergency };
   let slot: CardSlot | undefined;
-  if (o.withCard) {
+  if (o.certificate === 'evoucher') {
+    const earlier = w.scannedEvoucher;
+    if (earlier && earlier.person === personName && earlier.institution === instName) {
+      req.certificate = { type: 'evoucher', scanned: earlier.data };
+      w.scannedEvoucher = undefined;
+    } else {
+      await showEvoucherAt(w, inst);
+      req.certificate = { type: 'evoucher' };
+    }
+  } else if (o.certificate === 'id-card') {
+    req.certificate = { type: 'id-card', idNumber: w.person(personName).certno };
+  } else if (o.withCard) {
     const owner = w.person(o.cardOwner ?? personName);
     const profile = o.useOldCard ? owner.oldProfiles[owner.oldProfiles.length - 1] : owner.profile;
     if (!profile) throw new Error(`"${owner.name}" has no ${o.useOldCard ? 'old ' : ''}card to present: issue one with "${owner.name}" 持有社保卡 / "${owner.name}" holds a card`);
@@ -101,6 +126,14 @@ step('When', '{string} 持卡在 {string} 购药，费用 {money}', '{string} bu
   await visit(this, name, inst, oneItem(this, fen), { withCard: true, kind: 'pharmacy' });
 }, { example: { zh: '"张三" 持卡在 "和平大药房" 购药，费用 36.50 元', en: '"Zhang San" buys drugs at "Heping Pharmacy" with the card for CNY 36.50' } });
 
+step('When', '{string} 凭医保电子凭证在 {string} 门诊就诊，费用 {money}', '{string} visits {string} as an outpatient with the medical insurance e-voucher, costing {money}', async function (name: string, inst: string, fen: number) {
+  await visit(this, name, inst, oneItem(this, fen), { withCard: false, certificate: 'evoucher' });
+}, { example: { zh: '"张三" 凭医保电子凭证在 "市人民医院" 门诊就诊，费用 600.00 元', en: '"Zhang San" visits "City People\'s Hospital" as an outpatient with the medical insurance e-voucher, costing CNY 600.00' } });
+
+step('When', '{string} 凭身份证在 {string} 门诊就诊，费用 {money}', '{string} visits {string} as an outpatient with the ID card, costing {money}', async function (name: string, inst: string, fen: number) {
+  await visit(this, name, inst, oneItem(this, fen), { withCard: false, certificate: 'id-card' });
+}, { example: { zh: '"李四" 凭身份证在 "市人民医院" 门诊就诊，费用 1000.00 元', en: '"Li Si" visits "City People\'s Hospital" as an outpatient with the ID card, costing CNY 1000.00' } });
+
 step('When', '{string} 持旧卡在 {string} 门诊就诊，费用 {money}', '{string} presents the old card at {string} for an outpatient visit costing {money}', async function (name: string, inst: string, fen: number) {
   await visit(this, name, inst, oneItem(this, fen), { withCard: true, useOldCard: true });
 }, { example: { zh: '"陈七" 持旧卡在 "市人民医院" 门诊就诊，费用 120.00 元', en: '"Chen Qi" presents the old card at "City People\'s Hospital" for an outpatient visit costing CNY 120.00' } });
@@ -128,7 +161,7 @@ step('When', '撤销 {string} 的上一笔结算', '{string}\'s last settlement 
   const o = this.need('visit');
   if (!o.settlement) throw new Error('the last visit has no settlement to reverse');
   const inst = [...this.institutions.values()].find((i) => i.name === o.receipt.institution)!;
-  const terminal = new Terminal({ platform: await this.platformFor(inst), institution: inst });
+  const terminal = await terminalAt(this, inst);
   const out = await terminal.reverse(o.settlement, this.today);
   const recorded = this.his.settlements.find((r) => r.settlement.setlId === o.settlement!.setlId);
   if (recorded) recorded.reversed = true;
@@ -137,7 +170,7 @@ step('When', '撤销 {string} 的上一笔结算', '{string}\'s last settlement 
 
 step('When', '{string} 在 {string} 要求从个人账户提取现金 {money}', '{string} asks {string} to pay {money} out of the account in cash', async function (name: string, inst: string, _fen: number) {
   this.person(name);
-  const terminal = new Terminal({ platform: await this.platformFor(this.institution(inst)), institution: this.institution(inst) });
+  const terminal = await terminalAt(this, this.institution(inst));
   try {
     terminal.refuseCashWithdrawal();
   } catch (err) {
@@ -152,9 +185,33 @@ step('When', '{string} 在 {string} 的终端上查询余额', '{string} checks 
   if (!p.profile) throw new Error(`"${name}" holds no card`);
   const slot = await insertCard(this, p.profile);
   slot.clearTrace();
-  const terminal = new Terminal({ platform: await this.platformFor(this.institution(inst)), institution: this.institution(inst) });
+  const terminal = await terminalAt(this, this.institution(inst));
   const { person, card } = await terminal.queryBalance({ channel: slot.channel }, this.today);
   this.latest.vendorLine = terminal.vendorLine(card);
   this.latest.balance = { psn_no: person.psnNo, balc: fmtFen(person.balanceFen ?? 0) };
   await this.attach(formatTrace(slot.trace()), { mediaType: 'text/plain', fileName: '读卡报文 APDU trace.txt' });
 }, { example: { zh: '"张三" 在 "市人民医院" 的终端上查询余额', en: '"Zhang San" checks the balance on the terminal at "City People\'s Hospital"' } });
+
+// ------------------------------------------------------------------ the e-voucher at the counter, time passing
+
+step('Given', '{string} 出示医保电子凭证', '{string} shows the medical insurance e-voucher', async function (name: string) {
+  this.person(name);
+  this.shownEvoucher = name;
+}, { example: { zh: '"张三" 出示医保电子凭证', en: '"Zhang San" shows the medical insurance e-voucher' } });
+
+step('Given', '{string} 的收费终端扫描医保电子凭证', 'the terminal at {string} scans the medical insurance e-voucher', async function (instName: string) {
+  const inst = this.institution(instName);
+  const shown = this.shownEvoucher;
+  if (!shown) throw new Error('nobody shows an e-voucher: a step like "张三" 出示医保电子凭证 / "Zhang San" shows the medical insurance e-voucher comes first');
+  await showEvoucherAt(this, inst);
+  const data = await (await terminalAt(this, inst)).scanEvoucher();
+  this.scannedEvoucher = { person: shown, institution: instName, data };
+  this.log(`扫码 / scanned: ecToken ${data.ecToken}, 有效期至 / valid until ${data.expires}`);
+}, { example: { zh: '"市人民医院" 的收费终端扫描医保电子凭证', en: 'the terminal at "City People\'s Hospital" scans the medical insurance e-voucher' } });
+
+step('Given', '过了 {int} 分钟', '{int} minutes pass', async function (minutes: number) {
+  const [h, m, s] = this.clockTime.split(':').map(Number);
+  const total = h * 60 + m + minutes;
+  if (minutes < 0 || total >= 24 * 60) throw new Error(`${minutes} minutes after ${this.clockTime} is not on the same day: a scenario's time of day stays within ${this.today}`);
+  this.clockTime = `${String(Math.floor(total / 60)).padStart(2, '0')}:${String(total % 60).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+}, { example: { zh: '过了 31 分钟', en: '31 minutes pass' } });

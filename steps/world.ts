@@ -3,7 +3,7 @@
 // scenario uses ("张三", "市人民医院"), and what the last step of each kind produced is in
 // `latest`, for the Then steps after it.
 import { World, type IWorldOptions } from '@cucumber/cucumber';
-import type { ControlInputOf, ControlOp, ControlOutputOf, PlatformClient } from '../platform';
+import type { ControlInputOf, ControlOp, ControlOutputOf, EcQueryData, PlatformClient } from '../platform';
 import type { CardSlot } from '../rigs';
 import type { CatalogueItem, HisRecords, InstitutionCtx, Latest, PersonCtx, Shared, WorldParameters } from './types';
 
@@ -24,6 +24,12 @@ const NONE_YET: { [K in Exclude<keyof Latest, 'refusal'>]: string } = {
 export class MedWorld extends World<WorldParameters> {
   shared!: Shared;
   today = '2024-03-15';
+  /** The time of day the institutions' terminals and clocks stand at ("过了 31 分钟" moves it). */
+  clockTime = '10:00:00';
+  /** The person holding up the e-voucher: the next e-voucher scan or visit shows it at its institution's counter. */
+  shownEvoucher?: string;
+  /** An e-voucher a terminal scanned before the visit that uses it (person and institution by name). */
+  scannedEvoucher?: { person: string; institution: string; data: EcQueryData };
   readonly people = new Map<string, PersonCtx>();
   readonly institutions = new Map<string, InstitutionCtx>();
   /** Catalogue item name → code; defaults per class are created by the hooks. */
@@ -45,9 +51,9 @@ export class MedWorld extends World<WorldParameters> {
     return this.shared.control.call(op, input, `${this.today} 09:00:00`);
   }
 
-  /** The institution's own platform client, for its terminal, at 10:00 of the scenario's day. */
+  /** The institution's own platform client, for its terminal, at the scenario's time of day (10:00 unless time passed). */
   platformFor(inst: InstitutionCtx): Promise<PlatformClient> {
-    return this.shared.platformFor(inst, `${this.today} 10:00:00`);
+    return this.shared.platformFor(inst, `${this.today} ${this.clockTime}`);
   }
 
   /** What the last step of this kind produced; throws, saying what is missing, when none ran. */

@@ -5,4 +5,4 @@ export { Terminal, refusalFromPlatform, DEFAULT_INITIAL_PINS } from './terminal'
 export { CardSession, checkExpiry, checkHolder, vendorLine } from './card';
 export { parseSetlinfo, parsePerson, isPlatformFailure, failureText } from './platform';
 export { TerminalRefusal, REFUSALS, refusalByText, type RefusalCode } from './refusal';
-export { renderReceiptHtml, renderReceiptText } from './receipt';
+export { renderReceiptHtml, renderReceiptText, CERTIFICATE_NAMES } from './receipt';

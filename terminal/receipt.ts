@@ -4,6 +4,7 @@ import { fmtFen } from '../platform';
 import type { Receipt } from './types';
 
 const VISIT_ZH: Record<string, string> = { outpatient: '门诊', inpatient: '住院', pharmacy: '购药', 'family-planning': '计划生育' };
+export const CERTIFICATE_NAMES: Record<string, string> = { '01': '医保电子凭证 e-voucher', '02': '居民身份证 ID card', '03': '社会保障卡 social security card' };
 
 function rows(r: Receipt): [string, string][] {
   const s = r.settlement;
@@ -13,6 +14,7 @@ function rows(r: Receipt): [string, string][] {
     ['类别 Visit', `${VISIT_ZH[r.visitType] ?? r.visitType} ${r.visitType}`],
     ['费用总额 Total', fmtFen(r.totalFen)],
   ];
+  if (r.certificate) out.push(['就诊凭证 Certificate', `${CERTIFICATE_NAMES[r.certificate]} (${r.certificate})`]);
   if (s) {
     out.push(['结算号 Settlement', s.setlId], ['全自费 Not covered', fmtFen(s.ownpay)], ['先行自付 Class B self-pay', fmtFen(s.preselfpay)],
       ['目录内 Covered', fmtFen(s.covered)], ['统筹支付 Fund', fmtFen(s.fund)], ['个人账户 Account', fmtFen(s.account)],

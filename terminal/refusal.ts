@@ -21,6 +21,8 @@ export const REFUSALS = {
   'cross-region-unfiled': { zh: '未办理异地就医备案', en: 'cross-region visit without a filing' },
   'not-designated':     { zh: '非定点医药机构，不能刷卡结算', en: 'not a designated institution: the card cannot settle here' },
   'cash-withdrawal':    { zh: '个人账户资金不能提取现金或转账', en: 'the personal account cannot be withdrawn as cash or transferred' },
+  'evoucher-unreadable': { zh: '未读取到医保电子凭证', en: 'no medical insurance e-voucher could be read' },
+  'evoucher-expired':   { zh: '医保电子凭证已过期，请重新出示', en: 'the e-voucher has expired: show it again' },
   'platform-refused':   { zh: '医保平台拒绝交易', en: 'the insurance platform refused the transaction' },
 } as const;
 

@@ -1,18 +1,19 @@
 // The reference terminal: reads the card over a CardChannel, drives the platform API,
 // refuses what a real terminal must refuse, and prints the receipt (domain.md §2, §4–§7).
-import { fmtFen, makeMsgid, type EnvelopeOverrides, type Infno, type InputOf, type OutputOf, type ReverseOutput } from '../platform';
+import { fmtFen, makeMsgid, type CertType, type EcQueryData, type EnvelopeOverrides, type Infno, type InputOf, type OutputOf, type ReverseOutput } from '../platform';
 import { MED_TYPE_OF_VISIT } from '../spec';
 import { CardSession, checkExpiry, checkHolder, vendorLine } from './card';
 import { failureText, isPlatformFailure, parsePerson, parseSetlinfo } from './platform';
 import { renderReceiptHtml, renderReceiptText } from './receipt';
 import { TerminalRefusal, type RefusalCode } from './refusal';
-import type { CardData, CardPresentation, Institution, PersonInfo, Receipt, Settlement, TerminalOptions, VisitOutcome, VisitRequest } from './types';
+import type { CardData, CardPresentation, Certificate, Institution, PersonInfo, Receipt, Settlement, TerminalOptions, VisitOutcome, VisitRequest } from './types';
 
 /** Decision: the issuing default PIN the terminal recognises, as reader code does ("初始密码不能交易"). */
 export const DEFAULT_INITIAL_PINS = ['123456'] as const;
 
 /** Platform refusals mapped to the terminal's reasons by the err_msg they carry. */
 const PLATFORM_REASONS: [RegExp, RefusalCode][] = [
+  [/电子凭证[^，：]*已过期/, 'evoucher-expired'],
   [/挂失|注销|作废|失效|lost/i, 'card-blocked'],
   [/欠费|arrears/i, 'employer-arrears'],
   [/备案|filing/i, 'cross-region-unfiled'],
@@ -29,6 +30,9 @@ export function refusalFromPlatform(err: unknown): TerminalRefusal {
 
 let msgSeq = 0;
 
+/** The certificate fields of 1101, 2201/2401 and 2206/2207. */
+interface CertFields { mdtrt_cert_type: CertType; mdtrt_cert_no: string; card_sn?: string }
+
 const feeDetail = (req: VisitRequest, mdtrtId: string, psnNo: string, begntime: string) => req.items.map((it, n) => ({
   feedetl_sn: `${n + 1}`, mdtrt_id: mdtrtId, psn_no: psnNo, med_list_codg: it.code, medins_list_codg: it.code,
   det_item_fee_sumamt: fmtFen(it.priceFen * it.count), cnt: it.count, pric: fmtFen(it.priceFen), fee_ocur_time: begntime,
@@ -39,7 +43,7 @@ export class Terminal {
   constructor(private readonly opts: TerminalOptions) { this.institution = opts.institution; }
 
   private env(date: string, region?: string): EnvelopeOverrides {
-    const inf_time = `${date} 10:00:00`;
+    const inf_time = `${date} ${this.opts.clockTime ?? '10:00:00'}`;
     return { mdtrtarea_admvs: this.institution.region, insuplc_admdvs: region, fixmedins_code: this.institution.code, fixmedins_name: this.institution.name, inf_time };
   }
 
@@ -80,6 +84,21 @@ export class Terminal {
     return parsePerson(out);
   }
 
+  /**
+   * Scan the e-voucher the person holds up: the local component answers its token (and who it
+   * is). Nothing shown, or the component refusing, is the terminal's refusal.
+   */
+  async scanEvoucher(): Promise<EcQueryData> {
+    if (!this.opts.evoucher) throw new TerminalRefusal('evoucher-unreadable', '本终端未配置电子凭证组件 / no e-voucher component configured');
+    try {
+      return await this.opts.evoucher.query();
+    } catch (err) {
+      const e = err as { code?: unknown; errMsg?: string; message?: string };
+      if (typeof e.code === 'number') throw new TerminalRefusal('evoucher-unreadable', e.errMsg ?? e.message ?? '');
+      throw err;
+    }
+  }
+
   /** Balance query at the terminal: read the card, look the person up, show the balance. */
   async queryBalance(p: CardPresentation, date: string): Promise<{ card: CardData; person: PersonInfo }> {
     const card = await this.readCard(p, date, false);
@@ -93,6 +112,7 @@ export class Terminal {
       cashPaidFen: total, totalFen: total, refusal, cashAdvance: true, card, person,
       receipt: this.receipt(req, total, undefined, refusal?.zh ?? req.cashReason ?? '未持卡'),
     });
+    if (req.certificate) return this.visitWithCertificate(req, req.certificate, cashOutcome);
     if (!req.card) {
       if (!req.emergency || !req.idNumber) return cashOutcome();
       try {
@@ -113,11 +133,46 @@ export class Terminal {
     let person: PersonInfo | undefined;
     try {
       person = await this.lookupPerson(card, req.date);
-      const settlement = await this.settle(req, card, person, useAccount);
+      const cert = { mdtrt_cert_type: '03', mdtrt_cert_no: card.cardNumber, card_sn: card.identificationCode } as const;
+      const settlement = await this.settle(req, cert, person, useAccount);
       return { settlement, cashPaidFen: settlement.cash, totalFen: settlement.total, cashAdvance: false, card, person,
-        vendorLine: this.vendorLine(card), receipt: this.receipt(req, settlement.total, settlement) };
+        vendorLine: this.vendorLine(card), receipt: this.receipt(req, settlement.total, settlement, undefined, '03') };
     } catch (err) {
       if (err instanceof TerminalRefusal) return cashOutcome(err, card, person);
+      throw err;
+    }
+  }
+
+  /**
+   * A visit with the e-voucher (01: its token, scanned now unless it was earlier) or the ID card
+   * (02): no card is read and no PIN asked — the holder confirms an e-voucher on the phone, and
+   * the cashier checks the face against the ID card — so the account pays as with the card.
+   * 1101 names the person by the certificate; the same certificate goes with every message.
+   */
+  private async visitWithCertificate(req: VisitRequest, c: Certificate, cashOutcome: (r?: TerminalRefusal, card?: CardData, p?: PersonInfo) => VisitOutcome): Promise<VisitOutcome> {
+    const certType: CertType = c.type === 'evoucher' ? '01' : '02';
+    const refused = (r: TerminalRefusal, person?: PersonInfo): VisitOutcome => {
+      const out = cashOutcome(r, undefined, person);
+      return { ...out, receipt: this.receipt(req, out.totalFen, undefined, r.zh, certType) };
+    };
+    let person: PersonInfo | undefined;
+    try {
+      let cert: CertFields;
+      let lookup: InputOf<'1101'>;
+      if (c.type === 'evoucher') {
+        const ec = c.scanned ?? await this.scanEvoucher();
+        cert = { mdtrt_cert_type: '01', mdtrt_cert_no: ec.ecToken };
+        lookup = { ...cert, certno: ec.idNo, psn_name: ec.userName, begntime: `${req.date} 10:00:00` };
+      } else {
+        cert = { mdtrt_cert_type: '02', mdtrt_cert_no: c.idNumber };
+        lookup = { ...cert, certno: c.idNumber, psn_cert_type: '01', begntime: `${req.date} 10:00:00` };
+      }
+      person = parsePerson(await this.call('1101', lookup, req.date));
+      const settlement = await this.settle(req, cert, person, req.useAccount ?? true);
+      return { settlement, cashPaidFen: settlement.cash, totalFen: settlement.total, cashAdvance: false, person,
+        receipt: this.receipt(req, settlement.total, settlement, undefined, certType) };
+    } catch (err) {
+      if (err instanceof TerminalRefusal) return refused(err, person);
       throw err;
     }
   }
@@ -136,11 +191,10 @@ export class Terminal {
     return mdtrtId;
   }
 
-  private async settle(req: VisitRequest, card: CardData, person: PersonInfo, useAccount: boolean): Promise<Settlement> {
+  private async settle(req: VisitRequest, cert: CertFields, person: PersonInfo, useAccount: boolean): Promise<Settlement> {
     const medType = MED_TYPE_OF_VISIT[req.kind];
     const region = person.region;
     const begntime = `${req.date} 09:00:00`;
-    const cert = { mdtrt_cert_type: '03', mdtrt_cert_no: card.cardNumber, card_sn: card.identificationCode } as const;
     const otpNo = `OTP${Date.now()}${++msgSeq}`;
     let mdtrtId: string;
     const inpatient = req.kind === 'inpatient';
@@ -187,11 +241,11 @@ export class Terminal {
     throw new TerminalRefusal('cash-withdrawal');
   }
 
-  receipt(req: VisitRequest, totalFen: number, s?: Settlement, cashReason?: string): Receipt {
+  receipt(req: VisitRequest, totalFen: number, s?: Settlement, cashReason?: string, certificate?: CertType): Receipt {
     const r: Receipt = {
       institution: this.institution.name, institutionCode: this.institution.code, date: req.date,
       visitType: req.kind, totalFen, settlement: s, cashAdvance: !s, cashReason: s ? undefined : cashReason,
-      items: req.items,
+      items: req.items, certificate,
     };
     return { ...r, text: renderReceiptText(r), html: renderReceiptHtml(r) };
   }

@@ -2,7 +2,7 @@
 // it reaches (a platform, over the typed interface of platform/), and what it answers.
 import type { CardChannel } from '../rigs';
 import type { CardField, InsuType, VisitKind } from '../spec';
-import type { EnvelopeOverrides, Infno, InputOf, OutputOf } from '../platform';
+import type { CertType, EcQueryData, EnvelopeOverrides, Infno, InputOf, OutputOf } from '../platform';
 import type { TerminalRefusal } from './refusal';
 
 export type { VisitKind } from '../spec';
@@ -22,6 +22,22 @@ export type CardData = Record<CardField, string> & {
   /** Issuing region (6 digits): the first six digits of the issuer code. Decision, see terminal/README.md. */
   region: string;
 };
+
+/**
+ * The local e-voucher component at the counter (`NationEcTrans`, transType ec.query): it reads
+ * the e-voucher the person holds up and answers its token. Our EvoucherClient is one. Rejects
+ * with an error carrying `code` and `errMsg` when no e-voucher could be read.
+ */
+export interface EvoucherReader {
+  query(): Promise<EcQueryData>;
+}
+
+/**
+ * A certificate shown instead of the social security card: the e-voucher (mdtrt_cert_type 01,
+ * its token from the component, or one scanned earlier) or the ID card (02, its number typed
+ * or read from an ID card reader).
+ */
+export type Certificate = { type: 'evoucher'; scanned?: EcQueryData } | { type: 'id-card'; idNumber: string };
 
 export interface Institution { code: string; name: string; region: string; kind?: 'hospital' | 'pharmacy' | 'clinic' }
 
@@ -47,6 +63,8 @@ export interface VisitRequest {
   emergency?: boolean;
   /** The ID card shown instead of the social security card: an emergency is registered with it. */
   idNumber?: string;
+  /** Settle with this certificate instead of the card (no card is read). */
+  certificate?: Certificate;
 }
 
 /** setlinfo with money in fen (platform-api.md §2). */
@@ -74,6 +92,8 @@ export interface PersonInfo { psnNo: string; name: string; certno: string; insut
 export interface Receipt {
   institution: string; institutionCode: string; date: string; visitType: string;
   totalFen: number; settlement?: Settlement; cashAdvance: boolean; cashReason?: string; items: LineItem[];
+  /** The certificate the visit was settled (or tried) with: 01 e-voucher, 02 ID card, 03 card. */
+  certificate?: CertType;
   text?: string; html?: string;
 }
 
@@ -100,4 +120,8 @@ export interface TerminalOptions {
   pinForAccount?: boolean;
   /** The issuing default PINs: a card that verifies with one of them may not transact (card-spec §4). */
   initialPins?: readonly string[];
+  /** The local e-voucher component, for visits with the e-voucher. */
+  evoucher?: EvoucherReader;
+  /** The terminal's clock on the visit day, 'HH:mm:ss': the inf_time of its messages (default 10:00:00). */
+  clockTime?: string;
 }

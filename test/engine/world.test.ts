@@ -14,7 +14,7 @@ const fixtureKey = (code: string): string => (parse(fs.readFileSync(path.join(__
   .institutions.find((i) => i.fixmedins_code === code)!.key;
 import { YamlError } from '../../schema';
 
-test('the fixture world: 王小明 of the worked example, 张三 by card, e-voucher and ID; 陈七\'s lost card refused', async () => {
+test('the fixture world: 王小明 of the worked example, 张三 by card, e-voucher token and ID; 陈七\'s lost card refused', async () => {
   const engine = await createEngine();
   try {
     // The fixture hospital signs with its key from fixtures/world/institutions.yaml, as a vendor's software would.
@@ -27,7 +27,8 @@ test('the fixture world: 王小明 of the worked example, 张三 by card, e-vouc
     assert.equal(cr.balc, '332.80'); // 25.00 carried + 3 × 102.60 (domain.md §3)
     const z = await c.lookupByCard('A50000001', '500000D15600000500A1B2C3D4E5F601');
     assert.deepEqual([z.baseinfo.psn_name, z.insuinfo[0].balc], ['张三', '800.00']);
-    assert.equal((await c.personLookup({ mdtrt_cert_type: '01', mdtrt_cert_no: 'EV500000000002' })).baseinfo.psn_no, 'P500000000002');
+    const ec = await agency.issueEvoucher('P500000000002', 'H50010300001');
+    assert.equal((await c.personLookup({ mdtrt_cert_type: '01', mdtrt_cert_no: ec.ecToken })).baseinfo.psn_no, 'P500000000002');
     assert.equal((await c.lookupById('500103198503120039')).baseinfo.psn_no, 'P500000000002');
     await assert.rejects(c.lookupByCard('A50000005'), (e: unknown) => e instanceof PlatformError && /挂失/.test(e.errMsg));
     await assert.rejects(c.lookupByCard('A50000003'), (e: unknown) => e instanceof PlatformError && /有效期/.test(e.errMsg));
