@@ -227,7 +227,7 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
 
   Object.assign(process.env, {
     TS_NODE_TRANSPILE_ONLY: 'true', TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json'),
-    MEDCARD_RIG: rigFile.name, MEDCARD_SKIP_FILE: skipFile, ...rigEnv,
+    MEDCARD_RIG: rigFile.name, MEDCARD_SKIP_FILE: skipFile, MEDCARD_LANG: chooseLang(o.lang), ...rigEnv,
     ...(rigFile.exclusive ? { MEDCARD_EXCLUSIVE_TAG: rigFile.exclusive } : {}),
     ...(o.fixtures ? { MEDCARD_FIXTURES: path.resolve(o.fixtures) } : {}),
     ...(o.env ?? {}),
@@ -417,7 +417,7 @@ function writeEnvironment(allureDir: string, o: RunOptions) {
   ];
   fs.writeFileSync(path.join(allureDir, 'environment.properties'), env.join('\n') + '\n');
   fs.writeFileSync(path.join(allureDir, 'categories.json'), JSON.stringify([
-    { name: 'Money differs (to the fen)', matchedStatuses: ['failed'], messageRegex: '.*expected .* 元, got .*' },
+    { name: 'Money differs (to the fen)', matchedStatuses: ['failed'], messageRegex: '.*(expected .* 元, got|应为 .* 元，实际) .*' },
     { name: 'Terminal refusal differs', matchedStatuses: ['failed'], messageRegex: '.*(refus|拒绝).*' },
     { name: 'Platform error', matchedStatuses: ['failed', 'broken'], messageRegex: '.*infcode.*' },
     { name: 'Card or rig problem', matchedStatuses: ['failed', 'broken'], messageRegex: '.*(card|reader|vpcd|pcsc).*' },

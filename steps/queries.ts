@@ -10,10 +10,18 @@ import type { MedWorld } from './world';
 
 const step = stepsOf('queries');
 
+/**
+ * The language `medcard run` chose for the reader (cli/lang.ts decides; MEDCARD_LANG carries it
+ * to the workers). In Chinese a failure says only the Chinese of a "中文 / English" label.
+ */
+const ZH = process.env.MEDCARD_LANG === 'zh';
+const say = (zh: string, en: string) => (ZH ? zh : en);
+const label = (what: string) => (ZH ? what.split(' / ')[0]! : what);
+
 /** Money to the fen; the failure says both figures in yuan (cli/run.ts's Allure category matches it), then what they were read from. */
 function eq(what: string, actual: number, expected: number, context = ''): void {
   if (actual === expected) return;
-  throw new Error(`${what}: expected ${fmtFen(expected)} 元, got ${fmtFen(actual)} 元${context}`);
+  throw new Error(say(`${label(what)}：应为 ${fmtFen(expected)} 元，实际 ${fmtFen(actual)} 元${context}`, `${what}: expected ${fmtFen(expected)} 元, got ${fmtFen(actual)} 元${context}`));
 }
 
 /**
@@ -23,11 +31,14 @@ function eq(what: string, actual: number, expected: number, context = ''): void 
 function lastVisit(w: MedWorld): { o: VisitOutcome; context: string } {
   const o = w.need('visit');
   const r = o.receipt;
-  const how = o.settlement ? 'settled with the card' : o.refusal ? `the card did not settle: ${o.refusal.message}` : 'paid in full in cash, no card settlement';
-  const claimed = w.latest.claimedVisit?.outcome === o
-    ? '; it was claimed since: 如持卡就医应付：… / had the card been used, it would have paid: … and 报销后实际现金支出 … / after the claim, the net cash paid is … check the claim'
-    : '';
-  return { o, context: ` — read from the last visit: "${w.latest.visitor}" at "${r.institution}" on ${r.date.slice(0, 10)}, ${r.visitType}, ${fmtFen(r.totalFen)} 元, ${how}${claimed}` };
+  const how = o.settlement ? say('持卡结算', 'settled with the card') : o.refusal ? say(`未能用卡结算：${o.refusal.message}`, `the card did not settle: ${o.refusal.message}`) : say('全额现金支付，未用卡结算', 'paid in full in cash, no card settlement');
+  const claimed = w.latest.claimedVisit?.outcome !== o ? '' : say(
+    '；此后已申请报销：报销结果请用 如持卡就医应付：… 和 报销后实际现金支出 … 检查',
+    '; it was claimed since: 如持卡就医应付：… / had the card been used, it would have paid: … and 报销后实际现金支出 … / after the claim, the net cash paid is … check the claim');
+  const day = r.date.slice(0, 10);
+  return { o, context: say(
+    ` — 读自上一次就诊："${w.latest.visitor}" ${day} 在 "${r.institution}"，${r.visitType}，${fmtFen(r.totalFen)} 元，${how}${claimed}`,
+    ` — read from the last visit: "${w.latest.visitor}" at "${r.institution}" on ${day}, ${r.visitType}, ${fmtFen(r.totalFen)} 元, ${how}${claimed}`) };
 }
 
 /** The last claim, accepted: its adjudication is what the card would have settled (domain.md §5). */
@@ -35,8 +46,10 @@ function acceptedClaim(w: MedWorld): { claim: ClaimOutput; setl: SetlInfo; conte
   const claim = w.need('claim');
   const v = w.need('claimedVisit');
   const who = [...w.people.values()].find((p) => p.psnNo === claim.psn_no)?.name ?? claim.psn_no;
-  const context = ` — read from claim ${claim.claim_id} for "${who}"'s visit to "${v.institution.name}" on ${v.request.date}, ${fmtFen(v.outcome.cashPaidFen)} 元 paid in cash`;
-  if (claim.status !== 'accepted' || !claim.setlinfo) throw new Error(`the claim was rejected (${claim.err_msg ?? 'no reason given'}): a rejected claim pays nothing back${context}`);
+  const context = say(
+    ` — 读自报销 ${claim.claim_id}："${who}" ${v.request.date} 在 "${v.institution.name}" 现金支付 ${fmtFen(v.outcome.cashPaidFen)} 元的就诊`,
+    ` — read from claim ${claim.claim_id} for "${who}"'s visit to "${v.institution.name}" on ${v.request.date}, ${fmtFen(v.outcome.cashPaidFen)} 元 paid in cash`);
+  if (claim.status !== 'accepted' || !claim.setlinfo) throw new Error(say(`报销被拒绝（${claim.err_msg ?? '未说明原因'}），没有退还${context}`, `the claim was rejected (${claim.err_msg ?? 'no reason given'}): a rejected claim pays nothing back${context}`));
   return { claim, setl: claim.setlinfo, context };
 }
 
@@ -49,7 +62,7 @@ async function balance(w: MedWorld, name: string): Promise<BalanceOutput> {
 
 function settlement(w: MedWorld): Settlement {
   const { o, context } = lastVisit(w);
-  if (!o.settlement) throw new Error(`the last visit did not settle with the card${context}`);
+  if (!o.settlement) throw new Error(say(`上一次就诊没有用卡结算${context}`, `the last visit did not settle with the card${context}`));
   return o.settlement;
 }
 
@@ -91,7 +104,7 @@ step('Then', '{string} 本年累计目录内费用为 {money}', '{string}\'s cov
 }, { example: { zh: '"张三" 本年累计目录内费用为 1000.00 元', en: '"Zhang San"\'s covered cost this year is CNY 1000.00' } });
 
 /** The rule the engine applied to a credit (its `rule`, e.g. 退休：养老金×6%), so a mismatch says which one. */
-const creditRule = (c: CreditOutput) => ` — the engine applied the rule ${c.rule} (${c.months} month(s))`;
+const creditRule = (c: CreditOutput) => say(` — 引擎采用的规则：${c.rule}（${c.months} 个月）`, ` — the engine applied the rule ${c.rule} (${c.months} month(s))`);
 
 step('Then', '每月划入 {money}', 'each monthly credit is {money}', async function (fen: number) {
   const c = this.need('credit');
@@ -162,15 +175,16 @@ step('Then', '如持卡就医应付：个人账户 {money}，统筹基金 {money
   // The agency reckons a claim as the visit would have settled with the card (domain.md §5): this is that split.
   const { setl, context } = acceptedClaim(this);
   const wrong = ([['个人账户 / account', parseYuan(setl.acct_pay), account], ['统筹基金 / fund', parseYuan(setl.fund_pay_sumamt), fund], ['现金 / cash', parseYuan(setl.psn_cash_pay), cash]] as const)
-    .filter(([, got, want]) => got !== want).map(([what, got, want]) => `${what}: expected ${fmtFen(want)} 元, got ${fmtFen(got)} 元`);
-  if (wrong.length) throw new Error(`如持卡就医应付 / the card-equivalent split: ${wrong.join('; ')}${context}`);
+    .filter(([, got, want]) => got !== want)
+    .map(([what, got, want]) => say(`${label(what)}应为 ${fmtFen(want)} 元，实际 ${fmtFen(got)} 元`, `${what}: expected ${fmtFen(want)} 元, got ${fmtFen(got)} 元`));
+  if (wrong.length) throw new Error(say(`如持卡就医应付：${wrong.join('；')}${context}`, `如持卡就医应付 / the card-equivalent split: ${wrong.join('; ')}${context}`));
 }, { example: { zh: '如持卡就医应付：个人账户 100.00 元，统筹基金 450.00 元，现金 450.00 元', en: 'had the card been used, it would have paid: account CNY 100.00, fund CNY 450.00, cash CNY 450.00' } });
 
 step('Then', '报销后实际现金支出 {money}', 'after the claim, the net cash paid is {money}', async function (fen: number) {
   // What the person is out of pocket in the end: the cash paid at the visit less what the claim paid back.
   const { claim, context } = acceptedClaim(this);
   const v = this.need('claimedVisit');
-  eq('报销后实际现金支出 / net cash paid', v.outcome.cashPaidFen - parseYuan(claim.payout), fen, `${context}, ${claim.payout} 元 paid back`);
+  eq('报销后实际现金支出 / net cash paid', v.outcome.cashPaidFen - parseYuan(claim.payout), fen, say(`${context}，退还 ${claim.payout} 元`, `${context}, ${claim.payout} 元 paid back`));
 }, { example: { zh: '报销后实际现金支出 450.00 元', en: 'after the claim, the net cash paid is CNY 450.00' } });
 
 step('Then', '报销被拒绝，原因包含 {string}', 'the claim is rejected with a reason containing {string}', async function (text: string) {

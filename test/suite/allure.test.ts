@@ -116,6 +116,7 @@ test('environment.properties and categories.json are written after the run', () 
   assert.ok(money);
   // The regex must match our own money failure message (steps/queries.ts `eq`), whole, as Allure does.
   assert.match('现金支付 / cash paid: expected 120.00 元, got 100.00 元', new RegExp(`^(?:${money.messageRegex})$`));
+  assert.match('现金支付：应为 120.00 元，实际 100.00 元 — 读自上一次就诊', new RegExp(`^(?:${money.messageRegex})$`), 'and its Chinese form (MEDCARD_LANG=zh)');
 });
 
 test('shards: `medcard report` merges environment.properties (Allure 3 keeps only the last folder\'s)', () => {

@@ -14,10 +14,10 @@ import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '..', '..');
 
-function medcardRun(args: string[]) {
+function medcardRun(args: string[], lang = 'C.UTF-8') {
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-claims-'));
   const r = spawnSync(process.execPath, [path.join(root, 'bin/medcard.js'), 'run', '--quiet', '--rig', 'emulated', '--reports', reports, ...args], {
-    cwd: root, encoding: 'utf8', env: { ...process.env, LANG: 'C.UTF-8', LC_ALL: '' }, timeout: 5 * 60_000,
+    cwd: root, encoding: 'utf8', env: { ...process.env, LANG: lang, LC_ALL: '', LC_MESSAGES: '' }, timeout: 5 * 60_000,
   });
   return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
 }
@@ -36,7 +36,7 @@ const BACKGROUND = `# language: zh-CN
     并且 参保人 "老周" 已退休，在北京参加职工医保，基本养老金每月 4000.00 元
 `;
 
-test('wrong figures fail, saying the credit rule, the claim and its visit, and which visit "the last visit" was', () => {
+function wrongFeature(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-claims-f-'));
   const feature = path.join(dir, 'wrong.feature');
   fs.writeFileSync(feature, `${BACKGROUND}
@@ -60,7 +60,11 @@ test('wrong figures fail, saying the credit rule, the claim and its visit, and w
     当 "老周" 向医保经办机构申请报销
     那么 现金支付 1440.00 元
 `);
-  const r = medcardRun([feature]);
+  return feature;
+}
+
+test('wrong figures fail, saying the credit rule, the claim and its visit, and which visit "the last visit" was', () => {
+  const r = medcardRun([wrongFeature()]);
   assert.equal(r.status, 1, r.out.slice(-3000));
   assert.match(r.out, /4 scenarios \(4 failed\)/);
   assert.match(r.out, /每月划入 \/ monthly credit: expected 250\.00 元, got 240\.00 元 — the engine applied the rule 退休：养老金×6% \(3 month\(s\)\)/);
@@ -69,4 +73,12 @@ test('wrong figures fail, saying the credit rule, the claim and its visit, and w
   // No credits in this scenario: the account pays nothing, so 3000.00 − 840.00 paid back.
   assert.match(r.out, /net cash paid: expected 1440\.00 元, got 2160\.00 元 — read from claim \S+ .*, 840\.00 元 paid back/);
   assert.match(r.out, /现金支付 \/ cash paid: expected 1440\.00 元, got 3000\.00 元 — read from the last visit: "老周" at "区第一医院" on 2024-05-10, outpatient, 3000\.00 元, paid in full in cash, no card settlement; it was claimed since: 如持卡就医应付/);
+});
+
+test('under LANG=zh_CN the same failures are in Chinese', () => {
+  const r = medcardRun([wrongFeature()], 'zh_CN.UTF-8');
+  assert.equal(r.status, 1, r.out.slice(-3000));
+  assert.match(r.out, /每月划入：应为 250\.00 元，实际 240\.00 元 — 引擎采用的规则：退休：养老金×6%（3 个月）/);
+  assert.match(r.out, /如持卡就医应付：统筹基金应为 850\.00 元，实际 840\.00 元；现金应为 1430\.00 元，实际 1440\.00 元 — 读自报销 \S+："老周" 2024-05-10 在 "区第一医院" 现金支付 3000\.00 元的就诊/);
+  assert.match(r.out, /现金支付：应为 1440\.00 元，实际 3000\.00 元 — 读自上一次就诊："老周" 2024-05-10 在 "区第一医院"，outpatient，3000\.00 元，全额现金支付，未用卡结算；此后已申请报销/);
 });
