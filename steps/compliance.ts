@@ -83,7 +83,7 @@ async function tutSettles(w: MedWorld, presenterName: string, ownerName: string,
   };
   const before = await settlementsInForce(w, owner.psnNo);
   recorder.begin();
-  const result = await act(terminal, request);
+  const result = await act(terminal, request, { platformRequests: () => recorder.exchanges().length });
   const evidence: Evidence = {
     request, result, card: [...slot.card.trace], platform: [...recorder.exchanges()],
     setup: { cardHolder: { name: owner.name, idNumber: owner.certno }, cardExpiry: owner.profile.card.expiryDate, cardLost: false, pinRequired: request.useAccount, faults: [] },
