@@ -20,6 +20,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const OPERATOR_YAML = path.join(ROOT, 'terminals', 'operator.yaml');
 /** Only so that a broken adapter fails the test instead of hanging it. */
 const PATIENCE_MS = 120_000;
+/** Longer than cucumber's default step timeout (steps/support.ts): a person is slower than a program. */
+const SLOW_OPERATOR_MS = 32_000;
 const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
 
 /** A command in a pseudo-terminal of its own (its controlling tty); we hold the other end. */
@@ -191,6 +193,7 @@ describe('medcard certify --terminal operator, in a pty', () => {
     const asked = settlementsAsked();
     const typedSettlements: string[] = [];
     const pins = new Set<string>();
+    let refusals = 0;
     try {
       for (;;) {
         const next = await pty.expect(/请在收费窗口为 (\S+) 结算门诊费用 ([\d.]+) 元（读卡器 (.+?)，平台 ([^）\s]+)）|受测终端 \/ terminal operator: /);
@@ -215,11 +218,14 @@ describe('medcard certify --terminal operator, in a pty', () => {
         const shown = JSON.parse(done.stdout.trim().split('\n').at(-1) ?? '{}') as { outcome?: string; message?: string; receipt?: Record<string, string> };
         assert.ok(shown.outcome === 'settled' || shown.outcome === 'refused', `the reference terminal said:\n${done.stdout}${done.stderr}`);
         await pty.expect(/平台已收到 \d+ 条请求/);
+        // The first time, the operator takes longer than cucumber's default step timeout (30 s, steps/support.ts).
+        if (!typedSettlements.length && !refusals) await new Promise((r) => setTimeout(r, SLOW_OPERATOR_MS));
         if (shown.outcome === 'settled') {
           const r = shown.receipt!;
           pty.type(`s ${r.setl_id} ${r.medfee_sumamt} ${r.hifp_pay} ${r.acct_pay} ${r.psn_cash_pay} ${r.balc}\r`);
           typedSettlements.push(r.setl_id!);
         } else {
+          refusals++;
           pty.type('\r');
           await pty.expect(/the message it showed: /);
           pty.type(`${shown.message}\r`);
@@ -234,9 +240,12 @@ describe('medcard certify --terminal operator, in a pty', () => {
     const receiptEvidence = cert.rows.find((r) => r.id === 'PLAT-08')!.scenarios.flatMap((s) => s.evidence).join('\n');
     assert.ok(typedSettlements.length >= 3, typedSettlements.join(', '));
     for (const setlId of typedSettlements) assert.match(receiptEvidence, new RegExp(`receipt = setlinfo of ${setlId} `));
+    const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]);
+    // What the operator typed is the evidence of the TUT's output, attached to the step.
+    const outputs = files(path.join(reports, 'allure-results')).map((f) => fs.readFileSync(f, 'utf8')).filter((t) => t.startsWith('outcome ') && t.includes('操作员输入 / the operator typed:'));
+    for (const setlId of typedSettlements) assert.ok(outputs.some((t) => t.startsWith('outcome settled') && t.includes(`> s ${setlId} `)), `no TUT output attachment with ${setlId}`);
     // The operator saw the PIN; nothing the run wrote holds it.
     assert.ok(pins.size > 0);
-    const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]);
     for (const file of files(reports)) {
       const text = fs.readFileSync(file, 'latin1');
       for (const pin of pins) assert.doesNotMatch(text, new RegExp(`(^|\\D)${pin}(\\D|$)`), `${path.relative(reports, file)} holds the PIN`);
