@@ -74,27 +74,46 @@ function amountOf(text: string): number | string {
   }
 }
 
-/** The operator's terminal: lines in, text out, until closed. */
-interface OperatorTty { write(text: string): void; nextLine(deadline: number): Promise<string | 'timeout' | 'closed'>; close(): void }
+/** The operator's terminal: lines in, text out. */
+interface OperatorTty {
+  write(text: string): void;
+  nextLine(deadline: number): Promise<string | 'timeout' | 'closed'>;
+  /** Forget lines typed while no action was asking (a second Enter, say): they must not answer the next one. */
+  dropTypedAhead(): number;
+  /** The operator ended the input (Ctrl-D): a new action opens the terminal again. */
+  readonly ended: boolean;
+}
+
+/** Kept from one action to the next, so that what is typed between two actions is read, and then dropped. */
+let kept: OperatorTty | undefined;
 
 /** /dev/tty, or why it cannot be opened. */
-function openTty(): OperatorTty | string {
+function operatorTty(): OperatorTty | string {
+  if (kept && !kept.ended) return kept;
   let fdIn: number;
   try { fdIn = fs.openSync('/dev/tty', 'r'); } catch (err) { return `${(err as NodeJS.ErrnoException).code ?? ''} ${(err as Error).message}`.trim(); }
   const fdOut = fs.openSync('/dev/tty', 'w');
   // An async tty stream, not a blocking read: the recorder serves the terminal under test
-  // from this same event loop while the operator works.
+  // from this same event loop while the operator works. Unref'd: it never keeps the run alive.
   const input = new tty.ReadStream(fdIn);
+  input.unref();
   const lines = readline.createInterface({ input, terminal: false, crlfDelay: Infinity });
   const queue: string[] = [];
-  let closed = false;
+  let ended = false;
   let wake: (() => void) | undefined;
   lines.on('line', (l) => { queue.push(l); wake?.(); });
-  lines.on('close', () => { closed = true; wake?.(); });
-  return {
-    write: (text) => { fs.writeSync(fdOut, text); },
+  lines.on('close', () => {
+    ended = true;
+    input.destroy();
+    for (const fd of [fdIn, fdOut]) try { fs.closeSync(fd); } catch { /* already closed with its stream */ }
+    wake?.();
+  });
+  kept = {
+    get ended() { return ended; },
+    write: (text) => { if (!ended) fs.writeSync(fdOut, text); },
+    dropTypedAhead: () => queue.splice(0).length,
     async nextLine(deadline) {
-      while (!queue.length && !closed) {
+      while (!queue.length && !ended) {
         const left = deadline - Date.now();
         if (left <= 0) return 'timeout';
         await new Promise<void>((resolve) => { const timer = setTimeout(resolve, left); wake = () => { clearTimeout(timer); resolve(); }; });
@@ -102,12 +121,8 @@ function openTty(): OperatorTty | string {
       }
       return queue.length ? queue.shift()! : 'closed';
     },
-    close() {
-      lines.close();
-      input.destroy();
-      for (const fd of [fdIn, fdOut]) try { fs.closeSync(fd); } catch { /* already closed with its stream */ }
-    },
   };
+  return kept;
 }
 
 /** What to do, for the operator's eyes only (it carries the PIN). */
@@ -142,8 +157,9 @@ function instruction(t: TerminalFile, r: ActionRequest): string {
 /** Ask the operator to act and wait for what they saw; never throws for what they do. */
 export async function askOperator(t: TerminalFile, r: ActionRequest, o: ActOptions = {}): Promise<ActionResult> {
   const t0 = Date.now();
-  const term = openTty();
+  const term = operatorTty();
   if (typeof term === 'string') return { outcome: 'error', message: `the operator adapter needs a terminal (操作员模式需要终端): /dev/tty cannot be opened (${term}); run medcard certify from a terminal`, output: '', ms: 0 };
+  const dropped = term.dropTypedAhead();
   const typed: string[] = [];
   const mask = (s: string) => (r.pin ? s.replaceAll(r.pin, '******') : s);
   const done = (result: Reported): ActionResult => ({
@@ -173,6 +189,7 @@ export async function askOperator(t: TerminalFile, r: ActionRequest, o: ActOptio
   };
   try {
     term.write(instruction(t, r));
+    if (dropped) term.write(`  （已忽略提示出现前输入的 ${dropped} 行 / ignored ${dropped} line(s) typed before these instructions）\n`);
     for (;;) {
       const line = await read('> ');
       if (typeof line !== 'string') return line;
@@ -185,6 +202,5 @@ export async function askOperator(t: TerminalFile, r: ActionRequest, o: ActOptio
     }
   } finally {
     if (progress) clearInterval(progress);
-    term.close();
   }
 }

@@ -8,7 +8,7 @@
 // the whole suite; never take it here).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -140,6 +140,19 @@ describe('the operator adapter alone, in a pty', () => {
     assert.ok(r.ms >= 1000, `${r.ms} ms`);
   });
 
+  test('Ctrl-D (end of input) ends the wait with outcome error', async () => {
+    const d = driver('eof');
+    const pty = new Pty(d.argv);
+    try {
+      await pty.expect(/\n> /);
+      pty.type('\x04');
+      assert.equal(await pty.exit, 0, pty.shown);
+    } finally { pty.kill(); }
+    const r = d.result();
+    assert.equal(r.outcome, 'error');
+    assert.equal(r.message, 'the operator\'s terminal closed (end of input) before they confirmed');
+  });
+
   test('without a controlling terminal the action fails at once, saying the adapter needs one', async () => {
     const d = driver('no-tty');
     // detached: a new session, so no controlling terminal, as under cron or CI.
@@ -182,6 +195,20 @@ function settlementsAsked(): string[] {
   ];
 }
 
+/** A program's output, its stdin given; async, so the pty keeps being read meanwhile. */
+function run(cmd: string, args: string[], stdin: string): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => { stdout += c; });
+    child.stderr.on('data', (c: Buffer) => { stderr += c; });
+    child.on('error', reject);
+    child.on('close', () => resolve({ stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
 /** Yuan text with two decimals → fen, by digits (the test's own arithmetic, not the product's). */
 const fenOf = (yuan: string) => Number(yuan.replace('.', ''));
 
@@ -194,6 +221,7 @@ describe('medcard certify --terminal operator, in a pty', () => {
     const typedSettlements: string[] = [];
     const pins = new Set<string>();
     let refusals = 0;
+    let extraEnter = false;
     try {
       for (;;) {
         const next = await pty.expect(/请在收费窗口为 (\S+) 结算门诊费用 ([\d.]+) 元（读卡器 (.+?)，平台 ([^）\s]+)）|受测终端 \/ terminal operator: /);
@@ -202,7 +230,10 @@ describe('medcard certify --terminal operator, in a pty', () => {
         const at = asked.indexOf(`${name} ${amount}`);
         assert.ok(at >= 0, `the operator was asked to settle ${amount} for ${name}, which no scenario asks (${asked.join(', ')})`);
         asked.splice(at, 1);
-        const block = (await pty.expect(/([\s\S]*?)被拒绝 refused:[^\n]*\n> /))[1]!;
+        const shownBlock = await pty.expect(/([\s\S]*?)被拒绝 refused:[^\n]*\n(?:[^\n]*ignored (\d+) line\(s\) typed before these instructions[^\n]*\n)?> /);
+        const block = shownBlock[1]!;
+        assert.equal(shownBlock[2], extraEnter ? '1' : undefined, `the extra Enter is dropped, and only then:\n${block}`);
+        extraEnter = false;
         assert.equal(/机构 \/ institution:\s+(\S+)/.exec(block)?.[1], tut.institution.code);
         const date = /业务日期 \/ date:\s+(\d{4}-\d{2}-\d{2})/.exec(block)![1]!;
         const id = /证件号码 \/ ID (\S+)/.exec(block)?.[1] ?? '';
@@ -211,10 +242,10 @@ describe('medcard certify --terminal operator, in a pty', () => {
         const items = [...block.matchAll(/^ {4}\d+\. (\S+) {2}(.+?) {2}(\d+\.\d{2}) × (\d+)$/gm)].map((m) => ({ code: m[1]!, name: m[2]!, price: m[3]!, count: Number(m[4]) }));
         assert.equal(items.reduce((s, i) => s + fenOf(i.price) * i.count, 0), fenOf(amount), `the fee lines shown sum to the amount asked:\n${block}`);
         // The operator does it: the reference terminal at the reader and platform shown, the PIN on its PIN pad.
-        const done = spawnSync(process.execPath, ['bin/medcard.js', 'terminal', 'settle', '--reader', reader, '--platform', platform,
+        const done = await run(process.execPath, ['bin/medcard.js', 'terminal', 'settle', '--reader', reader, '--platform', platform,
           '--institution', tut.institution.code, '--institution-name', tut.institution.name, '--region', tut.institution.region,
           '--key', tut.institution.key, '--sign-type', tut.institution.sign_type, '--date', date, '--kind', 'outpatient',
-          '--items', JSON.stringify(items), '--presented-name', name, '--presented-id', id, '--account', '1'], { cwd: ROOT, input: pin ? `${pin}\n` : '', encoding: 'utf8' });
+          '--items', JSON.stringify(items), '--presented-name', name, '--presented-id', id, '--account', '1'], pin ? `${pin}\n` : '');
         const shown = JSON.parse(done.stdout.trim().split('\n').at(-1) ?? '{}') as { outcome?: string; message?: string; receipt?: Record<string, string> };
         assert.ok(shown.outcome === 'settled' || shown.outcome === 'refused', `the reference terminal said:\n${done.stdout}${done.stderr}`);
         await pty.expect(/平台已收到 \d+ 条请求/);
@@ -222,7 +253,9 @@ describe('medcard certify --terminal operator, in a pty', () => {
         if (!typedSettlements.length && !refusals) await new Promise((r) => setTimeout(r, SLOW_OPERATOR_MS));
         if (shown.outcome === 'settled') {
           const r = shown.receipt!;
-          pty.type(`s ${r.setl_id} ${r.medfee_sumamt} ${r.hifp_pay} ${r.acct_pay} ${r.psn_cash_pay} ${r.balc}\r`);
+          // The first time, a second Enter by habit: it must not answer the next action.
+          pty.type(`s ${r.setl_id} ${r.medfee_sumamt} ${r.hifp_pay} ${r.acct_pay} ${r.psn_cash_pay} ${r.balc}\r${typedSettlements.length ? '' : '\r'}`);
+          if (!typedSettlements.length) extraEnter = true;
           typedSettlements.push(r.setl_id!);
         } else {
           refusals++;
