@@ -1,8 +1,9 @@
 // `npm run bench -- certify [--people N] [--visits N] [--rounds N]`: a settlement's latency as
 // a terminal under test sees it, over HTTP through the certification's recorder
-// (compliance/recorder.ts: it forwards, records and would play faults), against the same
-// settlements sent straight to the engine's HTTP address, alternating in the same run on the
-// same engine (PGlite). Goal (issue 19): ≤ 1.1×.
+// (compliance/recorder.ts: it records, would play faults, and hands the request to the
+// embedded engine in process, as `medcard certify` runs it), against the same settlements
+// sent straight to the engine's own HTTP front, alternating in the same run on the same
+// engine (PGlite). Goal (issue 19): ≤ 1.1×.
 import { PlatformRecorder } from '../compliance';
 import { createEngine } from '../engine';
 import { PlatformClient, type SettleInput } from '../platform';
@@ -14,7 +15,7 @@ const arg = (name: string, dflt: number) => { const i = process.argv.indexOf(`--
 async function main() {
   const engine = await createEngine({ world: 'empty' });
   const base = (await engine.listen(0, '127.0.0.1')).url;
-  const recorder = await PlatformRecorder.start(base);
+  const recorder = await PlatformRecorder.start(engine);
   try {
     const { inputs, client } = await prepare(engine, arg('people', 40), arg('visits', 10));
     const http = (url: string) => {

@@ -30,7 +30,7 @@ Example: npx medcard certify --terminal reference`;
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseOptions(argv, {
     terminal: { type: 'string' }, tags: { type: 'string' }, rig: { type: 'string', default: 'vpcd' }, reports: { type: 'string', default: 'reports' },
-  }, HELP);
+  }, HELP, Infinity);
   if (!parsed) return 0;
   const v = parsed.values;
   if (!v.terminal) throw new UsageError(`--terminal is required\n\n${HELP}`);

@@ -1,15 +1,19 @@
 // `medcard doctor`: is this machine ready for the rigs? Each check prints a verdict and,
-// when it fails, the command that fixes it. `--fix` (root) applies the loopback quick-ACK
-// route for the vpcd stall — the only change doctor ever makes, and only when asked.
-import { execFileSync } from 'node:child_process';
+// when it fails, the exact command that fixes it on this machine (a process by its pid,
+// never a broad `pkill`). `--fix` (root) applies the loopback quick-ACK route for the vpcd
+// stall — the only change doctor ever makes, and only when asked.
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import net from 'node:net';
+import * as os from 'node:os';
 import { DO_NOTHING_CARD, listReaderNames, measureVpcd, PcscChannel, quickAckAvailable, VPCD_BASE_PORT, VPCD_READERS } from '../rigs';
 import { parseOptions } from './args';
 
 const HELP = `usage: medcard doctor [--fix] [--no-measure]
 
-Checks pcscd, the vpcd virtual readers, the quick-ACK addon and PostgreSQL, and measures
-the vpcd 20-APDU/s stall (a do-nothing card, 1 s with and 1 s without quick-ACK).
+Checks pcscd, the vpcd virtual readers, the quick-ACK addon, PostgreSQL, the Docker Engine
+(container rigs) and a CJK font (the report's Chinese), and measures the vpcd 20-APDU/s stall
+(a do-nothing card, 1 s with and 1 s without quick-ACK). A failed check prints its fix.
 
   --fix         as root, put the loopback route in quick-ACK mode (cures the stall for
                 every vpcd card on this machine, ours or not); says exactly what it runs
@@ -29,6 +33,53 @@ export function routeHasQuickAck(): boolean {
   }
 }
 
+/** What doctor found out about the machine, for the fixes below (pure, so tests give their own). */
+export interface PcscdFacts { installed: boolean; pid?: number; running: boolean; socketOverride?: string }
+
+export const PCSCD_PID_FILE = '/run/pcscd/pcscd.pid';
+const VPCD_DRIVER = '/usr/lib/pcsc/drivers/serial/libifdvpcd.so';
+
+export function pcscdFacts(): PcscdFacts {
+  let pid: number | undefined;
+  try { pid = Number(fs.readFileSync(PCSCD_PID_FILE, 'utf8').trim()) || undefined; } catch { pid = undefined; }
+  let running = false;
+  if (pid) try { process.kill(pid, 0); running = true; } catch (err) { running = (err as NodeJS.ErrnoException).code === 'EPERM'; }
+  return { installed: fs.existsSync('/usr/sbin/pcscd'), pid, running, socketOverride: process.env.PCSCLITE_CSOCK_NAME || undefined };
+}
+
+/** Restarting pcscd: the one process by its pid (a broad pkill would take other users' pcscd too). */
+const restartPcscd = (f: PcscdFacts) => (f.running && f.pid ? `kill ${f.pid} && pcscd` : 'pcscd');
+
+export function pcscdFix(f: PcscdFacts): string {
+  if (f.socketOverride) return `PCSCLITE_CSOCK_NAME=${f.socketOverride} names a socket no pcscd answers on: unset PCSCLITE_CSOCK_NAME (pcscd listens on /run/pcscd/pcscd.comm)`;
+  if (!f.installed) return 'fix (root): apt-get install -y pcscd && pcscd';
+  if (f.running) return `pcscd (pid ${f.pid}) runs but does not answer; fix (root): ${restartPcscd(f)}`;
+  return 'pcscd is not running; fix (root): pcscd';
+}
+
+export function vpcdFix(f: PcscdFacts & { driverInstalled: boolean }): string {
+  if (!f.driverInstalled) return `the vpcd driver is not installed; fix (root): apt-get install -y vsmartcard-vpcd && ${restartPcscd(f)}`;
+  return `the vpcd driver is installed but this pcscd has not loaded it (started before it was installed?); fix (root): ${restartPcscd(f)}`;
+}
+
+export interface DockerFacts { error: string; dockerHost?: string; installed: boolean; user: string }
+
+export function dockerFix(f: DockerFacts): string {
+  if (f.dockerHost) return `DOCKER_HOST=${f.dockerHost} does not answer: unset DOCKER_HOST, or start the engine it names`;
+  if (!f.installed) return 'fix (root): apt-get install -y docker.io && setsid nohup dockerd >/var/log/medcard-dockerd.log 2>&1 </dev/null &';
+  if (/permission denied/.test(f.error)) return `fix (root): usermod -aG docker ${f.user}  (then log in again)`;
+  return 'fix (root): setsid nohup dockerd >/var/log/medcard-dockerd.log 2>&1 </dev/null &';
+}
+
+export function fontFix(fcListInstalled: boolean): string {
+  return `fix (root): apt-get install -y ${fcListInstalled ? '' : 'fontconfig '}fonts-wqy-microhei  (npm run setup installs it)`;
+}
+
+export function postgresFix(versions: string[]): string {
+  if (!versions.length) return 'fix (root): apt-get install -y postgresql';
+  return `fix (root): pg_ctlcluster --skip-systemctl-redirect ${versions.at(-1)} main start`;
+}
+
 function canConnect(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect({ port, host });
@@ -44,19 +95,23 @@ export async function run(argv: string[]): Promise<number> {
   let failures = 0;
 
   let readers: string[] = [];
+  let pcscdAnswers = false;
+  const pcscd = pcscdFacts();
   try {
     readers = listReaderNames();
+    pcscdAnswers = true;
     print('ok', 'pcscd answers');
   } catch (err) {
     failures++;
-    print('FAIL', 'pcscd', (err as Error).message);
+    print('FAIL', 'pcscd', `${(err as Error).message}\n${pcscdFix(pcscd)}`);
   }
 
   const vpcdReaders = VPCD_READERS.filter((r) => readers.includes(r));
   if (vpcdReaders.length === VPCD_READERS.length) print('ok', `vpcd readers: ${vpcdReaders.join(', ')}`);
+  else if (!pcscdAnswers) print('info', 'vpcd readers: not checked, pcscd does not answer (its fix is above)');
   else {
     failures++;
-    print('FAIL', 'vpcd readers missing', `pcscd shows: ${readers.join(', ') || 'no readers'}\nfix (root): apt-get install vsmartcard-vpcd && pkill pcscd; pcscd`);
+    print('FAIL', 'vpcd readers missing', `pcscd shows: ${readers.join(', ') || 'no readers'}\n${vpcdFix({ ...pcscd, driverInstalled: fs.existsSync(VPCD_DRIVER) })}`);
   }
   const others = readers.filter((r) => !VPCD_READERS.includes(r as (typeof VPCD_READERS)[number]));
   if (others.length) print('info', `other readers (for the pcsc rig): ${others.join(', ')}`);
@@ -107,9 +162,35 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
 
-  const pg = await canConnect(5432);
-  print(pg ? 'ok' : 'info', `PostgreSQL on 127.0.0.1:5432: ${pg ? 'answers' : 'not answering (only needed with DATABASE_URL)'}`);
+  // PGHOST/PGPORT as libpq reads them (a host path is a Unix socket folder: not probed here).
+  const pgHost = process.env.PGHOST && !process.env.PGHOST.startsWith('/') ? process.env.PGHOST : '127.0.0.1';
+  const pgPort = Number(process.env.PGPORT) || 5432;
+  const pg = await canConnect(pgPort, pgHost);
+  const pgVersions = fs.existsSync('/etc/postgresql') ? fs.readdirSync('/etc/postgresql').sort((a, b) => Number(a) - Number(b)) : [];
+  if (pg) print('ok', `PostgreSQL on ${pgHost}:${pgPort}: answers`);
+  else print('info', `PostgreSQL on ${pgHost}:${pgPort}: not answering (only needed with DATABASE_URL, and by npm test)`, postgresFix(pgVersions));
+
+  // Docker: only the container rigs (and their tests) need it, so a warning, not a failure.
+  const { pingDocker } = require('../containers') as typeof import('../containers');
+  try {
+    await pingDocker(3000);
+    print('ok', 'Docker Engine answers (container rigs)');
+  } catch (err) {
+    const error = (err as Error).message.split('\n')[0].replace(/, so the container rig .*/, '');
+    const installed = spawnSync('sh', ['-c', 'command -v dockerd']).status === 0;
+    print('warn', 'Docker Engine: not reachable (only the container rigs need it)', `${error}\n${dockerFix({ error, installed, dockerHost: process.env.DOCKER_HOST || undefined, user: userName() })}`);
+  }
+
+  // A CJK font: without one the report's Chinese is drawn as empty boxes.
+  const fc = spawnSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' });
+  const cjk = fc.status === 0 ? fc.stdout.split('\n').filter(Boolean) : [];
+  if (cjk.length) print('ok', `CJK font for the report's Chinese: ${cjk[0].split(',')[0]}`);
+  else print('warn', `no CJK font (fc-list :lang=zh ${fc.error ? 'cannot run: fontconfig is not installed' : 'lists none'}): the report's Chinese shows as empty boxes`, fontFix(!fc.error));
 
   console.log(failures ? `\n${failures} problem(s) found` : '\nall checks passed');
   return failures ? 1 : 0;
+}
+
+function userName(): string {
+  try { return os.userInfo().username; } catch { return String(process.getuid?.() ?? 'you'); }
 }

@@ -1,6 +1,6 @@
 // `medcard emulate`: serve one emulated card to vpcd, for other programs to use (pcsc_scan,
-// a vendor's terminal, another harness). Runs until SIGINT/SIGTERM; if vpcd drops the
-// connection (pcscd restarted), it inserts the card again.
+// a vendor's terminal, another harness). Runs until SIGINT/SIGTERM or until the process that
+// started it goes; if vpcd drops the connection (pcscd restarted), it inserts the card again.
 import path from 'node:path';
 import { EmulatedCard, formatTraceEntry, loadCardProfile } from '../emulator';
 import { SerialCardServer, VPCD_BASE_PORT, VpcdCard } from '../rigs';
@@ -20,6 +20,10 @@ the virtual reader (port ${VPCD_BASE_PORT} is "Virtual PCD 00 00", ${VPCD_BASE_P
   --serial <device>   serve the card on a serial line instead (vpcd framing, every frame answered,
                       insert 10 / eject 11 / presence 12: rigs/README.md); the card starts inserted
   --baud <n>          serial baud rate (default 115200)
+
+It stops, removing the card, on SIGINT or SIGTERM, and when the process that started it goes:
+\`npx medcard emulate … &\` then \`kill $!\` kills npm's wrapper, whose shell does not pass the
+signal on, and the card would otherwise stay in the reader.
 
 Example:
   npx medcard emulate --card fixtures/cards/zhang-san.yaml --vpcd-port 35963`;
@@ -64,6 +68,7 @@ export async function run(argv: string[]): Promise<number> {
     };
     process.on('SIGINT', () => void stopSerial('SIGINT'));
     process.on('SIGTERM', () => void stopSerial('SIGTERM'));
+    watchParent(() => void stopSerial('parent process gone'));
     console.log(`${label} inserted on serial line ${device} at ${baudRate} baud`);
     await server.closed;
     console.log(`serial line ${device} closed (the other end went away): stopping`);
@@ -81,6 +86,7 @@ export async function run(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  watchParent(() => void stop('parent process gone'));
 
   let first = true;
   while (!stopping) {
@@ -101,4 +107,20 @@ export async function run(argv: string[]): Promise<number> {
     if (!stopping) console.log(`vpcd closed the connection (pcscd restarted?): inserting ${label} again`);
   }
   return 0;
+}
+
+/**
+ * Calls `gone` once the parent process has exited: the kernel then hands us to init (or a
+ * subreaper), so our ppid changes. A process started as an orphan already (ppid 1: PID 1's
+ * child in a container, a daemon) is not watched.
+ */
+function watchParent(gone: () => void): void {
+  const parent = process.ppid;
+  if (parent <= 1) return;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    gone();
+  }, 250);
+  timer.unref();
 }

@@ -1,7 +1,6 @@
 // `medcard images build [--force] [--quiet]`: build the container images the container rigs
 // need (medcard/base, medcard/postgres, medcard/engine) from Debian's packages and this
 // project; cached by a hash of their inputs. `medcard images list` shows what is present.
-import { spawnSync } from 'node:child_process';
 import { parseOptions, UsageError } from './args';
 
 const HELP = `usage: medcard images build [--force] [--quiet]
@@ -18,14 +17,23 @@ not rebuilt, so a second build takes seconds.
   --quiet   no build output, only the summary`;
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseOptions(argv, { force: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false } }, HELP);
+  const parsed = parseOptions(argv, { force: { type: 'boolean', default: false }, quiet: { type: 'boolean', default: false } }, HELP, 1);
   if (!parsed) return 0;
   const [sub] = parsed.positionals;
   const images = require('../containers') as typeof import('../containers');
   if (sub === 'list') {
-    const r = spawnSync('docker', ['images', '--filter', `label=${images.INPUTS_LABEL}`, '--format', `{{.Repository}}:{{.Tag}}\t{{.ID}}\t{{.Size}}\t{{.CreatedSince}}\t{{index .Labels "${images.INPUTS_LABEL}"}}`], { encoding: 'utf8' });
-    process.stdout.write(r.stdout || r.stderr);
-    return r.status ?? 1;
+    try {
+      await images.pingDocker();
+    } catch (err) {
+      console.error(`medcard images: ${(err as Error).message}`);
+      return 2;
+    }
+    const present = await images.listImages();
+    if (!present.length) console.log('no medcard images here: `npx medcard images build` builds them');
+    for (const i of present) {
+      console.log([i.name.padEnd(24), i.id, `${(i.sizeBytes / 1e6).toFixed(0).padStart(5)} MB`, i.created.toISOString().slice(0, 16).replace('T', ' '), `inputs ${i.inputs}`].join('  '));
+    }
+    return 0;
   }
   if (sub !== 'build') throw new UsageError(`say what to do: build or list\n\n${HELP}`);
   const t0 = Date.now();

@@ -1,6 +1,9 @@
 // `medcard <command> [options]`: each command lives in its own module under cli/ and
 // exports `run(argv) → exit code`. Modules load lazily (require, not import(): this is a
 // CommonJS package) so `medcard --help` stays fast.
+// Exit codes, the same for every command (README "Commands"): 0 passed / done, 1 scenario
+// failures or checks that failed, 2 usage or set-up (bad arguments, nothing to reach).
+import { UsageError } from './args';
 
 interface CommandModule { run(argv: string[]): Promise<number> }
 interface Command {
@@ -11,9 +14,11 @@ interface Command {
 const commands: Record<string, Command> = {
   run: { summary: 'run the certification suite (features/) and write reports/', load: () => require('./run') },
   steps: { summary: 'list every step in Chinese and English, with an example', load: () => require('./steps') },
+  check: { summary: 'check feature files, fixtures and rig files without running anything (for a save hook)', load: () => require('./check') },
+  'init-editor': { summary: 'write .vscode/settings.json: step completion (Cucumber extension) and the fixtures\' schemas (YAML extension)', load: () => require('./init-editor') },
   report: { summary: 'render reports/allure-results as an HTML report', load: () => require('./report') },
   emulate: { summary: 'serve an emulated card to pcscd through vpcd, until stopped', load: () => require('./emulate') },
-  doctor: { summary: 'check pcscd, vpcd readers, the vpcd stall and PostgreSQL; --fix cures the stall (root)', load: () => require('./doctor') },
+  doctor: { summary: 'check pcscd, vpcd readers, the vpcd stall, PostgreSQL, Docker and a CJK font, each with its fix; --fix cures the stall (root)', load: () => require('./doctor') },
   rigs: { summary: 'list the rigs (rigs/*.yaml): kind, reader, engine, capabilities', load: () => require('./rigs') },
   rig: { summary: 'rig check <name>: reader there? card in? answers SELECT SSSE? engine reachable?', load: () => require('./rig') },
   certify: { summary: 'certify a terminal under test: compliance features, its card and platform traffic judged, a certificate in reports/compliance/', load: () => require('./certify') },
@@ -26,7 +31,7 @@ const commands: Record<string, Command> = {
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length), 4);
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return ['usage: medcard <command> [options]', '', 'commands:', ...lines, '',
+  return ['usage: medcard <command> [options]', '       medcard --version', '', 'commands:', ...lines, '',
     'Run `medcard <command> --help` for a command\'s options.'].join('\n');
 }
 
@@ -36,10 +41,22 @@ export async function main(argv: string[]): Promise<number> {
     console.log(usage());
     return name ? 0 : 2;
   }
+  if (name === '--version' || name === '-V') {
+    console.log(`medcard ${(require('../package.json') as { version: string }).version}`);
+    return 0;
+  }
   const command = commands[name];
   if (!command) {
     console.error(`medcard: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
-  return command.load().run(rest);
+  try {
+    return await command.load().run(rest);
+  } catch (err) {
+    // One prefix for every error a command lets out; a usage error, or a set-up one
+    // (a file that does not load, a service not there), is exit 2.
+    console.error(`medcard ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    if (!(err instanceof UsageError) && process.env.MEDCARD_DEBUG) console.error((err as Error).stack);
+    return 2;
+  }
 }

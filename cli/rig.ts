@@ -17,12 +17,20 @@ Exit code 0 when nothing failed, 1 otherwise.`;
 
 const SELECT_SSSE = Uint8Array.from([0x00, 0xa4, 0x04, 0x00, SSSE_AID.length, ...SSSE_AID]);
 
-/** Is an engine at this URL answering HTTP? Any HTTP answer counts; a refused connection does not. */
+/**
+ * Is a platform engine (ours or a vendor's) answering at this URL? An empty message must get
+ * the platform's envelope back (an `infcode`, a refusal being fine); a refused connection, or
+ * a server that answers something else (a web page, a proxy's error), is no engine.
+ */
 export async function probeEngineUrl(url: string, timeoutMs = 3000): Promise<{ ok: boolean; detail: string }> {
   const endpoint = url.includes('/fsi/') ? url : url.replace(/\/+$/, '') + '/fsi/api/rsfComIfsService/callService';
   try {
     const res = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', signal: AbortSignal.timeout(timeoutMs) });
-    return { ok: true, detail: `HTTP ${res.status} from ${endpoint}` };
+    const text = await res.text();
+    let envelope: unknown;
+    try { envelope = JSON.parse(text); } catch { envelope = undefined; }
+    if (envelope && typeof envelope === 'object' && 'infcode' in envelope) return { ok: true, detail: `HTTP ${res.status} from ${endpoint}, a platform answer` };
+    return { ok: false, detail: `${url} answers, but not as a medcard or platform engine: POST ${endpoint} got HTTP ${res.status} without an infcode (${JSON.stringify(text.slice(0, 60))}): is this the engine's address and port?` };
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const why = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause?.code ?? cause?.message ?? (err as Error).message);
@@ -106,10 +114,10 @@ export async function checkRig(nameOrPath: string, insertTimeoutMs = 5000): Prom
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseOptions(argv, { 'insert-timeout': { type: 'string', default: '5' } }, HELP);
+  const parsed = parseOptions(argv, { 'insert-timeout': { type: 'string', default: '5' } }, HELP, 2);
   if (!parsed) return 0;
-  const [sub, name, ...extra] = parsed.positionals;
-  if (sub !== 'check' || !name || extra.length) throw new UsageError(`expected \`medcard rig check <name>\`\n\n${HELP}`);
+  const [sub, name] = parsed.positionals;
+  if (sub !== 'check' || !name) throw new UsageError(`expected \`medcard rig check <name>\`\n\n${HELP}`);
   const seconds = Number(parsed.values['insert-timeout']);
   if (!(seconds >= 0)) throw new UsageError(`--insert-timeout wants seconds, not "${parsed.values['insert-timeout']}"`);
   const checks = await checkRig(name, seconds * 1000);

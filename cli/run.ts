@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseOptions, UsageError } from './args';
 import { ALLURE_OPTIONS } from './report';
-import { loadRigFile, UnknownRigError, type RigFile } from '../rigs';
+import { badLangFlag, chooseLang, say, type Lang } from './lang';
+import { describeHolder, loadRigFile, ReservedError, reserveReaders, UnknownRigError, type RigFile } from '../rigs';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -18,14 +19,17 @@ options:
                         vpcd, serial, pcsc, …) or a path to a rig file; its engine is used
                         unless --engine-url is given
   --tags <expr>         cucumber tag expression, e.g. "@chongqing-example and not @english"
-  --engine-url <url>    a running engine (ours or a vendor's) instead of the embedded one
+  --engine-url <url>    a running engine (ours or a vendor's) instead of the embedded one; probed
+                        first: nothing listening, or no platform answer there, is exit 2
   --parallel <n>        worker processes (default 1)
+  --shard <k>/<n>       run only shard k of n (1 ≤ k ≤ n): every scenario falls in exactly one
+                        shard, the same one on every machine; CI runs the n shards side by side
   --fixtures <dir>      fixtures folder for the embedded engine (default fixtures/)
   --reports <dir>       where reports go (default reports/)
   --name <regexp>       only scenarios whose name matches
   --dry-run             check that every step is defined, run nothing
   --fail-fast           stop at the first failure
-  --quiet               summary only, no progress bar
+  --quiet               summary only, no progress bar (nor, off a terminal, a line per scenario)
   --retry <n>           run a failing scenario up to n more times (default 0; --nightly: 1)
   --nightly             for scheduled CI on hardware: --retry 1 (a scenario that passes on its
                         retry is listed as flaky, not failed), Allure history kept in
@@ -33,6 +37,12 @@ options:
                         written to <reports>/allure-report with trends; JUnit as always.
                         Exit 0 unless a scenario failed on every attempt (skips are not failures)
   --history <file>      Allure history file to append to (implies the HTML report)
+  --wait <s>            how long to wait for a reader another run holds (default 600); the
+                        run says who holds it, and past the wait exits 2 naming them
+  --lang zh|en          messages in Chinese or English (default: from LC_ALL / LC_MESSAGES / LANG)
+
+Before any scenario the run makes \`medcard check\`'s checks: a bad fixture, a misspelled
+keyword or an undefined or ambiguous step in a scenario it would run stops it (exit 2).
 
 environment: DATABASE_URL=postgres://… makes the embedded engine use PostgreSQL (default PGlite).
 reports: <reports>/allure-results, cucumber.json, junit.xml, @rerun.txt, skipped.txt;
@@ -52,11 +62,20 @@ export interface RunOptions {
   require?: string[];
   /** Scheduled runs on hardware: retry 1, Allure history + HTML report (README "CI and nightly runs"). */
   nightly?: boolean;
+  /** "k/n": only the k-th of n shards (cucumber's round-robin over the pickles, stable). */
+  shard?: string;
   /** Extra attempts for a failing scenario (default 0, nightly 1). */
   retry?: number;
   /** Allure history file (JSONL) to append to; default <reports>/history.jsonl when nightly. */
   history?: string;
+  /** How long to wait for a reader another run holds (default DEFAULT_WAIT_S). */
+  waitS?: number;
+  /** The language of the messages (cli/lang.ts); default from the locale. */
+  lang?: Lang;
 }
+
+/** Ten minutes: a run of the whole suite on a busy rig; then the waiting run says who holds the reader. */
+export const DEFAULT_WAIT_S = 600;
 
 /** The engine a rig file asks for, resolved here once so workers only see MEDCARD_ENGINE_URL / DATABASE_URL. */
 export interface ResolvedEngine {
@@ -115,23 +134,32 @@ export async function run(argv: string[]): Promise<number> {
       rig: { type: 'string', default: 'emulated' }, tags: { type: 'string' }, 'engine-url': { type: 'string' },
       parallel: { type: 'string', default: '1' }, fixtures: { type: 'string' }, reports: { type: 'string', default: 'reports' },
       name: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'fail-fast': { type: 'boolean' }, quiet: { type: 'boolean' },
-      nightly: { type: 'boolean' }, retry: { type: 'string' }, history: { type: 'string' },
-    }, HELP);
+      nightly: { type: 'boolean' }, retry: { type: 'string' }, history: { type: 'string' }, shard: { type: 'string' }, wait: { type: 'string' }, lang: { type: 'string' },
+    }, HELP, Infinity);
   } catch (err) {
     if (err instanceof UsageError) { console.error(`medcard run: ${err.message}`); return 2; }
     throw err;
   }
   if (!parsed) return 0;
   const v = parsed.values as Record<string, string | boolean | undefined>;
+  const badLang = badLangFlag(v.lang as string | undefined);
+  if (badLang) { console.error(`medcard run: ${badLang}`); return 2; }
   const parallel = Number(v.parallel);
   if (!Number.isInteger(parallel) || parallel < 0) { console.error(`medcard run: --parallel wants a whole number, not "${v.parallel}"`); return 2; }
   const retry = v.retry === undefined ? undefined : Number(v.retry);
   if (retry !== undefined && (!Number.isInteger(retry) || retry < 0)) { console.error(`medcard run: --retry wants a whole number, not "${v.retry}"`); return 2; }
+  const shard = v.shard === undefined ? undefined : /^(\d+)\/(\d+)$/.exec(String(v.shard));
+  if (shard === null || (shard && !(Number(shard[1]) >= 1 && Number(shard[1]) <= Number(shard[2])))) {
+    console.error(`medcard run: --shard wants k/n with 1 ≤ k ≤ n (e.g. 2/3 for the second of three), not "${v.shard}"`);
+    return 2;
+  }
+  const waitS = v.wait === undefined ? undefined : Number(v.wait);
+  if (waitS !== undefined && !(Number.isFinite(waitS) && waitS >= 0)) { console.error(`medcard run: --wait wants seconds (0 or more), not "${v.wait}"`); return 2; }
   const result = await runSuite({
     rig: String(v.rig), tags: v.tags as string | undefined, engineUrl: v['engine-url'] as string | undefined, parallel,
     fixtures: v.fixtures as string | undefined, reports: String(v.reports), paths: parsed.positionals,
     name: v.name as string | undefined, dryRun: !!v['dry-run'], failFast: !!v['fail-fast'], quiet: !!v.quiet,
-    nightly: !!v.nightly, retry, history: v.history as string | undefined,
+    nightly: !!v.nightly, retry, history: v.history as string | undefined, shard: shard?.[0], waitS, lang: chooseLang(v.lang as string | undefined),
   });
   return result.exitCode;
 }
@@ -147,6 +175,28 @@ export async function runSuite(o: RunOptions): Promise<SuiteResult> {
     console.error(`medcard run: ${msg}`);
     return { exitCode: 2, success: false, skipped: [], reportsDir: o.reports };
   }
+  // The rig's readers are this run's until it ends: a second run waits (rigs/reservations.ts).
+  let releaseReaders = () => {};
+  if (!o.dryRun) {
+    const waitS = o.waitS ?? DEFAULT_WAIT_S;
+    try {
+      releaseReaders = await reserveReaders(rigFile, Math.max(1, o.parallel), {
+        waitMs: waitS * 1000, onWait: (r, h) => console.error(`medcard run: reader "${r}" is in use by ${describeHolder(h)}; waiting up to ${waitS} s (--wait)`),
+      });
+    } catch (err) {
+      if (!(err instanceof ReservedError)) throw err;
+      console.error(`medcard run: ${err.message}`);
+      return { exitCode: 2, success: false, skipped: [], reportsDir: o.reports };
+    }
+  }
+  try {
+    return await runOnRig(o, rigFile);
+  } finally {
+    releaseReaders();
+  }
+}
+
+async function runOnRig(o: RunOptions, rigFile: RigFile): Promise<SuiteResult> {
   // Workers open the rig by name; a rig file given by path travels as its folder + name.
   // The workers find the rig (and a lab's own rig kinds) in the rig file's folder.
   const rigEnv: Record<string, string> = path.dirname(rigFile.file) === path.join(ROOT, 'rigs') ? {} : { MEDCARD_RIGS_DIR: path.dirname(rigFile.file) };
@@ -188,6 +238,9 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
 
   const paths = o.paths.length ? o.paths.map((p) => path.resolve(p)) : [path.join(ROOT, 'features/**/*.feature')];
   const stdoutFormat = o.stdoutFormat ?? (o.quiet || !process.stdout.isTTY ? 'summary' : 'progress-bar');
+  // Not on a terminal (CI logs, pipes): a line per scenario as it ends, then cucumber's summary.
+  const { ScenarioLines } = require('./scenario-lines') as typeof import('./scenario-lines');
+  const scenarioLines = !o.stdoutFormat && !o.quiet && !process.stdout.isTTY ? new ScenarioLines((line) => process.stdout.write(`${line}\n`)) : undefined;
   // Loaded here, not at the top: a container engine (resolveEngine) starts first, while these load.
   const { loadConfiguration, loadSources, runCucumber } = require('@cucumber/cucumber/api') as typeof import('@cucumber/cucumber/api');
   const { UnsyncedAllureWriter } = require('./allure-writer') as typeof import('./allure-writer');
@@ -215,18 +268,35 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
       dryRun: o.dryRun,
       failFast: o.failFast,
       retry: o.retry ?? (o.nightly ? 1 : 0),
+      shard: o.shard ?? '',
       worldParameters: { rig: o.rig },
     },
   }, { cwd: ROOT });
 
   // Sources first: a feature that does not parse, or a tag expression that selects nothing, says so plainly.
   const sources = await loadSources(runConfiguration.sources, { cwd: ROOT });
+  // What `medcard check` finds (a bad fixture, a misspelled keyword, an undefined step in a
+  // scenario this run would run) stops the run here, before any scenario, with file and line.
+  const lang = chooseLang(o.lang);
+  const planned = new Set(sources.plan.map((p) => `${path.resolve(ROOT, p.uri)}:${p.location.line}`));
+  const { checkAll } = require('./check') as typeof import('./check');
+  const { formatProblem } = require('./lint') as typeof import('./lint');
+  const problems = checkAll({ features: paths, fixturesDir: o.fixtures ? path.resolve(o.fixtures) : path.join(ROOT, 'fixtures'), lang, steps: !o.require, selected: (file, line) => planned.has(`${file}:${line}`) })
+    .filter((p) => p.severity === 'error');
+  if (problems.length) {
+    for (const p of problems) console.error(`medcard run: ${formatProblem(p, lang)}`);
+    console.error(`\nmedcard run: ${say(lang, { zh: `${problems.length} 个问题，没有运行任何场景（\`npx medcard check\` 可随时检查）`, en: `${problems.length} problem(s); no scenario was run (\`npx medcard check\` checks at any time)` })}`);
+    return { exitCode: 2, success: false, skipped: [], reportsDir: reports };
+  }
   if (sources.errors.length) {
     for (const e of sources.errors) console.error(`medcard run: ${e.uri}:${e.location.line}: ${e.message}`);
     return { exitCode: 2, success: false, skipped: [], reportsDir: reports };
   }
   if (sources.plan.length === 0) {
-    console.error(`medcard run: no scenario matches ${o.tags ? `--tags "${o.tags}"` : ''} in ${paths.join(', ')}`);
+    const where = paths.map((p) => path.relative(process.cwd(), p) || p).join(', ');
+    console.error(`medcard run: ${o.tags
+      ? say(lang, { zh: `${where} 中没有符合 --tags "${o.tags}" 的场景`, en: `no scenario matches --tags "${o.tags}" in ${where}` })
+      : say(lang, { zh: `${where} 中没有场景`, en: `no scenario in ${where}` })}`);
     return { exitCode: 2, success: false, skipped: [], reportsDir: reports };
   }
 
@@ -254,6 +324,7 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
   const attempts = new AttemptTracker();
   const { success } = await runCucumber(runConfiguration, { cwd: ROOT }, (envelope) => {
     attempts.onMessage(envelope);
+    scenarioLines?.onMessage(envelope);
     if (envelope.testCase) {
       for (const s of envelope.testCase.testSteps) {
         if (s.pickleStepId && s.stepDefinitionIds) {
@@ -266,15 +337,17 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
   writeEnvironment(allureDir, { ...o, rig: rigFile.name, engineUrl: engine.describe });
   const skipped = fs.existsSync(skipFile) ? fs.readFileSync(skipFile, 'utf8').trim().split('\n').filter(Boolean) : [];
   if (skipped.length) {
-    console.log(`\n${skipped.length} scenario(s) skipped because the rig lacks a capability:`);
+    console.log(`\n${say(lang, { zh: `${skipped.length} 个场景因读卡环境缺少能力而跳过：`, en: `${skipped.length} scenario(s) skipped because the rig lacks a capability:` })}`);
     for (const s of skipped) console.log(`  - ${s}`);
   }
-  if (undefinedSteps) console.error(`\nmedcard run: ${undefinedSteps} step(s) are undefined. \`npx medcard steps\` lists every step in both languages; reword the step to one of them (or ask a developer to add it to the subject file in steps/, steps/README.md).`);
-  if (ambiguous.length) console.error(`\nmedcard run: ${ambiguous.length} step(s) match more than one definition; the run output above names them. Reword the step or tell a developer: two phrasings in steps/ overlap.`);
-  console.log(`\nreports: ${path.relative(process.cwd(), reports) || '.'}/{cucumber.json, junit.xml, allure-results/} — \`npx medcard report\` renders HTML`);
+  // The vocabulary's own steps are checked before the run (checkAll); these count what other step code (--require) leaves undefined.
+  if (undefinedSteps) console.error(`\nmedcard run: ${say(lang, { zh: `${undefinedSteps} 个步骤没有定义。\`npx medcard steps\` 列出所有步骤（中英文）；请改成其中一种写法（或请开发人员加进 steps/ 的主题文件，steps/README.md）。`, en: `${undefinedSteps} step(s) are undefined. \`npx medcard steps\` lists every step in both languages; reword the step to one of them (or ask a developer to add it to the subject file in steps/, steps/README.md).` })}`);
+  if (ambiguous.length) console.error(`\nmedcard run: ${say(lang, { zh: `${ambiguous.length} 个步骤符合不止一个定义，上面的输出列出了它们。请改写步骤，或告诉开发人员：steps/ 里有两种说法重叠。`, en: `${ambiguous.length} step(s) match more than one definition; the run output above names them. Reword the step or tell a developer: two phrasings in steps/ overlap.` })}`);
+  const written = `${path.relative(process.cwd(), reports) || '.'}/{cucumber.json, junit.xml, allure-results/}`;
+  console.log(`\n${say(lang, { zh: `报告：${written}（\`npx medcard report\` 生成 HTML）`, en: `reports: ${written} — \`npx medcard report\` renders HTML` })}`);
   const flaky = attempts.flaky();
   if (flaky.length) {
-    console.log(`\n${flaky.length} scenario(s) failed, then passed on retry (flaky; see the Allure report's retries):`);
+    console.log(`\n${say(lang, { zh: `${flaky.length} 个场景先失败、重试后通过（不稳定；见 Allure 报告中的重试）：`, en: `${flaky.length} scenario(s) failed, then passed on retry (flaky; see the Allure report's retries):` })}`);
     for (const f of flaky) console.log(`  - ${f}`);
   }
   fs.writeFileSync(path.join(reports, 'flaky.txt'), flaky.map((f) => `${f}\n`).join(''));

@@ -52,7 +52,6 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
   if (!parsed) return 0;
-  if (parsed.positionals.length) { console.error(`medcard schemas: unexpected ${parsed.positionals.join(' ')}\n\n${HELP}`); return 2; }
   const out = path.resolve(parsed.values.out ?? SCHEMAS_DIR);
   fs.mkdirSync(out, { recursive: true });
   for (const { name, text } of schemaTexts()) {

@@ -43,12 +43,11 @@ export async function runTerminal(argv: string[], seams: TerminalSeams = {}): Pr
     region: { type: 'string', default: '500000' }, key: { type: 'string' }, 'sign-type': { type: 'string', default: 'SM3' }, date: { type: 'string' },
     kind: { type: 'string', default: 'outpatient' }, items: { type: 'string', default: '[]' }, 'presented-name': { type: 'string' }, 'presented-id': { type: 'string' },
     account: { type: 'string', default: '1' },
-  }, HELP);
+  }, HELP, 1);
   if (!parsed) return 0;
   const v = parsed.values;
-  const [action, ...extra] = parsed.positionals;
+  const [action] = parsed.positionals;
   if (action !== 'settle' && action !== 'query-balance') throw new UsageError(`say what to do: settle or query-balance${action ? ` (not "${action}")` : ''}\n\n${HELP}`);
-  if (extra.length) throw new UsageError(`unexpected argument "${extra[0]}"\n\n${HELP}`);
   for (const k of ['reader', 'platform', 'institution', 'key', 'date'] as const) if (!v[k]) throw new UsageError(`--${k} is required\n\n${HELP}`);
   if (v['sign-type'] !== 'SM3' && v['sign-type'] !== 'SHA256') throw new UsageError(`--sign-type is SM3 or SHA256, not "${v['sign-type']}"`);
   if (v.kind !== 'outpatient' && v.kind !== 'pharmacy') throw new UsageError(`--kind is outpatient or pharmacy, not "${v.kind}"`);

@@ -4,6 +4,7 @@
 // a catalogue of requirements, writing a certificate. See compliance/README.md.
 export type * from './types';
 export { PlatformRecorder } from './recorder';
+export type { EmbeddedEngine, Upstream } from './recorder';
 export { loadTerminal, listTerminals, TERMINAL_FORMAT, TERMINALS_DIR } from './terminals';
 export { act, fill, placeholders, reported } from './adapters';
 export { REQUIREMENTS, requirement, taggedRequirements } from './requirements';

@@ -1,6 +1,7 @@
-// The operator adapter: a person drives the terminal under test. For each action the harness
-// tells the operator at their terminal what to do, then waits for them to type what the
-// terminal under test showed; that becomes the action's result.
+// The operator adapter (compliance/README.md "The operator adapter"): a person drives the
+// terminal under test. For each action the harness tells the operator at their terminal what
+// to do, then waits for them to type what the terminal under test showed; that becomes the
+// action's result.
 //
 // Where it talks: the controlling terminal (/dev/tty), not stdout, which cucumber owns. So
 // `medcard certify --terminal operator` must run in a terminal; without one (cron, CI,

@@ -11,6 +11,11 @@ const MAX_BODY = 2 << 20;
 /** Kept-alive connections to the engine: a new TCP connection per request cost a third of a millisecond (bench/certify.ts). */
 const UPSTREAM = new http.Agent({ keepAlive: true });
 
+/** An engine in this process (engine/'s Engine has this method). */
+export interface EmbeddedEngine { servePlatform(method: string, path: string, body: unknown): Promise<{ status: number; body: unknown }> }
+/** Where the recorder forwards: an engine's base URL, or an engine in this process. */
+export type Upstream = string | EmbeddedEngine;
+
 export class PlatformRecorder {
   private log: PlatformExchange[] = [];
   private faults: PlatformFault[] = [];
@@ -18,14 +23,10 @@ export class PlatformRecorder {
   /** Run-wide: sign_nos successful 9001s answered, and each msgid's content, for the judge. */
   private readonly signNos = new Set<string>();
   private readonly contents = new Map<string, { infno: string; content: string }>();
-  private readonly target: URL;
+  private constructor(private readonly server: http.Server, readonly url: string, private readonly target: Upstream) {}
 
-  private constructor(private readonly server: http.Server, readonly url: string, target: string) {
-    this.target = new URL(target);
-  }
-
-  /** Listen on 127.0.0.1 (an ephemeral port) and forward to `target`, the engine's base URL. */
-  static async start(target: string): Promise<PlatformRecorder> {
+  /** Listen on 127.0.0.1 (an ephemeral port) and forward to `target`: the engine's base URL, or an embedded engine. */
+  static async start(target: Upstream): Promise<PlatformRecorder> {
     let self: PlatformRecorder | undefined;
     const server = http.createServer((req, res) => { void self!.forward(req, res); });
     server.keepAliveTimeout = 5000;
@@ -70,7 +71,7 @@ export class PlatformRecorder {
     if (fault?.name === 'late') await new Promise((r) => setTimeout(r, fault.delayMs ?? 5000));
     let upstream: { status: number; type: string; body: Buffer };
     try {
-      upstream = await this.send(req, body);
+      upstream = typeof this.target === 'string' ? await this.send(this.target, req, body) : await served(this.target, req, body);
     } catch (err) {
       res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' }).end(`medcard recorder: the engine did not answer: ${(err as Error).message}`);
       return;
@@ -97,10 +98,11 @@ export class PlatformRecorder {
     else if (seen.content !== content) entry.msgidReusedFrom = seen.infno;
   }
 
-  private send(req: http.IncomingMessage, body: Buffer): Promise<{ status: number; type: string; body: Buffer }> {
+  private send(target: string, req: http.IncomingMessage, body: Buffer): Promise<{ status: number; type: string; body: Buffer }> {
+    const url = new URL(target);
     return new Promise((resolve, reject) => {
       const headers: http.OutgoingHttpHeaders = { 'content-type': req.headers['content-type'] ?? 'application/json', 'content-length': body.length };
-      const up = http.request({ host: this.target.hostname, port: this.target.port, path: req.url, method: req.method, headers, agent: UPSTREAM }, (r) => {
+      const up = http.request({ host: url.hostname, port: url.port, path: req.url, method: req.method, headers, agent: UPSTREAM }, (r) => {
         const parts: Buffer[] = [];
         r.on('data', (c: Buffer) => parts.push(c));
         r.on('end', () => resolve({ status: r.statusCode ?? 502, type: String(r.headers['content-type'] ?? 'application/json'), body: Buffer.concat(parts) }));
@@ -110,6 +112,15 @@ export class PlatformRecorder {
       up.end(body);
     });
   }
+}
+
+/** An embedded engine answers in this process: the TUT still speaks HTTP, to the recorder. */
+async function served(engine: EmbeddedEngine, req: http.IncomingMessage, body: Buffer): Promise<{ status: number; type: string; body: Buffer }> {
+  const json = (status: number, v: unknown) => ({ status, type: 'application/json; charset=utf-8', body: Buffer.from(JSON.stringify(v)) });
+  let parsed: unknown;
+  try { parsed = JSON.parse(body.toString('utf8')); } catch { return json(400, { infcode: -1, err_msg: '请求报文不是合法的 JSON / body is not valid JSON', output: null }); }
+  const r = await engine.servePlatform(req.method ?? 'POST', (req.url ?? '/').split('?')[0]!, parsed);
+  return json(r.status, r.body);
 }
 
 /** The request's body, or undefined past MAX_BODY. */

@@ -110,6 +110,31 @@ export const REQUIREMENTS: readonly Requirement[] = [
     },
   },
   {
+    id: 'CARD-06', source: 'domain.md §7 (a lost card is refused); platform-api.md §2 (1101)',
+    zh: '已挂失的卡不能结算，并告知操作员卡已挂失', en: 'a card reported lost settles nothing, and the operator is told it is lost',
+    judge(e) {
+      if (!e.setup.cardLost) return na('the card is not reported lost');
+      const settled = settledAnswers(e).filter((x) => input(x).mdtrt_cert_type === '03');
+      if (settled.length || e.ledger.after > e.ledger.before) return fail(`the card is reported lost, yet it settled: ${settled.map(line).join('; ') || `${e.ledger.after - e.ledger.before} new settlement(s) in force`}`);
+      // Only the platform knows the card is lost: a terminal it never told cannot say so.
+      const told = e.platform.find((x) => x.response && x.response.infcode !== 0 && /挂失/.test(String(x.response.err_msg ?? '')));
+      if (!told) return na('the platform never answered that the card is lost: the terminal did not get that far');
+      if (e.result.outcome !== 'refused') return fail(`nothing settled, but the terminal reported ${e.result.outcome}${e.result.message ? `: ${e.result.message}` : ''}`);
+      return /挂失|lost/i.test(e.result.message ?? '') ? pass(`${line(told)}; refused: ${e.result.message}`) : fail(`${line(told)}, but the operator is not told the card is lost: "${e.result.message ?? ''}"`);
+    },
+  },
+  {
+    id: 'CARD-07', source: 'card-spec.md §4 (a command to an absent card fails); domain.md §8',
+    zh: '读卡途中卡被拔出时不结算，并告知操作员', en: 'when the card is pulled while it is read, nothing is settled and the operator is told',
+    judge(e) {
+      if (!e.setup.cardPulled) return na('the card stayed in the reader (or the terminal read no record, after which it would have been pulled)');
+      const settled = settledAnswers(e);
+      if (settled.length || e.ledger.after > e.ledger.before) return fail(`the card was pulled after ${card(e.card.at(-1)!, e.card.length - 1)}, yet: ${settled.map(line).join('; ') || 'a new settlement is in force'}`);
+      if (e.result.outcome !== 'refused') return fail(`nothing settled, but the terminal ${e.result.outcome === 'error' ? `reported nothing the operator could read (${e.result.message ?? ''})` : `reported ${e.result.outcome}`}`);
+      return pass(`pulled after ${card(e.card.at(-1)!, e.card.length - 1)}; no settlement; the terminal showed: ${e.result.message ?? ''}`);
+    },
+  },
+  {
     id: 'PLAT-01', source: 'platform-api.md §1, §2 (9001)',
     zh: '业务交易前已签到（9001），并携带签到编号', en: 'sign-in (9001) precedes business, whose messages carry its sign_no',
     judge(e) {
@@ -216,10 +241,15 @@ export const REQUIREMENTS: readonly Requirement[] = [
   },
   {
     id: 'PLAT-08', source: 'domain.md §8; platform-api.md §2 (setlinfo)',
-    zh: '终端的结算单与平台返回的结算信息（setlinfo）一致', en: 'the terminal\'s receipt equals the platform\'s setlinfo',
+    zh: '终端的结算单与平台返回的结算信息（setlinfo）一致；已记账的结算不报告为失败', en: 'the terminal\'s receipt equals the platform\'s setlinfo, and a settlement the ledger holds is never reported as failed',
     judge(e) {
       const last = settledAnswers(e).at(-1);
-      if (!last) return na('no settlement was answered');
+      if (!last) {
+        // Answer lost, never reversed: the ledger holds a settlement the operator was told failed.
+        const added = e.ledger.after - e.ledger.before;
+        if (added > 0 && e.result.outcome !== 'settled') return fail(`the ledger holds ${added} new settlement(s) in force, yet the terminal reported ${e.result.outcome}: ${e.result.message ?? ''}`);
+        return na('no settlement was answered');
+      }
       const s = (last.response!.output as { setlinfo: Record<string, unknown> }).setlinfo;
       if (e.result.outcome !== 'settled') return fail(`${line(last)}, yet the terminal reported ${e.result.outcome}: ${e.result.message ?? ''}`);
       const r = e.result.receipt ?? {};

@@ -92,8 +92,12 @@ export interface Evidence {
   result: ActionResult;
   card: readonly TraceEntry[];
   platform: readonly PlatformExchange[];
-  /** What the scenario set up: the card in the reader, its holder, its state. */
-  setup: { cardHolder: { name: string; idNumber: string }; cardExpiry: string; cardLost: boolean; pinRequired: boolean; faults: PlatformFault[] };
+  /**
+   * What the scenario set up: the card in the reader, its holder, its state; `cardPulled`: the
+   * harness pulled the card right after the first record the terminal read from it (false
+   * when the terminal read no record, so the pull asked for never happened).
+   */
+  setup: { cardHolder: { name: string; idNumber: string }; cardExpiry: string; cardLost: boolean; cardPulled: boolean; pinRequired: boolean; faults: PlatformFault[] };
   /** The card holder's settlements in force (not reversed), before and after the action (control API). */
   ledger: { before: number; after: number };
   /** How long the terminal has to send 2601 after a lost answer (ms). */

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { dockerApi } from './docker';
+import type { ImageListing } from './types';
 
 export const ROOT = path.resolve(__dirname, '..');
 const IMAGES_DIR = path.join(__dirname, 'images');
@@ -83,6 +84,18 @@ export async function presentHash(name: string): Promise<string | undefined> {
   const image = await dockerApi<{ Config?: { Labels?: Record<string, string> | null } }>('GET', `/images/${name}/json`)
     .catch((e: { status?: number }) => { if (e.status === 404) return undefined; throw e; });
   return image?.Config?.Labels?.[INPUTS_LABEL] || undefined;
+}
+
+/**
+ * Our images present (those carrying the inputs label), through the Engine API: the CLI's
+ * `docker images --format` has no `.Labels` on Docker 20.10 (a template parsing error).
+ */
+export async function listImages(): Promise<ImageListing[]> {
+  const filters = encodeURIComponent(JSON.stringify({ label: [INPUTS_LABEL] }));
+  const images = await dockerApi<{ Id: string; RepoTags: string[] | null; Size: number; Created: number; Labels: Record<string, string> | null }[]>('GET', `/images/json?filters=${filters}`);
+  return images.flatMap((i) => (i.RepoTags?.length ? i.RepoTags : ['<none>:<none>']).map((name) => ({
+    name, id: i.Id.replace(/^sha256:/, '').slice(0, 12), sizeBytes: i.Size, created: new Date(i.Created * 1000), inputs: i.Labels?.[INPUTS_LABEL] ?? '',
+  }))).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Run a command, passing each line of its output to `log`; reject with the tail of the output on failure. */

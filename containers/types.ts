@@ -51,3 +51,6 @@ export interface CardContainerOptions {
 }
 
 export interface CardContainer { id: string; stop(): Promise<void> }
+
+/** One of our images present in the container engine (`medcard images list`). */
+export interface ImageListing { name: string; id: string; sizeBytes: number; created: Date; inputs: string }

@@ -4,14 +4,14 @@
 // claims, queries — and the business clock. Documented with examples in engine/README.md.
 import { randomBytes } from 'node:crypto';
 import { num } from './db';
-import { type Ctx, type PersonRow, type InstRow, loadPerson, nextId, policyOf, show } from './context';
+import { type Ctx, type Handler, type PersonRow, type InstRow, hasFiling, loadPerson, nextId, policyOf, show } from './context';
 import { BizError, req, str, id, en, money, date, dt, int, arr, strs, CODE } from './validate';
 import { CARD_NUMBER, CARD_SN, ID_NUMBER, PERSON_NUMBER, REGION_CODE, MED_TYPE_CODES } from '../spec';
 import { EMPLOYER, INSTITUTION, CATALOGUE, PERSON, CARD, insertEmployer, insertInstitution, insertCatalogue, insertPerson, insertCard, openingBalance, personOut } from './world';
 import { balances, post, ledgerCheck, PA } from './ledger';
 import { monthlyCredit, yearEndInterest, ageOn } from './rules';
 import { adjudicate, bookSettlement, buildReceipt, cumulativeCovered, feeRows, setlInfo, type FeeRow } from './settle';
-import { classifyLines, hasFiling, type Handler } from './platform';
+import { classifyLines } from './platform';
 import { fmtFen, parseBizTime } from '../platform';
 import type { ClaimOutput, ClaimReason, SetlInfo } from '../platform';
 
@@ -241,7 +241,7 @@ export const CONTROL: Record<string, Handler> = {
     await insertInstitution(ctx.q, { ...r, key });
     return { fixmedins_code: r.fixmedins_code, key };
   }),
-  'catalogue-item': h(CATALOGUE, created('med_list_codg', (ctx, r) => insertCatalogue(ctx.q, r))),
+  'catalogue-item': h(CATALOGUE, created('med_list_codg', (ctx, r) => insertCatalogue(ctx.q, r, ctx.time))),
   'card': h(CARD, async (ctx, r) => {
     await insertCard(ctx.q, r);
     return { card_no: r.card_no, card_stas: r.card_stas ?? 'issued' };

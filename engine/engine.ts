@@ -7,12 +7,12 @@ import { num, openDb } from './db';
 import { CONTROL_SENDER, isMsgidTaken, replay, store } from './messages';
 import { loadPolicies } from './policy';
 import { loadWorld } from './world';
-import { PLATFORM, type Handler } from './platform';
+import { PLATFORM } from './platform';
 import { CONTROL } from './agency';
 import { BizError, check, req, str, id, en, dt, any, CODE, type Spec } from './validate';
 import { REGION_CODE } from '../spec';
 import { RuleError } from './rules';
-import { type Ctx, type Env, type InstRow, type Security, SenderRefusal, checkInstitution, show } from './context';
+import { type Ctx, type Env, type Handler, type InstRow, type Security, SenderRefusal, checkInstitution, show } from './context';
 import { ENDPOINT, formatBizTime, formatStamp, msgidProblem, signature, SIGN_TYPES, type Response, type SignType } from '../platform';
 import { controlRoutes, listenHttp, platformRoutes, MAX_BODY, type Front } from './http';
 import type { Engine, EngineOptions, Route } from './types';
@@ -32,13 +32,8 @@ const ENVELOPE: Spec = {
 
 /** Platform transactions public HIS code sends that this engine does not implement, by name (the answer says which). */
 const NOT_IMPLEMENTED: Record<string, string> = {
-  '1162': '电子凭证解码', '1201': '医药机构信息获取', '1901': '字典表查询', '2001': '人员待遇享受检查', '2403': '住院信息变更', '2404': '入院撤销',
-  '2405': '出院撤销', '3101': '事前明细审核', '3102': '事中明细审核', '3201': '医药机构费用结算对总账', '3202': '医药机构费用结算对明细账',
-  '3301': '目录对照上传', '3302': '目录对照撤销', '4101': '结算清单信息上传', '5201': '就诊信息查询', '5202': '诊断信息查询', '5204': '费用明细查询',
-  '5205': '人员慢特病用药记录查询', '5206': '人员累计信息查询', '9101': '文件上传', '9102': '文件下载',
+  '1162': '电子凭证解码', '1201': '医药机构信息获取', '3101': '事前明细审核', '3102': '事中明细审核', '4101': '结算清单信息上传',
 };
-for (let n = 1301; n <= 1319; n++) NOT_IMPLEMENTED[String(n)] = '目录下载';
-for (let n = 3501; n <= 3507; n++) NOT_IMPLEMENTED[String(n)] = '药店进销存';
 
 /** What a control call carries: an id (replayed like a msgid), its business time, its input. */
 const CONTROL_BODY: Spec = {
@@ -202,10 +197,15 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
   }
 
   let front: Front | null = null;
+  let inProcessRoutes: ReturnType<typeof platformRoutes> | undefined;
   const engine: Engine = {
     backend: db.kind,
     controlToken,
     handle: (b, route) => handle(b, route).catch((e) => answer(-1, null, `系统内部错误：${(e as Error).message}`, new Date())),
+    async servePlatform(method, path, b) {
+      const route = (inProcessRoutes ??= platformRoutes(engine.handle))[`${method} ${path}`];
+      return route ? route({ body: b, headers: {} }) : { status: 404, body: { infcode: -1, err_msg: `请使用 POST ${ENDPOINT} / no such route: use POST ${ENDPOINT}`, output: null } };
+    },
     control: (op, b, token) => control(op, b, token).catch((e) => answer(-1, null, `系统内部错误：${(e as Error).message}`, new Date())),
     async listen(port = 0, host = '127.0.0.1') {
       front = await listenHttp({
@@ -237,8 +237,9 @@ function unwrap(raw: unknown, wrap: Handler['wrap']): unknown {
   const o = raw as Record<string, unknown>;
   const keys = Object.keys(o);
   const isObj = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if ((wrap === 'data' || wrap === 'signIn' || wrap === 'signOut') && keys.length === 1 && keys[0] === wrap && isObj(o[wrap])) return o[wrap];
-  if ((wrap === 'mdtrtinfo' || wrap === 'dscginfo') && keys.includes(wrap) && keys.every((k) => k === wrap || k === 'diseinfo') && isObj(o[wrap])) {
+  const withDiagnoses = wrap === 'mdtrtinfo' || wrap === 'dscginfo' || wrap === 'adminfo';
+  if (!withDiagnoses && keys.length === 1 && keys[0] === wrap && isObj(o[wrap])) return o[wrap];
+  if (withDiagnoses && keys.includes(wrap) && keys.every((k) => k === wrap || k === 'diseinfo') && isObj(o[wrap])) {
     return o.diseinfo === undefined ? o[wrap] : { ...(o[wrap] as object), diseinfo: o.diseinfo };
   }
   if (wrap === 'mdtrtinfo' && keys.length === 1 && keys[0] === 'data' && isObj(o.data)) return o.data;

@@ -2,55 +2,30 @@
 // outpatient and inpatient visit flows, settlement query.
 import type { Sql } from './db';
 import { num } from './db';
-import { type Ctx, type InstRow, type PersonRow, checkInstitution, idText, loadPerson, nextId, personFrom, policyOf, show } from './context';
-import { BizError, req, str, id, en, money, cnt, dt, arr, CODE, type Spec } from './validate';
-import { CARD_SN, ID_NUMBER, PERSON_NUMBER, INSU_TYPE_CODES, MED_TYPE_CODES, OUTPATIENT_MED_TYPES } from '../spec';
-import { splitLine, ageOn, mulDivRound, type CatalogueItem } from './rules';
+import {
+  type Ctx, type CardRow, type Handler, type InstRow, type PersonRow, type VisitRow, DIAG, cardChecks, checkCard, checkEligible, checkInstitution, checkInsuplc, checkInsutype, employerArrears,
+  idText, loadPerson, loadVisit, mdtrtId, nextId, personFrom, policyOf, psnNo, requireOpen, show, visitChecks,
+} from './context';
+import { BizError, req, str, id, en, money, cnt, cntText, dt, arr, CODE, type Spec } from './validate';
+import { CARD_SN, ID_NUMBER, INSU_TYPE_CODES, MED_TYPE_CODES, OUTPATIENT_MED_TYPES } from '../spec';
+import { splitLine, ageOn, chrgitmLv, mulDivRound, type CatalogueItem } from './rules';
 import { balances, post, PA, type Line } from './ledger';
 import { adjudicateWith, buildReceipt, setlInfo, saveReceipt, writeSettlement, type FeeRow } from './settle';
 import { fmtFen, fmtRatio } from '../platform';
 import type { SetlInfo, SetlDetail } from '../platform';
 import { REVERSED } from './messages';
+import { QUERIES } from './queries';
+import { INPATIENT, undoStayChange } from './inpatient';
+import { PHARMACY, STOCK_UPLOADS, undoStockUpload } from './pharmacy';
+import { CERT_TYPE_CODES, psnTypeOf } from './dictionaries';
+import { FILES } from './files';
+import { CATALOGUE_TRANSACTIONS } from './catalogue';
+import { RECONCILE } from './reconcile';
 
-export interface Handler {
-  spec: Spec; run: (ctx: Ctx, input: Record<string, unknown>) => Promise<unknown>; platform: boolean; wrap?: 'data' | 'mdtrtinfo' | 'dscginfo' | 'signIn' | 'signOut';
-  /** The handler loads and checks the envelope's institution itself (checkInstitution), in its own first query. */
-  ownInstitution?: boolean;
-}
-
-const CERT_TYPE = ['01', '02', '03'] as const;
-const psnNo = () => req(id('人员编号', PERSON_NUMBER));
-const mdtrtId = () => req(str('就诊ID', 30, { re: CODE, what: '字母数字' }));
+const CERT_TYPE = CERT_TYPE_CODES;
 const certNo = () => req(str('就诊凭证编号', 50, { re: CODE, what: '字母数字' }));
-const DIAG: Spec = {
-  diag_type: str('诊断类别', 3), diag_srt_no: str('诊断排序号', 3), diag_code: req(str('诊断代码', 20, { re: /^[A-Za-z0-9.+-]+$/ })),
-  diag_name: req(str('诊断名称', 100)), diag_dept: str('诊断科室', 50), dise_dor_no: str('诊断医生编码', 30), dise_dor_name: str('诊断医生姓名', 50),
-  diag_time: dt('诊断时间'), vali_flag: str('有效标志', 1), adm_cond_type: str('入院病情类型', 3),
-};
 
 // ------------------------------------------------------------------ card and person checks
-
-interface CardRow { card_no: string; card_sn: string; psn_no: string; expiry_date: string; stas: string; lost_date: string | null; activated_date: string | null }
-
-/** Card checks (domain.md §7): exists, identification code, not lost/replaced, activated, not expired, belongs to the person. */
-export async function checkCard(q: Sql, cardNo: string, cardSn: string | undefined, date: string, psn?: string): Promise<CardRow> {
-  const rows = await q.query<CardRow & Record<string, unknown>>(`SELECT * FROM cards WHERE card_no = $1`, [cardNo]);
-  return cardChecks(rows[0], cardNo, cardSn, date, psn);
-}
-
-/** checkCard on a row already read (undefined: no such card). */
-function cardChecks(c: CardRow | undefined, cardNo: string, cardSn: string | undefined, date: string, psn?: string): CardRow {
-  if (!c) throw new BizError(`社保卡号 ${show(cardNo)} 不存在`);
-  if (cardSn && cardSn !== c.card_sn) throw new BizError('卡识别码 card_sn 与卡号不符，疑似非本卡');
-  if (c.stas === 'lost') throw new BizError(`社保卡 ${c.card_no} 已挂失（${c.lost_date}），不能使用`);
-  if (c.stas === 'replaced') throw new BizError(`社保卡 ${c.card_no} 已补换新卡，旧卡作废`);
-  if (c.stas === 'cancelled') throw new BizError(`社保卡 ${c.card_no} 已注销`);
-  if (c.stas === 'issued') throw new BizError(`社保卡 ${c.card_no} 尚未激活，不能结算`);
-  if (c.activated_date && date < c.activated_date) throw new BizError(`社保卡 ${c.card_no} 在 ${date} 尚未激活（激活日期 ${c.activated_date}）`);
-  if (date > c.expiry_date) throw new BizError(`社保卡 ${c.card_no} 已过有效期（有效期至 ${c.expiry_date}）`);
-  if (psn && c.psn_no !== psn) throw new BizError('社保卡与就诊人员不符（社保卡仅限本人使用，不得冒用）');
-  return c;
-}
 
 /** The presented certificate must belong to the person (card 03, ID card 02, e-voucher 01). */
 async function checkCert(ctx: Ctx, person: PersonRow, certType: string, certNo: string, cardSn?: string): Promise<void> {
@@ -77,35 +52,6 @@ async function personByCert(ctx: Ctx, input: Record<string, unknown>): Promise<{
   if (input.certno && input.certno !== person.certno) throw new BizError('证件号码 certno 与就诊凭证对应人员不符');
   if (input.psn_name && input.psn_name !== person.name) throw new BizError('姓名 psn_name 与就诊凭证对应人员不符');
   return { person, card };
-}
-
-async function employerArrears(q: Sql, p: PersonRow): Promise<boolean> {
-  if (!p.emp_no) return false;
-  const r = await q.query<{ arrears: boolean }>(`SELECT arrears FROM employers WHERE emp_no = $1`, [p.emp_no]);
-  return !!r[0]?.arrears;
-}
-
-/** A filing valid on the date for the region (domain.md §6). */
-export async function hasFiling(q: Sql, psn: string, admvs: string, date: string): Promise<boolean> {
-  const r = await q.query(`SELECT 1 FROM filings WHERE psn_no = $1 AND admvs = $2 AND begndate <= $3 AND (enddate IS NULL OR enddate >= $3)`, [psn, admvs, date]);
-  return r.length > 0;
-}
-
-/** Everything that must hold for the fund and the account to pay (domain.md §5–§7), given the employer's arrears and whether a filing covers the visit. */
-function checkEligible(ctx: Ctx, p: PersonRow, visitDate: string, arrears: boolean, filed: boolean): void {
-  if (p.stas === '2') throw new BizError('参保状态为暂停参保，暂停享受医保待遇');
-  if (p.stas === '3') throw new BizError('参保状态为终止参保，不能享受医保待遇');
-  if (visitDate < p.insu_date) throw new BizError(`就诊日期 ${visitDate} 早于参保日期 ${p.insu_date}，不能享受医保待遇`);
-  if (arrears) throw new BizError('参保单位欠费，暂停医保统筹基金和个人账户支付；请全额现金垫付，单位补缴后到医保经办机构申请报销');
-  const inst = ctx.inst!;
-  if (inst.admvs !== p.admvs && !filed) {
-    throw new BizError(`异地就医（参保地 ${p.admvs}，就医地 ${inst.admvs}）未办理异地就医备案，不能直接结算；请全额垫付后持发票回参保地申请报销`);
-  }
-  policyOf(ctx, p.admvs);
-}
-
-function checkInsuplc(ctx: Ctx, p: PersonRow): void {
-  if (ctx.env.insuplc_admdvs && ctx.env.insuplc_admdvs !== p.admvs) throw new BizError(`参保地 insuplc_admdvs=${ctx.env.insuplc_admdvs} 与人员参保地 ${p.admvs} 不符`);
 }
 
 // ------------------------------------------------------------------ 9001, 1101
@@ -148,7 +94,7 @@ const personLookup: Handler = {
     return {
       baseinfo: { psn_no: p.psn_no, psn_cert_type: '01', certno: p.certno, psn_name: p.name, gend: p.gend, naty: p.naty, brdy: p.brdy, age: ageOn(p.brdy, ctx.date) },
       insuinfo: [{
-        balc: fmtFen(bal.total), insutype: p.insutype, psn_type: p.retired ? '1102' : '1101', psn_insu_stas: stas, psn_insu_date: p.insu_date,
+        balc: fmtFen(bal.total), insutype: p.insutype, psn_type: psnTypeOf(p.retired), psn_insu_stas: stas, psn_insu_date: p.insu_date,
         paus_insu_date: stas === '2' ? ctx.date : null, cvlserv_flag: '0', insuplc_admdvs: p.admvs, emp_name: emp,
       }],
       idetinfo: [],
@@ -159,32 +105,10 @@ const personLookup: Handler = {
 
 // ------------------------------------------------------------------ visits
 
-interface VisitRow { mdtrt_id: string; psn_no: string; fixmedins_code: string; admvs: string; kind: 'otp' | 'ipt'; med_type: string; begntime: string; endtime: string | null; ipt_otp_no: string; cert_type: string; cert_no: string; insutype: string; emergency: boolean; stas: string }
-
-export async function loadVisit(ctx: Ctx, id: string, psn: string | undefined, kind: 'otp' | 'ipt' | null, lock = false): Promise<VisitRow> {
-  const rows = await ctx.q.query<VisitRow & Record<string, unknown>>(`SELECT * FROM visits WHERE mdtrt_id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
-  return visitChecks(ctx, rows[0], id, psn, kind);
-}
-
-/** loadVisit on a row already read (undefined: no such visit). */
-function visitChecks(ctx: Ctx, v: VisitRow | undefined, id: string, psn: string | undefined, kind: 'otp' | 'ipt' | null): VisitRow {
-  if (!v) throw new BizError(`就诊ID mdtrt_id=${show(id)} 不存在（请先挂号或办理入院）`);
-  if (v.fixmedins_code !== ctx.env.fixmedins_code) throw new BizError(`就诊ID ${id} 不属于本定点医药机构`);
-  if (psn !== undefined && v.psn_no !== psn) throw new BizError(`就诊ID ${id} 与人员编号 psn_no=${show(psn)} 不符`);
-  if (kind === 'otp' && v.kind !== 'otp') throw new BizError(`就诊ID ${id} 是住院就诊，请使用住院交易（2301/2303/2304/2305）`);
-  if (kind === 'ipt' && v.kind !== 'ipt') throw new BizError(`就诊ID ${id} 是门诊就诊，请使用门诊交易（2204/2206/2207/2208）`);
-  return v;
-}
-
-function requireOpen(v: VisitRow, what: string): void {
-  if (v.stas === 'cancelled') throw new BizError(`就诊ID ${v.mdtrt_id} 已撤销挂号，不能${what}`);
-  if (v.stas === 'settled') throw new BizError(`就诊ID ${v.mdtrt_id} 已结算，不能${what}（如需修改请先撤销结算）`);
-}
-
 async function openVisit(ctx: Ctx, input: Record<string, unknown>, kind: 'otp' | 'ipt'): Promise<{ mdtrt_id: string; psn_no: string; ipt_otp_no: string }> {
   const person = await loadPerson(ctx.q, String(input.psn_no));
   checkInsuplc(ctx, person);
-  if (input.insutype !== person.insutype) throw new BizError(`险种类型 insutype=${input.insutype} 与人员参保险种 ${person.insutype} 不符`);
+  checkInsutype(String(input.insutype), person);
   await checkCert(ctx, person, String(input.mdtrt_cert_type), String(input.mdtrt_cert_no), input.card_sn as string | undefined);
   if (input.psn_name && input.psn_name !== person.name) throw new BizError('姓名 psn_name 与人员不符');
   if (input.certno && input.certno !== person.certno) throw new BizError('证件号码 certno 与人员不符');
@@ -309,18 +233,12 @@ function feeUpload(kind: 'otp' | 'ipt'): Handler {
           feedetl_sn: l.feedetl_sn, det_item_fee_sumamt: fmtFen(c.amount), cnt: cntText(c.cnt4), pric: fmtFen(c.pric),
           pric_uplmt_amt: item?.capFen == null ? null : fmtFen(item.capFen), selfpay_prop: fmtRatio(s.selfpayBp),
           fulamt_ownpay_amt: fmtFen(s.fulamt), overlmt_amt: fmtFen(s.overlmt), preselfpay_amt: fmtFen(s.preselfpay), inscp_scp_amt: fmtFen(s.inscp),
-          chrgitm_lv: s.cls === 'A' ? '01' : s.cls === 'B' ? '02' : '03', med_chrgitm_type: item?.chrgitmType ?? '09', bas_medn_flag: '0', list_sp_item_flag: '0',
+          chrgitm_lv: chrgitmLv(s.cls), med_chrgitm_type: item?.chrgitmType ?? '09', bas_medn_flag: '0', list_sp_item_flag: '0',
         });
       }
       return { result };
     },
   };
-}
-
-function cntText(c4: number): string {
-  const w = Math.floor(c4 / 10000);
-  const f = String(c4 % 10000).padStart(4, '0').replace(/0+$/, '');
-  return f ? `${w}.${f}` : String(w);
 }
 
 const feeCancel = (kind: 'otp' | 'ipt'): Handler => ({
@@ -542,7 +460,8 @@ const settlementQuery: Handler = {
 // ------------------------------------------------------------------ 2601 冲正
 
 /** What each transaction books, for 2601: read-only ones book nothing. */
-const READ_ONLY = new Set(['9001', '1101', '2206', '2303', '5203']);
+// Catalogue downloads (13xx) only make a file to fetch: nothing of the business to undo.
+const READ_ONLY = new Set(['9001', '1101', '2206', '2303', '5203', '1901', '3201', '9102', ...Object.keys(QUERIES), ...Object.keys(CATALOGUE_TRANSACTIONS).filter((n) => n.startsWith('13'))]);
 
 /**
  * 2601: the sender's message omsgid never reached its answer to the HIS (a transport
@@ -610,7 +529,10 @@ async function undo(ctx: Ctx, oinfno: string, omsgid: string, out: Record<string
       await ctx.q.query(`UPDATE visits SET stas = 'registered' WHERE mdtrt_id = $1`, [v.mdtrt_id]);
       return `结算ID ${setlId} 已冲正`;
     }
+    case '2403': case '2404': case '2405':
+      return undoStayChange(ctx, oinfno, omsgid, mine);
     default:
+      if (STOCK_UPLOADS.includes(oinfno)) return undoStockUpload(ctx, omsgid);
       throw new BizError(`原交易 ${oinfno} 不能冲正：请用对应的撤销交易（2202 / 2205 / 2208 / 2302 / 2305）`);
   }
 }
@@ -621,4 +543,10 @@ export const PLATFORM: Record<string, Handler> = {
   '2206': settle('otp', false), '2207': settle('otp', true), '2208': reverse('otp'),
   '2401': admission, '2301': feeUpload('ipt'), '2302': feeCancel('ipt'), '2303': settle('ipt', false), '2304': settle('ipt', true), '2305': reverse('ipt'),
   '2402': discharge, '5203': settlementQuery,
+  ...QUERIES,
+  ...INPATIENT,
+  ...PHARMACY,
+  ...FILES,
+  ...CATALOGUE_TRANSACTIONS,
+  ...RECONCILE,
 };

@@ -17,6 +17,9 @@ export const share = (amount: number, bp: number) => mulDivRound(amount, bp, 100
 export type ItemClass = 'A' | 'B' | 'self';
 export interface CatalogueItem { code: string; name: string; cls: ItemClass; capFen: number | null; selfpayBp: number | null; chrgitmType: string }
 
+/** The platform's charge-item level of a catalogue class: 01 甲类, 02 乙类, 03 自费. */
+export const chrgitmLv = (cls: string): '01' | '02' | '03' => (cls === 'A' ? '01' : cls === 'B' ? '02' : '03');
+
 export interface LineSplit {
   cls: ItemClass | 'unknown';
   selfpayBp: number;   // the class B pre-self-pay ratio applied (10000 for self-pay)

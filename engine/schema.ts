@@ -97,7 +97,40 @@ CREATE INDEX claim_lines_claim ON claim_lines(claim_id);
 -- 2601 冲正 removes the fee lines one upload (a msgid) brought.
 ALTER TABLE fee_lines ADD COLUMN msgid text;
 CREATE INDEX fee_lines_msgid ON fee_lines(msgid)
-`]];
+`],
+// ---------------------------------------------------------------- files, catalogue versions, mappings
+// (engine/files.ts, catalogue.ts, reconcile.ts: 9101/9102, 13xx, 3301/3302, 3202)
+[7, `
+-- Files the platform keeps for an institution: uploaded by it (9101) or made for it (13xx
+-- catalogue downloads, 3202 results). Only their owner can download them (9102), until
+-- dld_endtime. The content is the bytes in base64, never a path on disk.
+CREATE TABLE files (
+  file_qury_no text PRIMARY KEY, owner text NOT NULL, filename text NOT NULL, kind text NOT NULL,
+  size int NOT NULL, content text NOT NULL, created text NOT NULL, dld_endtime text NOT NULL);
+-- A catalogue row's version (13xx: rows newer than the version the HIS has).
+ALTER TABLE catalogue ADD COLUMN ver text NOT NULL DEFAULT '0';
+-- An institution's own items mapped onto catalogue items (3301), one mapping per item and list type.
+CREATE TABLE mappings (
+  fixmedins_code text NOT NULL, list_type text NOT NULL, fixmedins_hilist_id text NOT NULL,
+  fixmedins_hilist_name text NOT NULL, med_list_codg text NOT NULL REFERENCES catalogue(code),
+  begndate text NOT NULL, enddate text, info jsonb NOT NULL, created text NOT NULL,
+  PRIMARY KEY (fixmedins_code, list_type, fixmedins_hilist_id))
+`],
+// ---------------------------------------------------------------- pharmacy stock (3501–3507, engine/pharmacy.ts)
+[8, `
+-- Each institution's stock of each item (med_list_codg), in whole units of the smallest
+-- package: never below zero. Each movement is one upload (a msgid), named by its batch serial
+-- (fixmedins_bchno) per transaction, with the signed quantity it moved: 3507 and 2601 take a
+-- movement back by that quantity.
+CREATE TABLE stock (sender text NOT NULL, item text NOT NULL, qty bigint NOT NULL CHECK (qty >= 0), PRIMARY KEY (sender, item));
+CREATE TABLE stock_moves (
+  sender text NOT NULL, msgid text NOT NULL, infno text NOT NULL, data_type text NOT NULL, bchno text NOT NULL, item text NOT NULL,
+  qty bigint NOT NULL, biz_time text NOT NULL, info jsonb NOT NULL,
+  PRIMARY KEY (sender, msgid), UNIQUE (sender, infno, bchno));
+CREATE INDEX stock_moves_bchno ON stock_moves(sender, data_type, bchno)
+`],
+// ---------------------------------------------------------------- end of pharmacy stock
+];
 
 export async function migrate(db: Db): Promise<void> {
   await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);

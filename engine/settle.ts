@@ -8,6 +8,7 @@ import type { Policy } from './policy';
 import { splitVisit, levelExtraBp, type Split } from './rules';
 import { balances, accountDebit, post, PA, journalLines, journalParams, INSERT_JOURNAL_AT, type Balances, type Line } from './ledger';
 import { INSERT_MESSAGE, messageParams } from './messages';
+import { clrTypeOf, psnTypeOf } from './dictionaries';
 import { fmtFen, fmtRatio, toFen } from '../platform';
 import type { SetlInfo, SetlDetail, Receipt, ClaimReason, MedType } from '../platform';
 
@@ -71,13 +72,13 @@ export function setlInfo(x: {
   const f = fmtFen;
   const setlinfo: SetlInfo = {
     setl_id: x.setlId, mdtrt_id: x.mdtrtId, psn_no: person.psn_no, psn_name: person.name, psn_cert_type: '01', certno: person.certno,
-    gend: person.gend, naty: person.naty, brdy: person.brdy, age: x.age, insutype: person.insutype, psn_type: person.retired ? '1102' : '1101',
+    gend: person.gend, naty: person.naty, brdy: person.brdy, age: x.age, insutype: person.insutype, psn_type: psnTypeOf(person.retired),
     cvlserv_flag: '0', setl_time: x.time, mdtrt_cert_type: x.certType as SetlInfo['mdtrt_cert_type'], med_type: x.medType as MedType,
     medfee_sumamt: f(t.total), fulamt_ownpay_amt: f(t.fulamt), overlmt_selfpay: f(t.overlmt), preselfpay_amt: f(t.preselfpay), inscp_scp_amt: f(t.inscp),
     act_pay_dedc: f(s.deductiblePaid), hifp_pay: f(s.fund), pool_prop_selfpay: fmtRatio(s.poolPropBp), cvlserv_pay: '0.00', hifes_pay: '0.00',
     hifmi_pay: '0.00', hifob_pay: '0.00', maf_pay: '0.00', oth_pay: '0.00', fund_pay_sumamt: f(s.fund), psn_part_amt: f(s.personTotal),
     acct_pay: f(s.acct), psn_cash_pay: f(s.cash), hosp_part_amt: '0.00', balc: f(s.balanceAfter), acct_mulaid_pay: '0.00',
-    medins_setl_id: x.msgid, clr_optins: person.admvs, clr_way: '1', clr_type: x.medType === '21' ? '21' : '11',
+    medins_setl_id: x.msgid, clr_optins: person.admvs, clr_way: '1', clr_type: clrTypeOf(x.medType),
     fixmedins_code: x.inst.code, fixmedins_name: x.inst.name, insuplc_admdvs: person.admvs, mdtrtarea_admvs: x.mdtrtarea, setl_stas: x.stas,
     cum_inscp_before: f(adj.cumBefore), cum_inscp_after: f(s.cumAfter),
     segments: s.pieces.map((p) => ({ segment: p.segment, from: f(p.from), to: f(p.to), amount: f(p.amount), person_rate: fmtRatio(p.personBp), person: f(p.person), fund: f(p.fund) })),

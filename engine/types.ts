@@ -44,6 +44,11 @@ export interface Engine {
    * throws. `route`: it came on a per-service path, which takes only its own infnos.
    */
   handle(requestBody: unknown, route?: Route): Promise<Response>;
+  /**
+   * One platform request as the HTTP front would route it (gateway path, `/`, or a per-service
+   * path), in-process: for a recorder in front of an embedded engine. 404 for any other path.
+   */
+  servePlatform(method: string, path: string, requestBody: unknown): Promise<{ status: number; body: unknown }>;
   /** One call of the harness's control API (op, { id, time, input }, token), in-process. Never throws. */
   control(op: string, body: unknown, token: string | undefined): Promise<Response>;
   /** The token control calls must carry (EngineOptions.controlToken, or a random one). */

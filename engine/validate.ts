@@ -17,6 +17,7 @@ export type Field =
   | { k: 'enum'; label: string; req?: boolean; values: readonly string[] }
   | { k: 'money'; label: string; req?: boolean }
   | { k: 'cnt'; label: string; req?: boolean }
+  | { k: 'dec'; label: string; req?: boolean; int: number; frac: number }
   | { k: 'int'; label: string; req?: boolean; min: number; max: number }
   | { k: 'bool'; label: string; req?: boolean }
   | { k: 'date'; label: string; req?: boolean }
@@ -35,6 +36,8 @@ export const id = (label: string, format: IdFormat, r = false): Field => ({ k: '
 export const en = (label: string, values: readonly string[], r = false): Field => ({ k: 'enum', label, values, req: r });
 export const money = (label: string, r = false): Field => ({ k: 'money', label, req: r });
 export const cnt = (label: string, r = false): Field => ({ k: 'cnt', label, req: r });
+/** A non-negative decimal kept as its text (a unit price with up to `frac` places, never money to book). */
+export const dec = (label: string, int: number, frac: number, r = false): Field => ({ k: 'dec', label, int, frac, req: r });
 export const int = (label: string, min: number, max: number, r = false): Field => ({ k: 'int', label, min, max, req: r });
 export const bool = (label: string, r = false): Field => ({ k: 'bool', label, req: r });
 export const date = (label: string, r = false): Field => ({ k: 'date', label, req: r });
@@ -43,6 +46,13 @@ export const arr = (label: string, of: Spec, max: number, r = false, min = 0): F
 export const strs = (label: string, max: number, itemMax: number): Field => ({ k: 'strs', label, max, itemMax });
 export const obj = (label: string, spec: Spec, r = false): Field => ({ k: 'obj', label, spec, req: r });
 export const any = (label: string): Field => ({ k: 'any', label });
+
+/** A count as the wire writes it: cnt × 10,000 (what the cnt field gives) back to "1.5". */
+export function cntText(c4: number): string {
+  const w = Math.floor(c4 / 10000);
+  const f = String(c4 % 10000).padStart(4, '0').replace(/0+$/, '');
+  return f ? `${w}.${f}` : String(w);
+}
 
 export const CODE = /^[A-Za-z0-9_-]+$/;
 const DATETIME = /^(\d{4}-\d{2}-\d{2}) ([01]\d|2[0-3]):([0-5]\d):([0-5]\d)$/;
@@ -113,6 +123,13 @@ function checkField(v: unknown, f: Field, name: string): unknown {
       const c4 = Number(m[1]) * 10000 + Number((m[2] ?? '').padEnd(4, '0') || '0');
       if (c4 === 0) throw new BizError(`${name} 数量必须大于 0`);
       return c4;
+    }
+    case 'dec': {
+      const text = typeof v === 'number' && Number.isFinite(v) ? String(v) : typeof v === 'string' ? v : null;
+      if (text === null || !new RegExp(`^(0|[1-9][0-9]{0,${f.int - 1}})(\\.[0-9]{1,${f.frac}})?$`).test(text)) {
+        throw new BizError(`${name} 格式不正确，应为非负数，最多 ${f.int} 位整数、${f.frac} 位小数`);
+      }
+      return text;
     }
     case 'int': {
       const n = typeof v === 'string' && /^-?[0-9]{1,9}$/.test(v) ? Number(v) : v;

@@ -31,6 +31,7 @@ export const CATALOGUE: Spec = {
   pric_uplmt_amt: money('最高限价'),
   selfpay_prop: str('乙类先行自付比例', 6, { re: /^(0(\.\d{1,4})?|1(\.0{1,4})?)$/, what: '0 到 1 之间的小数，如 0.10' }),
   med_chrgitm_type: str('医疗收费项目类别', 10, { re: CODE }),
+  ver: str('版本号', 20, { re: /^[0-9]{1,20}$/, what: '数字（最多 20 位），如 20240101000000' }),
 };
 export const PERSON: Spec = {
   psn_no: req(id('人员编号', PERSON_NUMBER)),
@@ -134,7 +135,7 @@ function worldFile<T = WorldRecord>(key: string, spec: Spec, title: string, desc
 export const WORLD_FORMATS = {
   employers: worldFile('employers', EMPLOYER, '参保单位 / employers', '9102 的字段 (domain.md §1)。arrears: true 表示欠费。'),
   institutions: worldFile('institutions', INSTITUTION, '定点医药机构 / institutions', '9103 的字段 (domain.md §1, §4.3)。'),
-  catalogue: worldFile('catalogue', CATALOGUE, '医保目录 / catalogue items', '9104 的字段 (domain.md §4.1)。cls: A 甲类, B 乙类, self 自费。'),
+  catalogue: worldFile('catalogue', CATALOGUE, '医保目录 / catalogue items', '9104 的字段 (domain.md §4.1)。cls: A 甲类, B 乙类, self 自费。ver: 版本号（13xx 目录下载按版本增量），缺省为创建时间 yyyyMMddHHmmss。'),
   people: worldFile<WorldPersonRecord>('people', WORLD_PERSON, '参保人 / insured people', '9101 的字段，另加 opening_balance：上年结转到个人账户的金额（元）(domain.md §1, §3)。'),
   cards: worldFile('cards', CARD, '社保卡 / cards', '9105 的字段 (domain.md §7)。card_stas: issued, active, lost, replaced, cancelled。'),
 } as const;

@@ -26,15 +26,18 @@ export async function insertInstitution(q: Sql, r: Rec): Promise<void> {
     [r.fixmedins_code, r.fixmedins_name, r.admvs, r.hosp_lv, r.fixmedins_type, r.designated, r.key ?? null]);
   if (!rows.length) throw dup('定点医药机构编号', String(r.fixmedins_code));
 }
-export async function insertCatalogue(q: Sql, r: Rec): Promise<void> {
+/** A catalogue row's default version: when it was made, yyyyMMddHHmmss (13xx download rows newer than the HIS's version). */
+export const versionAt = (time: string): string => time.replace(/[^0-9]/g, '').padEnd(14, '0');
+
+export async function insertCatalogue(q: Sql, r: Rec, at: string): Promise<void> {
   let bp: number | null = null;
   if (typeof r.selfpay_prop === 'string') {
     const [w, f = ''] = r.selfpay_prop.split('.');
     bp = Number(w) * 10000 + Number(f.padEnd(4, '0'));
   }
   if (r.cls !== 'B' && bp !== null) throw new BizError('只有乙类项目可以设置先行自付比例 selfpay_prop');
-  const rows = await q.query(`INSERT INTO catalogue (code, name, cls, cap_fen, selfpay_bp, chrgitm_type) VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING RETURNING code`,
-    [r.med_list_codg, r.name, r.cls, r.pric_uplmt_amt ?? null, bp, r.med_chrgitm_type ?? '09']);
+  const rows = await q.query(`INSERT INTO catalogue (code, name, cls, cap_fen, selfpay_bp, chrgitm_type, ver) VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT DO NOTHING RETURNING code`,
+    [r.med_list_codg, r.name, r.cls, r.pric_uplmt_amt ?? null, bp, r.med_chrgitm_type ?? '09', r.ver ?? versionAt(at)]);
   if (!rows.length) throw dup('医保目录编码', String(r.med_list_codg));
 }
 export async function insertPerson(q: Sql, r: Rec): Promise<void> {
@@ -84,7 +87,7 @@ export async function loadWorld(q: Sql, dir: string, date: string): Promise<{ co
   const files: Array<[WorldStem, (q: Sql, r: Rec) => Promise<void>, table: string, column: string, key: string]> = [
     ['employers', insertEmployer, 'employers', 'emp_no', 'emp_no'],
     ['institutions', insertInstitution, 'institutions', 'code', 'fixmedins_code'],
-    ['catalogue', insertCatalogue, 'catalogue', 'code', 'med_list_codg'],
+    ['catalogue', (q, r) => insertCatalogue(q, r, date), 'catalogue', 'code', 'med_list_codg'],
     ['people', insertPerson, 'persons', 'psn_no', 'psn_no'],
     ['cards', insertCard, 'cards', 'card_no', 'card_no'],
   ];

@@ -37,6 +37,20 @@ export const SERVICE_PATHS: Readonly<Record<string, readonly string[]>> = {
   '/fsi/api/dscgService/dischargeProcess': ['2402'],
   '/fsi/api/reverseService/revsMethod': ['2601'],
   '/fsi/api/fsiIntegratedQueryService/querySetlInfo': ['5203'],
+  // 2001, 2403–2405, 5204, 5206, 3501–3507 (the paths public HIS code posts them to)
+  '/fsi/api/fsiPsnPriorityInfoService/queryPsnPriorityInfo': ['2001'],
+  '/fsi/api/hospitalRegisterService/hospitalRegisterEdit': ['2403'],
+  '/fsi/api/hospitalRegisterService/hospitalRegisterCancel': ['2404'],
+  '/fsi/api/dscgService/dischargeUndo': ['2405'],
+  '/fsi/api/fsiIntegratedQueryService/queryFeeList': ['5204'],
+  '/fsi/api/fsiIntegratedQueryService/queryFixmedinsPracPsnSum': ['5206'],
+  '/fsi/api/goodsService/goodsUpload': ['3501'],
+  '/fsi/api/goodsService/goodsUpdate': ['3502'],
+  '/fsi/api/goodsService/goodsBuy': ['3503'],
+  '/fsi/api/goodsService/goodsBuyReturn': ['3504'],
+  '/fsi/api/goodsService/goodsSell': ['3505'],
+  '/fsi/api/goodsService/goodsSellReturn': ['3506'],
+  '/fsi/api/goodsService/goodsInfoDelete': ['3507'],
 };
 
 /** A failed transaction: infcode ≠ 0. err_msg is the engine's Chinese message. */

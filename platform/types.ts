@@ -297,6 +297,8 @@ export interface CatalogueRec {
   /** Overrides the policy's class B pre-self-pay ratio, e.g. "0.10". */
   selfpay_prop?: string;
   med_chrgitm_type?: string;
+  /** Version (digits), for the 13xx incremental downloads; default the time it is made, yyyyMMddHHmmss. */
+  ver?: string;
 }
 export interface PersonRec {
   psn_no: string; psn_name: string; certno: string; gend: '1' | '2'; brdy: string; naty?: string;
@@ -389,6 +391,35 @@ export interface ReversalInput { psn_no: string; omsgid: string; oinfno: string 
 /** rvs_stas '1': something was undone; '0': the original booked nothing (or was undone before). */
 export interface ReversalOutput { data: { omsgid: string; oinfno: string; rvs_stas: '0' | '1'; memo: string } }
 
+// ---------------------------------------------------------------- files, catalogues, mapping, reconciliation (engine/files.ts, catalogue.ts, reconcile.ts)
+
+/** 9101: `in` is the file's bytes, base64 (as a C# or Java byte[] serializes) or an array of byte values. */
+export interface FileUploadInput { in: string | number[]; filename: string; fixmedins_code: string }
+export interface FileInfo { file_qury_no: string; filename: string; dld_endtime: string }
+/** 9102: fixmedins_code and filename "plc" fetch a file the platform made (13xx). */
+export interface FileDownloadInput { file_qury_no: string; filename: string; fixmedins_code: string }
+/** 9102's answer: the file's bytes in base64 (`content`). */
+export interface FileDownloadOutput extends FileInfo { size: number; content: string }
+export interface CatalogueDownloadInput { ver: string }
+export interface CatalogueDownloadOutput { file_qury_no: string; filename: string; dld_end_time: string; data_cnt: number }
+export interface DictionaryInput { type: string; parentValue?: string; admdvs: string; date: string; vali_flag?: '0' | '1'; page_num?: number; page_size?: number }
+export interface DictionaryEntry { type: string; label: string; value: string; parent_value: string | null; sort: number; vali_flag: string }
+export interface MappingInput {
+  fixmedins_hilist_id: string; fixmedins_hilist_name: string; list_type: string; med_list_codg: string; begndate: string; enddate?: string;
+  aprvno?: string; dosform?: string; exct_cont?: string; item_cont?: string; prcunt?: string; spec?: string; pacspec?: string; memo?: string;
+}
+export interface MappingCancelInput { fixmedins_code: string; fixmedins_hilist_id: string; list_type: string; med_list_codg: string }
+export interface StatementInput {
+  insutype: InsuType; clr_type: string; setl_optins: string; stmt_begndate: string; stmt_enddate: string;
+  medfee_sumamt: YuanIn; fund_pay_sumamt: YuanIn; acct_pay: YuanIn; fixmedins_setl_cnt: number; refd_setl_flag?: '0' | '1';
+}
+/** stmt_rslt '0' balanced, '1' not (stmt_rslt_dscr names each figure that differs). */
+export interface StatementOutput { stmtinfo: { setl_optins: string; stmt_rslt: '0' | '1'; stmt_rslt_dscr: string } }
+export interface StatementDetailInput {
+  setl_optins: string; clr_type: string; file_qury_no: string; stmt_begndate: string; stmt_enddate: string;
+  medfee_sumamt: YuanIn; fund_pay_sumamt: YuanIn; cash_payamt: YuanIn; acct_pay?: YuanIn; fixmedins_setl_cnt: number;
+}
+
 /** infno → input/output. */
 export interface Transactions {
   '9001': { input: SignInInput; output: SignInOutput };
@@ -411,6 +442,18 @@ export interface Transactions {
   '2305': { input: ReverseInput; output: ReverseOutput };
   '2402': { input: DischargeInput; output: Record<string, never> };
   '5203': { input: SettlementQueryInput; output: SettleOutput };
+  '9101': { input: FileUploadInput; output: FileInfo };
+  '9102': { input: FileDownloadInput; output: FileDownloadOutput };
+  '1301': { input: CatalogueDownloadInput; output: CatalogueDownloadOutput };
+  '1302': { input: CatalogueDownloadInput; output: CatalogueDownloadOutput };
+  '1305': { input: CatalogueDownloadInput; output: CatalogueDownloadOutput };
+  '1306': { input: CatalogueDownloadInput; output: CatalogueDownloadOutput };
+  '1307': { input: CatalogueDownloadInput; output: CatalogueDownloadOutput };
+  '1901': { input: DictionaryInput; output: { list: DictionaryEntry[] } };
+  '3301': { input: MappingInput; output: Record<string, never> };
+  '3302': { input: MappingCancelInput; output: Record<string, never> };
+  '3201': { input: StatementInput; output: StatementOutput };
+  '3202': { input: StatementDetailInput; output: { fileinfo: FileInfo } };
 }
 export type Infno = keyof Transactions;
 export type InputOf<I extends Infno> = Transactions[I]['input'];
@@ -505,4 +548,73 @@ export interface ControlClientOptions {
   clock?: BizClock;
   /** HTTP timeout in ms (default 30 s). */
   timeoutMs?: number;
+}
+
+// ------------------------------------------------------------------ 2001, 2403–2405, 5201–5206, 3501–3507
+// (engine/queries.ts, engine/inpatient.ts, engine/pharmacy.ts). Their lines join `Transactions`
+// above by declaration merging. Amounts are yuan strings as in every answer; counts are whole
+// units of the smallest package.
+
+/** 2001 人员待遇享受检查. */
+export interface BenefitCheckInput {
+  psn_no: string; insutype: InsuType; med_type: MedType; begntime: string; fixmedins_code?: string; endtime?: string;
+  dise_codg?: string; dise_name?: string; oprn_oprt_code?: string; oprn_oprt_name?: string; matn_type?: string; birctrl_type?: string;
+}
+/** trt_chk_type '01' a fund of the person (fund_pay_type), '99' a card that cannot be used; trt_enjymnt_flag '1' enjoyed, '0' not (trt_chk_rslt says why). */
+export interface BenefitRow { psn_no: string; trt_chk_type: '01' | '99'; fund_pay_type: string | null; trt_enjymnt_flag: '0' | '1'; begndate: string; enddate: string | null; trt_chk_rslt: string }
+export interface BenefitCheckOutput { trtinfo: BenefitRow[] }
+
+/** 2403 住院信息变更: the fields to change (any of the admission's), diagnoses replacing the old ones. */
+export interface AdmissionChangeInput {
+  mdtrt_id: string; psn_no: string; begntime?: string; endtime?: string; ipt_otp_no?: string; adm_dept_codg?: string; adm_dept_name?: string; adm_bed?: string;
+  chfpdr_name?: string; atddr_no?: string; adm_diag_dscr?: string; dise_codg?: string; dise_name?: string; diseinfo?: Diagnosis[]; [field: string]: unknown;
+}
+/** 2404 入院撤销, 2405 出院撤销. */
+export interface StayInput { mdtrt_id: string; psn_no: string }
+
+/** 5201 就诊信息查询. */
+export interface VisitQueryInput { psn_no: string; begntime: string; endtime?: string; med_type?: MedType; mdtrt_id?: string }
+export interface VisitRecord {
+  mdtrt_id: string; psn_no: string; psn_name: string; certno: string; insutype: InsuType; begntime: string; endtime: string | null; med_type: MedType; ipt_otp_no: string;
+  mdtrt_cert_type: string; fixmedins_code: string; fixmedins_name: string; mdtrt_stas: 'registered' | 'settled' | 'cancelled'; vali_flag: '0' | '1'; [field: string]: unknown;
+}
+/** 5202 诊断信息查询. */
+export interface DiagnosisQueryInput { mdtrt_id: string; psn_no?: string }
+/** 5204 费用明细查询. */
+export interface FeeQueryInput { psn_no: string; mdtrt_id: string; setl_id?: string }
+export interface FeeRecord {
+  feedetl_sn: string; mdtrt_id: string; med_list_codg: string; med_list_name: string; fee_ocur_time: string; det_item_fee_sumamt: string; cnt: string; pric: string;
+  fulamt_ownpay_amt: string; overlmt_amt: string; preselfpay_amt: string; inscp_scp_amt: string; chrgitm_lv: '01' | '02' | '03'; [field: string]: unknown;
+}
+/** 5205 人员慢特病用药记录查询. */
+export interface ChronicDrugQueryInput { psn_no: string; begntime: string; endtime?: string }
+/** 5206 人员累计信息查询: cum_type_code S0000 medical cost, INSCP covered cost (§4.2 A), Q0000 deductible, F0000 fund, A0000 account, C0000 inpatient stays. */
+export interface CumulativeQueryInput { psn_no: string; cum_ym?: string }
+export interface CumulativeRow { insutype: InsuType; year: string; cum_ym: string; cum_type_code: 'S0000' | 'INSCP' | 'Q0000' | 'F0000' | 'A0000' | 'C0000'; cum: string }
+
+/** 3501–3506: one item's upload; `count` is the field each names its quantity by (inv_cnt, cnt, purc_retn_cnt, sel_retn_cnt). */
+export interface StockUploadInput { med_list_codg: string; fixmedins_hilist_id: string; fixmedins_bchno: string; fixmedins_hilist_name?: string; [field: string]: unknown }
+/** The stock of the item after the upload (an engine extension: the platform answers nothing). */
+export interface StockUploadOutput { data: { fixmedins_bchno: string; med_list_codg: string; inv_cnt: string } }
+/** 3507 商品信息删除: inv_data_type 1 stocktake, 2 change, 3 purchase (and return), 4 sale (and return). */
+export interface StockDeleteInput { fixmedins_bchno: string; inv_data_type: '1' | '2' | '3' | '4' }
+export interface StockDeleteOutput { data: { fixmedins_bchno: string; inv_data_type: string; deleted: string[]; stock: Array<{ item: string; inv_cnt: string }> } }
+
+export interface Transactions {
+  '2001': { input: BenefitCheckInput; output: BenefitCheckOutput };
+  '2403': { input: AdmissionChangeInput; output: Record<string, never> };
+  '2404': { input: StayInput; output: Record<string, never> };
+  '2405': { input: StayInput; output: Record<string, never> };
+  '5201': { input: VisitQueryInput; output: { mdtrtinfo: VisitRecord[] } };
+  '5202': { input: DiagnosisQueryInput; output: { diseinfo: Array<Diagnosis & { mdtrt_id: string; psn_no: string }> } };
+  '5204': { input: FeeQueryInput; output: { feedetail: FeeRecord[] } };
+  '5205': { input: ChronicDrugQueryInput; output: { feedetail: FeeRecord[] } };
+  '5206': { input: CumulativeQueryInput; output: { cuminfo: CumulativeRow[] } };
+  '3501': { input: StockUploadInput; output: StockUploadOutput };
+  '3502': { input: StockUploadInput; output: StockUploadOutput };
+  '3503': { input: StockUploadInput; output: StockUploadOutput };
+  '3504': { input: StockUploadInput; output: StockUploadOutput };
+  '3505': { input: StockUploadInput; output: StockUploadOutput };
+  '3506': { input: StockUploadInput; output: StockUploadOutput };
+  '3507': { input: StockDeleteInput; output: StockDeleteOutput };
 }

@@ -3,6 +3,7 @@
 // picks its driver from the registry (rigs/kinds/<kind>.ts).
 import { listRigFiles, loadRigFile } from './files';
 import { rigKind } from './registry';
+import { readerKey, release, reserve, type Holder } from './reservations';
 import type { Rig, RigFile, RigOptions } from './types';
 import type * as Pcsc from './pcsc';
 import type * as Serial from './serial';
@@ -14,6 +15,7 @@ export { EmulatedChannel } from './emulated';
 export { VpcdCard, VpcdError, VPCD_BASE_PORT, VPCD_READERS } from './vpcd-card';
 export { FrameDecoder, encodeFrame, answerFrame, Control } from './frames';
 export { quickAckAvailable } from './quickack';
+export { describeHolder, ReservedError, type Holder } from './reservations';
 export { loadRigFile, listRigFiles, parseRigFile, rigFilePath, rigFormat, RigFileError, UnknownRigError, describeEngine, CAPABILITIES, type RigFileIssue } from './files';
 export { rigKind, rigKindNames, rigsDir } from './registry';
 export type { PtyPair } from './serial';
@@ -42,6 +44,25 @@ export declare const DO_NOTHING_CARD: typeof VpcdMeasure.DO_NOTHING_CARD, measur
 
 /** Rig names (rig files in rigs/, or MEDCARD_RIGS_DIR), built-in emulated and vpcd first. */
 export const RIG_NAMES = listRigFiles();
+
+/**
+ * Hold the readers a run of `rig` with `workers` workers uses, for this process (the run's
+ * coordinator), waiting while another run holds one: `onWait` hears who. Returns the release.
+ */
+export async function reserveReaders(rig: RigFile, workers: number, o: { waitMs: number; onWait?: (reader: string, holder: Holder) => void }): Promise<() => void> {
+  const readers = rigKind(rig.kind)!.readers?.(rig, workers) ?? [];
+  const taken: string[] = [];
+  try {
+    for (const r of readers) {
+      await reserve(readerKey(r), `reader "${r}"`, { waitMs: o.waitMs, onWait: (h) => o.onWait?.(r, h) });
+      taken.push(r);
+    }
+  } catch (err) {
+    for (const r of taken) release(readerKey(r));
+    throw err;
+  }
+  return () => { for (const r of taken) release(readerKey(r)); };
+}
 
 /**
  * The one entry point: a rig name (rigs/<name>.yaml) or a path to a rig file. The rig file's

@@ -142,6 +142,8 @@ export interface RigKindDriver {
   open(rig: RigFile, options: RigOptions): Promise<Rig> | Rig;
   /** `medcard rigs`: the kind's settings in a few words. */
   describe?(rig: RigFile): string;
+  /** The readers (PC/SC names, serial devices) a run with `workers` workers holds: reserved for the run (rigs/reservations.ts). */
+  readers?(rig: RigFile, workers: number): string[];
   /**
    * `medcard rig check`: reach the card without inserting one of ours (a real reader, a card
    * robot). Absent, or resolving to undefined: the check opens the rig and inserts the rig file's card.

@@ -3,6 +3,7 @@
 import net from 'node:net';
 import { FrameDecoder, answerFrame, encodeFrame } from './frames';
 import { quickAck } from './quickack';
+import { describeHolder, release, tryReserve, vpcdSlotKey } from './reservations';
 import type { VirtualCard } from './types';
 
 export const VPCD_BASE_PORT = 35963;
@@ -21,6 +22,12 @@ export interface VpcdCardOptions {
 
 export class VpcdError extends Error {
   override name = 'VpcdError';
+}
+
+/** Hold vpcd `port`'s card slot for this process, or fail naming who has a card in it. */
+export function takeSlot(port: number): void {
+  const holder = tryReserve(vpcdSlotKey(port));
+  if (holder) throw new VpcdError(`${VPCD_READERS[port - VPCD_BASE_PORT] ?? `vpcd port ${port}`} already holds a card from ${describeHolder(holder)}: stop that process (kill ${holder.pid}), or use the other virtual reader`);
 }
 
 /** A card inserted into a vpcd virtual reader. */
@@ -43,7 +50,16 @@ export class VpcdCard {
     const card = new VpcdCard({
       host: '127.0.0.1', port: VPCD_BASE_PORT, quickAck: true, connectTimeoutMs: 5000, ...options,
     });
-    await card.connect();
+    // vpcd takes one card per reader: a card another process of ours holds there is named at once.
+    const local = card.options.host === '127.0.0.1' || card.options.host === 'localhost';
+    if (local) takeSlot(card.options.port);
+    try {
+      await card.connect();
+    } catch (err) {
+      if (local) release(vpcdSlotKey(card.options.port));
+      throw err;
+    }
+    if (local) void card.closed.then(() => release(vpcdSlotKey(card.options.port)));
     return card;
   }
 

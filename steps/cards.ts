@@ -96,22 +96,22 @@ async function liveCard(w: MedWorld, name: string): Promise<EmulatedCard> {
 
 step('Given', '{string} 的社保卡密码只剩 {int} 次重试机会', '{string}\'s card has {int} PIN tries left', async function (name: string, n: number) {
   (await liveCard(this, name)).setPinTriesLeft(n);
-}, { needs: 'card-state' });
+}, { example: { zh: '"张三" 的社保卡密码只剩 2 次重试机会', en: '"Zhang San"\'s card has 2 PIN tries left' }, needs: 'card-state' });
 
 step('Given', '{string} 的社保卡密码已锁定', '{string}\'s card PIN is locked', async function (name: string) {
   (await liveCard(this, name)).lockPin();
-}, { needs: 'card-state' });
+}, { example: { zh: '"张三" 的社保卡密码已锁定', en: '"Zhang San"\'s card PIN is locked' }, needs: 'card-state' });
 
 step('Given', '{string} 的社保卡仍是初始密码', '{string}\'s card still has the issuing default PIN', async function (name: string) {
   const p = this.person(name);
   (await liveCard(this, name)).setPin('123456', true);
   p.profile!.pin = { ...p.profile!.pin, value: '123456', isInitial: true };
-}, { needs: 'card-state' });
+}, { example: { zh: '"赵六" 的社保卡仍是初始密码', en: '"Zhao Liu"\'s card still has the issuing default PIN' }, needs: 'card-state' });
 
 step('Given', '{string} 的社保卡尚未启用', '{string}\'s card is not activated', async function (name: string) {
   (await liveCard(this, name)).setActivated(false);
-}, { needs: 'card-state' });
+}, { example: { zh: '"孙八" 的社保卡尚未启用', en: '"Sun Ba"\'s card is not activated' }, needs: 'card-state' });
 
 step('Given', '{string} 输入密码 {string}', '{string} types the PIN {string}', async function (name: string, pin: string) {
   this.person(name).typedPin = pin;
-});
+}, { example: { zh: '"张三" 输入密码 "000000"', en: '"Zhang San" types the PIN "000000"' } });

@@ -27,6 +27,7 @@ async function claim(w: MedWorld, name: string, evidence: { surgery?: boolean; n
   if (v.reason === 'cross_region_unfiled' && !evidence.noReferral) input.referral_no = `ZZ${p.psnNo.slice(-10)}`;
   const out = await w.control('cash-claim', input);
   w.latest.claim = out;
+  w.latest.claimedVisit = v;
   await w.attach(JSON.stringify(out, null, 2), { mediaType: 'application/json', fileName: '报销结果 claim.json' });
 }
 
@@ -34,12 +35,12 @@ async function claim(w: MedWorld, name: string, evidence: { surgery?: boolean; n
 
 step('When', '{string} 向医保经办机构申请报销', '{string} claims reimbursement at the agency', async function (name: string) {
   await claim(this, name, {});
-});
+}, { example: { zh: '"小赵" 向医保经办机构申请报销', en: '"Xiao Zhao" claims reimbursement at the agency' } });
 
 step('When', '{string} 向医保经办机构申请报销，但没有转诊证明', '{string} claims reimbursement without the referral', async function (name: string) {
   await claim(this, name, { noReferral: true });
-});
+}, { example: { zh: '"张三" 向医保经办机构申请报销，但没有转诊证明', en: '"Zhang San" claims reimbursement without the referral' } });
 
 step('When', '{string} 凭计划生育手术证明申请报销', '{string} claims reimbursement with the surgery certificate', async function (name: string) {
   await claim(this, name, { surgery: true });
-});
+}, { example: { zh: '"小赵" 凭计划生育手术证明申请报销', en: '"Xiao Zhao" claims reimbursement with the surgery certificate' } });

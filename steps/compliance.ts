@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { act, combine, loadTerminal, requirement, taggedRequirements, type ActionRequest, type Evidence, type FaultName, type ScenarioVerdicts, type Verdict } from '../compliance';
 import { fmtFen, type Receipt } from '../platform';
-import { formatTraceEntry } from '../emulator';
+import { formatTraceEntry, type EmulatedCard } from '../emulator';
 import { insertCard } from './cards';
 import { pickleOf } from './capabilities';
 import { stepsOf } from './registry';
@@ -43,7 +43,7 @@ step('Given', '受测终端是定点医院 {string} 的收费终端', 'the termi
   const inst: InstitutionCtx = { code: i.code, name, region: i.region, kind: i.kind, designated: true, level: 2, key: i.key };
   this.institutions.set(name, inst);
   this.tutInstitution = inst;
-});
+}, { example: { zh: '受测终端是定点医院 "市人民医院" 的收费终端', en: 'the terminal under test is the cashier terminal of "City People\'s Hospital"' } });
 
 function fault(w: MedWorld, name: FaultName, infno: string, more: { errMsg?: string; delayMs?: number } = {}) {
   if (!/^\d{4}$/.test(infno)) throw new Error(`"${infno}" is not a transaction number: write four digits, e.g. "2207"`);
@@ -62,6 +62,11 @@ step('Given', '医保平台对 {string} 交易返回 -1：{string}', 'the platfo
   fault(this, 'error', infno, { errMsg });
 }, { example: { zh: '医保平台对 "2206" 交易返回 -1："系统繁忙"', en: 'the platform answers "2206" with -1: "system busy"' } });
 
+step('Given', '受测终端读卡途中社保卡被拔出', 'the card is pulled while the terminal under test reads it', async function () {
+  tutOf(this);
+  this.tutPullsCard = true;
+}, { example: { zh: '受测终端读卡途中社保卡被拔出', en: 'the card is pulled while the terminal under test reads it' } });
+
 /** Settlements in force (not reversed) of a person, from the engine's receipts. */
 async function settlementsInForce(w: MedWorld, psnNo: string): Promise<number> {
   // The engine answers "no receipt found" rather than an empty list.
@@ -73,27 +78,44 @@ async function settlementsInForce(w: MedWorld, psnNo: string): Promise<number> {
   return receipts.filter((r) => r.kind === 'settlement' && !reversed.has(r.ref_id)).length;
 }
 
+/** Pull the card from the reader right after the first record the terminal reads from it. */
+function pullAfterFirstRecord(w: MedWorld, card: EmulatedCard): { done(): Promise<boolean> } {
+  let removing: Promise<void> | undefined;
+  const stop = card.onTrace((e) => {
+    if (removing || e.name !== 'READ RECORD' || e.sw !== '9000') return;
+    // The answer to this READ RECORD still goes out: the card leaves just after it.
+    removing = new Promise((resolve) => setImmediate(resolve)).then(() => w.shared.rig.removeCard());
+    w.inserted = undefined;
+  });
+  return { async done() { stop(); await removing; return removing !== undefined; } };
+}
+
 async function tutSettles(w: MedWorld, presenterName: string, ownerName: string, fen: number): Promise<void> {
   const { terminal, recorder } = tutOf(w);
   const inst = w.tutInstitution ?? w.institution(terminal.institution.name);
   const owner = w.person(ownerName);
   const presenter = w.people.get(presenterName) ?? { name: presenterName, certno: '' };
-  if (!owner.profile) throw new Error(`"${ownerName}" holds no card: add "${ownerName}" 持有社保卡 / "${ownerName}" holds a card`);
-  const slot = await insertCard(w, owner.profile);
+  // A card the holder reported lost is still in their hand: they present it.
+  const lostCard = owner.profile ? undefined : owner.oldProfiles.at(-1);
+  const profile = owner.profile ?? lostCard;
+  if (!profile) throw new Error(`"${ownerName}" holds no card: add "${ownerName}" 持有社保卡 / "${ownerName}" holds a card`);
+  const slot = await insertCard(w, profile);
   if (!slot.card) throw new Error(`rig "${w.shared.rig.name}" does not serve the card itself, so the harness cannot record what the terminal under test sends it: certify on the vpcd rig`);
   slot.card.clearTrace();
+  const pulled = w.tutPullsCard ? pullAfterFirstRecord(w, slot.card) : undefined;
   await w.shared.control.setClock([inst.code], `${w.today} 10:00:00`);
   const items = [{ code: w.item('甲类').code, name: '诊疗费', priceFen: fen, count: 1 }];
   const request: ActionRequest = {
     action: 'settle', reader: slot.channel.name, platformUrl: recorder.url, date: w.today, kind: inst.kind === 'pharmacy' ? 'pharmacy' : 'outpatient',
-    items, totalFen: fen, person: { name: presenter.name, idNumber: presenter.certno }, pin: (w.people.get(presenterName) ?? owner).typedPin ?? owner.profile.pin.value, useAccount: true,
+    items, totalFen: fen, person: { name: presenter.name, idNumber: presenter.certno }, pin: (w.people.get(presenterName) ?? owner).typedPin ?? profile.pin.value, useAccount: true,
   };
   const before = await settlementsInForce(w, owner.psnNo);
   recorder.begin();
   const result = await act(terminal, request, { platformRequests: () => recorder.exchanges().length });
+  const cardPulled = (await pulled?.done()) ?? false;
   const evidence: Evidence = {
     request, result, card: [...slot.card.trace], platform: [...recorder.exchanges()],
-    setup: { cardHolder: { name: owner.name, idNumber: owner.certno }, cardExpiry: owner.profile.card.expiryDate, cardLost: false, pinRequired: request.useAccount, faults: [] },
+    setup: { cardHolder: { name: owner.name, idNumber: owner.certno }, cardExpiry: profile.card.expiryDate, cardLost: lostCard !== undefined, cardPulled, pinRequired: request.useAccount, faults: [] },
     ledger: { before, after: await settlementsInForce(w, owner.psnNo) }, reversalWithinMs: terminal.reversalWithinMs,
   };
   recorder.clearFaults();
@@ -132,4 +154,4 @@ step('Then', '受测终端符合本场景标注的要求', 'the terminal under t
   const unexercised = verdicts.filter((v) => v.verdict === 'not-applicable');
   if (!failed.length && unexercised.length) throw new Error(`本场景标注的要求未被检验 / the scenario did not exercise what it is tagged with: ${unexercised.map((v) => `${v.requirement} (${v.evidence.join('; ')})`).join(', ')} — the terminal under test did not get that far`);
   if (failed.length) throw new Error(`受测终端未满足 / the terminal under test fails ${failed.map((f) => f.requirement).join(', ')}:\n${failed.map((f) => `  ${f.requirement} ${requirement(f.requirement).zh} / ${requirement(f.requirement).en}\n${f.evidence.map((l) => `    ${l}`).join('\n')}`).join('\n')}`);
-});
+}, { example: { zh: '受测终端符合本场景标注的要求', en: 'the terminal under test meets the requirements this scenario is tagged with' } });

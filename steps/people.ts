@@ -16,13 +16,14 @@ import type { InstitutionCtx, PersonCtx } from './types';
 
 const step = stepsOf('people');
 
-export async function createPerson(w: MedWorld, name: string, region: string, insutype: '310' | '390', birthDate = '1980-06-15', insuredSince = '2015-01-01', sex: '1' | '2' = '1'): Promise<PersonCtx> {
+export async function createPerson(w: MedWorld, name: string, region: string, insutype: '310' | '390', birthDate = '1980-06-15', insuredSince = '2015-01-01', sex: '1' | '2' = '1', retiree?: { pensionFen: number }): Promise<PersonCtx> {
   const p: PersonCtx = { name, psnNo: psnNo(region), certno: idNumber(region, birthDate), region, insutype, birthDate, sex, oldProfiles: [], cashVisits: [] };
   if (insutype === '310') {
     p.empNo = employerNo(region);
     await w.control('employer', { emp_no: p.empNo, emp_name: `${name}的单位`, insuplc_admdvs: region });
   }
-  await w.control('person', { psn_no: p.psnNo, psn_name: name, certno: p.certno, gend: p.sex, brdy: birthDate, insutype, insuplc_admdvs: region, psn_insu_stas: '1', psn_insu_date: insuredSince, emp_no: p.empNo ?? null });
+  await w.control('person', { psn_no: p.psnNo, psn_name: name, certno: p.certno, gend: p.sex, brdy: birthDate, insutype, insuplc_admdvs: region, psn_insu_stas: '1', psn_insu_date: insuredSince, emp_no: p.empNo ?? null,
+    ...(retiree ? { retired: true, pension: fmtFen(retiree.pensionFen) } : {}) });
   w.people.set(name, p);
   return p;
 }
@@ -85,7 +86,7 @@ function employer(w: MedWorld, name: string): string {
 
 step('Given', '今天是 {date}', 'today is {date}', async function (date: string) {
   this.today = date;
-});
+}, { example: { zh: '今天是 2024-03-15', en: 'today is 2024-03-15' } });
 
 step('Given', '参保人 {string} 在{region}参加{insutype}', '{string} is insured in {region} under {insutype}', async function (name: string, region: string, insutype: '310' | '390') {
   await createPerson(this, name, region, insutype);
@@ -93,13 +94,20 @@ step('Given', '参保人 {string} 在{region}参加{insutype}', '{string} is ins
 
 step('Given', '参保人 {string} 出生于 {date}，在{region}参加{insutype}', '{string}, born on {date}, is insured in {region} under {insutype}', async function (name: string, birth: string, region: string, insutype: '310' | '390') {
   await createPerson(this, name, region, insutype, birth);
-});
+}, { example: { zh: '参保人 "老周" 出生于 1958-05-20，在北京参加职工医保', en: '"Lao Zhou", born on 1958-05-20, is insured in Beijing under employee insurance' } });
 
 step('Given', '参保人 {string} 自 {date} 起在{region}参加{insutype}', '{string} is insured in {region} under {insutype} since {date}', async function (name: string, a: string, b: string, c: string) {
   // zh: (name, date, region, insutype); en: (name, region, insutype, date)
   const [date, region, insutype] = /^\d{4}-/.test(a) ? [a, b, c] : [c, a, b];
   await createPerson(this, name, region, insutype as '310' | '390', undefined, date);
-});
+}, { example: { zh: '参保人 "小钱" 自 2024-02-01 起在重庆参加职工医保', en: '"Xiao Qian" is insured in Chongqing under employee insurance since 2024-02-01' } });
+
+step('Given', '参保人 {string} 已退休，在{region}参加职工医保，基本养老金每月 {money}', '{string} is retired, insured in {region} under employee insurance, with a basic pension of {money} a month', async function (name: string, region: string, pensionFen: number) {
+  // Only the person: how a retiree's account is credited (a share of the pension, domain.md §3)
+  // is the region's policy, applied by the engine (engine/rules.ts monthlyCredit). Born 65
+  // years before the scenario's day, so the person is of retirement age whatever the date.
+  await createPerson(this, name, region, '310', `${Number(this.today.slice(0, 4)) - 65}-06-15`, undefined, '1', { pensionFen });
+}, { example: { zh: '参保人 "老周" 已退休，在北京参加职工医保，基本养老金每月 4000.00 元', en: '"Lao Zhou" is retired, insured in Beijing under employee insurance, with a basic pension of CNY 4000.00 a month' } });
 
 step('Given', '参保人如下：', 'these insured people:', async function (table: DataTable) {
   for (const row of table.hashes()) {
@@ -115,7 +123,7 @@ step('Given', '参保人如下：', 'these insured people:', async function (tab
     const card = col(row, '社保卡', 'card');
     if (card && !/^(无|否|no|none)$/i.test(card)) await issueCard(this, name);
   }
-}, { table: '| 姓名 | 参保地 | 险种 | 出生日期 | 缴费基数 | 社保卡 |  (name, region, insurance, born, contribution base, card)' });
+}, { example: { zh: '参保人如下：', en: 'these insured people:' }, table: '| 姓名 | 参保地 | 险种 | 出生日期 | 缴费基数 | 社保卡 |  (name, region, insurance, born, contribution base, card)' });
 
 step('Given', '参保人 {string} 取自 {fixture}', '{string} is insured as in {fixture}', async function (name: string, ref: string) {
   await createPersonFromFixture(this, name, personFixtureOrFail(name, ref));
@@ -127,23 +135,23 @@ step('Given', '参保人 {string} 持有卡 {fixture}', '{string} holds the card
 
 step('Given', '{string} 的缴费基数为 {money}', '{string} has a contribution base of {money}', async function (name: string, fen: number) {
   this.person(name).base = fen;
-});
+}, { example: { zh: '"张三" 的缴费基数为 5000.00 元', en: '"Zhang San" has a contribution base of CNY 5000.00' } });
 
 step('Given', '{string} 持有社保卡', '{string} holds a card', async function (name: string) {
   await issueCard(this, name);
-});
+}, { example: { zh: '"张三" 持有社保卡', en: '"Zhang San" holds a card' } });
 
 step('Given', '{string} 持有社保卡，有效期至 {date}', '{string} holds a card valid until {date}', async function (name: string, expiry: string) {
   await issueCardValidUntil(this, name, expiry);
-}, { needs: 'card-state' });
+}, { example: { zh: '"王五" 持有社保卡，有效期至 2023-05-20', en: '"Wang Wu" holds a card valid until 2023-05-20' }, needs: 'card-state' });
 
 step('Given', '{string} 上年结转个人账户 {money}', '{string} carried {money} over from last year', async function (name: string, fen: number) {
   await this.control('opening-balance', { psn_no: this.person(name).psnNo, amount: fmtFen(fen), bucket: 'carried' });
-});
+}, { example: { zh: '"张三" 上年结转个人账户 800.00 元', en: '"Zhang San" carried CNY 800.00 over from last year' } });
 
 step('Given', '{string} 的个人账户存入 {money}', '{string}\'s account is credited {money}', async function (name: string, fen: number) {
   await this.control('opening-balance', { psn_no: this.person(name).psnNo, amount: fmtFen(fen), bucket: 'current' });
-});
+}, { example: { zh: '"小赵" 的个人账户存入 100.00 元', en: '"Xiao Zhao"\'s account is credited CNY 100.00' } });
 
 step('Given', '定点医院 {string} 位于{region}', 'a designated hospital {string} in {region}', async function (name: string, region: string) {
   await addInstitution(this, name, region, 'hospital', true);
@@ -152,15 +160,15 @@ step('Given', '定点医院 {string} 位于{region}', 'a designated hospital {st
 step('Given', '{int}级定点医院 {string} 位于{region}', 'a level {int} designated hospital {string} in {region}', async function (level: number, name: string, region: string) {
   if (![1, 2, 3].includes(level)) throw new Error(`hospital level must be 1, 2 or 3, not ${level}`);
   await addInstitution(this, name, region, 'hospital', true, level as 1 | 2 | 3);
-});
+}, { example: { zh: '3级定点医院 "市第一人民医院" 位于北京', en: 'a level 3 designated hospital "First People\'s Hospital" in Beijing' } });
 
 step('Given', '定点药店 {string} 位于{region}', 'a designated pharmacy {string} in {region}', async function (name: string, region: string) {
   await addInstitution(this, name, region, 'pharmacy', true, 1);
-});
+}, { example: { zh: '定点药店 "和平大药房" 位于重庆', en: 'a designated pharmacy "Heping Pharmacy" in Chongqing' } });
 
 step('Given', '非定点医院 {string} 位于{region}', 'a non-designated hospital {string} in {region}', async function (name: string, region: string) {
   await addInstitution(this, name, region, 'hospital', false);
-});
+}, { example: { zh: '非定点医院 "康美诊所" 位于重庆', en: 'a non-designated hospital "Kangmei Clinic" in Chongqing' } });
 
 step('Given', '医保目录如下：', 'the catalogue lists:', async function (table: DataTable) {
   for (const row of table.hashes()) {
@@ -169,24 +177,24 @@ step('Given', '医保目录如下：', 'the catalogue lists:', async function (t
     if (!name || !cls) throw new Error('the catalogue table needs 名称 / name and 类别 / class columns');
     await ensureCatalogue(this, name, classOf(cls), col(row, '先行自付比例', 'class B self-pay'));
   }
-}, { table: '| 名称 | 类别 | 先行自付比例 |  (name, class, class B self-pay)' });
+}, { example: { zh: '医保目录如下：', en: 'the catalogue lists:' }, table: '| 名称 | 类别 | 先行自付比例 |  (name, class, class B self-pay)' });
 
 step('Given', '{string} 的单位欠缴医保费', '{string}\'s employer is in arrears', async function (name: string) {
   await this.control('employer-arrears', { emp_no: employer(this, name) });
-});
+}, { example: { zh: '"小赵" 的单位欠缴医保费', en: '"Xiao Zhao"\'s employer is in arrears' } });
 
 step('When', '{string} 的单位补缴了欠费', '{string}\'s employer pays its arrears', async function (name: string) {
   await this.control('arrears-paid', { emp_no: employer(this, name) });
-});
+}, { example: { zh: '"小赵" 的单位补缴了欠费', en: '"Xiao Zhao"\'s employer pays its arrears' } });
 
 step('Given', '{string} 已办理到{region}的异地就医备案', '{string} has filed for visits in {region}', async function (name: string, region: string) {
   await this.control('cross-region-filing', { psn_no: this.person(name).psnNo, mdtrtarea_admvs: region, begndate: `${this.today.slice(0, 4)}-01-01`, filing_type: 'move' });
-});
+}, { example: { zh: '"张三" 已办理到北京的异地就医备案', en: '"Zhang San" has filed for visits in Beijing' } });
 
 step('When', '{string} 挂失了社保卡', '{string} reports the card lost', async function (name: string) {
   await reportCardLost(this, name);
-});
+}, { example: { zh: '"陈七" 挂失了社保卡', en: '"Chen Qi" reports the card lost' } });
 
 step('When', '{string} 领取并启用了新社保卡', '{string} collects and activates a new card', async function (name: string) {
   await replaceLostCard(this, name);
-});
+}, { example: { zh: '"陈七" 领取并启用了新社保卡', en: '"Chen Qi" collects and activates a new card' } });

@@ -3,18 +3,41 @@
 // refusals, claims, the balance and card data the terminal showed, and the card traffic.
 // Only through the platform API and the card, never engine internals (architecture.md).
 import type { DataTable } from '@cucumber/cucumber';
-import { fmtFen, parseYuan, type BalanceOutput, type Receipt } from '../platform';
+import { fmtFen, parseYuan, type BalanceOutput, type ClaimOutput, type CreditOutput, type Receipt, type SetlInfo } from '../platform';
 import { refusalByText, REFUSALS, type Settlement, type VisitOutcome } from '../terminal';
 import { stepsOf } from './registry';
 import type { MedWorld } from './world';
 
 const step = stepsOf('queries');
 
-/** Money to the fen; the failure says both figures in yuan (cli/run.ts's Allure category matches it). */
-function eq(what: string, actual: number, expected: number, o?: VisitOutcome): void {
+/** Money to the fen; the failure says both figures in yuan (cli/run.ts's Allure category matches it), then what they were read from. */
+function eq(what: string, actual: number, expected: number, context = ''): void {
   if (actual === expected) return;
-  const why = o?.refusal ? ` — the card did not settle: ${o.refusal.message}` : '';
-  throw new Error(`${what}: expected ${fmtFen(expected)} 元, got ${fmtFen(actual)} 元${why}`);
+  throw new Error(`${what}: expected ${fmtFen(expected)} 元, got ${fmtFen(actual)} 元${context}`);
+}
+
+/**
+ * Which visit a step about "the last visit" read, for its failure message: after a claim the
+ * last visit is still the one paid in cash, so say so and name the steps that check the claim.
+ */
+function lastVisit(w: MedWorld): { o: VisitOutcome; context: string } {
+  const o = w.need('visit');
+  const r = o.receipt;
+  const how = o.settlement ? 'settled with the card' : o.refusal ? `the card did not settle: ${o.refusal.message}` : 'paid in full in cash, no card settlement';
+  const claimed = w.latest.claimedVisit?.outcome === o
+    ? '; it was claimed since: 如持卡就医应付：… / had the card been used, it would have paid: … and 报销后实际现金支出 … / after the claim, the net cash paid is … check the claim'
+    : '';
+  return { o, context: ` — read from the last visit: "${w.latest.visitor}" at "${r.institution}" on ${r.date.slice(0, 10)}, ${r.visitType}, ${fmtFen(r.totalFen)} 元, ${how}${claimed}` };
+}
+
+/** The last claim, accepted: its adjudication is what the card would have settled (domain.md §5). */
+function acceptedClaim(w: MedWorld): { claim: ClaimOutput; setl: SetlInfo; context: string } {
+  const claim = w.need('claim');
+  const v = w.need('claimedVisit');
+  const who = [...w.people.values()].find((p) => p.psnNo === claim.psn_no)?.name ?? claim.psn_no;
+  const context = ` — read from claim ${claim.claim_id} for "${who}"'s visit to "${v.institution.name}" on ${v.request.date}, ${fmtFen(v.outcome.cashPaidFen)} 元 paid in cash`;
+  if (claim.status !== 'accepted' || !claim.setlinfo) throw new Error(`the claim was rejected (${claim.err_msg ?? 'no reason given'}): a rejected claim pays nothing back${context}`);
+  return { claim, setl: claim.setlinfo, context };
 }
 
 /** The person's balance at the agency now (control op balance); the terminal-balance step reads it too. */
@@ -25,8 +48,8 @@ async function balance(w: MedWorld, name: string): Promise<BalanceOutput> {
 }
 
 function settlement(w: MedWorld): Settlement {
-  const o = w.need('visit');
-  if (!o.settlement) throw new Error(`the last visit did not settle with the card${o.refusal ? `: ${o.refusal.message}` : ' (no card presented)'}`);
+  const { o, context } = lastVisit(w);
+  if (!o.settlement) throw new Error(`the last visit did not settle with the card${context}`);
   return o.settlement;
 }
 
@@ -41,43 +64,48 @@ const RECEIPT_FIELDS: Record<string, keyof Receipt> = {
 // ------------------------------------------------------------------ Then: money, to the fen
 
 step('Then', '个人账户支付 {money}', 'the account pays {money}', async function (fen: number) {
-  const o = this.need('visit');
-  eq('个人账户支付 / account paid', o.settlement?.account ?? 0, fen, o);
-});
+  const { o, context } = lastVisit(this);
+  eq('个人账户支付 / account paid', o.settlement?.account ?? 0, fen, context);
+}, { example: { zh: '个人账户支付 120.00 元', en: 'the account pays CNY 120.00' } });
 
 step('Then', '统筹基金支付 {money}', 'the pooled fund pays {money}', async function (fen: number) {
-  const o = this.need('visit');
-  eq('统筹基金支付 / fund paid', o.settlement?.fund ?? 0, fen, o);
-});
+  const { o, context } = lastVisit(this);
+  eq('统筹基金支付 / fund paid', o.settlement?.fund ?? 0, fen, context);
+}, { example: { zh: '统筹基金支付 450.00 元', en: 'the pooled fund pays CNY 450.00' } });
 
 step('Then', '现金支付 {money}', 'the cash paid is {money}', async function (fen: number) {
-  const o = this.need('visit');
-  eq('现金支付 / cash paid', o.cashPaidFen, fen, o);
-});
+  const { o, context } = lastVisit(this);
+  eq('现金支付 / cash paid', o.cashPaidFen, fen, context);
+}, { example: { zh: '现金支付 250.00 元', en: 'the cash paid is CNY 250.00' } });
 
 step('Then', '结算后账户余额为 {money}', 'the account balance after settlement is {money}', async function (fen: number) {
-  eq('结算后余额 / balance after', settlement(this).balance, fen);
-});
+  eq('结算后余额 / balance after', settlement(this).balance, fen, lastVisit(this).context);
+}, { example: { zh: '结算后账户余额为 680.00 元', en: 'the account balance after settlement is CNY 680.00' } });
 
 step('Then', '{string} 的个人账户余额为 {money}', '{string}\'s account balance is {money}', async function (name: string, fen: number) {
   eq(`"${name}" 账户余额 / balance`, parseYuan((await balance(this, name)).balc), fen);
-});
+}, { example: { zh: '"张三" 的个人账户余额为 680.00 元', en: '"Zhang San"\'s account balance is CNY 680.00' } });
 
 step('Then', '{string} 本年累计目录内费用为 {money}', '{string}\'s covered cost this year is {money}', async function (name: string, fen: number) {
   eq(`"${name}" 本年累计 / covered cost this year`, parseYuan((await balance(this, name)).cum_inscp), fen);
-});
+}, { example: { zh: '"张三" 本年累计目录内费用为 1000.00 元', en: '"Zhang San"\'s covered cost this year is CNY 1000.00' } });
+
+/** The rule the engine applied to a credit (its `rule`, e.g. 退休：养老金×6%), so a mismatch says which one. */
+const creditRule = (c: CreditOutput) => ` — the engine applied the rule ${c.rule} (${c.months} month(s))`;
 
 step('Then', '每月划入 {money}', 'each monthly credit is {money}', async function (fen: number) {
-  eq('每月划入 / monthly credit', parseYuan(this.need('credit').credit_per_month), fen);
-});
+  const c = this.need('credit');
+  eq('每月划入 / monthly credit', parseYuan(c.credit_per_month), fen, creditRule(c));
+}, { example: { zh: '每月划入 102.60 元', en: 'each monthly credit is CNY 102.60' } });
 
 step('Then', '共划入 {money}', 'the credits total {money}', async function (fen: number) {
-  eq('共划入 / credited', parseYuan(this.need('credit').credited), fen);
-});
+  const c = this.need('credit');
+  eq('共划入 / credited', parseYuan(c.credited), fen, creditRule(c));
+}, { example: { zh: '共划入 307.80 元', en: 'the credits total CNY 307.80' } });
 
 step('Then', '结息 {money}', 'the interest is {money}', async function (fen: number) {
   eq('结息 / interest', parseYuan(this.need('rollover').people[0]?.interest ?? '0'), fen);
-});
+}, { example: { zh: '结息 8.80 元', en: 'the interest is CNY 8.80' } });
 
 step('Then', '结算单显示：', 'the receipt shows:', async function (table: DataTable) {
   const s = settlement(this);
@@ -94,7 +122,7 @@ step('Then', '结算单显示：', 'the receipt shows:', async function (table: 
     if (got !== want) errors.push(`${k}: expected ${fmtFen(want)}, receipt shows ${fmtFen(got)}`);
   }
   if (errors.length) throw new Error(errors.join('\n'));
-}, { table: '| 统筹支付 | 712.50 |  (rows: 费用总额 total, 全自费 not covered, 乙类先行自付 class B self-pay, 目录内 covered, 统筹支付 fund, 个人账户 account, 现金 cash, 余额 balance)' });
+}, { example: { zh: '结算单显示：', en: 'the receipt shows:' }, table: '| 统筹支付 | 712.50 |  (rows: 费用总额 total, 全自费 not covered, 乙类先行自付 class B self-pay, 目录内 covered, 统筹支付 fund, 个人账户 account, 现金 cash, 余额 balance)' });
 
 // ------------------------------------------------------------------ Then: refusals and claims
 
@@ -104,35 +132,50 @@ step('Then', '终端拒绝，原因为 {string}', 'the terminal refuses because 
   const r = this.latest.refusal;
   if (!r) throw new Error(`expected the terminal to refuse (${REFUSALS[code].zh}), but it did not`);
   if (r.code !== code) throw new Error(`expected refusal "${REFUSALS[code].zh}" (${code}), got: ${r.message}`);
-});
+}, { example: { zh: '终端拒绝，原因为 "卡片已过有效期"', en: 'the terminal refuses because "the card has expired"' } });
 
 step('Then', '密码剩余 {int} 次', '{int} PIN tries are left', async function (n: number) {
   const r = this.latest.refusal;
   if (r?.triesLeft !== n) throw new Error(`expected the terminal to report ${n} tries left, got ${r ? r.message : 'no refusal'}`);
-});
+}, { example: { zh: '密码剩余 2 次', en: '2 PIN tries are left' } });
 
 step('Then', '全额现金支付，医保不支付', 'everything is paid in cash and insurance pays nothing', async function () {
-  const o = this.need('visit');
-  if (!o.cashAdvance) throw new Error(`expected a full cash payment, but the card settled: fund ${fmtFen(o.settlement!.fund)}, account ${fmtFen(o.settlement!.account)}`);
-});
+  const { o, context } = lastVisit(this);
+  if (!o.cashAdvance) throw new Error(`expected a full cash payment, but the card settled: fund ${fmtFen(o.settlement!.fund)}, account ${fmtFen(o.settlement!.account)}${context}`);
+}, { example: { zh: '全额现金支付，医保不支付', en: 'everything is paid in cash and insurance pays nothing' } });
 
 step('Then', '报销被受理，退还 {money}', 'the claim is accepted and pays back {money}', async function (fen: number) {
   const c = this.need('claim');
   if (c.status !== 'accepted') throw new Error(`the claim was rejected: ${c.err_msg}`);
   eq('退还 / payout', parseYuan(c.payout), fen);
-});
+}, { example: { zh: '报销被受理，退还 550.00 元', en: 'the claim is accepted and pays back CNY 550.00' } });
+
+step('Then', '如持卡就医应付：个人账户 {money}，统筹基金 {money}，现金 {money}', 'had the card been used, it would have paid: account {money}, fund {money}, cash {money}', async function (account: number, fund: number, cash: number) {
+  // The agency reckons a claim as the visit would have settled with the card (domain.md §5): this is that split.
+  const { setl, context } = acceptedClaim(this);
+  const wrong = ([['个人账户 / account', parseYuan(setl.acct_pay), account], ['统筹基金 / fund', parseYuan(setl.fund_pay_sumamt), fund], ['现金 / cash', parseYuan(setl.psn_cash_pay), cash]] as const)
+    .filter(([, got, want]) => got !== want).map(([what, got, want]) => `${what}: expected ${fmtFen(want)} 元, got ${fmtFen(got)} 元`);
+  if (wrong.length) throw new Error(`如持卡就医应付 / the card-equivalent split: ${wrong.join('; ')}${context}`);
+}, { example: { zh: '如持卡就医应付：个人账户 100.00 元，统筹基金 450.00 元，现金 450.00 元', en: 'had the card been used, it would have paid: account CNY 100.00, fund CNY 450.00, cash CNY 450.00' } });
+
+step('Then', '报销后实际现金支出 {money}', 'after the claim, the net cash paid is {money}', async function (fen: number) {
+  // What the person is out of pocket in the end: the cash paid at the visit less what the claim paid back.
+  const { claim, context } = acceptedClaim(this);
+  const v = this.need('claimedVisit');
+  eq('报销后实际现金支出 / net cash paid', v.outcome.cashPaidFen - parseYuan(claim.payout), fen, `${context}, ${claim.payout} 元 paid back`);
+}, { example: { zh: '报销后实际现金支出 450.00 元', en: 'after the claim, the net cash paid is CNY 450.00' } });
 
 step('Then', '报销被拒绝，原因包含 {string}', 'the claim is rejected with a reason containing {string}', async function (text: string) {
   const c = this.need('claim');
   if (c.status !== 'rejected') throw new Error(`expected a rejection, but the claim was accepted with payout ${c.payout}`);
   if (!(c.err_msg ?? '').includes(text)) throw new Error(`the rejection says "${c.err_msg}", which does not contain "${text}"`);
-});
+}, { example: { zh: '报销被拒绝，原因包含 "缺少计划生育手术证明"', en: 'the claim is rejected with a reason containing "缺少计划生育手术证明"' } });
 
 // ------------------------------------------------------------------ Then: what the terminal showed, card traffic
 
 step('Then', '终端显示余额 {money}', 'the terminal shows a balance of {money}', async function (fen: number) {
   eq('终端余额 / balance shown', parseYuan(this.need('balance').balc), fen);
-});
+}, { example: { zh: '终端显示余额 800.00 元', en: 'the terminal shows a balance of CNY 800.00' } });
 
 step('Then', '终端读出 {string} 的卡号和社会保障号码', 'the terminal reads {string}\'s card number and social security number', async function (name: string) {
   const p = this.person(name);
@@ -140,14 +183,14 @@ step('Then', '终端读出 {string} 的卡号和社会保障号码', 'the termin
   const f = line.split('|');
   if (f.length !== 11) throw new Error(`the vendor line has ${f.length} fields, expected 11: ${line}`);
   if (f[1] !== p.certno || f[2] !== p.profile?.card.number) throw new Error(`vendor line ${line} does not carry ${p.certno} / ${p.profile?.card.number}`);
-});
+}, { example: { zh: '终端读出 "张三" 的卡号和社会保障号码', en: 'the terminal reads "Zhang San"\'s card number and social security number' } });
 
 step('Then', '读卡报文中有 {string} 命令', 'the card traffic includes a {string} command', async function (name: string) {
   const t = this.inserted?.slot.trace() ?? [];
   if (!t.some((e) => e.name === name)) throw new Error(`no ${name} in the card traffic: ${t.map((e) => e.name).join(', ') || '(none)'}`);
-});
+}, { example: { zh: '读卡报文中有 "VERIFY" 命令', en: 'the card traffic includes a "VERIFY" command' } });
 
 step('Then', '读卡报文中没有 {string} 命令', 'the card traffic has no {string} command', async function (name: string) {
   const t = this.inserted?.slot.trace() ?? [];
   if (t.some((e) => e.name === name)) throw new Error(`unexpected ${name} in the card traffic`);
-});
+}, { example: { zh: '读卡报文中没有 "VERIFY" 命令', en: 'the card traffic has no "VERIFY" command' } });

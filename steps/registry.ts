@@ -10,10 +10,12 @@ export type StepFn = (this: MedWorld, ...args: any[]) => Promise<void>;
 
 export interface StepSpec {
   kind: 'Given' | 'When' | 'Then';
+  /** The subject file that defines it (steps/<subject>.ts). */
+  subject: Subject;
   zh: string;
   en: string;
-  /** Examples for `medcard steps`; derived from the expression when absent. */
-  example?: { zh: string; en: string };
+  /** A real use of the step in each language, hand-written, for `medcard steps` (test/suite/steps.test.ts checks each matches exactly this step). */
+  example: { zh: string; en: string };
   /** The step takes a data table (shown in `medcard steps`). */
   table?: string;
   /** A rig capability the step needs: on a rig without it, a scenario using the step is skipped with the reason (steps/capabilities.ts). */
@@ -34,8 +36,8 @@ const BY_SUBJECT = new Map<Subject, StepSpec[]>(SUBJECTS.map((s) => [s, []]));
 /** The step() builder of one subject file. */
 export function stepsOf(subject: Subject) {
   const list = BY_SUBJECT.get(subject)!;
-  return function step(kind: StepSpec['kind'], zh: string, en: string, fn: StepFn, extra: Pick<StepSpec, 'example' | 'table' | 'needs' | 'timeoutMs'> = {}): void {
-    list.push({ kind, zh, en, fn, ...extra });
+  return function step(kind: StepSpec['kind'], zh: string, en: string, fn: StepFn, extra: Pick<StepSpec, 'example' | 'table' | 'needs' | 'timeoutMs'>): void {
+    list.push({ kind, subject, zh, en, fn, ...extra });
   };
 }
 

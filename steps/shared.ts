@@ -3,6 +3,7 @@
 // so everything here is keyed by the worker id and created at most once per process.
 import { ControlClient, PlatformClient, PlatformError, type Response } from '../platform';
 import { openRig, RIG_NAMES, type Rig } from '../rigs';
+import type { Upstream } from '../compliance';
 import type { InstitutionCtx, RunSettings, Shared } from './types';
 
 /** How long an institution's clock, once set, is trusted before it is set again (the engine's window is 300 s). */
@@ -42,8 +43,8 @@ async function open(settings: RunSettings): Promise<Shared> {
   let engineKind = 'external';
   let stopEngine: () => Promise<void> = async () => undefined;
   let handle: ((body: unknown) => Promise<Response>) | undefined;
-  /** The engine's HTTP address, for a terminal under test (its recorder forwards there). */
-  let httpUrl = settings.engineUrl;
+  /** Where a terminal under test's recorder forwards: the engine's address, or our engine in this process. */
+  let upstream: Upstream | undefined = settings.engineUrl;
   let control: ControlClient;
   if (!engineUrl) {
     // Loaded only when needed: `--engine-url` runs never load our engine.
@@ -55,7 +56,7 @@ async function open(settings: RunSettings): Promise<Shared> {
     control = new ControlClient({ handle: (op, body, token) => engine.control(op, body, token), token: engine.controlToken });
     engineUrl = 'in-process';
     stopEngine = () => engine.close();
-    if (settings.terminal) httpUrl = (await engine.listen(0, '127.0.0.1')).url;
+    upstream = engine;
   } else {
     if (!settings.controlToken) throw new Error(`the engine at ${engineUrl} needs this run's control token: set MEDCARD_CONTROL_TOKEN to the token \`medcard engine\` printed (engine/README.md "Control API")`);
     control = new ControlClient({ url: engineUrl, token: settings.controlToken });
@@ -94,7 +95,7 @@ async function open(settings: RunSettings): Promise<Shared> {
   if (settings.terminal) {
     // Certification (medcard certify): the terminal under test is configured with the recorder's address.
     const { loadTerminal, PlatformRecorder } = require('../compliance') as typeof import('../compliance');
-    tut = { terminal: loadTerminal(settings.terminal), recorder: await PlatformRecorder.start(httpUrl!) };
+    tut = { terminal: loadTerminal(settings.terminal), recorder: await PlatformRecorder.start(upstream!) };
   }
   return {
     rig, control, platformFor, engineUrl, engineKind, workerId, tut,

@@ -41,10 +41,14 @@ export type CatalogueItem = { code: string; cls: 'A' | 'B' | 'self' };
 export interface Latest {
   /** The last visit (with the card or in cash). */
   visit: VisitOutcome;
+  /** Who made the last visit (the name the scenario uses), for failure messages that say which visit they read. */
+  visitor: string;
   /** The terminal's last refusal: a visit's (cleared by a visit that was not refused) or the cash-withdrawal refusal. */
   refusal: TerminalRefusal;
   /** The last reimbursement claim's answer. */
   claim: ClaimOutput;
+  /** The cash visit the last claim was for. */
+  claimedVisit: CashVisit;
   credit: CreditOutput;
   rollover: RolloverOutput;
   /** The last balance read: from the agency or shown by the terminal. */

@@ -62,6 +62,7 @@ async function visit(w: MedWorld, personName: string, instName: string, items: L
   }
   const outcome = await terminal.visit(req);
   w.latest.visit = outcome;
+  w.latest.visitor = personName;
   w.latest.refusal = outcome.refusal;
   if (outcome.vendorLine) w.latest.vendorLine = outcome.vendorLine;
   if (slot) await w.attach(formatTrace(slot.trace()), { mediaType: 'text/plain', fileName: '读卡报文 APDU trace.txt' });
@@ -82,23 +83,23 @@ step('When', '{string} 持卡在 {string} 门诊就诊，费用 {money}', '{stri
 
 step('When', '{string} 持卡在 {string} 门诊就诊，费用明细：', '{string} visits {string} as an outpatient with the card, with these items:', async function (name: string, inst: string, table: DataTable) {
   await visit(this, name, inst, await itemsFromTable(this, table), { withCard: true });
-}, { table: '| 名称 | 类别 | 单价 | 数量 |  (name, class, price, count)' });
+}, { example: { zh: '"张三" 持卡在 "市人民医院" 门诊就诊，费用明细：', en: '"Zhang San" visits "City People\'s Hospital" as an outpatient with the card, with these items:' }, table: '| 名称 | 类别 | 单价 | 数量 |  (name, class, price, count)' });
 
 step('When', '{string} 持卡在 {string} 住院，费用 {money}', '{string} is admitted to {string} with the card, costing {money}', async function (name: string, inst: string, fen: number) {
   await visit(this, name, inst, oneItem(this, fen), { withCard: true, kind: 'inpatient' });
-});
+}, { example: { zh: '"张三" 持卡在 "市人民医院" 住院，费用 8000.00 元', en: '"Zhang San" is admitted to "City People\'s Hospital" with the card, costing CNY 8000.00' } });
 
 step('When', '{string} 持卡在 {string} 购药，费用 {money}', '{string} buys drugs at {string} with the card for {money}', async function (name: string, inst: string, fen: number) {
   await visit(this, name, inst, oneItem(this, fen), { withCard: true, kind: 'pharmacy' });
-});
+}, { example: { zh: '"张三" 持卡在 "和平大药房" 购药，费用 36.50 元', en: '"Zhang San" buys drugs at "Heping Pharmacy" with the card for CNY 36.50' } });
 
 step('When', '{string} 持旧卡在 {string} 门诊就诊，费用 {money}', '{string} presents the old card at {string} for an outpatient visit costing {money}', async function (name: string, inst: string, fen: number) {
   await visit(this, name, inst, oneItem(this, fen), { withCard: true, useOldCard: true });
-});
+}, { example: { zh: '"陈七" 持旧卡在 "市人民医院" 门诊就诊，费用 120.00 元', en: '"Chen Qi" presents the old card at "City People\'s Hospital" for an outpatient visit costing CNY 120.00' } });
 
 step('When', '{string} 持 {string} 的社保卡在 {string} 门诊就诊，费用 {money}', '{string} presents {string}\'s card at {string} for an outpatient visit costing {money}', async function (presenter: string, owner: string, inst: string, fen: number) {
   await visit(this, presenter, inst, oneItem(this, fen), { withCard: true, cardOwner: owner });
-});
+}, { example: { zh: '"李四" 持 "张三" 的社保卡在 "市人民医院" 门诊就诊，费用 120.00 元', en: '"Li Si" presents "Zhang San"\'s card at "City People\'s Hospital" for an outpatient visit costing CNY 120.00' } });
 
 const CASH_REASONS: Record<(typeof CASH_REASON_WORDS)[number], { reason: ClaimReason; kind?: VisitKind; emergency?: boolean }> = {
   急诊没带卡: { reason: 'emergency', emergency: true }, 'an emergency without the card': { reason: 'emergency', emergency: true },
@@ -122,7 +123,7 @@ step('When', '撤销 {string} 的上一笔结算', '{string}\'s last settlement 
   const terminal = new Terminal({ platform: await this.platformFor(inst), institution: inst });
   const out = await terminal.reverse(o.settlement, this.today);
   await this.attach(JSON.stringify(out, null, 2), { mediaType: 'application/json', fileName: '撤销结果 reversal.json' });
-});
+}, { example: { zh: '撤销 "张三" 的上一笔结算', en: '"Zhang San"\'s last settlement is reversed' } });
 
 step('When', '{string} 在 {string} 要求从个人账户提取现金 {money}', '{string} asks {string} to pay {money} out of the account in cash', async function (name: string, inst: string, _fen: number) {
   this.person(name);
@@ -134,7 +135,7 @@ step('When', '{string} 在 {string} 要求从个人账户提取现金 {money}', 
     this.latest.refusal = err;
     this.log(err.message);
   }
-});
+}, { example: { zh: '"张三" 在 "和平大药房" 要求从个人账户提取现金 200.00 元', en: '"Zhang San" asks "Heping Pharmacy" to pay CNY 200.00 out of the account in cash' } });
 
 step('When', '{string} 在 {string} 的终端上查询余额', '{string} checks the balance on the terminal at {string}', async function (name: string, inst: string) {
   const p = this.person(name);
@@ -146,4 +147,4 @@ step('When', '{string} 在 {string} 的终端上查询余额', '{string} checks 
   this.latest.vendorLine = terminal.vendorLine(card);
   this.latest.balance = { psn_no: person.psnNo, balc: fmtFen(person.balanceFen ?? 0) };
   await this.attach(formatTrace(slot.trace()), { mediaType: 'text/plain', fileName: '读卡报文 APDU trace.txt' });
-});
+}, { example: { zh: '"张三" 在 "市人民医院" 的终端上查询余额', en: '"Zhang San" checks the balance on the terminal at "City People\'s Hospital"' } });

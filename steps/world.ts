@@ -11,7 +11,9 @@ import type { CatalogueItem, InstitutionCtx, Latest, PersonCtx, Shared, WorldPar
 /** What a Then step says when the step it follows never ran. */
 const NONE_YET: { [K in Exclude<keyof Latest, 'refusal'>]: string } = {
   visit: 'no visit yet in this scenario: a Then step about a payment needs a visit step before it',
+  visitor: 'no visit yet in this scenario',
   claim: 'no claim yet in this scenario',
+  claimedVisit: 'no claim yet in this scenario: a step like "小赵" 向医保经办机构申请报销 / "Xiao Zhao" claims reimbursement at the agency comes first',
   credit: 'no monthly credit yet in this scenario',
   rollover: 'no year-end rollover yet in this scenario',
   balance: 'no balance query yet',
@@ -28,6 +30,8 @@ export class MedWorld extends World<WorldParameters> {
   readonly catalogue = new Map<string, CatalogueItem>();
   /** The institution the terminal under test is configured as, once a step named it. */
   tutInstitution?: InstitutionCtx;
+  /** The harness pulls the card while the terminal under test reads it (a card fault on cue). */
+  tutPullsCard = false;
   /** The card in the reader now. */
   inserted?: { owner: string; cardNo: string; slot: CardSlot };
   readonly latest: Partial<Latest> = {};

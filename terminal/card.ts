@@ -22,6 +22,9 @@ const DECODE: Record<RecordEncoding, (b: Buffer) => string> = {
 export interface Response { data: Buffer; sw: number }
 export const swHex = (sw: number) => sw.toString(16).toUpperCase().padStart(4, '0');
 
+/** PC/SC's "the card was removed" (ReaderError.code), as rigs/pcsc.ts reports it. */
+const SCARD_W_REMOVED_CARD = '0x80100069';
+
 /** A card session: one power-on, T=0 exchanges with 61xx/6Cxx handled here. */
 export class CardSession {
   private atrHex = '';
@@ -68,6 +71,7 @@ export class CardSession {
       res = await this.withTimeout(this.channel.transmit(apdu));
     } catch (err) {
       if (err instanceof CardAbsentError || (err as Error).name === 'CardAbsentError') throw new TerminalRefusal('no-card', this.channel.name);
+      if ((err as { code?: unknown }).code === SCARD_W_REMOVED_CARD) throw new TerminalRefusal('card-removed', this.channel.name);
       throw new TerminalRefusal('card-silent', (err as Error).message);
     }
     if (!res || res.length < 2) throw new TerminalRefusal('card-silent', 'response shorter than a status word');

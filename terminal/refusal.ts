@@ -5,6 +5,7 @@
 export const REFUSALS = {
   'no-card':            { zh: '未插卡', en: 'no card in the reader' },
   'card-silent':        { zh: '卡片上电无响应', en: 'the card is powered but does not answer' },
+  'card-removed':       { zh: '读卡过程中卡被拔出', en: 'the card was pulled while it was being read' },
   'wrong-card-type':    { zh: '卡类型不正确（非社会保障卡）', en: 'wrong card type: not a social security card' },
   'card-read-failed':   { zh: '读卡失败', en: 'reading the card failed' },
   'not-genuine':        { zh: '内部认证失败，卡片非法', en: 'internal authentication failed: the card is not genuine' },

@@ -92,6 +92,11 @@ export const driver: RigKindDriver = {
   check: (rig) => (rig.card === undefined ? [{ field: 'card', message: 'missing: the card profile (fixtures/cards/…) holding the physical test card\'s data' }] : []),
   capabilities: () => ({ max: [], why: 'a real card in a real reader cannot be changed, swapped or removed by the harness' }),
   open: (rig, options) => PcscRig.open(rig, options),
+  readers(rig, workers) {
+    let matches: string[];
+    try { matches = matchReaders(rig.settings.reader as string | RegExp); } catch { return []; } // the workers say what is missing
+    return rig.exclusive ? matches.slice(0, 1) : matches.slice(0, workers);
+  },
   describe: (rig) => `reader ${String(rig.settings.reader)}`,
   async reachCard(rig, insertTimeoutMs) {
     const checks: Check[] = [];

@@ -10,7 +10,9 @@ import type { PcscChannel } from '../pcsc';
 import { TracingChannel } from '../tracing';
 import type { CardSlot, Rig, RigCapability, RigKindDriver } from '../types';
 import { z } from 'zod';
-import { vpcdReaderFor, VPCD_READER_FIELD } from './vpcd';
+import { release, vpcdSlotKey } from '../reservations';
+import { takeSlot } from '../vpcd-card';
+import { vpcdReaderFor, vpcdReadersOf, VPCD_READER_FIELD } from './vpcd';
 
 export class RemoteCardRig implements Rig {
   readonly capabilities: ReadonlySet<RigCapability>;
@@ -26,7 +28,14 @@ export class RemoteCardRig implements Rig {
 
   async insertCard(profile: CardProfile): Promise<CardSlot> {
     await this.removeCard();
-    this.inserted = await startCardContainer(JSON.stringify(profile), { image: this.image, vpcdPort: this.port });
+    // The container's card goes into this slot: it is ours while the container runs.
+    takeSlot(this.port);
+    try {
+      this.inserted = await startCardContainer(JSON.stringify(profile), { image: this.image, vpcdPort: this.port });
+    } catch (err) {
+      release(vpcdSlotKey(this.port));
+      throw err;
+    }
     if (!(await this.reader.waitForCard(10_000))) {
       throw new Error(`the card container ${this.inserted.id.slice(0, 12)} connected to vpcd port ${this.port}, but pcscd shows no card in "${this.reader.name}" after 10 s`);
     }
@@ -40,6 +49,7 @@ export class RemoteCardRig implements Rig {
     const c = this.inserted;
     this.inserted = undefined;
     await c.stop();
+    release(vpcdSlotKey(this.port));
     await this.reader.waitForCard(5000, false);
   }
 
@@ -63,4 +73,5 @@ export const driver: RigKindDriver = {
     return new RemoteCardRig(rig.name, rig.capabilities, (rig.settings.cards as { image: string }).image, port, reader);
   },
   describe: (rig) => `cards from image ${(rig.settings.cards as { image: string }).image}`,
+  readers: vpcdReadersOf,
 };

@@ -98,6 +98,7 @@ export const driver: RigKindDriver = {
     ? { max: ['card-remove'], why: 'the card at the far end of serial.path is not run by the harness (only insert/eject reach it)' }
     : { max: CAPABILITIES, why: '' }),
   open: (rig, options) => SerialRig.open(rig, options),
+  readers: (rig) => { const p = serialOf(rig).path; return p ? [p] : []; },
   describe: (rig) => `serial ${serialOf(rig).path ?? '(socat pty pair, harness-served card)'} @ ${serialOf(rig).baudRate} baud`,
   async reachCard(rig) {
     const s = serialOf(rig);

@@ -23,6 +23,11 @@ export function vpcdReaderFor(rig: RigFile, workerId: number): { reader: PcscCha
   return { reader: new PcscChannel(readerName), port: VPCD_BASE_PORT + Number(readerName.slice(-2)) };
 }
 
+/** The virtual readers `workers` workers use, one each. */
+export function vpcdReadersOf(rig: RigFile, workers: number): string[] {
+  return ((rig.settings.reader as string[] | undefined) ?? [...VPCD_READERS]).slice(0, workers);
+}
+
 class VpcdRig implements Rig {
   readonly capabilities: ReadonlySet<RigCapability>;
   private inserted: VpcdCard | undefined;
@@ -38,7 +43,13 @@ class VpcdRig implements Rig {
     const card = new EmulatedCard(profile);
     this.inserted = await VpcdCard.insert({ card, port: this.port });
     if (!(await this.reader.waitForCard(5000))) {
-      throw new Error(`the card was inserted at vpcd port ${this.port} but pcscd shows no card in "${this.reader.name}" after 5 s`);
+      // After a card was pulled in the middle of another program's exchange, vpcd can miss the
+      // next connection: insert it once more before giving up.
+      await this.inserted.remove();
+      this.inserted = await VpcdCard.insert({ card, port: this.port });
+      if (!(await this.reader.waitForCard(10_000))) {
+        throw new Error(`the card was inserted at vpcd port ${this.port} (twice) but pcscd shows no card in "${this.reader.name}" after 15 s`);
+      }
     }
     this.channel.clearTrace();
     return { channel: this.channel, card, trace: () => this.channel.trace(), clearTrace: () => this.channel.clearTrace() };
@@ -67,4 +78,5 @@ export const driver: RigKindDriver = {
     return new VpcdRig(rig.name, rig.capabilities, port, reader);
   },
   describe: (rig) => `reader ${((rig.settings.reader as string[] | undefined) ?? VPCD_READERS).join(' | ')}`,
+  readers: vpcdReadersOf,
 };

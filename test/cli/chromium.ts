@@ -1,7 +1,7 @@
 // Debian's chromium, headless, driven over the DevTools protocol on a pipe
 // (--remote-debugging-pipe: fd 3 in, fd 4 out, messages ended by NUL), so the tests need no
 // WebSocket client and no Playwright. Start flags from machine-notes.md.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -32,6 +32,19 @@ export class Page {
   }
 
   async goto(url: string): Promise<void> { await this.send('Page.navigate', { url }); }
+
+  /** The fonts chromium really drew the first element matching `selector` with. */
+  async fontsOf(selector: string): Promise<{ familyName: string; isCustomFont: boolean; glyphCount: number }[]> {
+    const { root: doc } = await this.send('DOM.getDocument');
+    const { nodeId } = await this.send('DOM.querySelector', { nodeId: doc.nodeId, selector });
+    await this.send('CSS.enable');
+    return (await this.send('CSS.getPlatformFontsForNode', { nodeId })).fonts;
+  }
+}
+
+/** fontconfig's Chinese font families. */
+export function cjkFonts(): Set<string> {
+  return new Set(spawnSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' }).stdout.split(/[\n,]/).map((f) => f.trim()).filter(Boolean));
 }
 
 export class Browser {

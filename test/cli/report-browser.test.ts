@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Browser, CHROMIUM, type Page } from './chromium';
+import { Browser, CHROMIUM, cjkFonts, type Page } from './chromium';
 
 const root = path.resolve(__dirname, '..', '..');
 const medcard = (args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin/medcard.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 600_000 });
@@ -88,11 +88,8 @@ test('Chinese in the report is drawn with an installed CJK font, not boxes', { s
   await page.goto(`${url}#${resultId(SCENARIO)}`);
   await page.waitFor('document.querySelector("[data-testid=test-result-info-title]")', 'the title');
   // The fonts chromium really used for the title's glyphs, against fontconfig's Chinese fonts.
-  const { root: doc } = await page.send('DOM.getDocument');
-  const { nodeId } = await page.send('DOM.querySelector', { nodeId: doc.nodeId, selector: '[data-testid=test-result-info-title]' });
-  await page.send('CSS.enable');
-  const { fonts } = await page.send('CSS.getPlatformFontsForNode', { nodeId }) as { fonts: { familyName: string; isCustomFont: boolean; glyphCount: number }[] };
-  const cjk = new Set(spawnSync('fc-list', [':lang=zh', 'family'], { encoding: 'utf8' }).stdout.split(/[\n,]/).map((f) => f.trim()).filter(Boolean));
+  const fonts = await page.fontsOf('[data-testid=test-result-info-title]');
+  const cjk = cjkFonts();
   assert.ok(fonts.some((f) => cjk.has(f.familyName) && f.glyphCount > 0), `fonts used: ${JSON.stringify(fonts)}; CJK fonts installed: ${[...cjk].join(', ') || 'none'}`);
 });
 

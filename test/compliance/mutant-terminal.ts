@@ -64,6 +64,10 @@ const MUTANTS: Record<string, TerminalSeams> = {
   },
   // A platform refusal is reported as a settlement.
   'refusal-as-success': { report: (r, o) => r.outcome === 'refused' && o?.refusal && refusedByPlatform.has(o.refusal.code) ? { outcome: 'settled', message: '结算成功' } : r },
+  // A card reported lost is refused with a bare "transaction failed": the operator is not told why.
+  'vague-refusal': { report: (r, o) => o?.refusal?.code === 'card-blocked' ? { ...r, message: '交易失败' } : r },
+  // A card pulled mid-read (an error, or an answer without a status word) crashes the terminal: it exits telling the operator nothing.
+  'crash-on-pull': { channel: (c) => channelWith(c, (a, send) => send(a).then((r) => (r.length < 2 ? process.exit(3) : r), () => process.exit(3))) },
   // The receipt shows one fen more from the account than the platform settled.
   'receipt-differs': { report: (r) => r.receipt ? { ...r, receipt: { ...r.receipt, acct_pay: fmtFen(wireToFen(r.receipt.acct_pay) + 1) } } : r },
 };

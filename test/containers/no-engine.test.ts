@@ -22,7 +22,9 @@ test('startContainerEngine with DOCKER_HOST at a dead socket rejects with the pl
       assert.match(err.message, /--engine-url/);
       return true;
     });
-    assert.ok(Date.now() - t0 < 5000, 'fails at once');
+    // No waiting for a runtime that is not there: a generous limit for a busy machine, well
+    // under testcontainers' own start-up timeouts (a minute and more).
+    assert.ok(Date.now() - t0 < 20_000, `fails at once (took ${Date.now() - t0} ms; generous limit 20 s)`);
   } finally {
     if (saved === undefined) delete process.env.DOCKER_HOST; else process.env.DOCKER_HOST = saved;
   }
@@ -37,5 +39,6 @@ test('medcard run --rig containers with a dead DOCKER_HOST exits 2 at once with 
   assert.match(run.output(), /--rig emulated/);
   assert.match(run.output(), /--engine-url/);
   assert.doesNotMatch(run.output(), /scenarios \(/, 'no scenario ran');
-  assert.ok(Date.now() - t0 < 15000, `took ${Date.now() - t0} ms`);
+  // The CLI's start-up and cucumber's loading, then the refusal: a generous limit for a busy machine.
+  assert.ok(Date.now() - t0 < 45_000, `took ${Date.now() - t0} ms (generous limit 45 s)`);
 });

@@ -2,15 +2,16 @@
 // Invariants for every APDU: transmit never throws; the response ends in a status word from
 // the table; data comes only with 9000 / 61xx / 6282. Files never change (this card has no
 // write commands); the PIN changes only as a reference model of VERIFY / CHANGE PIN says.
-// Seeded: FUZZ_SEED=<n> replays a run; FUZZ_APDUS=<n> sets the count per run.
+// Seeded: the seed is printed, MEDCARD_SEED=<n> replays a run. 100,000 APDUs per run by
+// default; MEDCARD_LONG_TESTS=1 (nightly) runs 1,000,000.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EmulatedCard, isKnownSw, type CardSnapshot } from '../../emulator';
 import { prng, profile } from './helpers';
 
-const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const PER_RUN = Number(process.env.FUZZ_APDUS ?? 1_000_000);
-console.log(`fuzz seed ${SEED} (replay with FUZZ_SEED=${SEED}), ${PER_RUN} APDUs per run`);
+const SEED = Number(process.env.MEDCARD_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const PER_RUN = process.env.MEDCARD_LONG_TESTS === '1' ? 1_000_000 : 100_000;
+console.log(`fuzz seed ${SEED} (replay with MEDCARD_SEED=${SEED}), ${PER_RUN} APDUs per run (MEDCARD_LONG_TESTS=1: 1,000,000)`);
 
 const AID = [0x73, 0x78, 0x31, 0x2e, 0x73, 0x68, 0x2e, 0xc9, 0xe7, 0xbb, 0xe1, 0xb1, 0xa3, 0xd5, 0xcf];
 const INS = [0xa4, 0xb2, 0xb0, 0x20, 0x5e, 0x84, 0x88, 0xc0];

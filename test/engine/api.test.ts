@@ -1,10 +1,10 @@
 // The API suite, through the platform interface only, run against PGlite and against the
 // real PostgreSQL on this machine (skipped with a reason when it is not reachable).
-import { test, describe, before, after } from 'node:test';
+import { describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { backends, clients, baseWorld, person, line, visit, pgAvailable, uniq, CQ, BJ } from './helpers';
+import { backends, backendSuite, type Clients, person, line, visit, uniq, CQ, BJ } from './helpers';
 import { PlatformError, type ControlClient, type SetlInfo } from '../../platform';
-import { renderReceiptText, renderReceiptHtml, type Engine } from '../../engine';
+import { renderReceiptText, renderReceiptHtml } from '../../engine';
 
 const refused = async (p: Promise<unknown>, re: RegExp) => {
   await assert.rejects(p, (e: unknown) => e instanceof PlatformError && e.infcode === -1 && re.test(e.errMsg));
@@ -17,18 +17,8 @@ const invariants = (s: SetlInfo) => {
 
 for (const backend of backends()) {
   describe(`platform API on ${backend.name}`, { concurrency: false }, () => {
-    let engine: Engine;
-    let stop: () => Promise<void>;
-    let c: ReturnType<typeof clients>;
-    let skip: string | false = false;
-    before(async () => {
-      if (backend.name === 'postgres' && !(await pgAvailable())) { skip = 'PostgreSQL on 127.0.0.1:5432 is not reachable'; return; }
-      ({ engine, stop } = await backend.start());
-      c = clients(engine, '2024-03-15 09:00:00');
-      await baseWorld(c.agency, c.all);
-    });
-    after(async () => { if (stop) await stop(); });
-    const it = (name: string, fn: () => Promise<void>) => test(name, async (t) => { if (skip) { t.skip(skip); return; } await fn(); });
+    let c: Clients;
+    const it = backendSuite(backend, '2024-03-15 09:00:00', (x) => { c = x.c; });
 
     it('domain.md §4.2 worked examples end to end: 332.80 → account 102.80 + cash 17.20, then fund 712.50 + cash 287.50', async () => {
       const p = await person(c.agency, { base: '2700.00', opening: '25.00' });

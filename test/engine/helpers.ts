@@ -2,6 +2,7 @@
 // small world built through the control API only (domain.md §1), institutions signed in.
 import { Client } from 'pg';
 import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
 import { createEngine, type Engine } from '../../engine';
 import { ControlClient, PlatformClient, type FeeLine } from '../../platform';
 import { makeIdNumber } from '../../spec';
@@ -164,3 +165,26 @@ function toFenLoose(v: string | number): number {
   return Number(y) * 100 + Number(f.padEnd(2, '0'));
 }
 export const fen2y = (f: number) => `${Math.floor(f / 100)}.${String(f % 100).padStart(2, '0')}`;
+
+export type Clients = ReturnType<typeof clients>;
+
+/**
+ * Inside a describe: `backend` started before its tests with the base world (its institutions
+ * signed in: `signedIn`, default all), stopped after; `ready` hears the engine and clients.
+ * Returns `it`: a test that is skipped, saying why, when PostgreSQL is not reachable.
+ */
+export function backendSuite(backend: Backend, today: string, ready: (x: { engine: Engine; c: Clients }) => void | Promise<void>,
+  o: { signedIn?: (c: Clients) => PlatformClient[] } = {}): (name: string, fn: () => Promise<void>) => void {
+  let stop: (() => Promise<void>) | undefined;
+  let skip: string | false = false;
+  before(async () => {
+    if (backend.name === 'postgres' && !(await pgAvailable())) { skip = 'PostgreSQL on 127.0.0.1:5432 is not reachable'; return; }
+    const started = await backend.start();
+    stop = started.stop;
+    const c = clients(started.engine, today);
+    await baseWorld(c.agency, o.signedIn ? o.signedIn(c) : c.all);
+    await ready({ engine: started.engine, c });
+  });
+  after(async () => { await stop?.(); });
+  return (name, fn) => test(name, async (t) => { if (skip) { t.skip(skip); return; } await fn(); });
+}

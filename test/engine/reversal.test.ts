@@ -147,3 +147,19 @@ test('inpatient: 2601 of a 2304 settlement cut by the network restores the ledge
   assert.equal((await reverse(c.h3, p.psn, admMsgid, '2401')).data.rvs_stas, '1');
   await assert.rejects(c.h3.settleInpatient(input), /已撤销/);
 });
+
+test('2601 of a dictionary query, a catalogue download or a day-end total: nothing to undo, said so', async () => {
+  const p = await person(c.agency, { opening: '100.00' });
+  const sent: Array<[string, Record<string, unknown>]> = [
+    ['1901', { type: 'insutype', admdvs: CQ, date: '2024-03-15' }],
+    ['1301', { ver: '0' }],
+    ['3201', { insutype: '310', clr_type: '11', setl_optins: CQ, stmt_begndate: '2024-03-15', stmt_enddate: '2024-03-15', medfee_sumamt: '0.00', fund_pay_sumamt: '0.00', acct_pay: '0.00', fixmedins_setl_cnt: 0 }],
+  ];
+  for (const [infno, input] of sent) {
+    const msgid = c.h3.msgid();
+    await c.h3.call(infno as '1901', { data: input } as never, { msgid });
+    const undone = await reverse(c.h3, p.psn, msgid, infno);
+    assert.equal(undone.data.rvs_stas, '0', infno);
+    assert.match(undone.data.memo, new RegExp(`原交易 ${infno} 只查询不记账，无需冲正`));
+  }
+});

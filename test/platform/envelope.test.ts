@@ -124,8 +124,8 @@ test('malformed envelope fields are refused by name; unimplemented transactions 
     [{ recer_admdvs: 'CQ' }, /报文\.recer_admdvs（接收方医保区划）/],
     [{ inf_time: '20240315090000' }, /报文\.inf_time（交易时间）/],
     [{ infno: '11O1' }, /报文\.infno（交易编号） 格式不正确，应为4 位数字/],
-    [{ infno: '1301' }, /^本引擎未实现交易 1301（目录下载）/],
-    [{ infno: '3201' }, /^本引擎未实现交易 3201（医药机构费用结算对总账）/],
+    [{ infno: '4101' }, /^本引擎未实现交易 4101（结算清单信息上传）/],
+    [{ infno: '3101' }, /^本引擎未实现交易 3101（事前明细审核）/],
     [{ infno: '4444' }, /^本引擎未实现交易 4444：已实现的交易见 engine\/README\.md/],
   ];
   for (const [o, re] of cases) {

@@ -142,3 +142,23 @@ test('`medcard run --engine-url`: a dead address, no control token, or a wrong o
     await engine.close();
   }
 });
+
+test('`medcard run --engine-url` to a server that is not a platform engine stops before any scenario (exit 2), saying so', async () => {
+  const http = require('node:http') as typeof import('node:http');
+  const page = http.createServer((_req, res) => res.end('<html>a web page</html>')).listen(0, '127.0.0.1');
+  await new Promise((r) => page.once('listening', r));
+  const url = `http://127.0.0.1:${(page.address() as net.AddressInfo).port}`;
+  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-reports-'));
+  try {
+    // Not spawnSync: the server answers from this process.
+    const child = spawn(process.execPath, [MEDCARD, 'run', '--engine-url', url, '--quiet', '--reports', reports], { cwd: ROOT, env: { ...process.env, MEDCARD_CONTROL_TOKEN: 'any' } });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    const status = await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(status, 2, stderr);
+    assert.match(stderr, new RegExp(`^medcard run: ${url} answers, but not as a medcard or platform engine: POST ${url}/fsi/api/rsfComIfsService/callService got HTTP 200 without an infcode \\("<html>a web page</html>"\\)`));
+    assert.ok(!fs.existsSync(path.join(reports, 'cucumber.json')), 'no scenario ran');
+  } finally {
+    page.close();
+  }
+});

@@ -20,7 +20,8 @@ export async function startEmulator(args: string[], reader = 'Virtual PCD 00 00'
   child.stderr!.on('data', (d) => { out += d; });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`medcard emulate did not insert its card within 15 s:\n${out}`)), 15000);
+    // A generous start-up limit: a busy 2-core machine can take several seconds to load the CLI.
+    const timer = setTimeout(() => reject(new Error(`medcard emulate did not insert its card within 30 s:\n${out}`)), 30_000);
     const check = () => { if (/inserted into vpcd/.test(out)) { clearTimeout(timer); resolve(); } };
     child.stdout!.on('data', check);
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`medcard emulate exited (${code}):\n${out}`)); });

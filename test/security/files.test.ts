@@ -59,14 +59,18 @@ test('a scenario naming a fixture outside the fixtures folders fails with the re
   const feature = (card: string) => ['# language: zh-CN', '功能: 越界的卡片文件', '  场景: 卡片文件指向项目之外', '    假如 今天是 2024-03-15', `    并且 参保人 "张三" 持有卡 ${card}`, ''].join('\n');
   fs.writeFileSync(path.join(dir, 'link.feature'), feature('cards/evil.yaml'));
   fs.writeFileSync(path.join(dir, 'dots.feature'), feature('fixtures/cards/../../../../../../etc/passwd.yaml'));
+  // The run checks the fixtures first (cli/lint.ts): the link is named, not followed, and nothing runs (exit 2).
   const link = medcard(['run', '--rig', 'emulated', '--fixtures', fixtures, '--reports', scratch(), path.join(dir, 'link.feature')]);
-  assert.equal(link.status, 1, link.stdout + link.stderr);
+  assert.equal(link.status, 2, link.stdout + link.stderr);
   assert.match(link.stdout + link.stderr, /cards\/evil.yaml is outside the fixtures folders/);
+  const checked = medcard(['check', '--fixtures', fixtures, path.join(dir, 'link.feature')]);
+  assert.equal(checked.status, 1, checked.stdout + checked.stderr);
+  assert.match(checked.stdout, /cards\/evil.yaml is outside the fixtures folders/);
   // A path with `..` is not a fixture at all: the step does not match, so nothing is read.
-  const dots = medcard(['run', '--rig', 'emulated', '--reports', scratch(), path.join(dir, 'dots.feature')]);
-  assert.equal(dots.status, 1, dots.stdout + dots.stderr);
-  assert.match(dots.stdout, /1 scenario \(1 undefined\)/);
-  for (const r of [link, dots]) assert.ok(!(r.stdout + r.stderr).includes(PASSWD_LINE));
+  const dots = medcard(['run', '--rig', 'emulated', '--reports', scratch(), path.join(dir, 'dots.feature')], { LANG: 'C.UTF-8', LC_ALL: '', LC_MESSAGES: '' });
+  assert.equal(dots.status, 2, dots.stdout + dots.stderr);
+  assert.match(dots.stderr, /dots\.feature:5: undefined step/);
+  for (const r of [link, checked, dots]) assert.ok(!(r.stdout + r.stderr).includes(PASSWD_LINE));
 });
 
 test('devices and files over 1 MiB are refused before they are read, with little memory', () => {

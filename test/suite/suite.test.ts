@@ -66,7 +66,8 @@ test('a bad rig name and an undefined step say what to do', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-undef-'));
   const feature = path.join(dir, 'x.feature');
   fs.writeFileSync(feature, '# language: zh-CN\n功能: 未定义\n  场景: 一个没有的步骤\n    假如 今天是 2024-03-15\n    当 张三 飞上了月球\n');
-  const undef = medcardRun(['--dry-run', feature]);
-  assert.equal(undef.status, 1);
+  const undef = medcardRun(['--dry-run', feature], { LANG: 'C.UTF-8', LC_ALL: '' });
+  assert.equal(undef.status, 2, 'an undefined step stops the run before any scenario');
+  assert.match(undef.out, /x\.feature:5: undefined step: 当 张三 飞上了月球/);
   assert.match(undef.out, /medcard steps/);
 });

@@ -21,3 +21,17 @@ Feature: The terminal under test settles an outpatient visit
     Given the platform's answer to "2207" is lost
     When the terminal under test settles an outpatient visit of CNY 120.00 for "Zhang San"
     Then the terminal under test meets the requirements this scenario is tagged with
+
+  @req-CARD-06
+  Scenario: a card reported lost settles nothing, and the operator is told so
+    Given "Zhang San" holds a card
+    And "Zhang San" reports the card lost
+    When the terminal under test settles an outpatient visit of CNY 80.00 for "Zhang San"
+    Then the terminal under test meets the requirements this scenario is tagged with
+
+  @req-CARD-07
+  Scenario: the card is pulled while it is read: nothing is settled
+    Given "Zhang San" holds a card
+    And the card is pulled while the terminal under test reads it
+    When the terminal under test settles an outpatient visit of CNY 80.00 for "Zhang San"
+    Then the terminal under test meets the requirements this scenario is tagged with
