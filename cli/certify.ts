@@ -48,6 +48,8 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`medcard certify: terminal ${terminal.name} (${terminal.adapter}: ${terminal.description}), institution ${terminal.institution.code}`);
   const result = await runSuite({
     rig: String(v.rig), tags: v.tags as string | undefined, parallel: 1, reports, dryRun: false, failFast: false, quiet: false,
+    // The operator reads their instructions on this terminal: a progress bar would redraw over them.
+    ...(terminal.adapter === 'operator' ? { stdoutFormat: 'summary' } : {}),
     paths: parsed.positionals.length ? parsed.positionals : [path.join(ROOT, 'compliance/features/**/*.feature')],
     env: { MEDCARD_TERMINAL: terminal.file, MEDCARD_VERDICTS_FILE: verdictsFile },
   });

@@ -1,14 +1,16 @@
 // Driving the terminal under test. The command adapter runs the terminal file's command for
 // the action, with its {placeholders} filled, the PIN written to its stdin as a PIN pad
 // would give it, and reads what the terminal reports from the last JSON line of its
-// output; the http adapter posts the same request to the terminal's automation endpoint.
+// output; the http adapter posts the same request to the terminal's automation endpoint;
+// the operator adapter asks a person at the controlling terminal (compliance/operator.ts).
 // What a terminal reports (compliance/README.md "What the terminal reports"):
 //   {"outcome": "settled" | "refused" | "shown", "message": "...",
 //    "receipt": {"setl_id", "medfee_sumamt", "hifp_pay", "acct_pay", "psn_cash_pay", "balc"}}
 import { spawn } from 'node:child_process';
 import { fmtFen, wireToFen } from '../platform';
+import { askOperator } from './operator';
 import { ROOT } from './terminals';
-import type { ActionRequest, ActionResult, ReceiptFigures, TerminalFile } from './types';
+import type { ActionRequest, ActionResult, ActOptions, ReceiptFigures, TerminalFile } from './types';
 
 /** Every placeholder a command template may use, and its value for one request. */
 export function placeholders(t: TerminalFile, r: ActionRequest): Record<string, string> {
@@ -29,10 +31,10 @@ export function fill(template: readonly string[], values: Record<string, string>
 }
 
 /** Ask the terminal under test to act; never throws for what the terminal does. */
-export async function act(t: TerminalFile, r: ActionRequest): Promise<ActionResult> {
+export async function act(t: TerminalFile, r: ActionRequest, o: ActOptions = {}): Promise<ActionResult> {
   if (t.adapter === 'command') return runCommand(t, r);
   if (t.adapter === 'http') return postAction(t, r);
-  throw new Error(`the ${t.adapter} adapter is not built yet (compliance/README.md)`);
+  return askOperator(t, r, o);
 }
 
 function runCommand(t: TerminalFile, r: ActionRequest): Promise<ActionResult> {

@@ -42,6 +42,12 @@ export interface ActionRequest {
   useAccount: boolean;
 }
 
+/** What the harness offers an adapter while the TUT acts. */
+export interface ActOptions {
+  /** How many platform requests the recorder has seen in this action (the operator adapter shows it). */
+  platformRequests?: () => number;
+}
+
 /** What the TUT reported. `receipt` in fen, from the TUT's own receipt (its JSON or what the operator typed). */
 export interface ActionResult {
   outcome: 'settled' | 'refused' | 'shown' | 'error';

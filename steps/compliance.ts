@@ -3,7 +3,7 @@
 // reads our card over PC/SC and talks to our engine through the recorder), and the judge's
 // verdict on the requirements the scenario is tagged with (@req-PLAT-07).
 import fs from 'node:fs';
-import { act, combine, requirement, taggedRequirements, type ActionRequest, type Evidence, type FaultName, type ScenarioVerdicts, type Verdict } from '../compliance';
+import { act, combine, loadTerminal, requirement, taggedRequirements, type ActionRequest, type Evidence, type FaultName, type ScenarioVerdicts, type Verdict } from '../compliance';
 import { fmtFen, type Receipt } from '../platform';
 import { formatTraceEntry, type EmulatedCard } from '../emulator';
 import { insertCard } from './cards';
@@ -19,6 +19,13 @@ function tutOf(w: MedWorld) {
   if (!tut) throw new Error('this step needs a terminal under test: run it with `npx medcard certify --terminal <name>` (compliance/README.md)');
   return tut;
 }
+
+/**
+ * Cucumber's timeout for a step that asks the TUT to act: the adapter gives up after the
+ * terminal file's timeout_s (an operator has minutes), and inserting the card and reading
+ * the ledger around it get a minute more.
+ */
+const ACTION_TIMEOUT_MS = (process.env.MEDCARD_TERMINAL ? loadTerminal(process.env.MEDCARD_TERMINAL).timeoutMs : 0) + 60_000;
 
 /** The TUT's institution is registered once per engine, with the code and key the terminal is configured with. */
 const registered = new WeakMap<object, Promise<void>>();
@@ -104,7 +111,7 @@ async function tutSettles(w: MedWorld, presenterName: string, ownerName: string,
   };
   const before = await settlementsInForce(w, owner.psnNo);
   recorder.begin();
-  const result = await act(terminal, request);
+  const result = await act(terminal, request, { platformRequests: () => recorder.exchanges().length });
   const cardPulled = (await pulled?.done()) ?? false;
   const evidence: Evidence = {
     request, result, card: [...slot.card.trace], platform: [...recorder.exchanges()],
@@ -122,11 +129,11 @@ async function tutSettles(w: MedWorld, presenterName: string, ownerName: string,
 step('When', '受测终端为 {string} 结算门诊费用 {money}', 'the terminal under test settles an outpatient visit of {money} for {string}', async function (a: unknown, b: unknown) {
   const [name, fen] = typeof a === 'number' ? [b as string, a] : [a as string, b as number];
   await tutSettles(this, name, name, fen);
-}, { example: { zh: '受测终端为 "张三" 结算门诊费用 120.00 元', en: 'the terminal under test settles an outpatient visit of CNY 120.00 for "Zhang San"' } });
+}, { example: { zh: '受测终端为 "张三" 结算门诊费用 120.00 元', en: 'the terminal under test settles an outpatient visit of CNY 120.00 for "Zhang San"' }, timeoutMs: ACTION_TIMEOUT_MS });
 
 step('When', '{string} 持 {string} 的社保卡在受测终端结算门诊费用 {money}', '{string} presents {string}\'s card at the terminal under test for an outpatient visit of {money}', async function (presenter: string, owner: string, fen: number) {
   await tutSettles(this, presenter, owner, fen);
-}, { example: { zh: '"李四" 持 "张三" 的社保卡在受测终端结算门诊费用 80.00 元', en: '"Li Si" presents "Zhang San"\'s card at the terminal under test for an outpatient visit of CNY 80.00' } });
+}, { example: { zh: '"李四" 持 "张三" 的社保卡在受测终端结算门诊费用 80.00 元', en: '"Li Si" presents "Zhang San"\'s card at the terminal under test for an outpatient visit of CNY 80.00' }, timeoutMs: ACTION_TIMEOUT_MS });
 
 step('Then', '受测终端符合本场景标注的要求', 'the terminal under test meets the requirements this scenario is tagged with', async function () {
   const actions = this.need('tutActions');

@@ -20,6 +20,8 @@ export interface StepSpec {
   table?: string;
   /** A rig capability the step needs: on a rig without it, a scenario using the step is skipped with the reason (steps/capabilities.ts). */
   needs?: RigCapability;
+  /** Cucumber's timeout for this step (ms), when the default (steps/support.ts) is too short for it. */
+  timeoutMs?: number;
   fn: StepFn;
 }
 
@@ -34,7 +36,7 @@ const BY_SUBJECT = new Map<Subject, StepSpec[]>(SUBJECTS.map((s) => [s, []]));
 /** The step() builder of one subject file. */
 export function stepsOf(subject: Subject) {
   const list = BY_SUBJECT.get(subject)!;
-  return function step(kind: StepSpec['kind'], zh: string, en: string, fn: StepFn, extra: Pick<StepSpec, 'example' | 'table' | 'needs'>): void {
+  return function step(kind: StepSpec['kind'], zh: string, en: string, fn: StepFn, extra: Pick<StepSpec, 'example' | 'table' | 'needs' | 'timeoutMs'>): void {
     list.push({ kind, subject, zh, en, fn, ...extra });
   };
 }

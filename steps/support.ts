@@ -22,8 +22,9 @@ const NOOP = process.env.MEDCARD_NOOP_STEPS === '1';
 const define = { Given, When, Then };
 for (const s of VOCABULARY) {
   const fn = NOOP ? Object.defineProperty(async function () { /* no-op */ }, 'length', { value: s.fn.length }) : skippingWhenRigCannot(s.fn);
-  define[s.kind](s.zh, fn);
-  define[s.kind](s.en, fn);
+  const options = s.timeoutMs ? { timeout: s.timeoutMs } : {};
+  define[s.kind](s.zh, options, fn);
+  define[s.kind](s.en, options, fn);
 }
 
 BeforeAll({ name: '连接读卡环境和结算引擎 connect the rig and the engine' }, async function () {
