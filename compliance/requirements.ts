@@ -18,7 +18,17 @@ const ok = (e: TraceEntry) => e.sw === '9000';
 const card = (e: TraceEntry, i: number) => `card #${i + 1} ${e.command.slice(0, 40)} → ${e.sw} (${e.name} ${e.detail})`;
 const SESSION = new Set(['9001', '9002']);
 const infno = (x: PlatformExchange) => String(x.request?.infno ?? '?');
-const input = (x: PlatformExchange) => (x.request?.input ?? {}) as Record<string, unknown>;
+/** The nodes public HIS code nests an input in (`{"data": {...}}`, `{"mdtrtinfo": {...}, "diseinfo": [...]}`; engine/context.ts Handler.wrap). */
+const NESTS = new Set(['data', 'mdtrtinfo', 'dscginfo', 'adminfo', 'signIn', 'signOut', 'invinfo', 'purcinfo', 'selinfo', 'fsUploadIn', 'fsDownloadIn']);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A message's input, flat or in the platform's nested form: the judge reads both as the engine does. */
+function input(x: PlatformExchange): Record<string, unknown> {
+  const raw = x.request?.input;
+  if (!isObject(raw)) return {};
+  const keys = Object.keys(raw);
+  const nest = keys.find((k) => NESTS.has(k) && isObject(raw[k]));
+  return nest && keys.every((k) => k === nest || k === 'diseinfo') ? { ...(raw[nest] as Record<string, unknown>), ...(raw.diseinfo ? { diseinfo: raw.diseinfo } : {}) } : raw;
+}
 const business = (e: Evidence) => e.platform.filter((x) => !SESSION.has(infno(x)));
 const line = (x: PlatformExchange) => {
   const r = x.response;
