@@ -36,7 +36,7 @@ export function routeHasQuickAck(): boolean {
 /** What doctor found out about the machine, for the fixes below (pure, so tests give their own). */
 export interface PcscdFacts { installed: boolean; pid?: number; running: boolean; socketOverride?: string }
 
-export const PCSCD_PID_FILE = '/run/pcscd/pcscd.pid';
+const PCSCD_PID_FILE = '/run/pcscd/pcscd.pid';
 const VPCD_DRIVER = '/usr/lib/pcsc/drivers/serial/libifdvpcd.so';
 
 export function pcscdFacts(): PcscdFacts {

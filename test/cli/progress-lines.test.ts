@@ -31,17 +31,18 @@ test('a dry run of the whole suite through a pipe: one line per scenario, as man
 test('a real run through a pipe: passed and failed scenarios each get their line; --quiet prints only the summary', () => {
   const dir = reports();
   const feature = path.join(dir, 'lines.feature');
-  // A balance that is wrong on purpose: a new person's account holds 0.00. (An undefined step
-  // stops the run before any scenario: medcard check's rule, test/cli/check.test.ts.)
-  fs.writeFileSync(feature, '# language: zh-CN\n功能: 逐条输出\n\n  场景: 一个失败的场景\n    假如 参保人 "小王" 在重庆参加职工医保\n    那么 "小王" 的个人账户余额为 1.00 元\n');
+  // 3 months of 2700.00 × (2% + 6% × 30%) = 307.80 (features/chongqing-example.feature): 300.00 is wrong on purpose.
+  fs.writeFileSync(feature, ['# language: zh-CN', '功能: 逐条输出', '', '  场景: 一个算错的划入',
+    '    假如 今天是 2024-03-31', '    并且 参保人 "小王" 在重庆参加职工医保', '    并且 "小王" 持有社保卡', '    并且 "小王" 的缴费基数为 2700.00 元',
+    '    当 "小王" 的个人账户按月划入 3 个月', '    那么 共划入 300.00 元', ''].join('\n'));
   const r = medcard('run', '--reports', dir, '--tags', '@chongqing-example and not @english');
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const passed = scenarioLines(r.stdout);
   assert.equal(passed.length, Number(/^(\d+) scenarios \(\1 passed\)/m.exec(r.stdout)?.[1]), r.stdout);
   assert.ok(passed.length >= 3 && passed.every((m) => m[1] === 'passed'), r.stdout);
   const u = medcard('run', '--reports', dir, feature);
-  assert.equal(u.status, 1, 'the failed scenario fails the run');
-  assert.deepEqual(scenarioLines(u.stdout).map((m) => [m[1], m[3], m[4]]), [['failed', '4', '一个失败的场景']], u.stdout);
+  assert.equal(u.status, 1, `the wrong figure fails the run\n${u.stdout}${u.stderr}`);
+  assert.deepEqual(scenarioLines(u.stdout).map((m) => [m[1], m[3], m[4]]), [['failed', '4', '一个算错的划入']], u.stdout);
   const quiet = medcard('run', '--quiet', '--reports', dir, feature);
   assert.equal(scenarioLines(quiet.stdout).length, 0, quiet.stdout);
   assert.match(quiet.stdout, /^1 scenario \(1 failed\)/m);
