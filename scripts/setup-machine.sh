@@ -26,8 +26,9 @@ ensure_packages() {
   [ -n "$updated" ] || { apt-get update -qq; updated=1; }
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${opts[@]}" "${missing[@]}" >/dev/null
   # A pcscd started before the vpcd driver was installed does not know its readers.
-  if [[ " ${missing[*]} " == *" vsmartcard-vpcd "* ]] && pgrep -x pcscd >/dev/null; then
-    pkill -x pcscd || true
+  # Stop that one by its pid file, not every process of that name.
+  if [[ " ${missing[*]} " == *" vsmartcard-vpcd "* ]] && [ -s /run/pcscd/pcscd.pid ]; then
+    kill "$(cat /run/pcscd/pcscd.pid)" 2>/dev/null || true
     sleep 0.5
   fi
 }
