@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { FrameDecoder, answerFrame, encodeFrame } from './frames';
 import { quickAck } from './quickack';
-import { describeHolder, release, tryReserve, vpcdSlotKey } from './reservations';
+import { describeHolder, release, reserve, ReservedError, vpcdSlotKey } from './reservations';
 import type { VirtualCard } from './types';
 
 export const VPCD_BASE_PORT = 35963;
@@ -24,10 +24,18 @@ export class VpcdError extends Error {
   override name = 'VpcdError';
 }
 
+/** How long a card another process holds in the slot may take to go (one on its way out) before it is named. */
+const SLOT_GRACE_MS = 3000;
+
 /** Hold vpcd `port`'s card slot for this process, or fail naming who has a card in it. */
-export function takeSlot(port: number): void {
-  const holder = tryReserve(vpcdSlotKey(port));
-  if (holder) throw new VpcdError(`${VPCD_READERS[port - VPCD_BASE_PORT] ?? `vpcd port ${port}`} already holds a card from ${describeHolder(holder)}: stop that process (kill ${holder.pid}), or use the other virtual reader`);
+export async function takeSlot(port: number): Promise<void> {
+  try {
+    await reserve(vpcdSlotKey(port), `vpcd port ${port}`, { waitMs: SLOT_GRACE_MS });
+  } catch (err) {
+    if (!(err instanceof ReservedError)) throw err;
+    const h = err.holder;
+    throw new VpcdError(`${VPCD_READERS[port - VPCD_BASE_PORT] ?? `vpcd port ${port}`} already holds a card from ${describeHolder(h)}: stop that process (kill ${h.pid}), or use the other virtual reader`);
+  }
 }
 
 /** A card inserted into a vpcd virtual reader. */
@@ -52,7 +60,7 @@ export class VpcdCard {
     });
     // vpcd takes one card per reader: a card another process of ours holds there is named at once.
     const local = card.options.host === '127.0.0.1' || card.options.host === 'localhost';
-    if (local) takeSlot(card.options.port);
+    if (local) await takeSlot(card.options.port);
     try {
       await card.connect();
     } catch (err) {

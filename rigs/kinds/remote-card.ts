@@ -29,7 +29,7 @@ export class RemoteCardRig implements Rig {
   async insertCard(profile: CardProfile): Promise<CardSlot> {
     await this.removeCard();
     // The container's card goes into this slot: it is ours while the container runs.
-    takeSlot(this.port);
+    await takeSlot(this.port);
     try {
       this.inserted = await startCardContainer(JSON.stringify(profile), { image: this.image, vpcdPort: this.port });
     } catch (err) {

@@ -14,8 +14,10 @@ function failingFeature(): string {
   fs.writeFileSync(file, [
     '# language: en',
     'Feature: a run that fails',
-    '  Scenario: a step that throws',
-    '    Given this step is defined nowhere and the run fails',
+    // A balance wrong on purpose (a new person's account holds 0.00): the run starts, and fails.
+    '  Scenario: a step that fails',
+    '    Given "Xiao Wang" is insured in Chongqing under employee insurance',
+    '    Then "Xiao Wang"\'s account balance is CNY 1.00',
     '',
   ].join('\n'));
   return file;
