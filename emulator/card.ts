@@ -3,7 +3,7 @@
 import type { CardProfile, TraceEntry } from './types';
 import { buildFileSystem, dateBcd, type BuiltCard } from './build';
 import { CardOS } from './os';
-import { PinState, pooledRandom } from './security';
+import { ExternalAuthKey, PinState, diversifyKey, pooledRandom } from './security';
 import { SW } from './sw';
 import { fromHex, toHex } from './hex';
 import { decodeRaw, type RawExchange } from './trace';
@@ -40,6 +40,9 @@ export class EmulatedCard {
       pin: new PinState(profile.pin.value, profile.pin.tries, profile.pin.tries, profile.pin.isInitial),
       protocol: profile.protocol ?? 'T=0',
       auth: { algorithm: profile.auth.algorithm, key: fromHex(profile.auth.key) },
+      externalAuth: profile.generation === 3 && profile.gen3
+        ? new ExternalAuthKey(diversifyKey(fromHex(profile.gen3.masterKey), fromHex(profile.card.identificationCode)), profile.gen3.externalAuthTries)
+        : null,
       random: options.random ?? pooledRandom(),
     });
   }
