@@ -16,6 +16,17 @@ export function defaultAtr(name: string, protocol: Protocol = 'T=0'): Uint8Array
   return Uint8Array.from([0x3b, ...body, tck]);
 }
 
+/**
+ * Default contactless ATR: what a PC/SC reader reports for an ISO 14443-4 card (PC/SC
+ * part 3): `3B 8K 80 01 <hist> TCK`, the historical bytes spelling the profile's name.
+ */
+export function contactlessDefaultAtr(name: string): Uint8Array {
+  const hist = Array.from(name.replace(/[^\x20-\x7e]/g, '?').slice(0, 15), (c) => c.charCodeAt(0));
+  const body = [0x80 | hist.length, 0x80, 0x01, ...hist];
+  const tck = body.reduce((a, b) => a ^ b, 0);
+  return Uint8Array.from([0x3b, ...body, tck]);
+}
+
 export interface AtrInfo {
   protocols: number[];
   historical: Uint8Array;

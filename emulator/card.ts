@@ -3,7 +3,7 @@
 import type { CardProfile, TraceEntry } from './types';
 import { buildFileSystem, dateBcd, type BuiltCard } from './build';
 import { CardOS } from './os';
-import { PinState, pooledRandom } from './security';
+import { ExternalAuthKey, PinState, diversifyKey, pooledRandom } from './security';
 import { SW } from './sw';
 import { fromHex, toHex } from './hex';
 import { decodeRaw, type RawExchange } from './trace';
@@ -14,7 +14,14 @@ export interface EmulatedCardOptions {
   random?: (n: number) => Uint8Array;
   /** How many exchanges the card's own trace keeps (ring buffer). Default 1000; 0 keeps none. */
   traceLimit?: number;
+  /**
+   * How the reader meets the card (default 'contact'). 'contactless' presents the
+   * third-generation card's contactless ATR; a second-generation card has no such interface.
+   */
+  interface?: CardInterface;
 }
+
+export type CardInterface = 'contact' | 'contactless';
 
 const NOT_POWERED = SW.NO_PRECISE_DIAGNOSIS;
 
@@ -23,6 +30,7 @@ export class EmulatedCard {
   private readonly built: BuiltCard;
   private readonly os: CardOS;
   private readonly atrBytes: Uint8Array;
+  readonly cardInterface: CardInterface;
   private powered = false;
   private readonly traceLimit: number;
   private ring: RawExchange[] = [];
@@ -32,7 +40,11 @@ export class EmulatedCard {
   constructor(profile: CardProfile, options: EmulatedCardOptions = {}) {
     this.profile = profile;
     this.built = buildFileSystem(profile);
-    this.atrBytes = fromHex(profile.atr);
+    this.cardInterface = options.interface ?? 'contact';
+    if (this.cardInterface === 'contactless' && !profile.gen3) {
+      throw new RangeError(`EmulatedCard: ${profile.id} is a second-generation card, contact only; contactless needs generation: 3`);
+    }
+    this.atrBytes = fromHex(this.cardInterface === 'contactless' ? profile.gen3!.contactlessAtr : profile.atr);
     this.traceLimit = Math.max(0, Math.floor(options.traceLimit ?? 1000));
     this.os = new CardOS({
       fs: this.built.fs,
@@ -40,6 +52,9 @@ export class EmulatedCard {
       pin: new PinState(profile.pin.value, profile.pin.tries, profile.pin.tries, profile.pin.isInitial),
       protocol: profile.protocol ?? 'T=0',
       auth: { algorithm: profile.auth.algorithm, key: fromHex(profile.auth.key) },
+      externalAuth: profile.generation === 3 && profile.gen3
+        ? new ExternalAuthKey(diversifyKey(fromHex(profile.gen3.masterKey), fromHex(profile.card.identificationCode)), profile.gen3.externalAuthTries)
+        : null,
       random: options.random ?? pooledRandom(),
     });
   }
@@ -123,6 +138,10 @@ export class EmulatedCard {
   get isPinVerified(): boolean { return this.os.pin.verified; }
   /** Is the PIN still the issuing default (never changed with CHANGE PIN)? */
   get isPinInitial(): boolean { return this.os.pin.initial; }
+  /** Third-generation card: did EXTERNAL AUTHENTICATE succeed since the last reset? */
+  get isExternallyAuthenticated(): boolean { return this.os.externalAuth?.authenticated ?? false; }
+  /** Third-generation card: EXTERNAL AUTHENTICATE attempts left (null on a second-generation card). */
+  get externalAuthTriesLeft(): number | null { return this.os.externalAuth ? Math.max(0, this.os.externalAuth.triesLeft) : null; }
   get isActivated(): boolean { return this.built.ssse.active; }
   get expiryDate(): string {
     const r = this.built.ef05.byNumber(0x06)!.bytes;

@@ -4,7 +4,8 @@
 
 import { SW, raise } from './sw';
 
-export type Access = 'always' | 'pin';
+/** Read access: always; after VERIFY; after EXTERNAL AUTHENTICATE (third-generation EF06). */
+export type Access = 'always' | 'pin' | 'external-auth';
 
 interface FileBase {
   /** Short display name for traces, e.g. 'MF', 'SSSE', 'EF05'. */
@@ -19,6 +20,8 @@ export class DedicatedFile implements FileBase {
   readonly children: AnyFile[] = [];
   /** false: the application is not activated (SELECT answers 6283). */
   active = true;
+  /** Contents of the FCI's proprietary template A5 (e.g. tag 9F0C on a third-generation SSSE), or null. */
+  proprietary: Uint8Array | null = null;
   constructor(readonly label: string, readonly fid: number | null, readonly name: Uint8Array | null) {}
   add<T extends AnyFile>(f: T): T {
     f.parent = this;
@@ -51,6 +54,10 @@ export class RecordFile implements FileBase {
     bytes[0] = id;
     bytes[1] = value.length;
     bytes.set(value, 2);
+    this.setRecordBytes(id, bytes);
+  }
+  /** A record whose bytes are not `<id> L value` (an EMV record: `70 L …`). */
+  setRecordBytes(id: number, bytes: Uint8Array): void {
     const old = this.byNumber(id);
     if (old) old.bytes = bytes;
     else {

@@ -63,3 +63,10 @@ export function bcdToDigits(bytes: Uint8Array): string | null {
   }
   return s;
 }
+
+/** A BER-TLV: one- or two-byte tag (e.g. 0x9F0C), short or 81-form length. */
+export function tlv(tag: number, value: Uint8Array): Uint8Array {
+  const t = tag > 0xff ? [tag >> 8, tag & 0xff] : [tag];
+  const l = value.length < 0x80 ? [value.length] : [0x81, value.length];
+  return concat(Uint8Array.from([...t, ...l]), value);
+}

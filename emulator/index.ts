@@ -1,8 +1,8 @@
 // The card emulator's public API. Everything else in emulator/ is internal.
 
 export { EmulatedCard } from './card';
-export type { EmulatedCardOptions, CardSnapshot } from './card';
-export type { CardProfile, TraceEntry, BinaryFileSpec } from './types';
+export type { EmulatedCardOptions, CardSnapshot, CardInterface } from './card';
+export type { CardProfile, TraceEntry, BinaryFileSpec, Gen3Spec } from './types';
 export { loadCardProfile, parseCardProfile, loadCardProfiles, CardProfileError, CARD_PROFILE_FORMAT } from './profile';
 export type { ProfileIssue } from './profile';
 export { decodeExchange, formatTraceEntry, maskedCommandHex } from './trace';

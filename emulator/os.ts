@@ -5,8 +5,8 @@
 import { parseApdu, type Command } from './apdu';
 import { CardStatus, SW, bytesAvailable, raise, wrongLe } from './sw';
 import type { FileSystem, DedicatedFile, ElementaryFile, AnyFile } from './filesystem';
-import { internalAuthCryptogram, type AuthAlgorithm, type PinState } from './security';
-import { bcdToDigits } from './hex';
+import { internalAuthCryptogram, type AuthAlgorithm, type ExternalAuthKey, type PinState } from './security';
+import { bcdToDigits, concat, tlv } from './hex';
 import type { Protocol } from './atr';
 
 /**
@@ -33,6 +33,8 @@ export interface CardOsConfig {
   pin: PinState;
   protocol: Protocol;
   auth: { algorithm: AuthAlgorithm; key: Uint8Array };
+  /** Third-generation card: EXTERNAL AUTHENTICATE with this (diversified) key; null: INS 82 unknown. */
+  externalAuth: ExternalAuthKey | null;
   random: (n: number) => Uint8Array;
 }
 
@@ -58,6 +60,7 @@ export class CardOS {
   readonly ssse: DedicatedFile;
   readonly protocol: Protocol;
   private readonly auth: CardOsConfig['auth'];
+  readonly externalAuth: ExternalAuthKey | null;
   private readonly random: (n: number) => Uint8Array;
   /** Response data waiting for GET RESPONSE (T=0). */
   pending: Uint8Array | null = null;
@@ -72,6 +75,7 @@ export class CardOS {
     this.ssse = cfg.ssse;
     this.protocol = cfg.protocol;
     this.auth = cfg.auth;
+    this.externalAuth = cfg.externalAuth;
     this.random = cfg.random;
     const h = (ins: number, name: string, cla: 0x00 | 0x80, mode: ReplyMode, run: (c: Command) => Uint8Array): void => {
       this.table[ins] = { name, cla, mode, run };
@@ -83,6 +87,7 @@ export class CardOS {
     h(0x5e, 'CHANGE PIN', 0x80, 'none', (c) => this.changePin(c));
     h(0x84, 'GET CHALLENGE', 0x00, 'exact', (c) => this.getChallenge(c));
     h(0x88, 'INTERNAL AUTHENTICATE', 0x00, 'response', (c) => this.internalAuthenticate(c));
+    if (cfg.externalAuth) h(0x82, 'EXTERNAL AUTHENTICATE', 0x00, 'none', (c) => this.externalAuthenticate(c));
     h(0xc0, 'GET RESPONSE', 0x00, 'none', () => EMPTY); // handled in process()
   }
 
@@ -90,6 +95,7 @@ export class CardOS {
   reset(): void {
     this.fs.reset();
     this.pin.verified = false;
+    if (this.externalAuth) this.externalAuth.authenticated = false;
     this.pending = null;
     this.lastChallenge = null;
     this.lastFile = null;
@@ -202,6 +208,7 @@ export class CardOS {
 
   private readable(ef: ElementaryFile): void {
     if (ef.read === 'pin' && !this.pin.verified) raise(SW.SECURITY_STATUS_NOT_SATISFIED);
+    if (ef.read === 'external-auth' && !this.externalAuth?.authenticated) raise(SW.SECURITY_STATUS_NOT_SATISFIED);
   }
 
   private readRecord(c: Command): Uint8Array {
@@ -315,11 +322,31 @@ export class CardOS {
     return internalAuthCryptogram(this.auth.algorithm, this.auth.key, c.data);
   }
 
+  /**
+   * EXTERNAL AUTHENTICATE `00 82 00 <key id> 08 <cryptogram>`: the terminal (its PSAM) proves
+   * it holds the card's key by encrypting the last GET CHALLENGE. The challenge is used once,
+   * right or wrong; no challenge: 69 85; wrong cryptogram: 63 Cx, then 69 83 for good.
+   */
+  private externalAuthenticate(c: Command): Uint8Array {
+    const key = this.externalAuth!;
+    if (c.p1 !== 0) raise(SW.INCORRECT_P1P2);
+    if (c.p2 !== EXTERNAL_AUTH_KEY_ID) raise(SW.REFERENCED_DATA_NOT_FOUND);
+    if (c.data.length !== 8 || c.case !== 3) raise(SW.WRONG_LENGTH);
+    const challenge = this.lastChallenge;
+    this.lastChallenge = null;
+    if (!challenge) raise(SW.CONDITIONS_NOT_SATISFIED);
+    key.check(challenge, c.data);
+    return EMPTY;
+  }
+
   /** The command name for an INS this card knows (for the trace). */
   handlerName(ins: number): string | undefined {
     return this.table[ins]?.name;
   }
 }
+
+/** The key id of the external-authentication key (RKSSSE) in P2. Decision: 01; card-spec names none. */
+export const EXTERNAL_AUTH_KEY_ID = 0x01;
 
 /** CLA: 00 (interindustry) for ISO commands, 80 (proprietary) for CHANGE PIN. */
 function checkCla(cla: number): void {
@@ -332,28 +359,18 @@ function checkCla(cla: number): void {
   raise(SW.LOGICAL_CHANNEL_NOT_SUPPORTED); // channels 1–3
 }
 
-function tlv(tag: number, value: Uint8Array): Uint8Array {
-  const out = new Uint8Array(value.length + 2);
-  out[0] = tag;
-  out[1] = value.length;
-  out.set(value, 2);
-  return out;
-}
-function cat(parts: Uint8Array[]): Uint8Array {
-  const n = parts.reduce((a, p) => a + p.length, 0);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}
 const fidBytes = (fid: number): Uint8Array => Uint8Array.from([fid >> 8, fid & 0xff]);
 
 const fciCache = new WeakMap<object, Uint8Array>();
-/** FCI of a DF: `6F L 84 L <DF name>` when named, else `6F 04 83 02 <FID>`. */
+/**
+ * FCI of a DF: `6F L 84 L <DF name>` when named, else `6F 04 83 02 <FID>`; then
+ * `A5 L <proprietary>` when the DF has one (the algorithm tag 9F0C, a PPSE directory).
+ */
 function fci(df: DedicatedFile): Uint8Array {
   let f = fciCache.get(df);
   if (!f) {
-    f = tlv(0x6f, df.name ? tlv(0x84, df.name) : tlv(0x83, fidBytes(df.fid ?? 0x3f00)));
+    const id = df.name ? tlv(0x84, df.name) : tlv(0x83, fidBytes(df.fid ?? 0x3f00));
+    f = tlv(0x6f, df.proprietary ? concat(id, tlv(0xa5, df.proprietary)) : id);
     fciCache.set(df, f);
   }
   return f;
@@ -368,5 +385,5 @@ function fcp(f: AnyFile): Uint8Array {
   if (f.fid !== null) parts.push(tlv(0x83, fidBytes(f.fid)));
   if (f.kind === 'DF' && f.name) parts.push(tlv(0x84, f.name));
   if (f.kind !== 'DF' && f.sfi !== null) parts.push(tlv(0x88, Uint8Array.of(f.sfi << 3)));
-  return tlv(0x62, cat(parts));
+  return tlv(0x62, concat(...parts));
 }

@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { defineFormat, identifier, loadYaml, ruled, Refusal, validAt, whenValid, YamlError, type Wording, type YamlIssue } from '../schema';
-import type { BinaryFileSpec, CardProfile } from './types';
-import { defaultAtr, parseAtr, type Protocol } from './atr';
+import type { BinaryFileSpec, CardProfile, Gen3Spec } from './types';
+import { contactlessDefaultAtr, defaultAtr, parseAtr, type Protocol } from './atr';
 import { encodeGbk } from './gbk';
 import { fromHex, toHex } from './hex';
 import { CARD_NUMBER, CARD_SN, ID_NUMBER, REGION_CODE, idBirthDate, idSex, isCalendarDate } from '../spec';
@@ -24,6 +24,8 @@ export class CardProfileError extends YamlError {
 }
 
 export const DEFAULT_AUTH_KEY = '00112233445566778899AABBCCDDEEFF';
+/** The test RKSSSE master key a third-generation profile gets unless it names one (a PSAM would hold it). */
+export const DEFAULT_MASTER_KEY = 'A0A1A2A3A4A5A6A7A8A9AAABACADAEAF';
 
 // ------------------------------------------------------------------ values: text, checked
 
@@ -57,16 +59,27 @@ const ident = (format: typeof ID_NUMBER, o?: { required?: boolean }) => scalar(z
   return r.success ? r.data : refuse(r.error.issues[0]!.message);
 }, o);
 
+/** An ATR in hex, checked for structure and TCK. */
+const atrText = () => scalar(z.string(), (v): string => {
+  let bytes: Uint8Array;
+  try { bytes = fromHex(v); } catch { return refuse(`expected hex bytes, got ${got(v)}`); }
+  const info = parseAtr(bytes);
+  return typeof info === 'string' ? refuse(`${info} (${got(v)})`) : toHex(bytes);
+});
+/** Text in GBK of at most `max` bytes. */
+const gbkText = (max: number, o?: { required?: boolean }) => scalar(z.string().max(max), (v) => {
+  let n: number;
+  try { n = encodeGbk(v).length; } catch (e) { return refuse(`cannot be encoded in GBK: ${(e as Error).message}`); }
+  return n > max ? refuse(`expected at most ${max} bytes in GBK, got ${n} bytes for ${got(v)}`) : v;
+}, o);
+const tries = () => text(z.string().regex(/^\d+$/), (v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 15, 'a whole number from 1 to 15');
+
 const SEX_WORDS: Record<string, '1' | '2'> = { '1': '1', '2': '2', male: '1', female: '2', '男': '1', '女': '2' };
 
 // ------------------------------------------------------------------ sections
 
 const holder = z.strictObject({
-  name: scalar(z.string().max(30), (name) => {
-    let n: number;
-    try { n = encodeGbk(name).length; } catch (e) { return refuse(`cannot be encoded in GBK: ${(e as Error).message}`); }
-    return n > 30 ? refuse(`expected at most 30 bytes in GBK, got ${n} bytes for ${got(name)}`) : name;
-  }, { required: true }).describe('姓名, GBK, at most 30 bytes (15 Chinese characters)'),
+  name: gbkText(30, { required: true }).describe('姓名, GBK, at most 30 bytes (15 Chinese characters)'),
   idNumber: ident(ID_NUMBER, { required: true }).describe('18 characters, GB 11643 check digit verified'),
   sex: scalar(z.enum(Object.keys(SEX_WORDS) as [string, ...string[]]), (v) => SEX_WORDS[v.toLowerCase()]
     ?? refuse(`expected 1 (male), 2 (female), male, female, 男 or 女, got ${got(v)}`)).optional().describe('default: from the ID number'),
@@ -96,7 +109,7 @@ const card = z.strictObject({
 
 const pin = z.strictObject({
   value: text(z.string().regex(/^\d{6}$/), (v) => /^\d{6}$/.test(v), '6 digits', { required: true }),
-  tries: text(z.string().regex(/^\d+$/), (v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 15, 'a whole number from 1 to 15').optional().describe('1–15, default 3'),
+  tries: tries().optional().describe('1–15, default 3'),
   isInitial: bool().optional().describe('the issuing default PIN, not yet changed'),
 });
 
@@ -110,6 +123,18 @@ const auth = z.strictObject({
     ctx.addIssue({ code: 'custom', path: ['key'], message: `expected ${des ? '32 or 48 hex digits (a 2- or 3-key 3DES key)' : '32 hex digits (a 16-byte SM4 key)'}, got ${got(a.key)}` });
   }
 }, whenValid(['algorithm'], ['key']));
+
+const gen3 = z.strictObject({
+  nameExtension: gbkText(40).optional().describe('姓名扩展, EF06 record 4E: GBK, at most 40 bytes; default empty'),
+  algorithm: text(hexShape(1), hexOf(1), '2 hex digits').optional().describe('tag 9F0C in the SSSE FCI; default 01'),
+  externalAuth: text(z.enum(['required', 'off']), (v) => v === 'required' || v === 'off', 'required or off').optional()
+    .describe('required (default): EF06 answers 69 82 until EXTERNAL AUTHENTICATE; off: readable at once'),
+  masterKey: text(hexShape(16), hexOf(16), '32 hex digits (a 16-byte SM4 key)').optional().describe('RKSSSE master key; default the test master key'),
+  externalAuthTries: tries().optional().describe('EXTERNAL AUTHENTICATE attempts, 1–15, default 3'),
+  contactlessAtr: atrText().optional().describe('ATR of the contactless presentation; default 3B 8K 80 01 and the profile id'),
+  bankNumber: text(z.string().regex(/^\d{16,19}$/), (v) => /^\d{16,19}$/.test(v), '16–19 digits').optional()
+    .describe('银行卡号: the bank application (PPSE, UnionPay AID) is present only with it'),
+});
 
 const RESERVED_FIDS = ['3F00', 'EF05', 'EF06', '3FFF', 'FFFF'];
 const binaryFile = z.strictObject({
@@ -151,20 +176,19 @@ const files = z.strictObject({
 /** The profile's sections, its defaults resolved except those that need the file name (the ATR). */
 const profileSchema = z.strictObject({
   description: scalar(z.string(), (v) => v).optional().describe('free text: what the card is for'),
-  atr: scalar(z.string(), (v): string => {
-    let bytes: Uint8Array;
-    try { bytes = fromHex(v); } catch { return refuse(`expected hex bytes, got ${got(v)}`); }
-    const info = parseAtr(bytes);
-    return typeof info === 'string' ? refuse(`${info} (${got(v)})`) : toHex(bytes);
-  }).optional().describe('hex; checked (TS, structure, TCK); default 3B 0K and the profile id'),
+  atr: atrText().optional().describe('hex; checked (TS, structure, TCK); default 3B 0K and the profile id'),
   protocol: text(z.enum(['T=0', 'T=1']), (v) => v === 'T=0' || v === 'T=1', 'T=0 or T=1').optional().describe('default T=0 (61xx / 6Cxx)'),
   activated: bool().optional().describe('default true'),
   replaces: ident(CARD_NUMBER).optional().describe('the card number this card replaces'),
   reportedLost: bool().optional().describe('the holder reported this card lost'),
+  generation: text(z.enum(['2', '3']), (v) => v === '2' || v === '3', '2 or 3').optional().describe('card generation; default 2; 3 enables gen3'),
   holder, card, pin,
   auth: auth.optional().describe('INTERNAL AUTHENTICATE test key'),
+  gen3: gen3.optional().describe('third-generation card (card-spec §7); only with generation: 3'),
   files: files.optional().describe('extra files and access rules (card-spec §2)'),
-}).transform((p): Omit<CardProfile, 'id' | 'atr'> & { atr?: string } => {
+}).superRefine((p, ctx) => {
+  if (p.gen3 !== undefined && p.generation !== '3') ctx.addIssue({ code: 'custom', path: ['gen3'], message: 'only for a third-generation card: add generation: 3' });
+}, whenValid(['generation'])).transform((p): Omit<CardProfile, 'id' | 'atr'> & { atr?: string } => {
   const files = {
     ...(p.files?.readNeedsPin?.length ? { readNeedsPin: p.files.readNeedsPin } : {}),
     ...(p.files?.binary?.length ? { binary: p.files.binary } : {}),
@@ -190,8 +214,23 @@ const profileSchema = z.strictObject({
     ...(p.replaces !== undefined ? { replaces: p.replaces } : {}),
     ...(p.reportedLost ? { reportedLost: true } : {}),
     ...(Object.keys(files).length ? { files } : {}),
+    generation: p.generation === '3' ? 3 : 2,
+    ...(p.generation === '3' ? { gen3: gen3Spec(p.gen3 ?? {}) } : {}),
   };
 });
+
+/** The gen3 section with its defaults; the contactless ATR's default needs the id (fromFile). */
+function gen3Spec(g: { nameExtension?: string; algorithm?: string; externalAuth?: string; masterKey?: string; externalAuthTries?: string; contactlessAtr?: string; bankNumber?: string }): Gen3Spec {
+  return {
+    nameExtension: g.nameExtension ?? '',
+    algorithm: (g.algorithm ?? '01').toUpperCase(),
+    externalAuth: g.externalAuth === 'off' ? 'off' : 'required',
+    masterKey: (g.masterKey ?? DEFAULT_MASTER_KEY).replace(/\s/g, '').toUpperCase(),
+    externalAuthTries: Number(g.externalAuthTries ?? '3'),
+    contactlessAtr: g.contactlessAtr ?? '',
+    ...(g.bankNumber !== undefined ? { bankNumber: g.bankNumber } : {}),
+  };
+}
 
 const WORDING: Wording = {
   missing: () => 'required',
@@ -231,6 +270,7 @@ function fromFile(load: () => Omit<CardProfile, 'id' | 'atr'> & { atr?: string }
   const id = path.basename(fileName).replace(/\.ya?ml$/i, '');
   const profile: CardProfile = { id, ...p, atr: p.atr ?? '' };
   profile.atr ||= toHex(defaultAtr(id, p.protocol ?? 'T=0'));
+  if (profile.gen3) profile.gen3.contactlessAtr ||= toHex(contactlessDefaultAtr(id));
   return profile;
 }
 

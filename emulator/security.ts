@@ -71,6 +71,42 @@ export function internalAuthCryptogram(algorithm: AuthAlgorithm, key: Uint8Array
   return sm4Ecb(key, block).subarray(0, 8);
 }
 
+/**
+ * The third-generation card's external-authentication key (card-spec §7, Decision): the
+ * card key is SM4-ECB of the 16-byte card identification code (EF05/01) under the RKSSSE
+ * master key; the terminal answers a challenge with `internalAuthCryptogram('SM4', cardKey,
+ * challenge)` (a 4-byte challenge padded with 00 to 8 bytes first).
+ */
+export function diversifyKey(masterKey: Uint8Array, cardIdCode: Uint8Array): Uint8Array {
+  return sm4Ecb(masterKey, cardIdCode);
+}
+
+export function externalAuthCryptogram(cardKey: Uint8Array, challenge: Uint8Array): Uint8Array {
+  const block = new Uint8Array(8);
+  block.set(challenge.subarray(0, 8));
+  return internalAuthCryptogram('SM4', cardKey, block);
+}
+
+/** The key's retry counter and the authenticated state (cleared by a reset). */
+export class ExternalAuthKey {
+  authenticated = false;
+  constructor(private readonly cardKey: Uint8Array, readonly maxTries: number, public triesLeft: number = maxTries) {}
+
+  get locked(): boolean { return this.triesLeft <= 0; }
+
+  check(challenge: Uint8Array, cryptogram: Uint8Array): void {
+    this.authenticated = false;
+    if (this.locked) raise(SW.PIN_BLOCKED);
+    const expected = externalAuthCryptogram(this.cardKey, challenge);
+    if (!crypto.timingSafeEqual(expected, cryptogram)) {
+      this.triesLeft--;
+      raise(this.triesLeft <= 0 ? SW.PIN_BLOCKED : wrongPin(this.triesLeft));
+    }
+    this.triesLeft = this.maxTries;
+    this.authenticated = true;
+  }
+}
+
 /** Random bytes from a pool refilled 4 KB at a time (GET CHALLENGE is on the hot path). */
 export function pooledRandom(): (n: number) => Uint8Array {
   let pool = crypto.randomBytes(4096);

@@ -9,6 +9,7 @@ import { swMeaning } from './sw';
 import { byteHex, toHex, bcdToDigits, equalBytes } from './hex';
 import { cardRecord, SSSE_AID } from '../spec';
 import { decodeGbk } from './gbk';
+import { NAME_EXTENSION_TAG, PPSE_NAME, UNIONPAY_AID } from './build';
 
 const INS_NAMES: Record<number, string> = {
   0x04: 'DEACTIVATE FILE', 0x0e: 'ERASE BINARY', 0x20: 'VERIFY', 0x24: 'CHANGE REFERENCE DATA',
@@ -55,15 +56,18 @@ export function maskedCommandHex(command: Uint8Array): string {
   return hex.slice(0, keep) + '*'.repeat(hex.length - keep);
 }
 
+/** GBK text with the padding readers trim (0x00, 0x20, 0xFF) removed, quoted. */
+function gbkValue(value: Uint8Array): string {
+  let end = value.length;
+  while (end > 0 && (value[end - 1] === 0x00 || value[end - 1] === 0x20 || value[end - 1] === 0xff)) end--;
+  return JSON.stringify(decodeGbk(value.subarray(0, end)));
+}
+
 function recordValue(id: number, value: Uint8Array): string {
   switch (cardRecord(id)?.encoding) {
     case 'ascii': return JSON.stringify(String.fromCharCode(...value));
     case 'bcd-date': { const d = toHex(value); return `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`; }
-    case 'gbk': {
-      let end = value.length;
-      while (end > 0 && (value[end - 1] === 0x00 || value[end - 1] === 0x20 || value[end - 1] === 0xff)) end--;
-      return JSON.stringify(decodeGbk(value.subarray(0, end)));
-    }
+    case 'gbk': return gbkValue(value);
     case 'bcd-digits': return (bcdToDigits(value) ?? toHex(value));
     default: return toHex(value);
   }
@@ -73,7 +77,7 @@ function describeRecord(p1: number, p2: number, file: string | null | undefined,
   const sfi = p2 >> 3;
   const how = p2 & 7;
   const where = sfi ? (SFI_FILES[sfi] ?? `SFI ${sfi}`) : (file ?? 'current EF');
-  const rec = cardRecord(p1);
+  const rec = p1 === NAME_EXTENSION_TAG ? { zh: '姓名扩展', en: 'name extension' } : cardRecord(p1);
   const which = how === 4 ? `record ${byteHex(p1)}` : `${['first', 'last', 'next', 'previous'][how] ?? `mode ${how}`} record with identifier ${byteHex(p1)}`;
   let s = `${where} ${which}${rec ? ` ${rec.zh} / ${rec.en}` : ''}`;
   if (ok && response.length >= 4) {
@@ -81,6 +85,7 @@ function describeRecord(p1: number, p2: number, file: string | null | undefined,
     const len = response[1];
     const known = cardRecord(tag);
     if (known && len + 4 === response.length) s += ` = ${recordValue(tag, response.subarray(2, 2 + len))}`;
+    else if (tag === NAME_EXTENSION_TAG && len + 4 === response.length) s += ` = ${gbkValue(response.subarray(2, 2 + len))}`;
   }
   return s;
 }
@@ -104,7 +109,7 @@ export function decodeExchange(command: Uint8Array, response: Uint8Array, opts: 
   try {
     switch (name) {
       case 'SELECT': {
-        if (p1 === 0x04) detail = data.length === 0 ? 'MF' : equalBytes(data, SSSE_AID) ? 'SSSE 社会保障应用 / social security application' : `DF name ${toHex(data)}`;
+        if (p1 === 0x04) detail = data.length === 0 ? 'MF' : dfName(data);
         else if (p1 === 0x03) detail = 'parent DF';
         else if (data.length === 2) { const fid = (data[0] << 8) | data[1]; detail = FILE_NAMES[fid] ?? `FID ${toHex(data)}`; }
         else detail = data.length === 0 ? 'MF' : `P1 ${byteHex(p1)} data ${toHex(data)}`;
@@ -129,6 +134,11 @@ export function decodeExchange(command: Uint8Array, response: Uint8Array, opts: 
         detail = data.length ? 'old and new PIN hidden' : 'no data'; break;
       case 'GET CHALLENGE': detail = `${cmd.le || 'no'} bytes`; break;
       case 'INTERNAL AUTHENTICATE': detail = `key ${byteHex(p2)}, challenge ${toHex(data)}`; break;
+      case 'EXTERNAL AUTHENTICATE':
+        detail = `key ${byteHex(p2)}, cryptogram ${toHex(data)}`;
+        // 63Cx here counts the key's tries, not the PIN's.
+        if ((swNum & 0xfff0) === 0x63c0) return { command: commandHex, response: responseHex, name, detail, sw, swMeaning: `外部认证失败，还可尝试${swNum & 0x0f}次 / external authentication failed, ${swNum & 0x0f} tries left` };
+        break;
       case 'GET RESPONSE': detail = `${cmd.le || 256} bytes`; break;
       // A PIN instruction under another CLA lands here: its "Le" may be a PIN byte.
       default: detail = `CLA ${byteHex(cmd.cla)} INS ${byteHex(cmd.ins)} P1 ${byteHex(p1)} P2 ${byteHex(p2)}${data.length ? ` Lc ${data.length}` : ''}${cmd.le && !PIN_INS.has(cmd.ins) ? ` Le ${cmd.le}` : ''}`;
@@ -137,6 +147,13 @@ export function decodeExchange(command: Uint8Array, response: Uint8Array, opts: 
     detail = '(undecodable)';
   }
   return { command: commandHex, response: responseHex, name, detail, sw, swMeaning: meaning };
+}
+
+function dfName(name: Uint8Array): string {
+  if (equalBytes(name, SSSE_AID)) return 'SSSE 社会保障应用 / social security application';
+  if (equalBytes(name, PPSE_NAME)) return 'PPSE 2PAY.SYS.DDF01 (银行应用目录 / bank application directory)';
+  if (equalBytes(name, UNIONPAY_AID)) return `银联借记应用 / UnionPay debit ${toHex(name)}`;
+  return `DF name ${toHex(name)}`;
 }
 
 function nameOf(cla: number, ins: number): string {

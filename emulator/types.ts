@@ -41,6 +41,10 @@ export interface CardProfile {
   replaces?: string;
   /** The holder reported this card lost (the platform, not the card, refuses it). */
   reportedLost?: boolean;
+  /** Card generation (default 2). 3: the third-generation card of card-spec §7, see `gen3`. */
+  generation?: 2 | 3;
+  /** Third-generation features; present exactly when generation is 3. */
+  gen3?: Gen3Spec;
   /** Optional extra files and access rules (card-spec §2: "behind profile flags"). */
   files?: {
     /** EFs whose READ RECORD needs the PIN verified first (69 82 otherwise). */
@@ -48,6 +52,24 @@ export interface CardProfile {
     /** Transparent EFs, read with READ BINARY. */
     binary?: BinaryFileSpec[];
   };
+}
+
+/** The third-generation card's additions (card-spec §7). */
+export interface Gen3Spec {
+  /** 姓名扩展, EF06 record 4E (GBK, 0x00 padded to 40 bytes); '' when the name fits record 09. */
+  nameExtension: string;
+  /** Algorithm indicator, tag 9F0C in the SSSE FCI: 2 hex digits (default '01'). */
+  algorithm: string;
+  /** 'required': EF06 answers 69 82 until EXTERNAL AUTHENTICATE succeeds; 'off': readable at once. */
+  externalAuth: 'required' | 'off';
+  /** Master key (RKSSSE, hex, 16 bytes) the card's external-authentication key is diversified from. */
+  masterKey: string;
+  /** EXTERNAL AUTHENTICATE attempts before the key locks (63 Cx, then 69 83). */
+  externalAuthTries: number;
+  /** ATR of the contactless presentation (hex). */
+  contactlessAtr: string;
+  /** 银行卡号 of the bank application (PPSE + UnionPay AID), digits; absent: no bank application. */
+  bankNumber?: string;
 }
 
 export interface BinaryFileSpec {

@@ -3,7 +3,9 @@
 // the table; data comes only with 9000 / 61xx / 6282. Files never change (this card has no
 // write commands); the PIN changes only as a reference model of VERIFY / CHANGE PIN says.
 // Seeded: the seed is printed, MEDCARD_SEED=<n> replays a run. 100,000 APDUs per run by
-// default; MEDCARD_LONG_TESTS=1 (nightly) runs 1,000,000.
+// default; MEDCARD_LONG_TESTS=1 (nightly) runs 1,000,000. The third-generation card adds
+// EXTERNAL AUTHENTICATE, record 4E and the bank application: random cryptograms never
+// unlock EF06, so the holder's ID number never appears in a response.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EmulatedCard, isKnownSw, type CardSnapshot } from '../../emulator';
@@ -14,7 +16,9 @@ const PER_RUN = process.env.MEDCARD_LONG_TESTS === '1' ? 1_000_000 : 100_000;
 console.log(`fuzz seed ${SEED} (replay with MEDCARD_SEED=${SEED}), ${PER_RUN} APDUs per run (MEDCARD_LONG_TESTS=1: 1,000,000)`);
 
 const AID = [0x73, 0x78, 0x31, 0x2e, 0x73, 0x68, 0x2e, 0xc9, 0xe7, 0xbb, 0xe1, 0xb1, 0xa3, 0xd5, 0xcf];
-const INS = [0xa4, 0xb2, 0xb0, 0x20, 0x5e, 0x84, 0x88, 0xc0];
+const PPSE = Array.from('2PAY.SYS.DDF01', (c) => c.charCodeAt(0));
+const UNIONPAY = [0xa0, 0x00, 0x00, 0x03, 0x33, 0x01, 0x01, 0x01];
+const INS = [0xa4, 0xb2, 0xb0, 0x20, 0x5e, 0x84, 0x88, 0x82, 0xc0];
 const CLA = [0x00, 0x00, 0x00, 0x00, 0x80, 0x80, 0x0c, 0x01, 0x10, 0x20, 0x40, 0x84, 0xff];
 const P = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0c, 0x0d, 0x2c, 0x34, 0x2d, 0x44, 0x80, 0x85, 0x86, 0x88, 0xfc, 0xff];
 
@@ -30,6 +34,9 @@ const TEMPLATES: Array<number[] | ((digits: () => string) => number[])> = [
   [0x00, 0xc0, 0x00, 0x00, 0x13], [0x00, 0xc0, 0x00, 0x00, 0x06], [0x00, 0xc0, 0x00, 0x00, 0x08], [0x00, 0xc0, 0x00, 0x00, 0x05], [0x00, 0xc0, 0x00, 0x00, 0x0e],
   [0x00, 0x88, 0x00, 0x00, 0x08, 1, 2, 3, 4, 5, 6, 7, 8], [0x00, 0x88, 0x00, 0x01, 0x08, 8, 7, 6, 5, 4, 3, 2, 1, 0x08],
   [0x00, 0xb0, 0x00, 0x00, 0x10], [0x00, 0xb0, 0x85, 0x00, 0x01], [0x00, 0x20, 0x00, 0x00],
+  [0x00, 0x82, 0x00, 0x01, 0x08, 1, 2, 3, 4, 5, 6, 7, 8], [0x00, 0x82, 0x00, 0x00, 0x08, 8, 7, 6, 5, 4, 3, 2, 1],
+  rec(0x4e, 0x34, 42), rec(0x4e, 0x00, 42), [0x00, 0xa4, 0x04, 0x00, 0x0e, ...PPSE], [0x00, 0xa4, 0x04, 0x00, 0x08, ...UNIONPAY],
+  rec(0x01, 0x0c, 0x14), [0x00, 0xc0, 0x00, 0x00, 0x19], [0x00, 0xc0, 0x00, 0x00, 0x36], [0x00, 0xc0, 0x00, 0x00, 0x21],
   (d) => [0x00, 0x20, 0x00, 0x00, 0x03, ...bcd(d())],
   (d) => [0x80, 0x5e, 0x01, 0x00, 0x07, ...bcd(d()), 0xff, ...bcd(d())],
 ];
@@ -62,14 +69,14 @@ function generator(rnd: () => number, pins: () => string[], avoidPin: string | n
   };
   const data = (ins: number): number[] => {
     const r = rnd();
-    if (ins === 0xa4 && r < 0.5) return pick([AID, AID.slice(0, 1 + int(15)), [0x3f, 0x00], [0xef, 0x05], [0xef, 0x06], [0xef, 0x08], bytes(2), []]);
+    if (ins === 0xa4 && r < 0.5) return pick([AID, AID.slice(0, 1 + int(15)), PPSE, UNIONPAY, UNIONPAY.slice(0, 1 + int(8)), [0x3f, 0x00], [0xef, 0x05], [0xef, 0x06], [0xef, 0x08], bytes(2), []]);
     if (ins === 0x20 && r < 0.8) return pinData();
     if (ins === 0x5e && r < 0.8) {
       const old = pinData();
       const sep = rnd() < 0.9 ? 0xff : int(256);
       return [...old, sep, ...pinData()];
     }
-    if (ins === 0x88 && r < 0.7) return bytes(8);
+    if ((ins === 0x88 || ins === 0x82) && r < 0.7) return bytes(8);
     return r < 0.85 ? [] : bytes(int(rnd() < 0.9 ? 20 : 260));
   };
   return {
@@ -135,6 +142,9 @@ function run(name: string, cardName: string, pinKnown: boolean, seed: number): v
   const c = new EmulatedCard(p);
   c.powerOn();
   const initial = c.snapshot();
+  const idNumber = Buffer.from(p.holder.idNumber, 'latin1');
+  const ef06Locked = p.gen3?.externalAuth === 'required';
+  let externalTries = c.externalAuthTriesLeft;
   const model = new PinModel(p.pin.value, p.pin.tries, p.pin.tries);
   const pins = (): string[] => (pinKnown ? [model.value, p.pin.value] : []);
   const gen = generator(rnd, pins, pinKnown ? null : p.pin.value);
@@ -155,6 +165,12 @@ function run(name: string, cardName: string, pinKnown: boolean, seed: number): v
     if (sw === 0x6f00) assert.fail(`${name}: 6F00 (an internal error) to ${bcdStr(apdu)} (seed ${seed}, #${i})`);
     if (!isKnownSw(sw)) assert.fail(`${name}: unknown SW ${sw.toString(16)} to ${bcdStr(apdu)} (seed ${seed}, #${i})`);
     if (r.length > 2 && sw !== 0x9000 && (sw & 0xff00) !== 0x6100 && sw !== 0x6282) assert.fail(`${name}: data with SW ${sw.toString(16)} (seed ${seed}, #${i})`);
+    if (ef06Locked) {
+      if (c.isExternallyAuthenticated || Buffer.from(r).includes(idNumber)) assert.fail(`${name}: EF06 unlocked by ${bcdStr(apdu)} (seed ${seed}, #${i})`);
+      const tries = c.externalAuthTriesLeft!;
+      if (tries > externalTries!) assert.fail(`${name}: external-auth tries rose to ${tries} after ${bcdStr(apdu)} (seed ${seed}, #${i})`);
+      externalTries = tries;
+    }
     const before = model.value;
     const want = model.step(apdu, c.isActivated);
     if (want !== undefined && want !== sw) assert.fail(`${name}: ${bcdStr(apdu)} answered ${sw.toString(16)}, model says ${want.toString(16)} (seed ${seed}, #${i})`);
@@ -185,6 +201,10 @@ test('fuzz: a card whose PIN the fuzzer does not know — no data or PIN value c
 
 test('fuzz: PIN known to the fuzzer — PIN state follows the reference model', () => {
   run('known PIN', 'zhao-liu-initial-pin', true, SEED ^ 0x5eed);
+});
+
+test('fuzz: a third-generation card — random cryptograms never unlock EF06', () => {
+  run('third generation', 'zhang-san-3g', true, SEED ^ 0x3e3e);
 });
 
 test('fuzz: a card that is not activated', () => {
