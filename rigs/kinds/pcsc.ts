@@ -136,7 +136,7 @@ function firstReader(rig: RigFile): { spec: string | RegExp; card?: string } {
 
 export const driver: RigKindDriver = {
   summary: 'a real PC/SC reader with the physical test card in it (or several, one reader each)',
-  fields: { reader: READER_FIELD, cards: CARDS_FIELD.optional() },
+  fields: { reader: READER_FIELD.optional(), cards: CARDS_FIELD.optional() },
   check(rig) {
     const listed = rig.settings.cards as ListedCard[] | undefined;
     if (!listed) {

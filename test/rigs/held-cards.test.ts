@@ -1,0 +1,100 @@
+// The suite on the pcsc rig whose cards are served by separate `medcard emulate` processes (the
+// stand-in for physical cards: the harness reaches them only through PC/SC). The rig's card
+// stands in for the card each scenario gives (rigs/held-cards.ts). What must run is worked out
+// here from each scenario's own steps, not from the run: a scenario runs unless it needs
+// card-state, more card holders than the rig has cards, or a replacement card of a holder the
+// rig has only one card of. Every scenario that runs passes; every skip says why.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadCardProfile } from '../../emulator';
+import { MEDCARD, ROOT, startEmulator } from './helpers';
+
+interface JsonStep { keyword: string; name: string; result: { status: string }; hidden?: boolean }
+interface JsonScenario { name: string; tags: { name: string }[]; steps: JsonStep[] }
+interface JsonFeature { uri: string; elements: JsonScenario[] }
+
+/** The people a scenario gives a card, and whether one of them gets a replacement card. */
+function cardNeeds(s: JsonScenario): { holders: Set<string>; replacement: boolean } {
+  const holders = new Set<string>();
+  let replacement = false;
+  for (const { name } of s.steps) {
+    const held = /^"([^"]+)" (?:持有社保卡|holds a card)/.exec(name) ?? /^(?:参保人 )?"([^"]+)" (?:持有卡|holds the card)/.exec(name);
+    if (held) holders.add(held[1]!);
+    if (/领取并启用了新社保卡|collects and activates a new card/.test(name)) replacement = true;
+  }
+  return { holders, replacement };
+}
+
+const needsCardState = (s: JsonScenario) => s.tags.some((t) => t.name === '@needs-card-state');
+
+/** The suite on a pcsc rig with these cards: reader → card profile. */
+function runSuite(cards: Array<{ reader: string; card: string }>) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-held-'));
+  const rig = path.join(dir, 'held.yaml');
+  fs.writeFileSync(rig, `kind: pcsc\ndescription: held cards (test/rigs/held-cards.test.ts)\ncards:\n${cards.map((c) => `  - { reader: ${c.reader}, card: ${c.card} }`).join('\n')}\ncapabilities: []\nexclusive: "@rig-any"\n`);
+  const reports = path.join(dir, 'reports');
+  const run = spawnSync(process.execPath, [MEDCARD, 'run', '--rig', rig, '--reports', reports, '--quiet'], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+  const features = JSON.parse(fs.readFileSync(path.join(reports, 'cucumber.json'), 'utf8')) as JsonFeature[];
+  const skipped = fs.readFileSync(path.join(reports, 'skipped.txt'), 'utf8').trim().split('\n').filter(Boolean);
+  const scenarios = features.flatMap((f) => f.elements.map((s) => {
+    const statuses = s.steps.filter((st) => !st.hidden).map((st) => st.result.status);
+    const status = statuses.includes('failed') ? 'failed' : statuses.every((x) => x === 'passed') ? 'passed' : 'skipped';
+    return { uri: f.uri, scenario: s, status };
+  }));
+  return { run, scenarios, skipped, output: run.stdout + run.stderr };
+}
+
+/** Serve these cards (port → profile) while fn runs. */
+async function withCards<T>(cards: Array<{ reader: string; card: string }>, fn: () => Promise<T> | T): Promise<T> {
+  const emulators = [];
+  try {
+    for (const c of cards) emulators.push(await startEmulator(['--card', c.card, '--vpcd-port', String(35963 + Number(c.reader.slice(-2)))], c.reader));
+    return await fn();
+  } finally {
+    for (const e of emulators) await e.stop();
+  }
+}
+
+function check(cards: Array<{ reader: string; card: string }>, label: string) {
+  const profiles = cards.map((c) => loadCardProfile(path.join(ROOT, c.card)));
+  const holders = new Set(profiles.map((p) => p.holder.idNumber));
+  const cardsOfOneHolder = Math.max(...[...holders].map((h) => profiles.filter((p) => p.holder.idNumber === h).length));
+  test(label, async () => {
+    const { run, scenarios, skipped, output } = await withCards(cards, () => runSuite(cards));
+    assert.equal(run.status, 0, output.slice(-4000));
+    const ran = scenarios.filter((s) => s.status !== 'skipped');
+    console.log(`${label}: ${ran.length} ran and passed, ${scenarios.length - ran.length} skipped of ${scenarios.length}`);
+    for (const { uri, scenario, status } of scenarios) {
+      const where = `${uri}: ${scenario.name}`;
+      const needs = cardNeeds(scenario);
+      const reason = skipped.find((line) => line.startsWith(`${where} — `));
+      if (needsCardState(scenario)) {
+        assert.equal(status, 'skipped', where);
+        assert.match(reason ?? '', /lacks card-state/, where);
+        continue;
+      }
+      const fits = needs.holders.size <= holders.size && (!needs.replacement || cardsOfOneHolder >= 2);
+      if (fits && status !== 'passed') {
+        // Not tagged, but a step of it needs card-state (steps/capabilities.ts): the only other skip allowed.
+        assert.match(reason ?? '', /lacks card-state/, `${where}: ${status}, expected to run and pass (holders ${[...needs.holders].join(', ')})`);
+        continue;
+      }
+      if (!fits) {
+        assert.equal(status, 'skipped', `${where}: needs ${needs.holders.size} holder(s)${needs.replacement ? ' and a replacement card' : ''}; the rig has ${profiles.length} card(s)`);
+        assert.match(reason ?? '', /lacks card-swap: .*(needs a card 2 of holder|has no card left for)/, where);
+      }
+    }
+    // The run prints the skips with their reasons, as skipped.txt has them.
+    for (const line of skipped) assert.ok(output.includes(line.slice(line.indexOf(' — ') + 3)), `not printed: ${line}`);
+  });
+}
+
+describe('the rig\'s own cards stand in for the scenarios\' cards (pcsc rig, cards served by separate processes)', () => {
+  check([{ reader: 'Virtual PCD 00 01', card: 'fixtures/cards/zhang-san.yaml' }], 'one card (张三)');
+  check([{ reader: 'Virtual PCD 00 01', card: 'fixtures/cards/zhang-san.yaml' }, { reader: 'Virtual PCD 00 00', card: 'fixtures/cards/li-si.yaml' }], 'two holders (张三, 李四): two-person scenarios run');
+  check([{ reader: 'Virtual PCD 00 01', card: 'fixtures/cards/chen-qi-lost.yaml' }, { reader: 'Virtual PCD 00 00', card: 'fixtures/cards/chen-qi-replacement.yaml' }], 'a card and its replacement (陈七): card-replacement scenarios run');
+});
