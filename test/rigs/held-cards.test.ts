@@ -6,11 +6,12 @@
 // rig has only one card of. Every scenario that runs passes; every skip says why.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadCardProfile } from '../../emulator';
+import { makePtyPair } from '../../rigs';
 import { MEDCARD, ROOT, startEmulator } from './helpers';
 
 interface JsonStep { keyword: string; name: string; result: { status: string }; hidden?: boolean }
@@ -31,11 +32,14 @@ function cardNeeds(s: JsonScenario): { holders: Set<string>; replacement: boolea
 
 const needsCardState = (s: JsonScenario) => s.tags.some((t) => t.name === '@needs-card-state');
 
-/** The suite on a pcsc rig with these cards: reader → card profile. */
-function runSuite(cards: Array<{ reader: string; card: string }>) {
+/** A pcsc rig file with these cards, one reader each. */
+const pcscRig = (cards: Card[]) => `kind: pcsc\ndescription: held cards (test/rigs/held-cards.test.ts)\ncards:\n${cards.map((c) => `  - { reader: ${c.reader}, card: ${c.card} }`).join('\n')}\ncapabilities: []\nexclusive: "@rig-any"\n`;
+
+/** The suite on the rig this file describes. */
+function runSuite(rigYaml: string) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-held-'));
   const rig = path.join(dir, 'held.yaml');
-  fs.writeFileSync(rig, `kind: pcsc\ndescription: held cards (test/rigs/held-cards.test.ts)\ncards:\n${cards.map((c) => `  - { reader: ${c.reader}, card: ${c.card} }`).join('\n')}\ncapabilities: []\nexclusive: "@rig-any"\n`);
+  fs.writeFileSync(rig, rigYaml);
   const reports = path.join(dir, 'reports');
   const run = spawnSync(process.execPath, [MEDCARD, 'run', '--rig', rig, '--reports', reports, '--quiet'], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
   const features = JSON.parse(fs.readFileSync(path.join(reports, 'cucumber.json'), 'utf8')) as JsonFeature[];
@@ -48,8 +52,10 @@ function runSuite(cards: Array<{ reader: string; card: string }>) {
   return { run, scenarios, skipped, output: run.stdout + run.stderr };
 }
 
-/** Serve these cards (port → profile) while fn runs. */
-async function withCards<T>(cards: Array<{ reader: string; card: string }>, fn: () => Promise<T> | T): Promise<T> {
+interface Card { reader: string; card: string }
+
+/** Serve these cards, each by a `medcard emulate` in its vpcd reader, while fn runs. */
+async function withVpcdCards<T>(cards: Card[], fn: () => Promise<T> | T): Promise<T> {
   const emulators = [];
   try {
     for (const c of cards) emulators.push(await startEmulator(['--card', c.card, '--vpcd-port', String(35963 + Number(c.reader.slice(-2)))], c.reader));
@@ -59,12 +65,33 @@ async function withCards<T>(cards: Array<{ reader: string; card: string }>, fn: 
   }
 }
 
-function check(cards: Array<{ reader: string; card: string }>, label: string) {
-  const profiles = cards.map((c) => loadCardProfile(path.join(ROOT, c.card)));
+/** Serve one card with `medcard emulate --serial` on the far end of a socat pty pair; fn gets the host end. */
+async function withSerialCard<T>(card: string, fn: (hostPath: string) => Promise<T> | T): Promise<T> {
+  const pair = await makePtyPair();
+  const child = spawn(process.execPath, [MEDCARD, 'emulate', '--card', card, '--serial', pair.b, '--baud', '115200'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`medcard emulate --serial did not start within 15 s:\n${out}`)), 15_000);
+      child.stdout!.on('data', (d) => { out += d; if (/inserted on serial line/.test(out)) { clearTimeout(timer); resolve(); } });
+      child.stderr!.on('data', (d) => { out += d; });
+      child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`medcard emulate exited (${code}):\n${out}`)); });
+    });
+    return await fn(pair.a);
+  } finally {
+    const exited = new Promise((r) => child.once('exit', r));
+    if (child.exitCode === null) { child.kill('SIGINT'); await exited; }
+    await pair.close();
+  }
+}
+
+/** The suite with these cards (profiles) on the rig `suite` serves and runs: what ran passed, what did not says why. */
+function check(label: string, cards: string[], suite: () => Promise<ReturnType<typeof runSuite>>) {
+  const profiles = cards.map((c) => loadCardProfile(path.join(ROOT, c)));
   const holders = new Set(profiles.map((p) => p.holder.idNumber));
   const cardsOfOneHolder = Math.max(...[...holders].map((h) => profiles.filter((p) => p.holder.idNumber === h).length));
   test(label, async () => {
-    const { run, scenarios, skipped, output } = await withCards(cards, () => runSuite(cards));
+    const { run, scenarios, skipped, output } = await suite();
     assert.equal(run.status, 0, output.slice(-4000));
     const ran = scenarios.filter((s) => s.status !== 'skipped');
     console.log(`${label}: ${ran.length} ran and passed, ${scenarios.length - ran.length} skipped of ${scenarios.length}`);
@@ -93,8 +120,15 @@ function check(cards: Array<{ reader: string; card: string }>, label: string) {
   });
 }
 
-describe('the rig\'s own cards stand in for the scenarios\' cards (pcsc rig, cards served by separate processes)', () => {
-  check([{ reader: 'Virtual PCD 00 01', card: 'fixtures/cards/zhang-san.yaml' }], 'one card (张三)');
-  check([{ reader: 'Virtual PCD 00 01', card: 'fixtures/cards/zhang-san.yaml' }, { reader: 'Virtual PCD 00 00', card: 'fixtures/cards/li-si.yaml' }], 'two holders (张三, 李四): two-person scenarios run');
-  check([{ reader: 'Virtual PCD 00 01', card: 'fixtures/cards/chen-qi-lost.yaml' }, { reader: 'Virtual PCD 00 00', card: 'fixtures/cards/chen-qi-replacement.yaml' }], 'a card and its replacement (陈七): card-replacement scenarios run');
+const ZHANG_SAN = 'fixtures/cards/zhang-san.yaml';
+const vpcdSuite = (cards: Card[]) => () => withVpcdCards(cards, () => runSuite(pcscRig(cards)));
+
+describe('the rig\'s own cards stand in for the scenarios\' cards (cards served by separate processes)', () => {
+  check('pcsc, one card (张三)', [ZHANG_SAN], vpcdSuite([{ reader: 'Virtual PCD 00 01', card: ZHANG_SAN }]));
+  const twoHolders = [{ reader: 'Virtual PCD 00 01', card: ZHANG_SAN }, { reader: 'Virtual PCD 00 00', card: 'fixtures/cards/li-si.yaml' }];
+  check('pcsc, two holders (张三, 李四): two-person scenarios run', twoHolders.map((c) => c.card), vpcdSuite(twoHolders));
+  const replaced = [{ reader: 'Virtual PCD 00 01', card: 'fixtures/cards/chen-qi-lost.yaml' }, { reader: 'Virtual PCD 00 00', card: 'fixtures/cards/chen-qi-replacement.yaml' }];
+  check('pcsc, a card and its replacement (陈七): card-replacement scenarios run', replaced.map((c) => c.card), vpcdSuite(replaced));
+  check('serial with serial.path, one card (张三)', [ZHANG_SAN], () => withSerialCard(ZHANG_SAN, (host) =>
+    runSuite(`kind: serial\ndescription: a line to medcard emulate --serial (test/rigs/held-cards.test.ts)\ncard: ${ZHANG_SAN}\nserial: { path: ${host}, baudRate: 115200 }\ncapabilities: [card-remove]\n`)));
 });
