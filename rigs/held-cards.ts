@@ -46,7 +46,7 @@ export class HeldCardDealer {
       const ofHolder = this.cards.filter((c) => c.profile.holder.idNumber === person.certno);
       const have = this.cards.map((c) => `${c.profile.card.number} (${c.profile.holder.name}) in "${c.reader}"`).join(', ');
       throw new CapabilityMissingError('card-swap', ofHolder.length
-        ? `"${person.name}" needs a card ${ofHolder.length + 1} of holder ${ofHolder[0]!.profile.holder.name}; rig "${this.rigName}" has ${ofHolder.length}: ${have}`
+        ? `"${person.name}" (the holder of ${ofHolder.map((c) => c.profile.card.number).join(', ')}, ${ofHolder[0]!.profile.holder.name} on the card) needs another card of that holder (a replacement); rig "${this.rigName}" holds only ${have}`
         : `rig "${this.rigName}" has no card left for "${person.name}" (its cards, one per person: ${have})`);
     }
     this.given.add(card.profile.card.number);

@@ -112,7 +112,7 @@ function check(label: string, cards: string[], suite: () => Promise<ReturnType<t
       }
       if (!fits) {
         assert.equal(status, 'skipped', `${where}: needs ${needs.holders.size} holder(s)${needs.replacement ? ' and a replacement card' : ''}; the rig has ${profiles.length} card(s)`);
-        assert.match(reason ?? '', /lacks card-swap: .*(needs a card 2 of holder|has no card left for)/, where);
+        assert.match(reason ?? '', /lacks card-swap: .*(needs another card of that holder|has no card left for)/, where);
       }
     }
     // The run prints the skips with their reasons, as skipped.txt has them.
