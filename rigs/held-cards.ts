@@ -19,7 +19,9 @@ export async function readHeldCard(reader: string, channel: CardChannel, known: 
     // The PIN the scenarios type is the rig file's: with another card in, every PIN would be wrong.
     throw new ReaderError(`reader "${reader}" holds card ${contents.card.number} (${contents.holder.name}), but the rig file's card is ${known.card.number} (${known.holder.name}): insert that card, or point the rig file at this card's profile`, 'EWRONGCARD');
   }
-  return { reader, profile: { ...known, id: `${known.id}@${reader}`, holder: contents.holder, card: contents.card } };
+  // The agency's side (activated, reported lost) is the scenario's to say, not the rig file's.
+  const { reportedLost: _agencys, ...card } = known;
+  return { reader, profile: { ...card, id: `${known.id}@${reader}`, holder: contents.holder, card: contents.card, activated: true } };
 }
 
 /** Which of the rig's cards each person of one scenario gets. */
