@@ -142,13 +142,15 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
  * Hold for `ms`, to a few microseconds (paceLine, the bench): a frame's time on a 115200-baud
  * line is 0.6–2 ms, which timers miss by up to a millisecond (they count whole ones), and
  * spinning the event loop for it loses the CPU to other processes. So: a futex sleep
- * (Atomics.wait) to 0.1 ms before the end, then a spin for the rest. It blocks this thread,
+ * (Atomics.wait) to 0.2 ms before the end, then a spin for the rest (a futex wakes tens of
+ * microseconds late, and here, under load, up to 0.2 ms: measured, lead 0.1 ms overshot 34 µs
+ * at p50, 0.2 ms 2 µs). It blocks this thread,
  * which is what a paced host does anyway: it has the answer and waits for the wire.
  */
 function lineTime(ms: number): void {
   const until = process.hrtime.bigint() + BigInt(Math.round(ms * 1e6));
-  if (ms > 0.1) Atomics.wait(pause, 0, 0, ms - 0.1);
-  while (process.hrtime.bigint() < until) { /* the last tenth of a millisecond: the futex wakes up to ~50 µs late */ }
+  if (ms > 0.2) Atomics.wait(pause, 0, 0, ms - 0.2);
+  while (process.hrtime.bigint() < until) { /* the last 0.2 ms */ }
 }
 
 export interface SerialChannelOptions {
