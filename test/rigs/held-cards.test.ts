@@ -10,8 +10,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadCardProfile } from '../../emulator';
-import { makePtyPair } from '../../rigs';
+import { EmulatedCard, loadCardProfile, type CardProfile } from '../../emulator';
+import { CapabilityMissingError, EmulatedChannel, HeldCardDealer, makePtyPair, ReaderError, type CardChannel, type HeldCard } from '../../rigs';
+import { readHeldCard } from '../../rigs/held-cards';
+import { CardSession } from '../../terminal';
 import { MEDCARD, ROOT, startEmulator } from './helpers';
 
 interface JsonStep { keyword: string; name: string; result: { status: string }; hidden?: boolean }
@@ -121,6 +123,52 @@ function check(label: string, cards: string[], suite: () => Promise<ReturnType<t
 }
 
 const ZHANG_SAN = 'fixtures/cards/zhang-san.yaml';
+const profile = (f: string) => loadCardProfile(path.join(ROOT, 'fixtures/cards', f));
+const held = (f: string, reader = 'R'): HeldCard => ({ reader, profile: profile(f) });
+
+/** Reading with the reference terminal, as the steps hand it to the rig (the fields this test looks at). */
+const read = async (ch: CardChannel) => {
+  const d = await new CardSession(ch).read();
+  return { holder: { name: d.name, idNumber: d.idNumber, sex: '1' as const, nation: d.nation, birthplace: d.birthplace, birthDate: d.birthDate },
+    card: { number: d.cardNumber, identificationCode: d.identificationCode, type: d.cardType, specVersion: d.specVersion, issuerCode: d.issuerCode, issueDate: d.issueDate, expiryDate: d.expiryDate, region: d.region } };
+};
+
+describe('HeldCardDealer: which of the rig\'s cards each person of a scenario gets', () => {
+  test('two holders: each new person becomes the next holder; a third person, or a second card of one, is a card-swap skip', () => {
+    const dealer = new HeldCardDealer('lab', [held('zhang-san.yaml', 'A'), held('li-si.yaml', 'B')]);
+    assert.equal(dealer.holderForNewPerson()?.idNumber, '500103198503120039');
+    assert.equal(dealer.holderForNewPerson()?.idNumber, '110105199007180029');
+    assert.equal(dealer.holderForNewPerson(), undefined);
+    assert.equal(dealer.cardFor({ name: '张三', certno: '500103198503120039' }).card.number, 'A50000001');
+    assert.equal(dealer.cardFor({ name: '李四', certno: '110105199007180029' }).card.number, 'B11000002');
+    assert.throws(() => dealer.cardFor({ name: '张三', certno: '500103198503120039' }), (e: Error) => e instanceof CapabilityMissingError && e.capability === 'card-swap'
+      && /"张三" \(the holder of A50000001, 张三 on the card\) needs another card of that holder/.test(e.reason) && /rig "lab" holds only A50000001 \(张三\) in "A", B11000002 \(李四\) in "B"/.test(e.reason));
+    assert.throws(() => dealer.cardFor({ name: '小周', certno: '500000198006150011' }), (e: Error) => e instanceof CapabilityMissingError && /has no card left for "小周"/.test(e.reason));
+  });
+
+  test('a card and its replacement (one holder): one person takes the holder; the replacement is the second card', () => {
+    const dealer = new HeldCardDealer('lab', [held('chen-qi-lost.yaml'), held('chen-qi-replacement.yaml')]);
+    const holder = dealer.holderForNewPerson()!;
+    assert.equal(dealer.holderForNewPerson(), undefined, 'both cards are one holder\'s');
+    const person = { name: '陈七', certno: holder.idNumber };
+    assert.deepEqual([dealer.cardFor(person).card.number, dealer.cardFor(person).card.number], ['A50000005', 'A50000015']);
+  });
+
+  test('readHeldCard: the data read from the card, the PIN from the rig file, the agency\'s side dropped; another card in the reader is refused', async () => {
+    const ch = new EmulatedChannel('R');
+    ch.insert(new EmulatedCard(profile('chen-qi-lost.yaml')));
+    const got = await readHeldCard('R', ch, profile('chen-qi-lost.yaml'), read);
+    const want: CardProfile = profile('chen-qi-lost.yaml');
+    assert.equal(got.profile.card.number, want.card.number);
+    assert.equal(got.profile.card.identificationCode, want.card.identificationCode);
+    assert.equal(got.profile.holder.idNumber, want.holder.idNumber);
+    assert.equal(got.profile.pin.value, want.pin.value);
+    assert.equal(got.profile.reportedLost, undefined, 'reported lost is the scenario\'s to say');
+    await assert.rejects(readHeldCard('R', ch, profile('li-si.yaml'), read), (e: Error) => e instanceof ReaderError
+      && /reader "R" holds card A50000005 \(陈七\), but the rig file's card is B11000002 \(李四\)/.test(e.message));
+  });
+});
+
 const vpcdSuite = (cards: Card[]) => () => withVpcdCards(cards, () => runSuite(pcscRig(cards)));
 
 describe('the rig\'s own cards stand in for the scenarios\' cards (cards served by separate processes)', () => {
