@@ -77,7 +77,7 @@ export class ResyncDecoder {
  * speed and raw mode, a tty.ReadStream reads on the event loop itself, and a frame is written
  * with one write(2) (the kernel's tty buffer takes it whole; EAGAIN only when it is full).
  */
-export class SerialLine {
+class SerialLine {
   private readonly input: tty.ReadStream;
   private gone = false;
 
@@ -144,8 +144,8 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
  * spinning the event loop for it loses the CPU to other processes. So: a futex sleep
  * (Atomics.wait) to 0.2 ms before the end, then a spin for the rest (a futex wakes tens of
  * microseconds late, and here, under load, up to 0.2 ms: measured, lead 0.1 ms overshot 34 µs
- * at p50, 0.2 ms 2 µs). It blocks this thread,
- * which is what a paced host does anyway: it has the answer and waits for the wire.
+ * at p50, 0.2 ms 2 µs). It blocks this thread, which is what a paced host does anyway: it has
+ * the answer and waits for the wire.
  */
 function lineTime(ms: number): void {
   const until = process.hrtime.bigint() + BigInt(Math.round(ms * 1e6));
