@@ -97,14 +97,15 @@ const ENGINE = z.preprocess(
   }),
 );
 
-/** A card profile the rig file names: relative to the rig file or the project root, inside the fixtures folders. */
-const cardField = (file: string) => ruled(z.string().describe('a card profile, e.g. fixtures/cards/zhang-san.yaml'), (v): string | undefined => {
-  if (v === undefined) return undefined;
+/** The card profile a rig file names: relative to the rig file or the project root, inside the fixtures folders; a Refusal saying why not. */
+export function cardProfilePath(rigFile: string, v: unknown): string {
   if (typeof v !== 'string' || !v) throw new Refusal('a path to a card profile, e.g. fixtures/cards/zhang-san.yaml');
-  const found = namedFile(v, [path.dirname(file), ROOT]);
+  const found = namedFile(v, [path.dirname(rigFile), ROOT]);
   if ('problem' in found) throw new Refusal(found.problem === 'not found' ? `no card profile at ${v} (relative to the rig file or the project root)` : `${v} is ${found.problem}`);
   return found.file;
-});
+}
+
+const cardField = (file: string) => ruled(z.string().describe('a card profile, e.g. fixtures/cards/zhang-san.yaml'), (v): string | undefined => (v === undefined ? undefined : cardProfilePath(file, v)));
 
 /** What every rig file has besides `kind` and the kind's own fields. */
 const common = (file: string) => ({
@@ -130,7 +131,7 @@ function kindSchema(kind: string, driver: RigKindDriver, file: string) {
     });
     // A card that was written but refused is reported once, as refused.
     const card = validAt(ctx, ['card']) ? (r.card as string | undefined) : '';
-    for (const i of driver.check?.({ card, settings }) ?? []) ctx.addIssue({ code: 'custom', path: [i.field], message: i.message });
+    for (const i of driver.check?.({ card, settings, file }) ?? []) ctx.addIssue({ code: 'custom', path: i.field.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)), message: i.message });
   }, whenValid()) as unknown as z.ZodType<Record<string, unknown>>;
 }
 

@@ -16,6 +16,7 @@ export { VpcdCard, VpcdError, VPCD_BASE_PORT, VPCD_READERS } from './vpcd-card';
 export { FrameDecoder, encodeFrame, answerFrame, Control } from './frames';
 export { quickAckAvailable } from './quickack';
 export { describeHolder, ReservedError, type Holder } from './reservations';
+export { HeldCardDealer } from './held-cards';
 export { loadRigFile, listRigFiles, parseRigFile, rigFilePath, rigFormat, RigFileError, UnknownRigError, describeEngine, CAPABILITIES, type RigFileIssue } from './files';
 export { rigKind, rigKindNames, rigsDir } from './registry';
 export type { PtyPair } from './serial';

@@ -5,11 +5,11 @@
 // The card side (SerialCardServer) is what `medcard emulate --serial` runs; the harness runs
 // it too, on the far end of a socat pty pair, when the rig file gives no serial.path.
 // Protocol details: rigs/README.md ("The serial line").
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SerialPort } from 'serialport';
+import * as tty from 'node:tty';
 import { encodeFrame, Control } from './frames';
 import { CardAbsentError, ReaderError, type CardChannel, type VirtualCard } from './types';
 
@@ -70,22 +70,88 @@ export class ResyncDecoder {
   reset(): void { this.pending = Buffer.alloc(0); }
 }
 
-function openPort(portPath: string, baudRate: number): Promise<SerialPort> {
-  return new Promise((resolve, reject) => {
-    const port = new SerialPort({ path: portPath, baudRate, autoOpen: false });
-    port.open((err) => {
-      if (!err) return resolve(port);
+/**
+ * A serial line, opened without the serialport package's I/O: that reads and writes through
+ * libuv's thread pool, four thread hand-offs per request and answer, which cost more than half
+ * of a 115200-baud APDU's round trip (bench/serial.ts). Here the line is a tty: `stty` sets the
+ * speed and raw mode, a tty.ReadStream reads on the event loop itself, and a frame is written
+ * with one write(2) (the kernel's tty buffer takes it whole; EAGAIN only when it is full).
+ */
+class SerialLine {
+  private readonly input: tty.ReadStream;
+  private gone = false;
+
+  private constructor(readonly path: string, private readonly fd: number, onData: (chunk: Buffer) => void, onGone: (why: string) => void) {
+    this.input = new tty.ReadStream(fd);
+    this.input.on('data', (chunk: Buffer) => onData(chunk));
+    // The far end gone (pty closed, adapter unplugged): EIO on read, then the end of the stream.
+    const gone = (why: string) => { if (!this.gone) { this.gone = true; onGone(why); } };
+    this.input.on('error', (err: NodeJS.ErrnoException) => gone(err.code === 'EIO' ? 'the line closed' : `error: ${err.message}`));
+    this.input.on('end', () => gone('the line closed'));
+    this.input.on('close', () => gone('the line closed'));
+  }
+
+  static open(linePath: string, baudRate: number, onData: (chunk: Buffer) => void, onGone: (why: string) => void): SerialLine {
+    const cannot = (hint: string, code?: string) => new ReaderError(`serial line ${linePath}: cannot open at ${baudRate} baud: ${hint}`, code);
+    let fd: number;
+    try {
+      fd = fs.openSync(linePath, fs.constants.O_RDWR | fs.constants.O_NOCTTY | fs.constants.O_NONBLOCK);
+    } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
-      const hint = /ENOENT|No such file/.test(`${code} ${err.message}`)
-        ? 'no such device: is the reader bridge plugged in (ls /dev/ttyUSB* /dev/ttyACM*), or is `socat` running for a pty pair?'
-        : /EACCES|Permission/.test(`${code} ${err.message}`) ? 'permission denied: add yourself to the dialout group, or run as root'
-        : /EBUSY|lock/i.test(`${code} ${err.message}`) ? 'the port is in use by another program' : err.message;
-      reject(new ReaderError(`serial line ${portPath}: cannot open at ${baudRate} baud: ${hint}`, code || undefined));
-    });
-  });
+      throw cannot(code === 'ENOENT' ? 'no such device: is the reader bridge plugged in (ls /dev/ttyUSB* /dev/ttyACM*), or is `socat` running for a pty pair?'
+        : code === 'EACCES' ? 'permission denied: add yourself to the dialout group, or run as root'
+        : code === 'EBUSY' ? 'the port is in use by another program' : (err as Error).message, code || undefined);
+    }
+    if (!tty.isatty(fd)) { fs.closeSync(fd); throw cannot('not a serial line (a tty device or a pty)', 'ENOTTY'); }
+    // Raw bytes both ways, no echo, no flow control; the receiver on; modem lines ignored.
+    const stty = spawnSync('stty', ['-F', linePath, String(baudRate), 'raw', '-echo', '-ixon', '-ixoff', '-crtscts', 'clocal', 'cread', 'min', '1', 'time', '0'], { encoding: 'utf8' });
+    if (stty.status !== 0) { fs.closeSync(fd); throw cannot(`stty could not set the line: ${(stty.stderr || stty.error?.message || '').trim()}`, 'EINVAL'); }
+    return new SerialLine(linePath, fd, onData, onGone);
+  }
+
+  get isOpen(): boolean { return !this.gone; }
+
+  /** Write the frame whole; waits only while the kernel's buffer is full. */
+  async write(frame: Buffer): Promise<void> {
+    let done = 0;
+    while (done < frame.length) {
+      if (this.gone) throw new ReaderError(`serial line ${this.path}: write failed: the line closed`, 'ELINE');
+      try {
+        done += fs.writeSync(this.fd, frame, done);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EAGAIN') throw new ReaderError(`serial line ${this.path}: write failed: ${(err as Error).message}`, 'ELINE');
+        await sleep(1);
+      }
+    }
+  }
+
+  /** Close the line (the read stream owns the descriptor). */
+  close(): Promise<void> {
+    this.gone = true;
+    if (this.input.destroyed) return Promise.resolve();
+    return new Promise((resolve) => { this.input.once('close', () => resolve()); this.input.destroy(); });
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Hold for `ms`, to a few microseconds (paceLine, the bench): a frame's time on a 115200-baud
+ * line is 0.6–2 ms, which timers miss by up to a millisecond (they count whole ones), and
+ * spinning the event loop for it loses the CPU to other processes. So: a futex sleep
+ * (Atomics.wait) to 0.2 ms before the end, then a spin for the rest (a futex wakes tens of
+ * microseconds late, and here, under load, up to 0.2 ms: measured, lead 0.1 ms overshot 34 µs
+ * at p50, 0.2 ms 2 µs). It blocks this thread, which is what a paced host does anyway: it has
+ * the answer and waits for the wire.
+ */
+function lineTime(ms: number): void {
+  const until = process.hrtime.bigint() + BigInt(Math.round(ms * 1e6));
+  if (ms > 0.2) Atomics.wait(pause, 0, 0, ms - 0.2);
+  while (process.hrtime.bigint() < until) { /* the last 0.2 ms */ }
+}
 
 export interface SerialChannelOptions {
   path: string;
@@ -101,7 +167,7 @@ export interface SerialChannelOptions {
 /** The host side: a CardChannel over a serial line. One request in flight at a time. */
 export class SerialChannel implements CardChannel {
   readonly name: string;
-  private port: SerialPort | undefined;
+  private line: SerialLine | undefined;
   private decoder: ResyncDecoder;
   private waiting: { resolve: (b: Buffer) => void; reject: (e: Error) => void } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -122,15 +188,14 @@ export class SerialChannel implements CardChannel {
 
   static async open(o: SerialChannelOptions): Promise<SerialChannel> {
     const ch = new SerialChannel(o);
-    ch.port = await openPort(o.path, ch.o.baudRate);
-    ch.port.on('data', (chunk: Buffer) => ch.onData(chunk));
-    ch.port.on('error', (err) => ch.lineGone(`error: ${err.message}`));
-    ch.port.on('close', () => ch.lineGone('the line closed'));
+    ch.line = SerialLine.open(o.path, ch.o.baudRate, (chunk) => ch.onData(chunk), (why) => ch.lineGone(why));
     await ch.refreshPresence().catch(() => undefined);
     return ch;
   }
 
   get baudRate(): number { return this.o.baudRate; }
+  /** The time `bytes` take on the line: 10 bits a byte (start, 8 data, stop). */
+  private lineMs(bytes: number): number { return (bytes * 10 * 1000) / this.o.baudRate; }
   /** Bytes dropped while resynchronising on the line. */
   get droppedBytes(): number { return this.decoder.dropped + this.strayBytes; }
 
@@ -167,7 +232,7 @@ export class SerialChannel implements CardChannel {
 
   private async exchange(body: Uint8Array): Promise<Buffer> {
     if (this.closedReason) throw new ReaderError(this.closedReason, 'ELINE');
-    const port = this.port!;
+    const line = this.line!;
     this.decoder.reset();
     const frame = encodeFrame(body);
     const answer = new Promise<Buffer>((resolve, reject) => { this.waiting = { resolve, reject }; });
@@ -184,11 +249,12 @@ export class SerialChannel implements CardChannel {
       }, this.o.timeoutMs);
     });
     try {
-      await new Promise<void>((resolve, reject) => port.write(frame, (err) => (err ? reject(new ReaderError(`serial line ${this.o.path}: write failed: ${err.message}`, 'ELINE')) : resolve())));
-      if (this.o.paceLine) await sleep((frame.length * 10 * 1000) / this.o.baudRate);
+      await line.write(frame);
       const r = await Promise.race([answer, timeout]);
-      // A pty delivers at once: the answer's own time on a real line (10 bits a byte) is added after it.
-      if (this.o.paceLine) await sleep(((r.length + 2) * 10 * 1000) / this.o.baudRate);
+      // A pty delivers at once. Paced, the answer reaches the host as on a real line: after the
+      // far end's own time (what the pty round trip took) plus both frames' time on the wire
+      // (10 bits a byte). One wait after the answer, not one per frame: each wait wakes late.
+      if (this.o.paceLine) lineTime(this.lineMs(frame.length + r.length + 2));
       return r;
     } finally {
       clearTimeout(timer);
@@ -259,9 +325,8 @@ export class SerialChannel implements CardChannel {
   async close(): Promise<void> {
     await this.powerOff().catch(() => undefined);
     this.listeners.clear();
-    const port = this.port;
     this.closedReason ??= `serial line ${this.o.path}: closed by the harness`;
-    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    await this.line?.close();
   }
 }
 
@@ -279,7 +344,7 @@ export interface SerialCardServerOptions {
 
 /** The card side of the serial line: answers every frame (see rigs/README.md). */
 export class SerialCardServer {
-  private port: SerialPort | undefined;
+  private line: SerialLine | undefined;
   private decoder = new ResyncDecoder(MAX_BODY, 200);
   private card: VirtualCard | undefined;
   private inserted: boolean;
@@ -296,10 +361,7 @@ export class SerialCardServer {
 
   static async open(o: SerialCardServerOptions): Promise<SerialCardServer> {
     const s = new SerialCardServer(o);
-    s.port = await openPort(o.path, o.baudRate ?? 115200);
-    s.port.on('data', (chunk: Buffer) => { for (const f of s.decoder.push(chunk)) s.answer(f); });
-    s.port.on('error', () => undefined);
-    s.port.on('close', () => s.resolveClosed());
+    s.line = SerialLine.open(o.path, o.baudRate ?? 115200, (chunk) => { for (const f of s.decoder.push(chunk)) s.answer(f); }, () => s.resolveClosed());
     return s;
   }
 
@@ -338,12 +400,12 @@ export class SerialCardServer {
   }
 
   private write(frame: Buffer) {
-    if (this.port?.isOpen) this.port.write(frame);
+    if (this.line?.isOpen) this.line.write(frame).catch(() => undefined); // a line gone is reported by the line itself
   }
 
   async close(): Promise<void> {
-    const port = this.port;
-    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    await this.line?.close();
+    this.resolveClosed();
   }
 }
 

@@ -81,7 +81,25 @@ export interface Rig {
   insertCard(profile: CardProfile): Promise<CardSlot>;
   removeCard(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * The rig's own cards, when the harness cannot make cards (a physical card, or one another
+   * process serves): read from the cards themselves with `read`, once per rig. Present, these
+   * cards stand in for the cards scenarios give people (rigs/held-cards.ts decides which).
+   */
+  heldCards?(read: ReadCard): Promise<HeldCard[]>;
 }
+
+/** What a card says about itself when read (SELECT SSSE, READ RECORD of EF05 and EF06). */
+export type CardContents = Pick<CardProfile, 'holder' | 'card'>;
+
+/**
+ * How the harness reads a card: the reference terminal's reading (terminal/ depends on rigs/,
+ * so the steps hand it in). It powers the card on and leaves it so.
+ */
+export type ReadCard = (channel: CardChannel) => Promise<CardContents>;
+
+/** One of the rig's own cards: where it is, and its profile: the data read from it, the PIN (which no card tells) from the rig file's profile of it. */
+export interface HeldCard { reader: string; profile: CardProfile }
 
 export interface RigOptions {
   /** Parallel worker index (0-based); each worker gets its own reader. */
@@ -136,7 +154,7 @@ export interface RigKindDriver {
    */
   readonly fields: Readonly<Record<string, ZodType>>;
   /** Rules across the file (pcsc needs `card`): the problems, each at a field. */
-  check?(rig: { card?: string; settings: Record<string, unknown> }): Array<{ field: string; message: string }>;
+  check?(rig: { card?: string; settings: Record<string, unknown>; file?: string }): Array<{ field: string; message: string }>;
   /** What a rig of this kind can offer at most, and why not more (for rig-file errors). */
   capabilities(settings: Record<string, unknown>): { max: readonly RigCapability[]; why: string };
   open(rig: RigFile, options: RigOptions): Promise<Rig> | Rig;

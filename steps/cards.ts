@@ -4,7 +4,8 @@
 // The steps that issue, lose and replace a card are phrased among the people steps (people.ts),
 // where `medcard steps` lists them; their code is here.
 import type { CardProfile, EmulatedCard } from '../emulator';
-import type { CardSlot } from '../rigs';
+import type { CardChannel, CardContents, CardSlot } from '../rigs';
+import { CardSession } from '../terminal';
 import { cardNumber, cardSn } from './ids';
 import { stepsOf } from './registry';
 import type { MedWorld } from './world';
@@ -43,9 +44,19 @@ export async function registerCard(w: MedWorld, p: PersonCtx, profile: CardProfi
   }
 }
 
-/** A new, activated card for the person: issued two years before today (or on issueDate), valid ten years (or until expiry). */
+/** A card's own data, read the reference terminal's way: how a rig's own card is known (rigs/held-cards.ts). */
+export async function readCardContents(channel: CardChannel): Promise<CardContents> {
+  const d = await new CardSession(channel).read();
+  return {
+    holder: { name: d.name, idNumber: d.idNumber, sex: d.sex === '2' ? '2' : '1', nation: d.nation, birthplace: d.birthplace, birthDate: d.birthDate },
+    card: { number: d.cardNumber, identificationCode: d.identificationCode, type: d.cardType, specVersion: d.specVersion, issuerCode: d.issuerCode, issueDate: d.issueDate, expiryDate: d.expiryDate, region: d.region },
+  };
+}
+
+/** A new, activated card for the person: issued two years before today (or on issueDate), valid ten years (or until expiry); on a rig whose own cards stand in, the person's card there. */
 export async function issueCard(w: MedWorld, name: string, issueDate?: string, expiry?: string): Promise<void> {
   const p = w.person(name);
+  if (w.dealer) return registerCard(w, p, w.dealer.cardFor(p));
   const issued = issueDate ?? `${Number(w.today.slice(0, 4)) - 2}-01-10`;
   await registerCard(w, p, newProfile(p, issued, expiry ?? plusYears(issued, 10)));
 }
@@ -64,13 +75,13 @@ export async function reportCardLost(w: MedWorld, name: string): Promise<void> {
   p.profile = undefined;
 }
 
-/** The new card for the last card the person lost: issued today, valid ten years, activated. */
+/** The new card for the last card the person lost: issued today, valid ten years, activated (a rig's own card: its dates). */
 export async function replaceLostCard(w: MedWorld, name: string): Promise<void> {
   const p = w.person(name);
   const old = p.oldProfiles[p.oldProfiles.length - 1];
   if (!old) throw new Error(`"${name}" has no lost card to replace`);
-  const profile = newProfile(p, w.today, plusYears(w.today, 10));
-  await w.control('card-replacement', { old_card_no: old.card.number, card_no: profile.card.number, card_sn: profile.card.identificationCode, issue_date: w.today, expiry_date: profile.card.expiryDate });
+  const profile = w.dealer ? w.dealer.cardFor(p) : newProfile(p, w.today, plusYears(w.today, 10));
+  await w.control('card-replacement', { old_card_no: old.card.number, card_no: profile.card.number, card_sn: profile.card.identificationCode, issue_date: profile.card.issueDate, expiry_date: profile.card.expiryDate });
   await w.control('card-activation', { card_no: profile.card.number });
   p.profile = profile;
 }

@@ -1,25 +1,30 @@
 // The catalogue at the agency (control op catalogue-item). Default items every scenario may use by class: 甲类 /
-// 乙类 / 自费 (class A, B, self-pay), created once per worker with codes unique to the run;
+// 乙类 / 自费 (class A, B, self-pay), created once per worker and engine with codes unique to the run;
 // and the items a scenario names (医保目录如下： / the catalogue lists:, or a visit's table).
 import type { ControlClient } from '../platform';
 import { catalogueCode } from './ids';
 import type { MedWorld } from './world';
 import type { CatalogueItem } from './types';
 
-let defaults: Promise<Map<string, CatalogueItem>> | undefined;
+/** Per engine (its control client): a worker may renew its engine between scenarios (Shared.freshEngine). */
+const defaults = new WeakMap<ControlClient, Promise<Map<string, CatalogueItem>>>();
 
 export function ensureDefaultCatalogue(client: ControlClient): Promise<Map<string, CatalogueItem>> {
-  defaults ??= (async () => {
-    const m = new Map<string, CatalogueItem>();
-    for (const [names, cls] of [[['甲类', 'class A'], 'A'], [['乙类', 'class B'], 'B'], [['自费', 'self-pay'], 'self']] as const) {
-      const code = catalogueCode();
-      await client.call('catalogue-item', { med_list_codg: code, name: `默认${names[0]}项目`, cls });
-      for (const n of names) m.set(n, { code, cls });
-    }
-    return m;
-  })();
-  defaults.catch(() => { defaults = undefined; });
-  return defaults;
+  let made = defaults.get(client);
+  if (!made) {
+    made = (async () => {
+      const m = new Map<string, CatalogueItem>();
+      for (const [names, cls] of [[['甲类', 'class A'], 'A'], [['乙类', 'class B'], 'B'], [['自费', 'self-pay'], 'self']] as const) {
+        const code = catalogueCode();
+        await client.call('catalogue-item', { med_list_codg: code, name: `默认${names[0]}项目`, cls });
+        for (const n of names) m.set(n, { code, cls });
+      }
+      return m;
+    })();
+    made.catch(() => defaults.delete(client));
+    defaults.set(client, made);
+  }
+  return made;
 }
 
 const CLASS_WORDS: Record<string, CatalogueItem['cls']> = { 甲类: 'A', 甲: 'A', A: 'A', 'class A': 'A', 乙类: 'B', 乙: 'B', B: 'B', 'class B': 'B', 自费: 'self', self: 'self', 'self-pay': 'self', 目录外: 'self' };

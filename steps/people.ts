@@ -16,13 +16,15 @@ import type { InstitutionCtx, PersonCtx } from './types';
 
 const step = stepsOf('people');
 
+/** A person at the agency. On a rig whose own cards stand in, the person is a card's holder (its ID number and name); birth date, insurance and money stay the scenario's. */
 export async function createPerson(w: MedWorld, name: string, region: string, insutype: '310' | '390', birthDate = '1980-06-15', insuredSince = '2015-01-01', sex: '1' | '2' = '1', retiree?: { pensionFen: number }): Promise<PersonCtx> {
-  const p: PersonCtx = { name, psnNo: psnNo(region), certno: idNumber(region, birthDate), region, insutype, birthDate, sex, oldProfiles: [], cashVisits: [] };
+  const holder = w.dealer?.holderForNewPerson();
+  const p: PersonCtx = { name, psnNo: psnNo(region), certno: holder?.idNumber ?? idNumber(region, birthDate), region, insutype, birthDate, sex, oldProfiles: [], cashVisits: [] };
   if (insutype === '310') {
     p.empNo = employerNo(region);
     await w.control('employer', { emp_no: p.empNo, emp_name: `${name}的单位`, insuplc_admdvs: region });
   }
-  await w.control('person', { psn_no: p.psnNo, psn_name: name, certno: p.certno, gend: p.sex, brdy: birthDate, insutype, insuplc_admdvs: region, psn_insu_stas: '1', psn_insu_date: insuredSince, emp_no: p.empNo ?? null,
+  await w.control('person', { psn_no: p.psnNo, psn_name: holder?.name ?? name, certno: p.certno, gend: p.sex, brdy: birthDate, insutype, insuplc_admdvs: region, psn_insu_stas: '1', psn_insu_date: insuredSince, emp_no: p.empNo ?? null,
     ...(retiree ? { retired: true, pension: fmtFen(retiree.pensionFen) } : {}) });
   w.people.set(name, p);
   return p;
@@ -45,6 +47,11 @@ async function issueFixtureCard(w: MedWorld, name: string, ref: string): Promise
     // The holder, by the card's ID number, from the world fixtures; else from the card itself.
     const f = personFixture(src.holder.idNumber);
     p = f ? await createPersonFromFixture(w, name, f) : await createPerson(w, name, src.card.region, '310', src.holder.birthDate, undefined, src.holder.sex);
+  }
+  if (w.dealer) {
+    // The rig's own card stands in; the agency's side of the fixture (a card reported lost) still holds.
+    await registerCard(w, p, { ...w.dealer.cardFor(p), reportedLost: src.reportedLost });
+    return;
   }
   const profile: CardProfile = {
     ...src, id: `${src.id}@${p.psnNo}`,

@@ -47,25 +47,36 @@ async function open(settings: RunSettings): Promise<Shared> {
   /** Where a terminal under test's recorder forwards: the engine's address, or our engine in this process. */
   let upstream: Upstream | undefined = settings.engineUrl;
   let control: ControlClient;
+  /** A new embedded engine in place of the old one: its control client. Absent for an engine at a URL. */
+  let renew: (() => Promise<ControlClient>) | undefined;
+  const clients = new Map<string, Promise<PlatformClient>>();
+  const clocks = new Map<string, { time: string; at: number }>();
   if (!engineUrl) {
     // Loaded only when needed: `--engine-url` runs never load our engine.
     const { createEngine } = require('../engine') as typeof import('../engine');
-    const engine = await createEngine({ databaseUrl: settings.databaseUrl, fixturesDir: settings.fixturesDir, world: 'empty' });
+    const start = () => createEngine({ databaseUrl: settings.databaseUrl, fixturesDir: settings.fixturesDir, world: 'empty' });
+    let engine = await start();
     engineKind = `embedded (${engine.backend})`;
-    // In-process calls: the same messages as over HTTP, without the socket.
+    // In-process calls: the same messages as over HTTP, without the socket; always to the engine of now (renewEngine).
     handle = (body) => engine.handle(body);
     ecQuery = (body) => engine.ecQuery(body);
-    control = new ControlClient({ handle: (op, body, token) => engine.control(op, body, token), token: engine.controlToken });
+    const controlOf = () => new ControlClient({ handle: (op, body, token) => engine.control(op, body, token), token: engine.controlToken });
+    control = controlOf();
     engineUrl = 'in-process';
     stopEngine = () => engine.close();
-    upstream = engine;
+    upstream = { servePlatform: (method, path, body) => engine.servePlatform(method, path, body) };
+    renew = async () => {
+      await engine.close();
+      engine = await start();
+      clients.clear();
+      clocks.clear();
+      return controlOf();
+    };
   } else {
     if (!settings.controlToken) throw new Error(`the engine at ${engineUrl} needs this run's control token: set MEDCARD_CONTROL_TOKEN to the token \`medcard engine\` printed (engine/README.md "Control API")`);
     control = new ControlClient({ url: engineUrl, token: settings.controlToken });
   }
   const transport = handle ? { handle } : { url: engineUrl };
-  const clients = new Map<string, Promise<PlatformClient>>();
-  const clocks = new Map<string, { time: string; at: number }>();
   async function platformFor(inst: InstitutionCtx, time: string): Promise<PlatformClient> {
     const last = clocks.get(inst.code);
     if (!last || last.time !== time || Date.now() - last.at > CLOCK_REFRESH_MS) {
@@ -100,8 +111,16 @@ async function open(settings: RunSettings): Promise<Shared> {
     tut = { terminal: loadTerminal(settings.terminal), recorder: await PlatformRecorder.start(upstream!) };
   }
   const evoucherFor = (inst: InstitutionCtx) => new EvoucherClient({ ...(ecQuery ? { handle: ecQuery } : { url: engineUrl }), orgId: inst.code });
-  return {
+  let used = false;
+  const out: Shared = {
     rig, control, platformFor, evoucherFor, engineUrl, engineKind, workerId, tut,
+    async freshEngine() {
+      if (!used) { used = true; return true; }
+      if (!renew) return false;
+      control = out.control = await renew();
+      return true;
+    },
     async close() { await tut?.recorder.close(); await rig.close().catch(() => undefined); await stopEngine(); },
   };
+  return out;
 }

@@ -8,7 +8,8 @@ import { MedWorld } from './world';
 import { ensureDefaultCatalogue } from './catalogue';
 import { lackingReason, rememberPickle, skip, skippingWhenRigCannot } from './capabilities';
 import { seedLine } from './ids';
-import { formatTrace } from '../rigs';
+import { formatTrace, HeldCardDealer } from '../rigs';
+import { readCardContents } from './cards';
 
 setDefaultTimeout(30_000);
 setWorldConstructor(MedWorld);
@@ -42,6 +43,11 @@ Before({ name: '准备场景：读卡环境、能力检查、药品目录 set up
   if (!seedLogged) { seedLogged = true; this.log(seedLine()); }
   const lacking = lackingReason(this.shared.rig, pickle, VOCABULARY);
   if (lacking) return skip(this, lacking);
+  if (this.shared.rig.heldCards) {
+    // The rig's own cards stand in: every scenario's person is the same holder, so each scenario needs an engine of its own.
+    this.dealer = new HeldCardDealer(this.shared.rig.name, await this.shared.rig.heldCards(readCardContents));
+    if (!(await this.shared.freshEngine())) this.log(`engine ${this.shared.engineUrl} is used by scenarios before this one: the holder of rig "${this.shared.rig.name}"'s card may be registered already`);
+  }
   for (const [name, item] of await ensureDefaultCatalogue(this.shared.control)) this.catalogue.set(name, item);
   return undefined;
 });

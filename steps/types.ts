@@ -111,6 +111,13 @@ export interface Shared {
   /** In a certification run (MEDCARD_TERMINAL): the terminal under test and the recorder in front of the engine. */
   tut?: { terminal: TerminalFile; recorder: PlatformRecorder };
   workerId: number;
+  /**
+   * An engine that has seen no scenario yet, for the next one: the first call takes the one
+   * there, later ones start a new embedded engine (false: an engine at a URL, which cannot be
+   * renewed). Rigs whose own cards stand in (rigs/held-cards.ts) give every scenario's person
+   * the same card holder, whom an engine registers once.
+   */
+  freshEngine(): Promise<boolean>;
   close(): Promise<void>;
 }
 

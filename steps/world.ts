@@ -4,7 +4,7 @@
 // `latest`, for the Then steps after it.
 import { World, type IWorldOptions } from '@cucumber/cucumber';
 import type { ControlInputOf, ControlOp, ControlOutputOf, EcQueryData, PlatformClient } from '../platform';
-import type { CardSlot } from '../rigs';
+import type { CardSlot, HeldCardDealer } from '../rigs';
 import type { CatalogueItem, HisRecords, InstitutionCtx, Latest, PersonCtx, Shared, WorldParameters } from './types';
 
 
@@ -38,6 +38,8 @@ export class MedWorld extends World<WorldParameters> {
   tutInstitution?: InstitutionCtx;
   /** The harness pulls the card while the terminal under test reads it (a card fault on cue). */
   tutPullsCard = false;
+  /** On a rig whose own cards stand in for the scenario's: which card each person gets (rigs/held-cards.ts). */
+  dealer?: HeldCardDealer;
   /** The card in the reader now. */
   inserted?: { owner: string; cardNo: string; slot: CardSlot };
   readonly latest: Partial<Latest> = {};

@@ -5,9 +5,11 @@
 import { z } from 'zod';
 import { loadCardProfile, type CardProfile } from '../../emulator';
 import { ruled, Refusal } from '../../schema';
+import { cardProfilePath } from '../files';
+import { readHeldCard } from '../held-cards';
 import { listReaderNames, PcscChannel } from '../pcsc';
 import { TracingChannel } from '../tracing';
-import { CapabilityMissingError, CardAbsentError, ReaderError, type CardSlot, type Check, type Rig, type RigCapability, type RigFile, type RigKindDriver, type RigOptions } from '../types';
+import { CapabilityMissingError, CardAbsentError, ReaderError, type CardSlot, type Check, type Rig, type RigCapability, type RigFile, type RigKindDriver, type RigOptions, type HeldCard, type ReadCard } from '../types';
 
 /** The reader names matching the rig file's `reader` (exact name or RegExp), or a ReaderError saying what is there. */
 export function matchReaders(spec: string | RegExp, known = listReaderNames()): string[] {
@@ -22,25 +24,46 @@ export function matchReaders(spec: string | RegExp, known = listReaderNames()): 
 const DEFAULT_INSERT_TIMEOUT_MS = 60_000;
 
 /** `reader:` an exact reader name, or a /regular expression/ matching the reader(s). */
-const READER_FIELD = ruled(z.string().describe('the PC/SC reader\'s exact name, or a /regular expression/'), (r): string | RegExp => {
-  if (r === undefined || r === null) throw new Refusal('missing: the PC/SC reader\'s exact name, or a /regular expression/ (`pcsc_scan` or `npx medcard doctor` lists them)');
+const readerSpec = (r: unknown): string | RegExp => {
   if (typeof r !== 'string' || !r.trim()) throw new Refusal('a reader name, or a /regular expression/ matching one');
   const m = /^\/(.*)\/([a-z]*)$/.exec(r);
   if (!m) return r;
   try { return new RegExp(m[1]!, m[2]); } catch (e) { throw new Refusal(`bad regular expression: ${(e as Error).message}`); }
-});
+};
+const READER_DESCRIPTION = 'the PC/SC reader\'s exact name, or a /regular expression/';
+const READER_FIELD = ruled(z.string().describe(READER_DESCRIPTION), (r): string | RegExp | undefined => (r === undefined ? undefined : readerSpec(r)));
+const CARDS_FIELD = z.array(z.strictObject({
+  reader: ruled(z.string().describe(READER_DESCRIPTION), (r) => readerSpec(r)),
+  card: z.string({ error: 'a path to a card profile, e.g. fixtures/cards/zhang-san.yaml' }).describe('the profile of the card in that reader (fixtures/cards/…)'),
+}, { error: 'a mapping { reader, card }' }), { error: 'a list of { reader, card }, one per physical card' }).min(1, { error: 'at least one { reader, card }' })
+  .describe('several physical cards, one reader each (instead of reader + card)');
+
+/** One of the rig's cards: its reader, and the rig file's profile of it. */
+interface CardPlace { reader: PcscChannel; known: CardProfile; channel: TracingChannel; waitedOnce: boolean }
 
 export class PcscRig implements Rig {
   readonly capabilities: ReadonlySet<RigCapability>;
-  private waitedOnce = false;
+  private held: Promise<HeldCard[]> | undefined;
+  /** The card the last insertCard put to use. */
+  private current: CardPlace;
 
-  private constructor(readonly name: string, readonly physical: CardProfile, private readonly reader: PcscChannel,
-    private readonly channel: TracingChannel, caps: RigCapability[], private readonly insertTimeoutMs: number) {
+  private constructor(readonly name: string, private readonly places: CardPlace[], caps: RigCapability[], private readonly insertTimeoutMs: number) {
     this.capabilities = new Set(caps);
+    this.current = places[0]!;
   }
 
   static open(rig: RigFile, options: RigOptions = {}): PcscRig {
-    const physical = loadCardProfile(rig.card!);
+    const timeout = options.insertTimeoutMs ?? (Number(process.env.MEDCARD_INSERT_TIMEOUT_MS) || DEFAULT_INSERT_TIMEOUT_MS);
+    const place = (readerName: string, card: string): CardPlace => {
+      const reader = new PcscChannel(readerName);
+      return { reader, known: loadCardProfile(card), channel: new TracingChannel(reader), waitedOnce: false };
+    };
+    const listed = rig.settings.cards as ListedCard[] | undefined;
+    if (listed) {
+      // Every worker reaches every card; scenarios take turns (the rig file's `exclusive:`).
+      const known = listReaderNames();
+      return new PcscRig(rig.name, listed.map((c) => place(matchReaders(c.reader, known)[0]!, cardProfilePath(rig.file, c.card))), rig.capabilities, timeout);
+    }
     const matches = matchReaders(rig.settings.reader as string | RegExp);
     const workerId = options.workerId ?? 0;
     // Exclusive rigs share one reader between workers (scenarios never overlap); others take one each.
@@ -48,61 +71,108 @@ export class PcscRig implements Rig {
     if (readerName === undefined) {
       throw new ReaderError(`rig "${rig.name}" matches ${matches.length} reader(s) (${matches.join(', ')}) but worker ${workerId} needs its own: run with --parallel ${matches.length} or fewer, or set \`exclusive:\` in the rig file`);
     }
-    const reader = new PcscChannel(readerName);
-    const timeout = options.insertTimeoutMs ?? (Number(process.env.MEDCARD_INSERT_TIMEOUT_MS) || DEFAULT_INSERT_TIMEOUT_MS);
-    return new PcscRig(rig.name, physical, reader, new TracingChannel(reader), rig.capabilities, timeout);
+    return new PcscRig(rig.name, [place(readerName, rig.card!)], rig.capabilities, timeout);
   }
 
-  get readerName(): string { return this.reader.name; }
+  get readerName(): string { return this.current.reader.name; }
 
-  /** Wait for the physical card; tells the operator what to do once, then waits up to the timeout. */
-  async waitForCard(timeoutMs = this.insertTimeoutMs): Promise<void> {
-    if (this.reader.isCardPresent()) return;
-    const who = `${this.physical.card.number} (${this.physical.holder.name})`;
-    if (!this.waitedOnce) {
-      console.error(`medcard: insert the test card ${who} into reader "${this.reader.name}" — waiting up to ${Math.round(timeoutMs / 1000)} s`);
-      this.waitedOnce = true;
+  /** Wait for the card of this place; tells the operator what to do once, then waits up to the timeout. */
+  async waitForCard(timeoutMs = this.insertTimeoutMs, place = this.current): Promise<void> {
+    if (place.reader.isCardPresent()) return;
+    const who = `${place.known.card.number} (${place.known.holder.name})`;
+    if (!place.waitedOnce) {
+      console.error(`medcard: insert the test card ${who} into reader "${place.reader.name}" — waiting up to ${Math.round(timeoutMs / 1000)} s`);
+      place.waitedOnce = true;
     }
-    if (!(await this.reader.waitForCard(timeoutMs))) {
-      const err = new CardAbsentError(this.reader.name);
-      err.message = `no card in reader "${this.reader.name}" after ${Math.round(timeoutMs / 1000)} s: insert the test card ${who} (the rig file's card), or raise MEDCARD_INSERT_TIMEOUT_MS`;
+    if (!(await place.reader.waitForCard(timeoutMs))) {
+      const err = new CardAbsentError(place.reader.name);
+      err.message = `no card in reader "${place.reader.name}" after ${Math.round(timeoutMs / 1000)} s: insert the test card ${who} (the rig file's card), or raise MEDCARD_INSERT_TIMEOUT_MS`;
       throw err;
     }
   }
 
+  /** The cards in the readers, read once (rigs/held-cards.ts). */
+  heldCards(read: ReadCard): Promise<HeldCard[]> {
+    this.held ??= (async () => {
+      const cards: HeldCard[] = [];
+      for (const p of this.places) {
+        await this.waitForCard(this.insertTimeoutMs, p);
+        cards.push(await readHeldCard(p.reader.name, p.reader, p.known, read));
+      }
+      return cards;
+    })();
+    this.held.catch(() => { this.held = undefined; });
+    return this.held;
+  }
+
   async insertCard(profile: CardProfile): Promise<CardSlot> {
-    if (profile.card.number !== this.physical.card.number) {
-      throw new CapabilityMissingError('card-swap', `rig "${this.name}" holds only the physical card ${this.physical.card.number} (${this.physical.holder.name}) in "${this.reader.name}"; the scenario needs card ${profile.card.number} (${profile.holder.name})`);
+    const place = this.places.find((p) => p.known.card.number === profile.card.number);
+    if (!place) {
+      const have = this.places.map((p) => `${p.known.card.number} (${p.known.holder.name}) in "${p.reader.name}"`).join(', ');
+      throw new CapabilityMissingError('card-swap', `rig "${this.name}" holds only the physical card${this.places.length > 1 ? 's' : ''} ${have}; the scenario needs card ${profile.card.number} (${profile.holder.name})`);
     }
+    if (place !== this.current) await this.current.channel.powerOff();
+    this.current = place;
     await this.waitForCard();
-    this.channel.clearTrace();
+    place.channel.clearTrace();
     // No `card`: the harness cannot reach inside a real card (no card-state).
-    return { channel: this.channel, trace: () => this.channel.trace(), clearTrace: () => this.channel.clearTrace() };
+    return { channel: place.channel, trace: () => place.channel.trace(), clearTrace: () => place.channel.clearTrace() };
   }
 
   /** The harness cannot pull a real card: it powers it off and leaves it in. */
-  async removeCard(): Promise<void> { await this.channel.powerOff(); }
+  async removeCard(): Promise<void> { await this.current.channel.powerOff(); }
 
-  async close(): Promise<void> { await this.channel.close(); }
+  async close(): Promise<void> { for (const p of this.places) await p.channel.close(); }
+}
+
+/** `cards:` — the rig's physical cards, one reader each (a scenario with two people, or a card and its replacement). */
+interface ListedCard { reader: string | RegExp; card: string }
+
+/** The reader of each card the rig uses: `cards:`, or `reader:` (its matches). */
+function firstReader(rig: RigFile): { spec: string | RegExp; card?: string } {
+  const listed = rig.settings.cards as ListedCard[] | undefined;
+  return listed ? { spec: listed[0]!.reader, card: cardProfilePath(rig.file, listed[0]!.card) } : { spec: rig.settings.reader as string | RegExp, card: rig.card };
 }
 
 export const driver: RigKindDriver = {
-  summary: 'a real PC/SC reader with the physical test card in it',
-  fields: { reader: READER_FIELD },
-  check: (rig) => (rig.card === undefined ? [{ field: 'card', message: 'missing: the card profile (fixtures/cards/…) holding the physical test card\'s data' }] : []),
+  summary: 'a real PC/SC reader with the physical test card in it (or several, one reader each)',
+  fields: { reader: READER_FIELD.optional(), cards: CARDS_FIELD.optional() },
+  check(rig) {
+    const listed = rig.settings.cards as ListedCard[] | undefined;
+    if (!listed) {
+      const missing = [];
+      if (rig.settings.reader === undefined) missing.push({ field: 'reader', message: 'missing: the PC/SC reader\'s exact name, or a /regular expression/ (`pcsc_scan` or `npx medcard doctor` lists them); or list `cards:` with a reader each' });
+      if (rig.card === undefined) missing.push({ field: 'card', message: 'missing: the card profile (fixtures/cards/…) holding the physical test card\'s data' });
+      return missing;
+    }
+    const issues: Array<{ field: string; message: string }> = [];
+    if (rig.settings.reader !== undefined) issues.push({ field: 'reader', message: 'give either reader + card or cards:, not both' });
+    listed.forEach((c, i) => {
+      try { if (rig.file) cardProfilePath(rig.file, c.card); } catch (e) { issues.push({ field: `cards.${i}.card`, message: (e as Error).message }); }
+    });
+    return issues;
+  },
   capabilities: () => ({ max: [], why: 'a real card in a real reader cannot be changed, swapped or removed by the harness' }),
   open: (rig, options) => PcscRig.open(rig, options),
   readers(rig, workers) {
-    let matches: string[];
-    try { matches = matchReaders(rig.settings.reader as string | RegExp); } catch { return []; } // the workers say what is missing
+    let known: string[];
+    try { known = listReaderNames(); } catch { return []; } // the workers say what is missing
+    const listed = rig.settings.cards as ListedCard[] | undefined;
+    const matching = (spec: string | RegExp) => known.filter((n) => (typeof spec === 'string' ? n === spec : spec.test(n)));
+    if (listed) return [...new Set(listed.flatMap((c) => matching(c.reader).slice(0, 1)))];
+    const matches = matching(rig.settings.reader as string | RegExp);
     return rig.exclusive ? matches.slice(0, 1) : matches.slice(0, workers);
   },
-  describe: (rig) => `reader ${String(rig.settings.reader)}`,
+  describe: (rig) => {
+    const listed = rig.settings.cards as ListedCard[] | undefined;
+    return listed ? `${listed.length} cards: ${listed.map((c) => `reader ${String(c.reader)}`).join(', ')}` : `reader ${String(rig.settings.reader)}`;
+  },
   async reachCard(rig, insertTimeoutMs) {
     const checks: Check[] = [];
-    const profile = rig.card ? loadCardProfile(rig.card) : undefined;
+    const first = firstReader(rig);
+    const profile = first.card ? loadCardProfile(first.card) : undefined;
     let names: string[];
-    try { names = matchReaders(rig.settings.reader as string | RegExp); } catch (err) {
+    try { names = matchReaders(first.spec); } catch (err) {
       return { checks: [{ what: 'reader', verdict: 'FAIL', detail: (err as Error).message }], close: async () => undefined };
     }
     checks.push({ what: 'reader', verdict: 'ok', detail: `"${names[0]}"${names.length > 1 ? ` (and ${names.length - 1} more matching)` : ''}` });

@@ -8,7 +8,8 @@ import { EmulatedCard, loadCardProfile, type CardProfile } from '../../emulator'
 import { CAPABILITIES } from '../files';
 import { makePtyPair, SerialCardServer, SerialChannel, type PtyPair } from '../serial';
 import { TracingChannel } from '../tracing';
-import { CapabilityMissingError, CardAbsentError, type CardSlot, type Check, type Rig, type RigCapability, type RigFile, type RigKindDriver, type RigOptions } from '../types';
+import { CapabilityMissingError, CardAbsentError, type CardSlot, type Check, type Rig, type RigCapability, type RigFile, type RigKindDriver, type RigOptions, type HeldCard, type ReadCard } from '../types';
+import { readHeldCard } from '../held-cards';
 
 export interface SerialSpec {
   /** The serial device (e.g. /dev/ttyUSB0). Absent: the harness makes a socat pty pair per worker and serves the card itself. */
@@ -24,10 +25,30 @@ const serialOf = (rig: RigFile) => (rig.settings.serial as SerialSpec | undefine
 
 export class SerialRig implements Rig {
   readonly capabilities: ReadonlySet<RigCapability>;
+  /** With serial.path the card at the far end is not the harness's: it stands in for the scenarios' cards (rigs/held-cards.ts). */
+  readonly heldCards?: (read: ReadCard) => Promise<HeldCard[]>;
+  private held: Promise<HeldCard[]> | undefined;
 
   private constructor(readonly name: string, readonly serial: SerialChannel, private readonly channel: TracingChannel,
     caps: RigCapability[], private readonly physical?: CardProfile, private readonly server?: SerialCardServer, private readonly pair?: PtyPair) {
     this.capabilities = new Set(caps);
+    if (physical) this.heldCards = (read) => this.readPhysical(physical, read);
+  }
+
+  /** The far end's card, read once. */
+  private readPhysical(physical: CardProfile, read: ReadCard): Promise<HeldCard[]> {
+    this.held ??= (async () => {
+      if (!this.serial.isCardPresent() && !(await this.serial.insert())) throw this.noCard();
+      return [await readHeldCard(this.serial.name, this.serial, physical, read)];
+    })();
+    this.held.catch(() => { this.held = undefined; });
+    return this.held;
+  }
+
+  private noCard(): CardAbsentError {
+    const err = new CardAbsentError(this.serial.name);
+    err.message = `the card robot on ${this.serial.name} has no card to insert: load the test card${this.physical ? ` ${this.physical.card.number}` : ''} and retry`;
+    return err;
   }
 
   static async open(rig: RigFile, _options: RigOptions = {}): Promise<SerialRig> {
@@ -62,11 +83,7 @@ export class SerialRig implements Rig {
     } else if (this.physical && profile.card.number !== this.physical.card.number) {
       throw new CapabilityMissingError('card-swap', `rig "${this.name}" has only card ${this.physical.card.number} (${this.physical.holder.name}) behind ${this.serial.name}; the scenario needs card ${profile.card.number} (${profile.holder.name})`);
     }
-    if (!(await this.serial.insert())) {
-      const err = new CardAbsentError(this.serial.name);
-      err.message = `the card robot on ${this.serial.name} has no card to insert: load the test card${this.physical ? ` ${this.physical.card.number}` : ''} and retry`;
-      throw err;
-    }
+    if (!(await this.serial.insert())) throw this.noCard();
     this.channel.clearTrace();
     return { channel: this.channel, card, trace: () => this.channel.trace(), clearTrace: () => this.channel.clearTrace() };
   }
