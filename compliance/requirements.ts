@@ -3,7 +3,7 @@
 // one action (the card's traffic, the platform's traffic, what the terminal reported, the
 // ledger). A requirement the action did not exercise is not-applicable, never passed.
 import type { TraceEntry } from '../emulator';
-import { wireToFen } from '../platform';
+import { INPUT_NESTS, wireToFen } from '../platform';
 import { SSSE_AID } from '../spec';
 import type { Evidence, PlatformExchange, Requirement, VerdictValue } from './types';
 
@@ -18,8 +18,7 @@ const ok = (e: TraceEntry) => e.sw === '9000';
 const card = (e: TraceEntry, i: number) => `card #${i + 1} ${e.command.slice(0, 40)} → ${e.sw} (${e.name} ${e.detail})`;
 const SESSION = new Set(['9001', '9002']);
 const infno = (x: PlatformExchange) => String(x.request?.infno ?? '?');
-/** The nodes public HIS code nests an input in (`{"data": {...}}`, `{"mdtrtinfo": {...}, "diseinfo": [...]}`; engine/context.ts Handler.wrap). */
-const NESTS = new Set(['data', 'mdtrtinfo', 'dscginfo', 'adminfo', 'signIn', 'signOut', 'invinfo', 'purcinfo', 'selinfo', 'fsUploadIn', 'fsDownloadIn']);
+const NESTS: ReadonlySet<string> = new Set(INPUT_NESTS);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** A message's input, flat or in the platform's nested form: the judge reads both as the engine does. */
 function input(x: PlatformExchange): Record<string, unknown> {

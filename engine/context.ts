@@ -6,7 +6,7 @@ import { num } from './db';
 import type { Policy } from './policy';
 import { BizError, req, str, id, dt, CODE, type Spec } from './validate';
 import { PERSON_NUMBER } from '../spec';
-import { parseBizTime, signatureHolds, SIGN_TYPES, type Response } from '../platform';
+import { parseBizTime, signatureHolds, SIGN_TYPES, type InputNest, type Response } from '../platform';
 
 export interface Env {
   infno: string; msgid: string; mdtrtarea_admvs: string; insuplc_admdvs?: string; inf_time: string;
@@ -123,7 +123,7 @@ export function show(v: unknown): string {
 export interface Handler {
   spec: Spec; run: (ctx: Ctx, input: Record<string, unknown>) => Promise<unknown>; platform: boolean;
   /** The node the platform nests the input in (`{data: {...}}`, `{mdtrtinfo, diseinfo}`, …); the flat form is accepted too. */
-  wrap?: 'data' | 'mdtrtinfo' | 'dscginfo' | 'adminfo' | 'signIn' | 'signOut' | 'invinfo' | 'purcinfo' | 'selinfo' | 'fsUploadIn' | 'fsDownloadIn';
+  wrap?: InputNest;
   /** The handler loads and checks the envelope's institution itself (checkInstitution), in its own first query. */
   ownInstitution?: boolean;
 }

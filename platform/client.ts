@@ -14,6 +14,10 @@ export const ENDPOINT = '/fsi/api/rsfComIfsService/callService';
  * The per-service paths some HIS post to instead of the gateway (platform-api.md §3a), each
  * with the infnos it takes; as public HIS integrations spell them (engine/README.md).
  */
+/** The nodes public HIS code nests a transaction's input in (`{"data": {...}}`, `{"mdtrtinfo": {...}, "diseinfo": [...]}`); the flat form is accepted as well. */
+export const INPUT_NESTS = ['data', 'mdtrtinfo', 'dscginfo', 'adminfo', 'signIn', 'signOut', 'invinfo', 'purcinfo', 'selinfo', 'fsUploadIn', 'fsDownloadIn'] as const;
+export type InputNest = typeof INPUT_NESTS[number];
+
 export const SERVICE_PATHS: Readonly<Record<string, readonly string[]>> = {
   '/fsi/api/signInSignOutService/signIn': ['9001'],
   '/fsi/api/signInSignOutService/signOut': ['9002'],

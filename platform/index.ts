@@ -4,7 +4,8 @@
 // The engine serves these types, the terminal and the steps call them, and a vendor's
 // engine is judged against them.
 export type * from './types';
-export { PlatformClient, PlatformError, ENDPOINT, SERVICE_PATHS } from './client';
+export { PlatformClient, PlatformError, ENDPOINT, SERVICE_PATHS, INPUT_NESTS } from './client';
+export type { InputNest } from './client';
 export { ControlClient, CONTROL_PATH } from './control';
 export { EvoucherClient, EvoucherError, EC_QUERY_PATH } from './evoucher';
 export type { EvoucherClientOptions } from './evoucher';
