@@ -51,7 +51,8 @@ export class PlatformRecorder {
   private async forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const body = await readBody(req);
     if (!body) { res.writeHead(413).end(); return; }
-    const request = parse(body);
+    const sent = parseJson(body);
+    const request = asObject(sent?.value);
     const infno = typeof request?.infno === 'string' ? request.infno : undefined;
     const i = infno === undefined ? -1 : this.faults.findIndex((f) => f.infno === infno);
     const fault = i >= 0 ? this.faults.splice(i, 1)[0] : undefined;
@@ -69,14 +70,14 @@ export class PlatformRecorder {
       return;
     }
     if (fault?.name === 'late') await new Promise((r) => setTimeout(r, fault.delayMs ?? 5000));
-    let upstream: { status: number; type: string; body: Buffer };
+    let upstream: Upstreamed;
     try {
-      upstream = typeof this.target === 'string' ? await this.send(this.target, req, body) : await served(this.target, req, body);
+      upstream = typeof this.target === 'string' ? await this.send(this.target, req, body) : await served(this.target, req, sent);
     } catch (err) {
       res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' }).end(`medcard recorder: the engine did not answer: ${(err as Error).message}`);
       return;
     }
-    entry.engineResponse = parse(upstream.body);
+    entry.engineResponse = asObject(upstream.value ?? parseJson(upstream.body)?.value);
     if (fault?.name === 'lost') {
       // The engine committed; the TUT never hears of it.
       req.socket.destroy();
@@ -98,7 +99,7 @@ export class PlatformRecorder {
     else if (seen.content !== content) entry.msgidReusedFrom = seen.infno;
   }
 
-  private send(target: string, req: http.IncomingMessage, body: Buffer): Promise<{ status: number; type: string; body: Buffer }> {
+  private send(target: string, req: http.IncomingMessage, body: Buffer): Promise<Upstreamed> {
     const url = new URL(target);
     return new Promise((resolve, reject) => {
       const headers: http.OutgoingHttpHeaders = { 'content-type': req.headers['content-type'] ?? 'application/json', 'content-length': body.length };
@@ -114,12 +115,14 @@ export class PlatformRecorder {
   }
 }
 
-/** An embedded engine answers in this process: the TUT still speaks HTTP, to the recorder. */
-async function served(engine: EmbeddedEngine, req: http.IncomingMessage, body: Buffer): Promise<{ status: number; type: string; body: Buffer }> {
-  const json = (status: number, v: unknown) => ({ status, type: 'application/json; charset=utf-8', body: Buffer.from(JSON.stringify(v)) });
-  let parsed: unknown;
-  try { parsed = JSON.parse(body.toString('utf8')); } catch { return json(400, { infcode: -1, err_msg: '请求报文不是合法的 JSON / body is not valid JSON', output: null }); }
-  const r = await engine.servePlatform(req.method ?? 'POST', (req.url ?? '/').split('?')[0]!, parsed);
+/** The engine's answer: its bytes for the TUT, and (in process) the value they encode, not parsed again. */
+interface Upstreamed { status: number; type: string; body: Buffer; value?: unknown }
+
+/** An embedded engine answers in this process, given the request already parsed: the TUT still speaks HTTP, to the recorder. */
+async function served(engine: EmbeddedEngine, req: http.IncomingMessage, sent: { value: unknown } | undefined): Promise<Upstreamed> {
+  const json = (status: number, value: unknown) => ({ status, type: 'application/json; charset=utf-8', body: Buffer.from(JSON.stringify(value)), value });
+  if (!sent) return json(400, { infcode: -1, err_msg: '请求报文不是合法的 JSON / body is not valid JSON', output: null });
+  const r = await engine.servePlatform(req.method ?? 'POST', (req.url ?? '/').split('?')[0]!, sent.value);
   return json(r.status, r.body);
 }
 
@@ -134,11 +137,9 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-function parse(b: Buffer): Record<string, unknown> | undefined {
-  try {
-    const v = JSON.parse(b.toString('utf8')) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : undefined;
-  } catch {
-    return undefined;
-  }
+/** The JSON a body holds, or undefined when it holds none. */
+function parseJson(b: Buffer): { value: unknown } | undefined {
+  try { return { value: JSON.parse(b.toString('utf8')) as unknown }; } catch { return undefined; }
 }
+
+const asObject = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : undefined);
