@@ -15,7 +15,6 @@
 
 #include "sscard.h"
 
-#define API __attribute__((visibility("default")))
 
 /* SELECT the social security application by DF name: "sx1.sh." + 社会保障 (GBK) */
 static const unsigned char SELECT_SSSE[] = {0x00, 0xA4, 0x04, 0x00, 0x0F, 0x73, 0x78, 0x31, 0x2E, 0x73, 0x68,
@@ -306,7 +305,7 @@ static long encode_name(session *s, const unsigned char *gbk, int n, char *out, 
   return SSCARD_OK;
 }
 
-API long iReadCardBas(int iType, char *pOutInfo) {
+SSCARD_API long SSCARD_CALL iReadCardBas(int iType, char *pOutInfo) {
   if (!pOutInfo) return SSCARD_E_PARAM;
   session s;
   memset(&s, 0, sizeof s);
@@ -364,7 +363,7 @@ API long iReadCardBas(int iType, char *pOutInfo) {
   return SSCARD_OK;
 }
 
-API long iVerifyPINEx(int iType, const char *pPin, char *pOutInfo) {
+SSCARD_API long SSCARD_CALL iVerifyPINEx(int iType, const char *pPin, char *pOutInfo) {
   if (!pOutInfo) return SSCARD_E_PARAM;
   session s;
   memset(&s, 0, sizeof s);
@@ -403,6 +402,6 @@ API long iVerifyPINEx(int iType, const char *pPin, char *pOutInfo) {
   return fail(&s, SSCARD_E_CARD_TYPE, "VERIFY answered %04X", sw);
 }
 
-API long iVerifyPIN(int iType, char *pOutInfo) {
+SSCARD_API long SSCARD_CALL iVerifyPIN(int iType, char *pOutInfo) {
   return iVerifyPINEx(iType, getenv("SSCARD_PIN"), pOutInfo);
 }

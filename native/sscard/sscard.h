@@ -15,6 +15,19 @@
 extern "C" {
 #endif
 
+/* Exports: stdcall on Windows, as the Windows headers of the reader libraries declare them. */
+#if defined(_WIN32)
+#  define SSCARD_CALL __stdcall
+#  ifdef SSCARD_BUILD
+#    define SSCARD_API __declspec(dllexport)
+#  else
+#    define SSCARD_API __declspec(dllimport)
+#  endif
+#else
+#  define SSCARD_CALL
+#  define SSCARD_API __attribute__((visibility("default")))
+#endif
+
 #define SSCARD_OUT_MAX 1024
 
 /* iType: which interface to use */
@@ -38,17 +51,17 @@ extern "C" {
  * issue date|expiry date|terminal number|terminal device number|
  * The name is GBK (default) or UTF-8 (SSCARD_ENCODING=utf-8).
  */
-long iReadCardBas(int iType, char *pOutInfo);
+SSCARD_API long SSCARD_CALL iReadCardBas(int iType, char *pOutInfo);
 
 /*
  * Verify the holder's PIN. Real readers take the PIN from their PIN pad; this library
  * takes it from the environment variable SSCARD_PIN (4-12 digits).
  * 0: verified; -51: wrong, pOutInfo = tries left; -52: locked.
  */
-long iVerifyPIN(int iType, char *pOutInfo);
+SSCARD_API long SSCARD_CALL iVerifyPIN(int iType, char *pOutInfo);
 
 /* The same with the PIN as an argument (an extension of this library). */
-long iVerifyPINEx(int iType, const char *pPin, char *pOutInfo);
+SSCARD_API long SSCARD_CALL iVerifyPINEx(int iType, const char *pPin, char *pOutInfo);
 
 #ifdef __cplusplus
 }
