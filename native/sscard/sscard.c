@@ -2,18 +2,93 @@
  * libsscard: iReadCardBas / iVerifyPIN over PC/SC (pcsc-lite). See sscard.h and README.md.
  * Knows the card only as card-spec.md describes it (ISO 7816-4 APDUs); nothing of the emulator.
  */
+/* ---- portability: pcsc-lite on Linux, winscard.dll on Windows (SSCardDriver.dll) ----------- */
+#if defined(_WIN32)
+/* C99 printf (%zu) from mingw's own stdio rather than msvcrt's. */
+#  define __USE_MINGW_ANSI_STDIO 1
+#  define SSCARD_BUILD /* sscard.h: __declspec(dllexport) */
+#  define WIN32_LEAN_AND_MEAN
+#  include <windows.h>
+#endif
+
 #include <ctype.h>
 #include <errno.h>
-#include <iconv.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <winscard.h>
+#if defined(_WIN32)
+#  include <winscard.h> /* SCardListReaders etc. are the ...A functions here: no UNICODE */
+#else
+#  include <iconv.h>
+#  include <winscard.h>
+#endif
 
 #include "sscard.h"
+
+#ifndef MAX_ATR_SIZE
+#  define MAX_ATR_SIZE 36 /* pcsc-lite's; Windows' SCARD_ATR_LENGTH (33) is the ISO maximum */
+#endif
+
+#if defined(_WIN32)
+/*
+ * pcsc-lite's pcsc_stringify_error, for the codes a reader library meets (winerror.h values),
+ * with the symbolic name: Windows' and pcsc-lite's texts differ, the names do not.
+ */
+#  define SSCARD_ERR(code, text) case code: return text " (" #code ")";
+static const char *pcsc_stringify_error(LONG rv) {
+  static __thread char other[48];
+  switch (rv) {
+  SSCARD_ERR(SCARD_S_SUCCESS, "Command successful.")
+  SSCARD_ERR(SCARD_F_INTERNAL_ERROR, "Internal error.")
+  SSCARD_ERR(SCARD_E_CANCELLED, "Command cancelled.")
+  SSCARD_ERR(SCARD_E_INVALID_HANDLE, "Invalid handle.")
+  SSCARD_ERR(SCARD_E_INVALID_PARAMETER, "Invalid parameter given.")
+  SSCARD_ERR(SCARD_E_NO_MEMORY, "Not enough memory.")
+  SSCARD_ERR(SCARD_E_INSUFFICIENT_BUFFER, "Insufficient buffer.")
+  SSCARD_ERR(SCARD_E_UNKNOWN_READER, "Unknown reader specified.")
+  SSCARD_ERR(SCARD_E_TIMEOUT, "Command timeout.")
+  SSCARD_ERR(SCARD_E_SHARING_VIOLATION, "Sharing violation.")
+  SSCARD_ERR(SCARD_E_NO_SMARTCARD, "No smart card inserted.")
+  SSCARD_ERR(SCARD_E_PROTO_MISMATCH, "Card protocol mismatch.")
+  SSCARD_ERR(SCARD_E_NOT_READY, "Subsystem not ready.")
+  SSCARD_ERR(SCARD_E_INVALID_VALUE, "Invalid value given.")
+  SSCARD_ERR(SCARD_E_READER_UNAVAILABLE, "Reader is unavailable.")
+  SSCARD_ERR(SCARD_E_NO_SERVICE, "Service not available.")
+  SSCARD_ERR(SCARD_E_SERVICE_STOPPED, "Service was stopped.")
+  SSCARD_ERR(SCARD_E_NO_READERS_AVAILABLE, "Cannot find a smart card reader.")
+  SSCARD_ERR(SCARD_E_COMM_DATA_LOST, "Communication data lost.")
+  SSCARD_ERR(SCARD_W_UNRESPONSIVE_CARD, "Card is unresponsive.")
+  SSCARD_ERR(SCARD_W_UNPOWERED_CARD, "Card is unpowered.")
+  SSCARD_ERR(SCARD_W_RESET_CARD, "Card was reset.")
+  SSCARD_ERR(SCARD_W_REMOVED_CARD, "Card was removed.")
+  default:
+    snprintf(other, sizeof other, "Unknown error 0x%08lX.", (unsigned long)rv);
+    return other;
+  }
+}
+#  undef SSCARD_ERR
+
+/*
+ * getenv through the Win32 environment: a Windows HIS may set SSCARD_* with
+ * SetEnvironmentVariable after start, which the C runtime's copy does not see. One
+ * thread-local buffer per variable name, so two values can be held at once (open_card).
+ */
+static const char *sscard_getenv(const char *name) {
+  static const char *const names[] = {"SSCARD_READER", "SSCARD_CONTACTLESS_READER", "SSCARD_ENCODING", "SSCARD_PIN",
+                                      "SSCARD_TERMINAL_NO", "SSCARD_DEVICE_NO", "SSCARD_TRACE"};
+  static __thread char values[sizeof names / sizeof names[0]][1024];
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    if (strcmp(name, names[i]) != 0) continue;
+    DWORD n = GetEnvironmentVariableA(name, values[i], sizeof values[i]);
+    return (n == 0 || n >= sizeof values[i]) ? NULL : values[i];
+  }
+  return getenv(name);
+}
+#  define getenv(name) sscard_getenv(name)
+#endif
 
 
 /* SELECT the social security application by DF name: "sx1.sh." + 社会保障 (GBK) */
@@ -286,7 +361,7 @@ static int utf8_wanted(void) {
   return e && (strcasecmp(e, "utf-8") == 0 || strcasecmp(e, "utf8") == 0);
 }
 
-/* The name in the output encoding: GBK as on the card, or UTF-8 through iconv. */
+/* The name in the output encoding: GBK as on the card, or UTF-8 (iconv; on Windows code page 936). */
 static long encode_name(session *s, const unsigned char *gbk, int n, char *out, size_t cap) {
   if (!utf8_wanted()) {
     if ((size_t)n >= cap) n = (int)cap - 1;
@@ -294,6 +369,20 @@ static long encode_name(session *s, const unsigned char *gbk, int n, char *out, 
     out[n] = 0;
     return SSCARD_OK;
   }
+#if defined(_WIN32)
+  /* GBK -> UTF-16 -> UTF-8; MB_ERR_INVALID_CHARS so a bad name fails as it does with iconv */
+  WCHAR wide[512];
+  int w = n ? MultiByteToWideChar(936, MB_ERR_INVALID_CHARS, (const char *)gbk, n, wide, 512) : 0;
+  if (n && w == 0) {
+    DWORD e = GetLastError();
+    if (e == ERROR_INVALID_PARAMETER) return fail(s, SSCARD_E_READER, "code page 936 (GBK) is not available");
+    return fail(s, SSCARD_E_CARD_TYPE, "the name on the card is not valid GBK");
+  }
+  int u = w ? WideCharToMultiByte(CP_UTF8, 0, wide, w, out, (int)cap - 1, NULL, NULL) : 0;
+  if (w && u == 0) return fail(s, SSCARD_E_READER, "the UTF-8 name does not fit (%lu)", (unsigned long)GetLastError());
+  out[u] = 0;
+  return SSCARD_OK;
+#else
   iconv_t cd = iconv_open("UTF-8", "GBK");
   if (cd == (iconv_t)-1) return fail(s, SSCARD_E_READER, "iconv cannot convert GBK to UTF-8: %s", strerror(errno));
   char *in = (char *)gbk, *o = out;
@@ -303,6 +392,7 @@ static long encode_name(session *s, const unsigned char *gbk, int n, char *out, 
   if (r == (size_t)-1) return fail(s, SSCARD_E_CARD_TYPE, "the name on the card is not valid GBK");
   *o = 0;
   return SSCARD_OK;
+#endif
 }
 
 SSCARD_API long SSCARD_CALL iReadCardBas(int iType, char *pOutInfo) {
