@@ -36,6 +36,10 @@ ensure_packages() {
 ensure_packages "the card rigs" -- pcscd vsmartcard-vpcd vsmartcard-vpicc python3-pycryptodome libpcsclite-dev pcsc-tools opensc socat udev
 # native/sscard (libsscard.so, built at npm ci): a C compiler, make, pkg-config and pcsc-lite's headers.
 ensure_packages "native/sscard" -- gcc libc6-dev make pkg-config libpcsclite-dev
+# native/sscard as a Windows DLL (SSCardDriver.dll, x86_64 and i686) run under Wine with the
+# pcsc-lite bridge of native/sscard/wine-winscard (test/sscard/windows-dll.test.ts): mingw,
+# Wine 8.0 and its Winelib tools. About 300 MB to download.
+ensure_packages "the Windows DLL under Wine" --no-install-recommends -- gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 wine wine64 wine64-tools
 # Certification (medcard certify): a terminal under test written in Python, as test/compliance has one.
 ensure_packages "a terminal under test in Python" -- python3-pyscard
 
