@@ -29,7 +29,7 @@
 #include "sscard.h"
 
 #ifndef MAX_ATR_SIZE
-#  define MAX_ATR_SIZE 36 /* pcsc-lite's; Windows' SCARD_ATR_LENGTH (33) is the ISO maximum */
+#  define MAX_ATR_SIZE 33 /* pcsc-lite's name for ISO 7816-3's maximum; Windows calls it SCARD_ATR_LENGTH */
 #endif
 
 #if defined(_WIN32)
@@ -73,19 +73,18 @@ static const char *pcsc_stringify_error(LONG rv) {
 
 /*
  * getenv through the Win32 environment: a Windows HIS may set SSCARD_* with
- * SetEnvironmentVariable after start, which the C runtime's copy does not see. One
- * thread-local buffer per variable name, so two values can be held at once (open_card).
+ * SetEnvironmentVariable after start, which the C runtime's copy does not see. A thread-local
+ * buffer per variable name (names are string literals), so several values can be held at once.
  */
 static const char *sscard_getenv(const char *name) {
-  static const char *const names[] = {"SSCARD_READER", "SSCARD_CONTACTLESS_READER", "SSCARD_ENCODING", "SSCARD_PIN",
-                                      "SSCARD_TERMINAL_NO", "SSCARD_DEVICE_NO", "SSCARD_TRACE"};
-  static __thread char values[sizeof names / sizeof names[0]][1024];
-  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-    if (strcmp(name, names[i]) != 0) continue;
-    DWORD n = GetEnvironmentVariableA(name, values[i], sizeof values[i]);
-    return (n == 0 || n >= sizeof values[i]) ? NULL : values[i];
+  static __thread struct { const char *name; char value[1024]; } slots[16];
+  for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++) {
+    if (slots[i].name && strcmp(slots[i].name, name) != 0) continue;
+    slots[i].name = name;
+    DWORD n = GetEnvironmentVariableA(name, slots[i].value, sizeof slots[i].value);
+    return (n == 0 || n >= sizeof slots[i].value) ? NULL : slots[i].value;
   }
-  return getenv(name);
+  return getenv(name); /* more than 16 names: the C runtime's copy */
 }
 #  define getenv(name) sscard_getenv(name)
 #endif

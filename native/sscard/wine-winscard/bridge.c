@@ -15,6 +15,7 @@
 #include <dlfcn.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,6 +93,17 @@ static LONG code(P_LONG rv) {
   return (LONG)(DWORD)v;
 }
 
+/* PCSCBRIDGE_TRACE=1: each call's pcsc-lite result to stderr (the Unix one: Winelib code is Linux code). */
+static int tracing(void) {
+  static int trace = -1;
+  if (trace < 0) { const char *t = getenv("PCSCBRIDGE_TRACE"); trace = t && *t && strcmp(t, "0") != 0; }
+  return trace;
+}
+static LONG done(const char *fn, P_LONG rv) {
+  if (tracing()) fprintf(stderr, "pcscbridge %s -> 0x%08lX\n", fn, (unsigned long)rv & 0xFFFFFFFFul);
+  return code(rv);
+}
+
 static P_DWORD proto_to_pcsc(DWORD p) {
   P_DWORD r = p & (SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1);
   if (p & SCARD_PROTOCOL_RAW) r |= P_PROTOCOL_RAW;
@@ -127,14 +139,14 @@ LONG WINAPI SCardEstablishContext(DWORD scope, LPCVOID r1, LPCVOID r2, LPSCARDCO
   P_CTX c = 0;
   P_LONG rv = pcsc.EstablishContext(scope, r1, r2, &c);
   *ctx = (SCARDCONTEXT)c;
-  return code(rv);
+  return done("SCardEstablishContext", rv);
 }
 
 #define NEED_PCSC() do { if (pcsc_state <= 0) return SCARD_E_INVALID_HANDLE; } while (0)
 
-LONG WINAPI SCardReleaseContext(SCARDCONTEXT ctx) { NEED_PCSC(); return code(pcsc.ReleaseContext((P_CTX)ctx)); }
-LONG WINAPI SCardIsValidContext(SCARDCONTEXT ctx) { NEED_PCSC(); return code(pcsc.IsValidContext((P_CTX)ctx)); }
-LONG WINAPI SCardCancel(SCARDCONTEXT ctx) { NEED_PCSC(); return code(pcsc.Cancel((P_CTX)ctx)); }
+LONG WINAPI SCardReleaseContext(SCARDCONTEXT ctx) { NEED_PCSC(); return done("SCardReleaseContext", pcsc.ReleaseContext((P_CTX)ctx)); }
+LONG WINAPI SCardIsValidContext(SCARDCONTEXT ctx) { NEED_PCSC(); return done("SCardIsValidContext", pcsc.IsValidContext((P_CTX)ctx)); }
+LONG WINAPI SCardCancel(SCARDCONTEXT ctx) { NEED_PCSC(); return done("SCardCancel", pcsc.Cancel((P_CTX)ctx)); }
 
 /* Groups are passed on as given; with SCARD_AUTOALLOCATE, readers receives pcsc-lite's block,
  * which SCardFreeMemory hands back to pcsc-lite. */
@@ -144,10 +156,10 @@ LONG WINAPI SCardListReadersA(SCARDCONTEXT ctx, LPCSTR groups, LPSTR readers, LP
   P_DWORD n = len_in(len);
   P_LONG rv = pcsc.ListReaders((P_CTX)ctx, groups, readers, &n);
   if (n != P_AUTOALLOCATE) *len = (DWORD)n;
-  return code(rv);
+  return done("SCardListReadersA", rv);
 }
 
-LONG WINAPI SCardFreeMemory(SCARDCONTEXT ctx, LPCVOID mem) { NEED_PCSC(); return code(pcsc.FreeMemory((P_CTX)ctx, mem)); }
+LONG WINAPI SCardFreeMemory(SCARDCONTEXT ctx, LPCVOID mem) { NEED_PCSC(); return done("SCardFreeMemory", pcsc.FreeMemory((P_CTX)ctx, mem)); }
 
 LONG WINAPI SCardGetStatusChangeA(SCARDCONTEXT ctx, DWORD timeout, LPSCARD_READERSTATEA states, DWORD n) {
   NEED_PCSC();
@@ -161,6 +173,7 @@ LONG WINAPI SCardGetStatusChangeA(SCARDCONTEXT ctx, DWORD timeout, LPSCARD_READE
   }
   P_LONG rv = pcsc.GetStatusChange((P_CTX)ctx, timeout, p, n);
   for (DWORD i = 0; i < n; i++) {
+    if (tracing()) fprintf(stderr, "pcscbridge   \"%s\" current 0x%lX event 0x%lX\n", p[i].szReader, p[i].dwCurrentState, p[i].dwEventState);
     states[i].dwEventState = (DWORD)p[i].dwEventState;
     DWORD a = (DWORD)p[i].cbAtr;
     if (a > sizeof states[i].rgbAtr) a = sizeof states[i].rgbAtr;
@@ -168,7 +181,7 @@ LONG WINAPI SCardGetStatusChangeA(SCARDCONTEXT ctx, DWORD timeout, LPSCARD_READE
     memcpy(states[i].rgbAtr, p[i].rgbAtr, a);
   }
   free(p);
-  return code(rv);
+  return done("SCardGetStatusChangeA", rv);
 }
 
 LONG WINAPI SCardConnectA(SCARDCONTEXT ctx, LPCSTR reader, DWORD share, DWORD protocols, LPSCARDHANDLE card, LPDWORD active) {
@@ -179,7 +192,7 @@ LONG WINAPI SCardConnectA(SCARDCONTEXT ctx, LPCSTR reader, DWORD share, DWORD pr
   P_LONG rv = pcsc.Connect((P_CTX)ctx, reader, share, proto_to_pcsc(protocols), &h, &a);
   *card = (SCARDHANDLE)h;
   *active = proto_from_pcsc(a);
-  return code(rv);
+  return done("SCardConnectA", rv);
 }
 
 LONG WINAPI SCardReconnect(SCARDHANDLE card, DWORD share, DWORD protocols, DWORD init, LPDWORD active) {
@@ -187,12 +200,12 @@ LONG WINAPI SCardReconnect(SCARDHANDLE card, DWORD share, DWORD protocols, DWORD
   P_DWORD a = 0;
   P_LONG rv = pcsc.Reconnect((P_CTX)card, share, proto_to_pcsc(protocols), init, &a);
   if (active) *active = proto_from_pcsc(a);
-  return code(rv);
+  return done("SCardReconnect", rv);
 }
 
-LONG WINAPI SCardDisconnect(SCARDHANDLE card, DWORD disposition) { NEED_PCSC(); return code(pcsc.Disconnect((P_CTX)card, disposition)); }
-LONG WINAPI SCardBeginTransaction(SCARDHANDLE card) { NEED_PCSC(); return code(pcsc.BeginTransaction((P_CTX)card)); }
-LONG WINAPI SCardEndTransaction(SCARDHANDLE card, DWORD disposition) { NEED_PCSC(); return code(pcsc.EndTransaction((P_CTX)card, disposition)); }
+LONG WINAPI SCardDisconnect(SCARDHANDLE card, DWORD disposition) { NEED_PCSC(); return done("SCardDisconnect", pcsc.Disconnect((P_CTX)card, disposition)); }
+LONG WINAPI SCardBeginTransaction(SCARDHANDLE card) { NEED_PCSC(); return done("SCardBeginTransaction", pcsc.BeginTransaction((P_CTX)card)); }
+LONG WINAPI SCardEndTransaction(SCARDHANDLE card, DWORD disposition) { NEED_PCSC(); return done("SCardEndTransaction", pcsc.EndTransaction((P_CTX)card, disposition)); }
 
 LONG WINAPI SCardStatusA(SCARDHANDLE card, LPSTR names, LPDWORD names_len, LPDWORD state, LPDWORD protocol, LPBYTE atr,
                          LPDWORD atr_len) {
@@ -203,7 +216,7 @@ LONG WINAPI SCardStatusA(SCARDHANDLE card, LPSTR names, LPDWORD names_len, LPDWO
   if (atr_len && al != P_AUTOALLOCATE) *atr_len = (DWORD)al;
   if (state) *state = state_from_pcsc(st);
   if (protocol) *protocol = proto_from_pcsc(pr);
-  return code(rv);
+  return done("SCardStatusA", rv);
 }
 
 /* The protocol control information is re-made in pcsc-lite's layout; extra PCI bytes (none for
@@ -217,5 +230,5 @@ LONG WINAPI SCardTransmit(SCARDHANDLE card, LPCSCARD_IO_REQUEST send_pci, LPCBYT
   P_LONG rv = pcsc.Transmit((P_CTX)card, &sp, send, send_len, recv_pci ? &rp : NULL, recv, &rl);
   *recv_len = (DWORD)rl;
   if (recv_pci) recv_pci->dwProtocol = proto_from_pcsc(rp.dwProtocol);
-  return code(rv);
+  return done("SCardTransmit", rv);
 }
