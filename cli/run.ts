@@ -420,6 +420,6 @@ function writeEnvironment(allureDir: string, o: RunOptions) {
     { name: 'Money differs (to the fen)', matchedStatuses: ['failed'], messageRegex: '.*(expected .* 元, got|应为 .* 元，实际) .*' },
     { name: 'Terminal refusal differs', matchedStatuses: ['failed'], messageRegex: '.*(refus|拒绝).*' },
     { name: 'Platform error', matchedStatuses: ['failed', 'broken'], messageRegex: '.*infcode.*' },
-    { name: 'Card or rig problem', matchedStatuses: ['failed', 'broken'], messageRegex: '.*(card|reader|vpcd|pcsc).*' },
+    { name: 'Card or rig problem', matchedStatuses: ['failed', 'broken'], messageRegex: '.*(card|reader|vpcd|pcsc|读卡|社保卡).*' },
   ], null, 2));
 }

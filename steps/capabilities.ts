@@ -103,6 +103,6 @@ export function explained(err: unknown, rig: string): unknown {
   else if (err instanceof PlatformError) s = { zh: `结算引擎拒绝了 ${err.infno}（infcode ${err.infcode}）：${err.errMsg}`, en: `the engine refused ${err.infno} (infcode ${err.infcode}): ${err.errMsg}` };
   if (!s) return err;
   const out = new StepFailure(s);
-  out.stack = `${out.name}: ${out.message}\n${err.stack ?? ''}`;
+  out.stack = `${out.message}\n${err.stack ?? ''}`;
   return out;
 }

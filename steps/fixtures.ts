@@ -78,6 +78,6 @@ export function personFixture(key: string, ref = 'world/people.yaml'): WorldPers
 
 export function personFixtureOrFail(key: string, ref: string): WorldPerson {
   const p = personFixture(key, ref);
-  if (!p) throw fail({ zh: `${path.relative(ROOT, resolveFixture(ref, 'world'))} 中没有 "${key}"：请写 psn_name（如 王小明）、psn_no 或 certno`, en: `no person "${key}" in ${path.relative(ROOT, resolveFixture(ref, 'world'))}: write the psn_name (e.g. 王小明), the psn_no or the certno` });
+  if (!p) throw fail({ zh: `${path.relative(ROOT, resolveFixture(ref, 'world'))} 中没有 "${key}"：请写 psn_name（如 王小明）、psn_no 或 certno`, en: `no person "${key}" in ${path.relative(ROOT, resolveFixture(ref, 'world'))}: write the psn_name (e.g. "王小明"), the psn_no or the certno` });
   return p;
 }

@@ -95,7 +95,13 @@ const RECEIPT_FIELDS: Record<string, keyof Receipt> = {
 /** A certificate's name in one language (CERTIFICATE_NAMES holds "中文 English"). */
 const certName = (code: string, lang: Lang) => { const n = CERTIFICATE_NAMES[code] ?? code; const at = n.indexOf(' '); return at < 0 ? n : lang === 'zh' ? n.slice(0, at) : n.slice(at + 1); };
 const certNames = (lang: Lang) => Object.keys(CERTIFICATE_NAMES).map((c) => certName(c, lang));
-const RECEIPT_LINES = { zh: Object.keys(RECEIPT_FIELDS).filter((k) => /\p{Script=Han}/u.test(k)), en: Object.keys(RECEIPT_FIELDS).filter((k) => !/\p{Script=Han}/u.test(k)) };
+const isZh = (k: string) => /\p{Script=Han}/u.test(k);
+const RECEIPT_LINES = { zh: Object.keys(RECEIPT_FIELDS).filter(isZh), en: Object.keys(RECEIPT_FIELDS).filter((k) => !isZh(k)) };
+/** A receipt field's line in each language, whichever the scenario wrote. */
+const lineName = (field: keyof Receipt): Said => {
+  const names = Object.keys(RECEIPT_FIELDS).filter((k) => RECEIPT_FIELDS[k] === field);
+  return { zh: names.find(isZh) ?? field, en: names.find((k) => !isZh(k)) ?? field };
+};
 
 // ------------------------------------------------------------------ Then: money, to the fen
 
@@ -158,7 +164,8 @@ step('Then', '结算单显示：', 'the receipt shows:', async function (table: 
     }
     const got = parseYuan(String(r[field]));
     const want = parseYuan(v!);
-    if (got !== want) errors.push({ zh: `结算单 ${k}（${field}）：应为 ${fmtFen(want)} 元，实际 ${fmtFen(got)} 元`, en: `receipt ${k} (${field}): expected ${fmtFen(want)} 元, got ${fmtFen(got)} 元` });
+    const line = lineName(field);
+    if (got !== want) errors.push({ zh: `结算单 ${line.zh}（${field}）：应为 ${fmtFen(want)} 元，实际 ${fmtFen(got)} 元`, en: `receipt ${line.en} (${field}): expected ${fmtFen(want)} 元, got ${fmtFen(got)} 元` });
   }
   if (errors.length) throw fail(joined(errors, { zh: '\n', en: '\n' }));
 }, { example: { zh: '结算单显示：', en: 'the receipt shows:' }, table: '| 统筹支付 | 712.50 |  (rows: 费用总额 total, 全自费 not covered, 乙类先行自付 class B self-pay, 目录内 covered, 统筹支付 fund, 个人账户 account, 现金 cash, 余额 balance)' });
