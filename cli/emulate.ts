@@ -40,9 +40,9 @@ export async function run(argv: string[]): Promise<number> {
   }, HELP);
   if (!parsed) return 0;
   const { values } = parsed;
-  if (!values.card) throw new UsageError(`--card is required\n\n${HELP}`);
+  if (!values.card) throw new UsageError({ zh: '必须给出 --card（卡片配置文件）', en: '--card is required' }, HELP);
   const port = Number(values['vpcd-port']);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--vpcd-port must be a port number, got "${values['vpcd-port']}"`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError({ zh: `--vpcd-port 应为端口号（1–65535），而不是 "${values['vpcd-port']}"`, en: `--vpcd-port must be a port number, got "${values['vpcd-port']}"` });
   const host = values['vpcd-host'] as string;
 
   const profile = loadCardProfile(path.resolve(values.card as string));
@@ -52,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
 
   if (values.serial) {
     const baudRate = Number(values.baud);
-    if (!Number.isInteger(baudRate) || baudRate < 300) throw new UsageError(`--baud must be a baud rate such as 115200, got "${values.baud}"`);
+    if (!Number.isInteger(baudRate) || baudRate < 300) throw new UsageError({ zh: `--baud 应为波特率，如 115200，而不是 "${values.baud}"`, en: `--baud must be a baud rate such as 115200, got "${values.baud}"` });
     const device = values.serial as string;
     let server: SerialCardServer;
     try {
