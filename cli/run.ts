@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { parseOptions, UsageError } from './args';
 import { ALLURE_OPTIONS } from './report';
 import { chooseLang, langFlagIn, say, type Lang } from './lang';
-import { describeHolder, listRigFiles, loadRigFile, ReservedError, reserveReaders, rigsDir, UnknownRigError, type RigFile } from '../rigs';
+import { describeHolder, loadRigFile, ReservedError, reserveReaders, type RigFile } from '../rigs';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -211,12 +211,8 @@ export async function runSuite(o: RunOptions): Promise<SuiteResult> {
   try {
     rigFile = loadRigFile(o.rig);
   } catch (err) {
-    // An unknown name is said here; a rig file that does not load keeps its file:line: field message (rigs/).
-    const where = path.relative(process.cwd(), rigsDir()) || '.';
-    const msg = err instanceof UnknownRigError
-      ? say(lang, { zh: `没有读卡环境 "${o.rig}"：请从 ${listRigFiles().join('、')} 中选择（${where}/ 中的读卡环境文件），或给出读卡环境文件的路径（--rig <名称>）`, en: `${err.message} (--rig <name>)` })
-      : (err as Error).message;
-    console.error(`medcard run: ${msg}`);
+    const { rigLoadFailure } = require('./rigs') as typeof import('./rigs');
+    console.error(`medcard run: ${rigLoadFailure(o.rig, err, lang)}`);
     return { exitCode: 2, success: false, skipped: [], reportsDir: o.reports };
   }
   // The rig's readers are this run's until it ends: a second run waits (rigs/reservations.ts).
