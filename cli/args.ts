@@ -55,9 +55,9 @@ function parseFailure(err: NodeJS.ErrnoException): Said {
   const option = /'(-[^' ]+)/.exec(err.message)?.[1];
   if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return { zh: `没有 ${option} 这个选项`, en: `unknown option ${option}` };
   if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
-    return /argument missing/.test(err.message)
-      ? { zh: `选项 ${option} 后面要跟一个值`, en: `option ${option} wants a value` }
-      : { zh: `选项 ${option} 不带值`, en: `option ${option} takes no value` };
+    if (/argument missing/.test(err.message)) return { zh: `选项 ${option} 后面要跟一个值`, en: `option ${option} wants a value` };
+    if (/ambiguous/.test(err.message)) return { zh: `选项 ${option} 的值以 - 开头：请写成 ${option}=<值>`, en: `the value of ${option} starts with -: write ${option}=<value>` };
+    if (/does not take an argument/.test(err.message)) return { zh: `选项 ${option} 不带值`, en: `option ${option} takes no value` };
   }
   return { zh: `命令行有误：${err.message}`, en: err.message };
 }
