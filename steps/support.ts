@@ -6,7 +6,7 @@ import { closeShared, getShared } from './shared';
 import { VOCABULARY } from './vocabulary';
 import { MedWorld } from './world';
 import { ensureDefaultCatalogue } from './catalogue';
-import { lackingReason, rememberPickle, skip, skippingWhenRigCannot } from './capabilities';
+import { explained, lackingReason, rememberPickle, skip, skippingWhenRigCannot } from './capabilities';
 import { seedLine } from './ids';
 import { formatTrace, HeldCardDealer } from '../rigs';
 import { readCardContents } from './cards';
@@ -30,8 +30,8 @@ for (const s of VOCABULARY) {
 }
 
 BeforeAll({ name: '连接读卡环境和结算引擎 connect the rig and the engine' }, async function () {
-  // Fail once, early, with the reason, instead of once per scenario.
-  if (!NOOP) await getShared();
+  // Fail once, early, with the reason, instead of once per scenario; a rig or engine failure said in the run's language.
+  if (!NOOP) await getShared().catch((err: unknown) => { throw explained(err, process.env.MEDCARD_RIG || 'emulated'); });
 });
 
 /** The ids' seed goes into the log of each worker's first scenario (and of every failed one), not to the terminal. */
@@ -52,7 +52,8 @@ Before({ name: '准备场景：读卡环境、能力检查、药品目录 set up
       this.log(said({ zh: `结算引擎 ${url} 已被之前的场景使用：读卡环境 "${rig.name}" 中卡的持卡人可能已经登记过`, en: `engine ${url} is used by scenarios before this one: the holder of rig "${rig.name}"'s card may be registered already` }));
     }
   }
-  for (const [name, item] of await ensureDefaultCatalogue(this.shared.control)) this.catalogue.set(name, item);
+  const catalogue = await ensureDefaultCatalogue(this.shared.control).catch((err: unknown) => { throw explained(err, this.shared.rig.name); });
+  for (const [name, item] of catalogue) this.catalogue.set(name, item);
   return undefined;
 });
 
