@@ -29,6 +29,7 @@ Then install the VS Code extensions "Cucumber" (CucumberOpen.cucumber-official) 
 export function schemaGlobs(id: string): string[] {
   if (id === 'policy') return ['fixtures/policies/*.yaml'];
   if (id === 'card-profile') return ['fixtures/cards/*.yaml'];
+  if (id === 'psam-profile') return ['fixtures/psam/*.yaml'];
   if (id.startsWith('world-')) return [`fixtures/world/${id.slice('world-'.length)}.yaml`];
   if (id === 'rig') return ['rigs/*.yaml'];
   if (id === 'terminal') return ['terminals/*.yaml'];

@@ -48,7 +48,7 @@ const CASES: Case[] = [
   { args: ['steps', '--markdown', '--json'], zh: /^medcard steps: --markdown 和 --json 只能选一个$/, en: /^medcard steps: --markdown or --json, not both$/ },
   { args: ['check', 'no-such.feature'], zh: /^medcard check: 找不到 no-such\.feature$/, en: /^medcard check: no such file or folder: no-such\.feature$/ },
   { args: ['check', '--rig', 'no-such-rig'], zh: /^medcard check: 没有读卡环境 "no-such-rig"/, en: /^medcard check: unknown rig "no-such-rig"/ },
-  { args: ['emulate'], zh: /^medcard emulate: 必须给出 --card/, en: /^medcard emulate: --card is required$/ },
+  { args: ['emulate'], zh: /^medcard emulate: 请给出 --card 或 --psam（二者选一）$/, en: /^medcard emulate: give --card or --psam \(one of them\)$/ },
   { args: ['emulate', '--card', 'x.yaml', '--vpcd-port', '0'], zh: /^medcard emulate: --vpcd-port 应为端口号/, en: /^medcard emulate: --vpcd-port must be a port number, got "0"$/ },
   { args: ['engine', '--port', '70000'], zh: /^medcard engine: --port 应为 0–65535，而不是 70000$/, en: /^medcard engine: --port must be 0–65535, got 70000$/ },
   { args: ['engine', '--signatures', 'maybe'], zh: /^medcard engine: --signatures 只能是 on 或 off/, en: /^medcard engine: --signatures is on or off, got maybe$/ },
