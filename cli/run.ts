@@ -225,7 +225,11 @@ export async function runSuite(o: RunOptions): Promise<SuiteResult> {
       });
     } catch (err) {
       if (!(err instanceof ReservedError)) throw err;
-      console.error(`medcard run: ${err.message}`);
+      const what = err.what.replace(/^reader /, '');
+      console.error(`medcard run: ${say(lang, {
+        zh: `读卡器 ${what} 正被 ${describeHolder(err.holder)} 占用，等了 ${waitS} 秒仍未释放：等它结束，或停止它（kill ${err.holder.pid}）`,
+        en: err.message,
+      })}`);
       return { exitCode: 2, success: false, skipped: [], reportsDir: o.reports };
     }
   }
