@@ -205,11 +205,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   const status = render(results, output, v, lang);
   if (status !== 0) return status;
-  console.log(`report: ${path.join(output, 'index.html')}`);
+  console.log(`${say(lang, { zh: '报告', en: 'report' })}: ${path.join(output, 'index.html')}`);
   if (!v.serve && !v.open) return 0;
   const server = await serveReport(output, port);
   const url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/`;
-  console.log(`serving the report at ${url} (Ctrl-C stops)`);
+  console.log(say(lang, { zh: `报告在 ${url} 上提供（Ctrl-C 停止）`, en: `serving the report at ${url} (Ctrl-C stops)` }));
   if (v.open) openInBrowser(url);
   return new Promise((resolve) => {
     const stop = () => server.close(() => resolve(0));

@@ -101,6 +101,10 @@ export function explained(err: unknown, rig: string): unknown {
   if (err instanceof CardAbsentError) s = { zh: `读卡环境 "${rig}" 的读卡器中没有卡：${err.message}`, en: `no card in rig "${rig}"'s reader: ${err.message}` };
   else if (err instanceof ReaderError || err instanceof VpcdError) s = { zh: `读卡环境 "${rig}" 的读卡器出错：${err.message}`, en: `rig "${rig}"'s reader failed: ${err.message}` };
   else if (err instanceof PlatformError) s = { zh: `结算引擎拒绝了 ${err.infno}（infcode ${err.infcode}）：${err.errMsg}`, en: `the engine refused ${err.infno} (infcode ${err.infcode}): ${err.errMsg}` };
+  const netCode = (err as { cause?: { code?: string } }).cause?.code ?? (err as NodeJS.ErrnoException).code;
+  if (!s && netCode && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH)$/.test(netCode)) {
+    s = { zh: `连不上结算引擎（${netCode}）：${err.message}`, en: `the engine cannot be reached (${netCode}): ${err.message}` };
+  }
   if (!s) return err;
   const out = new StepFailure(s);
   out.stack = `${out.message}\n${err.stack ?? ''}`;

@@ -55,6 +55,8 @@ test('a rig, card or engine failure inside a step is said with what it is, the l
   assert.match(en.message, /^no card in rig "vpcd"'s reader: no card in reader "Virtual PCD 00 00"/);
   const engine = inLang('zh', () => explained(new PlatformError(-1, '参保人不存在', 'balance'), 'emulated')) as StepFailure;
   assert.equal(engine.message, '结算引擎拒绝了 balance（infcode -1）：参保人不存在');
+  const refused = new Error('the engine at http://127.0.0.1:9/ did not answer (ECONNREFUSED)', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) });
+  assert.equal((inLang('zh', () => explained(refused, 'emulated')) as Error).message, '连不上结算引擎（ECONNREFUSED）：the engine at http://127.0.0.1:9/ did not answer (ECONNREFUSED)');
   const plain = new TypeError('x is undefined');
   assert.equal(explained(plain, 'emulated'), plain);
   const already = fail({ zh: '甲', en: 'a' });
