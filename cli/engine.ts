@@ -2,6 +2,7 @@
 // serve the reference settlement engine (the platform interface and the control API over HTTP).
 import { isIP } from 'node:net';
 import { parseOptions, UsageError } from './args';
+import { say } from './lang';
 
 const isLoopback = (host: string) => host === 'localhost' || (isIP(host) === 4 ? host.startsWith('127.') : host === '::1');
 
@@ -70,7 +71,12 @@ export async function run(argv: string[]): Promise<number> {
   } else {
     console.log(`control API and e-voucher component: not served on ${v.host} (loopback only; --control-on-all-addresses serves them there)`);
   }
-  if (v.signatures === 'off') console.error('medcard engine: signatures are OFF: any party can act as any institution; every answer says so in warn_msg. For debugging a first connection only.');
+  if (v.signatures === 'off') {
+    console.error(`medcard engine: ${say(parsed.lang, {
+      zh: '签名校验已关闭：任何一方都能冒充任何机构；每个应答的 warn_msg 都会说明。只用于调试第一次连接。',
+      en: 'signatures are OFF: any party can act as any institution; every answer says so in warn_msg. For debugging a first connection only.',
+    })}`);
+  }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
