@@ -15,6 +15,8 @@ const HELP = `usage: medcard terminal settle --reader <name> --platform <url> --
 The reference terminal as a separate program. The PIN is read from stdin (one line), as from a PIN pad.
 
   --reader <name>            the PC/SC reader holding the card, e.g. "Virtual PCD 00 00"
+  --psam-reader <name>       the reader holding the terminal's PSAM, for third-generation cards
+                             (e.g. "Virtual PCD 00 01"); empty or absent: no PSAM
   --platform <url>           the platform (engine) base URL, e.g. http://127.0.0.1:8080
   --institution <code>       the institution's fixmedins_code; --institution-name, --region (default 500000)
   --key <key>                the institution's signing key; --sign-type SM3 | SHA256 (default SM3)
@@ -43,7 +45,7 @@ export function run(argv: string[]): Promise<number> { return runTerminal(argv);
 
 export async function runTerminal(argv: string[], seams: TerminalSeams = {}): Promise<number> {
   const parsed = parseOptions(argv, {
-    reader: { type: 'string' }, platform: { type: 'string' }, institution: { type: 'string' }, 'institution-name': { type: 'string', default: '' },
+    reader: { type: 'string' }, 'psam-reader': { type: 'string', default: '' }, platform: { type: 'string' }, institution: { type: 'string' }, 'institution-name': { type: 'string', default: '' },
     region: { type: 'string', default: '500000' }, key: { type: 'string' }, 'sign-type': { type: 'string', default: 'SM3' }, date: { type: 'string' },
     kind: { type: 'string', default: 'outpatient' }, items: { type: 'string', default: '[]' }, 'presented-name': { type: 'string' }, 'presented-id': { type: 'string' },
     account: { type: 'string', default: '1' }, certificate: { type: 'string', default: 'card' }, 'id-number': { type: 'string' }, 'evoucher-url': { type: 'string' },
@@ -63,12 +65,14 @@ export async function runTerminal(argv: string[], seams: TerminalSeams = {}): Pr
   const { PcscChannel } = require('../rigs') as typeof import('../rigs');
   const reader = byCard ? new PcscChannel(String(v.reader)) : undefined;
   const channel = reader && (seams.channel ? seams.channel(reader) : reader);
+  const psamReader = byCard && v['psam-reader'] ? new PcscChannel(String(v['psam-reader'])) : undefined;
   const client = new PlatformClient({ url: String(v.platform), fixmedinsCode: String(v.institution), fixmedinsName: String(v['institution-name']), regionCode: String(v.region), key: String(v.key), signType: v['sign-type'], resendOnReset: false });
   client.clock.set(`${date} 10:00:00`);
   const platform: PlatformCaller = seams.platform ? seams.platform(client) : client;
   const opts: TerminalOptions = {
     platform, institution: { code: String(v.institution), name: String(v['institution-name']), region: String(v.region) },
     evoucher: new EvoucherClient({ url: String(v['evoucher-url'] ?? v.platform), orgId: String(v.institution) }),
+    ...(psamReader ? { psam: psamReader } : {}),
   };
   const terminal = seams.terminal ? seams.terminal(opts) : new Terminal(opts);
   const say = (r: Report, o?: VisitOutcome) => { console.log(JSON.stringify(seams.report ? seams.report(r, o) : r)); return 0; };
@@ -98,6 +102,7 @@ export async function runTerminal(argv: string[], seams: TerminalSeams = {}): Pr
     return say({ outcome: 'settled', message: '结算成功 / settled', receipt: { setl_id: s.setlId, mdtrt_cert_type: outcome.receipt.certificate ?? '', medfee_sumamt: fmtFen(s.total), hifp_pay: fmtFen(s.fund), acct_pay: fmtFen(s.account), psn_cash_pay: fmtFen(s.cash), balc: fmtFen(s.balance) } }, outcome);
   } finally {
     await reader?.close().catch(() => undefined);
+    await psamReader?.close().catch(() => undefined);
   }
 }
 

@@ -5,8 +5,11 @@
 import fs from 'node:fs';
 import { act, combine, loadTerminal, requirement, taggedRequirements, type ActionRequest, type Evidence, type FaultName, type ScenarioVerdicts, type Verdict } from '../compliance';
 import { fmtFen, type Receipt } from '../platform';
-import { formatTraceEntry, type EmulatedCard } from '../emulator';
+import * as path from 'node:path';
+import { EmulatedPsam, formatTraceEntry, loadPsamProfile, type EmulatedCard, type TraceEntry } from '../emulator';
+import { PcscChannel, VpcdCard, VPCD_BASE_PORT, VPCD_READERS } from '../rigs';
 import { holdsNoCard, insertCard } from './cards';
+import { fixturesDir } from './fixtures';
 import { pickleOf } from './capabilities';
 import { stepsOf } from './registry';
 import { fail, said } from './said';
@@ -91,6 +94,28 @@ function pullAfterFirstRecord(w: MedWorld, card: EmulatedCard): { done(): Promis
   return { async done() { stop(); await removing; return removing !== undefined; } };
 }
 
+/**
+ * A third-generation card's case: the terminal's PSAM (fixtures/psam/test-psam.yaml) served in
+ * the second virtual reader for the time of the action, as a PSAM sits in a terminal's SAM slot.
+ */
+async function withPsam<T>(fn: (reader: string | undefined, trace: () => readonly TraceEntry[]) => Promise<T>): Promise<T> {
+  const psam = new EmulatedPsam(loadPsamProfile(path.join(fixturesDir(), 'psam', 'test-psam.yaml')));
+  const reader = VPCD_READERS[1]!;
+  const served = await VpcdCard.insert({ card: psam, port: VPCD_BASE_PORT + 1 });
+  const watch = new PcscChannel(reader);
+  try {
+    if (!(await watch.waitForCard(15_000))) throw fail({ zh: `PSAM 已插入 vpcd，但 pcscd 在 15 秒内没有在 "${reader}" 中看到它`, en: `the PSAM was inserted into vpcd, but pcscd shows no card in "${reader}" after 15 s` });
+    return await fn(reader, () => psam.trace);
+  } finally {
+    await served.remove();
+    await watch.waitForCard(10_000, false).catch(() => false);
+    await watch.close();
+  }
+}
+
+/** A second-generation card's case: no PSAM offered. */
+const noPsam = <T>(fn: (reader: string | undefined, trace: () => readonly TraceEntry[]) => Promise<T>): Promise<T> => fn(undefined, () => []);
+
 async function tutSettles(w: MedWorld, presenterName: string, ownerName: string, fen: number): Promise<void> {
   const { terminal, recorder } = tutOf(w);
   const inst = w.tutInstitution ?? w.institution(terminal.institution.name);
@@ -111,17 +136,22 @@ async function tutSettles(w: MedWorld, presenterName: string, ownerName: string,
     items, totalFen: fen, person: { name: presenter.name, idNumber: presenter.certno }, pin: (w.people.get(presenterName) ?? owner).typedPin ?? profile.pin.value, useAccount: true,
   };
   const before = await settlementsInForce(w, owner.psnNo);
-  recorder.begin();
-  const result = await act(terminal, request, { platformRequests: () => recorder.exchanges().length });
+  const gen3 = profile.generation === 3;
+  const { result, psamTrace } = await (gen3 ? withPsam : noPsam)(async (psamReader, psamTrace) => {
+    if (psamReader) request.psamReader = psamReader;
+    recorder.begin();
+    return { result: await act(terminal, request, { platformRequests: () => recorder.exchanges().length }), psamTrace: psamTrace() };
+  });
   const cardPulled = (await pulled?.done()) ?? false;
   const evidence: Evidence = {
     request, result, card: [...slot.card.trace], platform: [...recorder.exchanges()],
-    setup: { cardHolder: { name: owner.name, idNumber: owner.certno }, cardExpiry: profile.card.expiryDate, cardLost: lostCard !== undefined, cardPulled, pinRequired: request.useAccount, faults: [] },
+    setup: { cardHolder: { name: owner.name, idNumber: owner.certno }, cardExpiry: profile.card.expiryDate, cardGeneration: gen3 ? 3 : 2, cardLost: lostCard !== undefined, cardPulled, pinRequired: request.useAccount, faults: [] },
     ledger: { before, after: await settlementsInForce(w, owner.psnNo) }, reversalWithinMs: terminal.reversalWithinMs,
   };
   recorder.clearFaults();
   (w.latest.tutActions ??= []).push(evidence);
   await w.attach(evidence.card.map(formatTraceEntry).join('\n') || '(the terminal sent the card nothing)', { mediaType: 'text/plain', fileName: '受测终端读卡报文 TUT card traffic.txt' });
+  if (gen3) await w.attach(psamTrace.map(formatTraceEntry).join('\n') || '(the terminal sent the PSAM nothing)', { mediaType: 'text/plain', fileName: '受测终端PSAM报文 TUT PSAM traffic.txt' });
   await w.attach(JSON.stringify(evidence.platform, null, 2), { mediaType: 'application/json', fileName: '受测终端平台报文 TUT platform traffic.json' });
   await w.attach(`outcome ${result.outcome} (${result.ms} ms)${result.message ? `: ${result.message}` : ''}\n\n${result.output.replaceAll(request.pin ?? '\u0000', '******')}`, { mediaType: 'text/plain', fileName: '受测终端输出 TUT output.txt' });
   w.log(said({
