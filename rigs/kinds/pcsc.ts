@@ -9,7 +9,7 @@ import { cardProfilePath } from '../files';
 import { readHeldCard } from '../held-cards';
 import { listReaderNames, PcscChannel } from '../pcsc';
 import { TracingChannel } from '../tracing';
-import { CapabilityMissingError, CardAbsentError, ReaderError, type CardSlot, type Check, type Rig, type RigCapability, type RigFile, type RigKindDriver, type RigOptions, type HeldCard, type ReadCard } from '../types';
+import { CapabilityMissingError, CardAbsentError, ReaderError, type CardSlot, type Check, type Rig, type RigCapability, type RigFile, type RigKindDriver, type RigOptions, type HeldCard, type ReadCard, type ReachableCard } from '../types';
 
 /** The reader names matching the rig file's `reader` (exact name or RegExp), or a ReaderError saying what is there. */
 export function matchReaders(spec: string | RegExp, known = listReaderNames()): string[] {
@@ -128,12 +128,6 @@ export class PcscRig implements Rig {
 /** `cards:` — the rig's physical cards, one reader each (a scenario with two people, or a card and its replacement). */
 interface ListedCard { reader: string | RegExp; card: string }
 
-/** The reader of each card the rig uses: `cards:`, or `reader:` (its matches). */
-function firstReader(rig: RigFile): { spec: string | RegExp; card?: string } {
-  const listed = rig.settings.cards as ListedCard[] | undefined;
-  return listed ? { spec: listed[0]!.reader, card: cardProfilePath(rig.file, listed[0]!.card) } : { spec: rig.settings.reader as string | RegExp, card: rig.card };
-}
-
 export const driver: RigKindDriver = {
   summary: 'a real PC/SC reader with the physical test card in it (or several, one reader each)',
   fields: { reader: READER_FIELD.optional(), cards: CARDS_FIELD.optional() },
@@ -168,21 +162,33 @@ export const driver: RigKindDriver = {
     return listed ? `${listed.length} cards: ${listed.map((c) => `reader ${String(c.reader)}`).join(', ')}` : `reader ${String(rig.settings.reader)}`;
   },
   async reachCard(rig, insertTimeoutMs) {
-    const checks: Check[] = [];
-    const first = firstReader(rig);
-    const profile = first.card ? loadCardProfile(first.card) : undefined;
-    let names: string[];
-    try { names = matchReaders(first.spec); } catch (err) {
-      return { checks: [{ what: 'reader', verdict: 'FAIL', detail: (err as Error).message }], close: async () => undefined };
-    }
-    checks.push({ what: 'reader', verdict: 'ok', detail: `"${names[0]}"${names.length > 1 ? ` (and ${names.length - 1} more matching)` : ''}` });
-    const ch = new PcscChannel(names[0]!);
-    const close = () => ch.close();
-    if (!(await ch.waitForCard(insertTimeoutMs))) {
-      checks.push({ what: 'card', verdict: 'FAIL', detail: `no card in "${names[0]}" after ${insertTimeoutMs / 1000} s: insert the test card ${profile ? `${profile.card.number} (${profile.holder.name})` : ''}` });
-      return { checks, close };
-    }
-    checks.push({ what: 'card', verdict: 'ok', detail: `a card is in "${names[0]}"` });
-    return { checks, channel: ch, close };
+    // Every card of the rig, one reader each: is the reader there, is its card in.
+    const listed = (rig.settings.cards as ListedCard[] | undefined)?.map((c) => ({ spec: c.reader, card: cardProfilePath(rig.file, c.card) }))
+      ?? [{ spec: rig.settings.reader as string | RegExp, card: rig.card }];
+    const channels: PcscChannel[] = [];
+    const cards = listed.map(({ spec, card }): ReachableCard => {
+      const known = card ? loadCardProfile(card) : undefined;
+      return {
+        where: `reader ${typeof spec === 'string' ? `"${spec}"` : String(spec)}`,
+        known,
+        async reach() {
+          const checks: Check[] = [];
+          let names: string[];
+          try { names = matchReaders(spec); } catch (err) {
+            return { checks: [{ what: 'reader', verdict: 'FAIL', detail: (err as Error).message }] };
+          }
+          checks.push({ what: 'reader', verdict: 'ok', detail: `"${names[0]}"${names.length > 1 ? ` (and ${names.length - 1} more matching)` : ''}` });
+          const ch = new PcscChannel(names[0]!);
+          channels.push(ch);
+          if (!(await ch.waitForCard(insertTimeoutMs))) {
+            checks.push({ what: 'card', verdict: 'FAIL', detail: `no card in "${names[0]}" after ${insertTimeoutMs / 1000} s: insert the test card ${known ? `${known.card.number} (${known.holder.name})` : ''}` });
+            return { checks };
+          }
+          checks.push({ what: 'card', verdict: 'ok', detail: `a card is in "${names[0]}"` });
+          return { checks, channel: ch };
+        },
+      };
+    });
+    return { checks: [], cards, close: async () => { for (const ch of channels) await ch.close(); } };
   },
 };

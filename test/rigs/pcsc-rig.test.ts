@@ -55,7 +55,7 @@ describe('the pcsc rig, with a card served by a separate process', () => {
       }
       const check = spawnSync(process.execPath, [MEDCARD, 'rig', 'check', 'pcsc-vpcd'], { cwd: ROOT, encoding: 'utf8', timeout: 30000 });
       assert.equal(check.status, 0, check.stdout + check.stderr);
-      for (const what of ['rig file', 'reader', 'card', 'SSSE', 'engine']) assert.match(check.stdout, new RegExp(`^ok\\s+${what}`, 'm'));
+      for (const what of ['rig file', 'reader', 'card', 'SSSE', 'data', 'card 1/1', 'engine']) assert.match(check.stdout, new RegExp(`^ok\\s+${what}`, 'm'));
     } finally {
       await emu.stop();
       await readerEmpty();
@@ -98,6 +98,36 @@ describe('the pcsc rig, with a card served by a separate process', () => {
       await assert.rejects(slot.channel.transmit(hexBytes('00 B2 07 2C 0B')), (e: Error) => e instanceof ReaderError && /Virtual PCD 00 01/.test(e.message) && /the card was removed during the operation: put it back and rerun the scenario/.test(e.message));
     } finally {
       await rig.close();
+      await emu.stop();
+      await readerEmpty();
+    }
+  });
+
+  test('rig check checks every card of `cards:`: each reader, its card, SELECT SSSE, its data, a verdict line per card', async () => {
+    const cards = (second: string) => rigFile('two', `kind: pcsc\ncards:\n  - { reader: "Virtual PCD 00 01", card: fixtures/cards/zhang-san.yaml }\n  - { reader: "Virtual PCD 00 00", card: ${second} }\nexclusive: "@rig-any"\n`);
+    const check = (file: string) => spawnSync(process.execPath, [MEDCARD, 'rig', 'check', file, '--insert-timeout', '0.3'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const emu = await external();
+    let other: Awaited<ReturnType<typeof external>> | undefined;
+    try {
+      // The second reader empty: the first card passes, the second fails with what to insert.
+      let r = check(cards('fixtures/cards/li-si.yaml'));
+      assert.equal(r.status, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /^ok\s+card 1\/2\s+A50000001 \(张三\) in reader "Virtual PCD 00 01": present, answers SELECT SSSE, reads as the rig file's card$/m);
+      assert.match(r.stdout, /^FAIL\s+card\s+no card in "Virtual PCD 00 00" after 0.3 s: insert the test card B11000002 \(李四\)/m);
+      assert.match(r.stdout, /^FAIL\s+card 2\/2\s+B11000002 \(李四\) in reader "Virtual PCD 00 00": card failed$/m);
+      other = await startEmulator(['--card', 'fixtures/cards/li-si.yaml', '--vpcd-port', '35963'], 'Virtual PCD 00 00');
+      // Another card than the rig file's in the second reader: its data says which.
+      r = check(cards('fixtures/cards/chen-qi-lost.yaml'));
+      assert.equal(r.status, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /^FAIL\s+data\s+EF05\/EF06 read: card B11000002 \(李四\), valid .*, but the rig file's card is A50000005 \(陈七\)/m);
+      assert.match(r.stdout, /^FAIL\s+card 2\/2\s+A50000005 \(陈七\) in reader "Virtual PCD 00 00": data failed$/m);
+      r = check(cards('fixtures/cards/li-si.yaml'));
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.equal(r.stdout.match(/^ok\s+SSSE\s+SELECT SSSE → (9000|61[0-9A-F]{2})$/gm)?.length, 2, r.stdout);
+      assert.match(r.stdout, /^ok\s+data\s+EF05\/EF06 read: card B11000002 \(李四\), valid \d{4}-\d\d-\d\d – \d{4}-\d\d-\d\d, the rig file's card$/m);
+      assert.match(r.stdout, /^ok\s+card 2\/2\s+B11000002 \(李四\) in reader "Virtual PCD 00 00": present/m);
+    } finally {
+      await other?.stop();
       await emu.stop();
       await readerEmpty();
     }
