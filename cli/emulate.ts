@@ -7,7 +7,7 @@ import { SerialCardServer, VPCD_BASE_PORT, VpcdCard } from '../rigs';
 import { parseOptions, UsageError } from './args';
 
 const HELP = `usage: medcard emulate --card <profile.yaml> [--vpcd-port <n>] [--vpcd-host <host>] [--trace] [--no-quickack]
-       medcard emulate --card <profile.yaml> --serial <device> [--baud <n>] [--trace]
+       medcard emulate --card <profile.yaml> --serial <device> [--slot <profile.yaml>]... [--baud <n>] [--trace]
 
 Serves the card to pcscd's vsmartcard-vpcd driver: connecting is inserting the card into
 the virtual reader (port ${VPCD_BASE_PORT} is "Virtual PCD 00 00", ${VPCD_BASE_PORT + 1} is "Virtual PCD 00 01").
@@ -19,6 +19,9 @@ the virtual reader (port ${VPCD_BASE_PORT} is "Virtual PCD 00 00", ${VPCD_BASE_P
   --no-quickack       leave the vpcd 20-APDU/s stall in place (for measurements)
   --serial <device>   serve the card on a serial line instead (vpcd framing, every frame answered,
                       insert 10 / eject 11 / presence 12: rigs/README.md); the card starts inserted
+  --slot <file>       with --serial, a card robot: each --slot adds a slot holding this card
+                      (--card is slot 0, in the reader at the start; control codes 13 and 20+k
+                      swap slot k's card in: rigs/README.md)
   --baud <n>          serial baud rate (default 115200)
 
 It stops, removing the card, on SIGINT or SIGTERM, and when the process that started it goes:
@@ -37,6 +40,7 @@ export async function run(argv: string[]): Promise<number> {
     'no-quickack': { type: 'boolean', default: false },
     serial: { type: 'string' },
     baud: { type: 'string', default: '115200' },
+    slot: { type: 'string', multiple: true },
   }, HELP);
   if (!parsed) return 0;
   const { values } = parsed;
@@ -50,13 +54,17 @@ export async function run(argv: string[]): Promise<number> {
   if (values.trace) card.onTrace((e) => console.log(formatTraceEntry(e)));
   const label = `card ${profile.card.number} (${profile.holder.name})`;
 
+  if (values.slot?.length && !values.serial) throw new UsageError(`--slot is for a card robot on a serial line: give --serial <device> too\n\n${HELP}`);
   if (values.serial) {
     const baudRate = Number(values.baud);
     if (!Number.isInteger(baudRate) || baudRate < 300) throw new UsageError(`--baud must be a baud rate such as 115200, got "${values.baud}"`);
     const device = values.serial as string;
+    // A robot's further slots: each a card of its own, swapped in on the host's 20+k.
+    const more = (values.slot ?? []).map((f) => new EmulatedCard(loadCardProfile(path.resolve(f))));
+    if (values.trace) for (const c of more) c.onTrace((e) => console.log(formatTraceEntry(e)));
     let server: SerialCardServer;
     try {
-      server = await SerialCardServer.open({ path: device, baudRate, card });
+      server = await SerialCardServer.open({ path: device, baudRate, ...(more.length ? { slots: [card, ...more] } : { card }) });
     } catch (err) {
       console.error(`medcard emulate: ${(err as Error).message}`);
       return 1;
@@ -70,6 +78,7 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGTERM', () => void stopSerial('SIGTERM'));
     watchParent(() => void stopSerial('parent process gone'));
     console.log(`${label} inserted on serial line ${device} at ${baudRate} baud`);
+    if (more.length) console.log(`a card robot with ${more.length + 1} slots: ${[card, ...more].map((c, i) => `slot ${i} ${c.profile.card.number} (${c.profile.holder.name})`).join(', ')}`);
     await server.closed;
     console.log(`serial line ${device} closed (the other end went away): stopping`);
     return 0;

@@ -28,8 +28,8 @@ export type RigCapability =
   | 'card-remove'; // remove / insert the card on cue
 
 export class CardAbsentError extends Error {
-  constructor(reader: string) {
-    super(`no card in reader "${reader}": insert the card (or start \`medcard emulate\`) and try again`);
+  constructor(reader: string, message?: string) {
+    super(message ?? `no card in reader "${reader}": insert the card (or start \`medcard emulate\`) and try again`);
     this.name = 'CardAbsentError';
   }
 }

@@ -67,10 +67,11 @@ async function withVpcdCards<T>(cards: Card[], fn: () => Promise<T> | T): Promis
   }
 }
 
-/** Serve one card with `medcard emulate --serial` on the far end of a socat pty pair; fn gets the host end. */
-async function withSerialCard<T>(card: string, fn: (hostPath: string) => Promise<T> | T): Promise<T> {
+/** Serve cards with `medcard emulate --serial` on the far end of a socat pty pair (several: a card robot, one slot each); fn gets the host end. */
+async function withSerialCard<T>(cards: string | string[], fn: (hostPath: string) => Promise<T> | T): Promise<T> {
+  const [first, ...more] = typeof cards === 'string' ? [cards] : cards;
   const pair = await makePtyPair();
-  const child = spawn(process.execPath, [MEDCARD, 'emulate', '--card', card, '--serial', pair.b, '--baud', '115200'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MEDCARD, 'emulate', '--card', first!, ...more.flatMap((c) => ['--slot', c]), '--serial', pair.b, '--baud', '115200'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     let out = '';
     await new Promise<void>((resolve, reject) => {
@@ -96,7 +97,8 @@ function check(label: string, cards: string[], suite: () => Promise<ReturnType<t
     const { run, scenarios, skipped, output } = await suite();
     assert.equal(run.status, 0, output.slice(-4000));
     const ran = scenarios.filter((s) => s.status !== 'skipped');
-    console.log(`${label}: ${ran.length} ran and passed, ${scenarios.length - ran.length} skipped of ${scenarios.length}`);
+    const because = (what: string) => skipped.filter((l) => l.includes(`lacks ${what}`)).length;
+    console.log(`${label}: ${ran.length} ran and passed, ${scenarios.length - ran.length} skipped of ${scenarios.length} (${because('card-state')} card-state / ${because('card-swap')} more cards)`);
     for (const { uri, scenario, status } of scenarios) {
       const where = `${uri}: ${scenario.name}`;
       const needs = cardNeeds(scenario);
@@ -179,4 +181,9 @@ describe('the rig\'s own cards stand in for the scenarios\' cards (cards served 
   check('pcsc, a card and its replacement (陈七): card-replacement scenarios run', replaced.map((c) => c.card), vpcdSuite(replaced));
   check('serial with serial.path, one card (张三)', [ZHANG_SAN], () => withSerialCard(ZHANG_SAN, (host) =>
     runSuite(`kind: serial\ndescription: a line to medcard emulate --serial (test/rigs/held-cards.test.ts)\ncard: ${ZHANG_SAN}\nserial: { path: ${host}, baudRate: 115200 }\ncapabilities: [card-remove]\n`)));
+  // A card robot on the line (a separate `medcard emulate --serial --slot …` process): its slots' cards stand in.
+  const robotRig = (host: string, cards: string[]) => `kind: serial\ndescription: a card robot, medcard emulate --serial --slot (test/rigs/held-cards.test.ts)\nserial: { path: ${host}, baudRate: 115200 }\ncards:\n${cards.map((c, i) => `  - { slot: ${i}, card: ${c} }`).join('\n')}\ncapabilities: [card-remove]\n`;
+  const robot = (cards: string[]) => () => withSerialCard(cards, (host) => runSuite(robotRig(host, cards)));
+  check('serial robot, two holders (张三, 李四): two-person scenarios run', twoHolders.map((c) => c.card), robot(twoHolders.map((c) => c.card)));
+  check('serial robot, a card and its replacement (陈七): card-replacement scenarios run', replaced.map((c) => c.card), robot(replaced.map((c) => c.card)));
 });
