@@ -30,7 +30,10 @@ for (const s of VOCABULARY) {
 
 BeforeAll({ name: '连接读卡环境和结算引擎 connect the rig and the engine' }, async function () {
   // Fail once, early, with the reason, instead of once per scenario.
-  if (!NOOP) await getShared();
+  if (NOOP) return;
+  const shared = await getShared();
+  // The rig's own cards, read before the first scenario: a card that cannot be read (no card, another program holding it) stops the run with the reason.
+  if (shared.rig.heldCards) await shared.rig.heldCards(readCardContents);
 });
 
 /** The ids' seed goes into the log of each worker's first scenario (and of every failed one), not to the terminal. */

@@ -11,9 +11,23 @@ import { listReaderNames, PcscChannel } from '../pcsc';
 import { TracingChannel } from '../tracing';
 import { CapabilityMissingError, CardAbsentError, ReaderError, type CardSlot, type Check, type Rig, type RigCapability, type RigFile, type RigKindDriver, type RigOptions, type HeldCard, type ReadCard, type ReachableCard } from '../types';
 
-/** The reader names matching the rig file's `reader` (exact name or RegExp), or a ReaderError saying what is there. */
+/**
+ * pcsc-lite names a reader "<name the driver gives> [<interface>] <reader index> <slot>", e.g.
+ * "ACS ACR39U ICC Reader 00 00", "Alcor Micro AU9560 [CCID Interface] 00 00"; the index changes
+ * with the USB port and the order of plugging. So a name in a rig file may leave that tail out.
+ */
+const PCSC_LITE_TAIL = /^(?: \[[^\]]*\]| \([^)]*\))* \d\d \d\d$/;
+
+/** Does `name` match the rig file's `reader`: a /regex/; the exact name; or the name without pcsc-lite's tail (PCSC_LITE_TAIL)? */
+export function readerMatches(spec: string | RegExp, name: string, all: readonly string[]): boolean {
+  if (typeof spec !== 'string') return spec.test(name);
+  if (all.includes(spec)) return name === spec;
+  return name.startsWith(`${spec} `) && PCSC_LITE_TAIL.test(name.slice(spec.length));
+}
+
+/** The reader names matching the rig file's `reader` (exact name, name without pcsc-lite's tail, or RegExp), or a ReaderError saying what is there. */
 export function matchReaders(spec: string | RegExp, known = listReaderNames()): string[] {
-  const matches = known.filter((n) => (typeof spec === 'string' ? n === spec : spec.test(n)));
+  const matches = known.filter((n) => readerMatches(spec, n, known));
   if (matches.length === 0) {
     const want = typeof spec === 'string' ? `"${spec}"` : `matching ${spec}`;
     throw new ReaderError(`no PC/SC reader ${want}; readers pcscd knows: ${known.map((n) => `"${n}"`).join(', ') || 'none'} — plug the reader in, or fix \`reader:\` in the rig file`, 'ENOREADER');
@@ -30,7 +44,7 @@ const readerSpec = (r: unknown): string | RegExp => {
   if (!m) return r;
   try { return new RegExp(m[1]!, m[2]); } catch (e) { throw new Refusal(`bad regular expression: ${(e as Error).message}`); }
 };
-const READER_DESCRIPTION = 'the PC/SC reader\'s exact name, or a /regular expression/';
+const READER_DESCRIPTION = 'the PC/SC reader\'s name (exact, or without pcsc-lite\'s "[interface] 00 00" tail: the first match), or a /regular expression/';
 const READER_FIELD = ruled(z.string().describe(READER_DESCRIPTION), (r): string | RegExp | undefined => (r === undefined ? undefined : readerSpec(r)));
 const CARDS_FIELD = z.array(z.strictObject({
   reader: ruled(z.string().describe(READER_DESCRIPTION), (r) => readerSpec(r)),
@@ -152,7 +166,7 @@ export const driver: RigKindDriver = {
     let known: string[];
     try { known = listReaderNames(); } catch { return []; } // the workers say what is missing
     const listed = rig.settings.cards as ListedCard[] | undefined;
-    const matching = (spec: string | RegExp) => known.filter((n) => (typeof spec === 'string' ? n === spec : spec.test(n)));
+    const matching = (spec: string | RegExp) => known.filter((n) => readerMatches(spec, n, known));
     if (listed) return [...new Set(listed.flatMap((c) => matching(c.reader).slice(0, 1)))];
     const matches = matching(rig.settings.reader as string | RegExp);
     return rig.exclusive ? matches.slice(0, 1) : matches.slice(0, workers);

@@ -4,7 +4,7 @@
 // on a lab machine; scripts/test.js holds /tmp/medcard-vpcd.lock (never take it here).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -69,6 +69,30 @@ describe('readers reserved across processes', () => {
       const r = await medcard(['run', '--rig', 'vpcd', '--reports', path.join(tmp, 'd'), FEATURE]).done;
       assert.equal(r.code, 1, r.out.slice(-2000));
       assert.match(r.out, new RegExp(`Virtual PCD 00 00 already holds a card from pid ${stray.pid} \\(.*emulate.*\\): stop that process \\(kill ${stray.pid}\\)`));
+    } finally {
+      stray.kill();
+      await exited(stray);
+    }
+  });
+
+  test('remote-card: a stray card process in the reader fails the scenario within 3 s, naming it, and starts no card container', async () => {
+    // The embedded engine: no container engine to build; the card containers are what is under test.
+    const rig = path.join(tmp, 'remote.yaml');
+    fs.writeFileSync(rig, 'kind: remote-card\nreader: ["Virtual PCD 00 00"]\ncard: fixtures/cards/zhang-san.yaml\ncapabilities: [card-swap, card-remove]\n');
+    const stray = spawn(process.execPath, ['bin/medcard.js', 'emulate', '--card', 'fixtures/cards/zhang-san.yaml', '--vpcd-port', '35963'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let said = '';
+        stray.stdout!.on('data', (c: Buffer) => { said += c; if (/35963/.test(said)) resolve(); });
+        stray.once('exit', (code) => reject(new Error(`medcard emulate exited (${code}): ${said}`)));
+      });
+      const r = await medcard(['run', '--rig', rig, '--reports', path.join(tmp, 'e'), FEATURE]).done;
+      assert.equal(r.code, 1, r.out.slice(-2000));
+      assert.match(r.out, new RegExp(`Virtual PCD 00 00 already holds a card from pid ${stray.pid} \\(.*emulate.*\\): stop that process \\(kill ${stray.pid}\\)`));
+      // Every scenario failed on it, none started a container (the slot is taken before any container is).
+      assert.match(r.out, /\d+ scenarios? \(\d+ failed\)/, r.out.slice(-2000));
+      const ps = spawnSync('docker', ['ps', '-aq', '--filter', 'label=org.medcard.role=card'], { encoding: 'utf8', timeout: 20_000 });
+      assert.equal(ps.stdout.trim(), '', 'no card container left or started');
     } finally {
       stray.kill();
       await exited(stray);
