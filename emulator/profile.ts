@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { defineFormat, identifier, loadYaml, ruled, Refusal, validAt, whenValid, YamlError, type Wording, type YamlIssue } from '../schema';
-import type { BinaryFileSpec, CardProfile, Gen3Spec } from './types';
+import type { BinaryFileSpec, CardProfile, Gen3Spec, PsamProfile } from './types';
 import { contactlessDefaultAtr, defaultAtr, parseAtr, type Protocol } from './atr';
 import { encodeGbk } from './gbk';
 import { fromHex, toHex } from './hex';
@@ -98,7 +98,7 @@ const card = z.strictObject({
   number: ident(CARD_NUMBER, { required: true }).describe('卡号: 9 letters or digits'),
   identificationCode: ident(CARD_SN, { required: true }).describe('卡识别码: 32 hex digits'),
   type: text(hexShape(1), hexOf(1), '2 hex digits').optional().describe('default 01'),
-  specVersion: text(z.string().regex(/^[\x20-\x7e]{4}$/), (v) => /^[\x20-\x7e]{4}$/.test(v), '4 ASCII characters, e.g. "3.00"').optional().describe('default 3.00'),
+  specVersion: text(z.string().regex(/^[\x20-\x7e]{4}$/), (v) => /^[\x20-\x7e]{4}$/.test(v), '4 ASCII characters, e.g. "3.00"').optional().describe('default 2.00, or 3.00 on a third-generation card; 3.x only there (terminals authenticate 3.x cards through the PSAM)'),
   issuerCode: text(hexShape(12), hexOf(12), '24 hex digits (12 bytes)').optional().describe('default: the region and zeros'),
   issueDate: date({ required: true }),
   expiryDate: date({ required: true }).describe('after issueDate'),
@@ -188,7 +188,15 @@ const profileSchema = z.strictObject({
   files: files.optional().describe('extra files and access rules (card-spec §2)'),
 }).superRefine((p, ctx) => {
   if (p.gen3 !== undefined && p.generation !== '3') ctx.addIssue({ code: 'custom', path: ['gen3'], message: 'only for a third-generation card: add generation: 3' });
-}, whenValid(['generation'])).transform((p): Omit<CardProfile, 'id' | 'atr'> & { atr?: string } => {
+}, whenValid(['generation'])).superRefine((p, ctx) => {
+  // card-spec §7: a terminal reads a card whose version starts with 3 through its PSAM, so the version says the generation.
+  const v = p.card.specVersion;
+  if (v !== undefined && v.startsWith('3') !== (p.generation === '3')) {
+    ctx.addIssue({ code: 'custom', path: ['card', 'specVersion'], message: p.generation === '3'
+      ? `a third-generation card's version starts with 3, got ${got(v)}`
+      : `${got(v)} is a third-generation version (terminals then authenticate through a PSAM): add generation: 3, or give a 2.x version` });
+  }
+}, whenValid(['generation'], ['card', 'specVersion'])).transform((p): Omit<CardProfile, 'id' | 'atr'> & { atr?: string } => {
   const files = {
     ...(p.files?.readNeedsPin?.length ? { readNeedsPin: p.files.readNeedsPin } : {}),
     ...(p.files?.binary?.length ? { binary: p.files.binary } : {}),
@@ -203,7 +211,7 @@ const profileSchema = z.strictObject({
     },
     card: {
       number: p.card.number, identificationCode: p.card.identificationCode, type: (p.card.type ?? '01').toUpperCase(),
-      specVersion: p.card.specVersion ?? '3.00', issuerCode: (p.card.issuerCode ?? p.card.region.padEnd(24, '0')).toUpperCase(),
+      specVersion: p.card.specVersion ?? (p.generation === '3' ? '3.00' : '2.00'), issuerCode: (p.card.issuerCode ?? p.card.region.padEnd(24, '0')).toUpperCase(),
       issueDate: p.card.issueDate, expiryDate: p.card.expiryDate, region: p.card.region,
     },
     pin: { value: p.pin.value, tries: Number(p.pin.tries ?? '3'), isInitial: p.pin.isInitial ?? false },
@@ -297,4 +305,43 @@ export function loadCardProfiles(dir: string): Map<string, CardProfile> {
   }
   if (issues.length) throw new CardProfileError(issues);
   return out;
+}
+
+// ------------------------------------------------------------------ PSAM profiles
+
+/** Default PSAM ATR: T=0, historical bytes "PSAM-SSE" (our decision; real PSAMs carry their maker's). */
+export const DEFAULT_PSAM_ATR = toHex(defaultAtr('PSAM-SSE'));
+
+const psamSchema = z.strictObject({
+  description: scalar(z.string(), (v) => v).optional().describe('free text: which terminal this PSAM is for'),
+  terminalNumber: text(z.string().regex(/^\d{12}$/), (v) => /^\d{12}$/.test(v), '12 digits', { required: true })
+    .describe('终端机编号: 12 digits, READ BINARY SFI 16; field 10 of the reader interface line'),
+  masterKey: text(hexShape(16), hexOf(16), '32 hex digits (a 16-byte SM4 key)').optional()
+    .describe('RKSSSE master key the external-authentication keys of the cards are diversified from; default the test master key'),
+  atr: atrText().optional().describe('hex; default 3B 08 "PSAM-SSE"'),
+}).transform((p): Omit<PsamProfile, 'id'> => ({
+  ...(p.description !== undefined ? { description: p.description } : {}),
+  terminalNumber: p.terminalNumber,
+  masterKey: (p.masterKey ?? DEFAULT_MASTER_KEY).replace(/\s/g, '').toUpperCase(),
+  atr: p.atr ?? DEFAULT_PSAM_ATR,
+}));
+
+/** The PSAM profile format (schemas/psam-profile.schema.json; fixtures/psam/README.md). */
+export const PSAM_PROFILE_FORMAT = defineFormat({
+  id: 'psam-profile',
+  title: 'PSAM 安全模块 / PSAM profile (fixtures/psam/<id>.yaml)',
+  description: 'The terminal\'s secure access module for third-generation cards: terminal number, master key, ATR (card-spec.md §7).',
+  schema: psamSchema, scalars: 'text',
+  wording: { ...WORDING, notMapping: (field) => (field === '(root)' ? 'expected a mapping with terminalNumber: …' : 'expected a mapping') },
+});
+
+/** Load and validate one PSAM profile file. */
+export function loadPsamProfile(file: string): PsamProfile {
+  const shown = path.relative(process.cwd(), file) || file;
+  let p: Omit<PsamProfile, 'id'>;
+  try { p = loadYaml(PSAM_PROFILE_FORMAT, file, { shown, root: '(root)' }); } catch (e) {
+    if (e instanceof YamlError && !(e instanceof CardProfileError)) throw new CardProfileError(e.issues);
+    throw e;
+  }
+  return { id: path.basename(file).replace(/\.ya?ml$/i, ''), ...p, source: shown };
 }

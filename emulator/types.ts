@@ -21,7 +21,7 @@ export interface CardProfile {
     number: string;              // 卡号, 9 ASCII chars
     identificationCode: string;  // 卡识别码, 32 hex digits
     type: string;                // 卡类别, 1 byte code as 2 hex digits
-    specVersion: string;         // e.g. '3.00'
+    specVersion: string;         // e.g. '2.00'; '3.00' on a third-generation card
     issuerCode: string;          // 初始化机构编号, 24 hex digits (12 bytes)
     issueDate: string;
     expiryDate: string;
@@ -95,4 +95,22 @@ export interface TraceEntry {
   detail: string;       // e.g. 'SSSE', 'EF05 record 07', 'PIN (6 digits hidden)'
   sw: string;           // 4 hex digits
   swMeaning: string;    // e.g. '正常 / OK', '密码错误，还可尝试2次 / wrong PIN, 2 tries left'
+}
+
+/**
+ * An emulated PSAM, the terminal's secure access module (card-spec §7), as loaded from
+ * fixtures/psam/<name>.yaml: a second card in a second reader that holds the RKSSSE master
+ * key and answers what a terminal needs for a third-generation card's external authentication.
+ */
+export interface PsamProfile {
+  /** File stem, e.g. 'test-psam'. */
+  id: string;
+  description?: string;
+  source?: string;
+  /** 终端机编号: 12 digits, READ BINARY of SFI 16 (6 bytes BCD); the reader line's field 10. */
+  terminalNumber: string;
+  /** RKSSSE master key (hex, 16 bytes): card keys are diversified from it by card identification code. */
+  masterKey: string;
+  /** hex, upper case, no spaces. */
+  atr: string;
 }

@@ -148,6 +148,10 @@ step('Given', '{string} 持有社保卡', '{string} holds a card', async functio
   await issueCard(this, name);
 }, { example: { zh: '"张三" 持有社保卡', en: '"Zhang San" holds a card' } });
 
+step('Given', '{string} 持有第三代社保卡', '{string} holds a third-generation card', async function (name: string) {
+  await issueCard(this, name, undefined, undefined, 3);
+}, { example: { zh: '"张三" 持有第三代社保卡', en: '"Zhang San" holds a third-generation card' }, needs: 'card-swap' });
+
 step('Given', '{string} 持有社保卡，有效期至 {date}', '{string} holds a card valid until {date}', async function (name: string, expiry: string) {
   await issueCardValidUntil(this, name, expiry);
 }, { example: { zh: '"王五" 持有社保卡，有效期至 2023-05-20', en: '"Wang Wu" holds a card valid until 2023-05-20' }, needs: 'card-state' });

@@ -145,6 +145,12 @@ step('Then', '结算单上的就诊凭证为 {string}', 'the receipt names the c
   await this.attach(r.text ?? '', { mediaType: 'text/plain', fileName: '终端结算单 terminal receipt.txt' });
 }, { example: { zh: '结算单上的就诊凭证为 "医保电子凭证"', en: 'the receipt names the certificate "e-voucher"' } });
 
+step('Then', '结算单上的参保人姓名为 {string}', 'the receipt names the insured {string}', async function (name: string) {
+  const r = this.need('visit').receipt;
+  await this.attach(r.text ?? '', { mediaType: 'text/plain', fileName: '终端结算单 terminal receipt.txt' });
+  if (r.holder !== name) throw new Error(say(`结算单上的参保人姓名为 ${JSON.stringify(r.holder ?? '（无）')}，应为 ${JSON.stringify(name)}`, `the receipt names the insured ${JSON.stringify(r.holder ?? '(none)')}, expected ${JSON.stringify(name)}`));
+}, { example: { zh: '结算单上的参保人姓名为 "张三"', en: 'the receipt names the insured "Zhang San"' } });
+
 // ------------------------------------------------------------------ Then: refusals and claims
 
 step('Then', '终端拒绝，原因为 {string}', 'the terminal refuses because {string}', async function (reason: string) {
@@ -216,3 +222,22 @@ step('Then', '读卡报文中没有 {string} 命令', 'the card traffic has no {
   const t = this.inserted?.slot.trace() ?? [];
   if (t.some((e) => e.name === name)) throw new Error(`unexpected ${name} in the card traffic`);
 }, { example: { zh: '读卡报文中没有 "VERIFY" 命令', en: 'the card traffic has no "VERIFY" command' } });
+
+step('Then', '读卡报文中没有访问银行应用', 'the card traffic never selects the bank application', async function () {
+  const t = this.inserted?.slot.trace() ?? [];
+  if (!t.length) throw new Error(say('还没有读卡报文：先持卡就诊', 'no card traffic yet: a visit with the card comes first'));
+  const bank = t.filter((e) => e.name === 'SELECT' && /PPSE|UnionPay|银联/.test(e.detail));
+  if (bank.length) throw new Error(say(`读卡报文中选择了银行应用：${bank.map((e) => e.detail).join('；')}`, `the card traffic selects the bank application: ${bank.map((e) => e.detail).join('; ')}`));
+}, { example: { zh: '读卡报文中没有访问银行应用', en: 'the card traffic never selects the bank application' } });
+
+step('Then', '终端经PSAM外部认证后读取持卡人信息', 'the terminal read the holder data after external authentication through its PSAM', async function () {
+  const t = this.inserted?.slot.trace() ?? [];
+  const psam = this.psam.channel?.trace() ?? [];
+  const auth = t.findIndex((e) => e.name === 'EXTERNAL AUTHENTICATE' && e.sw === '9000');
+  const holder = t.findIndex((e) => e.name === 'READ RECORD' && /EF06|SFI 6/.test(e.detail) && e.sw === '9000');
+  if (auth < 0) throw new Error(say('读卡报文中没有成功的外部认证（EXTERNAL AUTHENTICATE 9000）', 'no successful EXTERNAL AUTHENTICATE (9000) in the card traffic'));
+  if (holder >= 0 && holder < auth) throw new Error(say('持卡人信息（EF06）在外部认证之前就读出了', 'the holder data (EF06) was read before the external authentication'));
+  if (!psam.some((e) => e.name === 'CIPHER DATA' && /^(9000|61..)$/.test(e.sw))) {
+    throw new Error(say('PSAM报文中没有计算认证数据（CIPHER DATA）', 'the PSAM computed no cryptogram (no CIPHER DATA in its traffic)'));
+  }
+}, { example: { zh: '终端经PSAM外部认证后读取持卡人信息', en: 'the terminal read the holder data after external authentication through its PSAM' } });

@@ -9,7 +9,7 @@ import { formatTrace, type CardSlot } from '../rigs';
 import { Terminal, TerminalRefusal, type LineItem, type VisitKind, type VisitOutcome, type VisitRequest } from '../terminal';
 import type { InstitutionCtx } from './types';
 import { classOf, ensureCatalogue } from './catalogue';
-import { insertCard } from './cards';
+import { insertCard, terminalPsam } from './cards';
 import { CASH_REASON_WORDS } from './parameters';
 import { col, stepsOf } from './registry';
 import type { MedWorld } from './world';
@@ -44,13 +44,15 @@ const REASON_OF_REFUSAL: Partial<Record<string, ClaimReason>> = {
 
 interface VisitOpts {
   kind?: VisitKind; withCard: boolean; cardOwner?: string; useOldCard?: boolean; reason?: ClaimReason; emergency?: boolean; certificate?: 'evoucher' | 'id-card';
+  /** The card is tapped on the contactless reader (a third-generation card). */
+  contactless?: boolean;
   /** The terminal's platform client, when not the institution's own (steps/his.ts cuts an answer through one). */
   platform?: PlatformClient;
 }
 
-/** The institution's reference terminal: its platform client (or `platform`), its e-voucher component, the scenario's time of day. */
+/** The institution's reference terminal: its platform client (or `platform`), its e-voucher component, its PSAM, the scenario's time of day. */
 async function terminalAt(w: MedWorld, inst: InstitutionCtx, platform?: PlatformClient): Promise<Terminal> {
-  return new Terminal({ platform: platform ?? await w.platformFor(inst), institution: inst, evoucher: w.shared.evoucherFor(inst), clockTime: w.clockTime });
+  return new Terminal({ platform: platform ?? await w.platformFor(inst), institution: inst, evoucher: w.shared.evoucherFor(inst), psam: terminalPsam(w), clockTime: w.clockTime });
 }
 
 /** The e-voucher held up (a step before) is shown at this institution's counter now: its component's next scan reads it. */
@@ -82,8 +84,9 @@ export async function visit(w: MedWorld, personName: string, instName: string, i
     const owner = w.person(o.cardOwner ?? personName);
     const profile = o.useOldCard ? owner.oldProfiles[owner.oldProfiles.length - 1] : owner.profile;
     if (!profile) throw new Error(`"${owner.name}" has no ${o.useOldCard ? 'old ' : ''}card to present: issue one with "${owner.name}" 持有社保卡 / "${owner.name}" holds a card`);
-    slot = await insertCard(w, profile);
+    slot = await insertCard(w, profile, { interface: o.contactless ? 'contactless' : 'contact' });
     slot.clearTrace();
+    w.psam.channel?.clearTrace();
     const presenter = p ?? { name: personName, certno: undefined };
     req.card = { channel: slot.channel, pin: (p ?? owner).typedPin ?? profile.pin.value, presented: { idNumber: presenter.certno, name: presenter.name } };
   } else {
@@ -99,6 +102,8 @@ export async function visit(w: MedWorld, personName: string, instName: string, i
   }
   if (outcome.vendorLine) w.latest.vendorLine = outcome.vendorLine;
   if (slot) await w.attach(formatTrace(slot.trace()), { mediaType: 'text/plain', fileName: '读卡报文 APDU trace.txt' });
+  const psamTrace = w.psam.channel?.trace() ?? [];
+  if (psamTrace.length) await w.attach(formatTrace(psamTrace), { mediaType: 'text/plain', fileName: 'PSAM报文 PSAM trace.txt' });
   if (outcome.receipt.html) await w.attach(outcome.receipt.html, { mediaType: 'text/html', fileName: '结算单 receipt.html' });
   if (outcome.refusal) w.log(`终端拒绝 / refused: ${outcome.refusal.message}`);
   if (outcome.cashAdvance && p) {
@@ -113,6 +118,10 @@ export async function visit(w: MedWorld, personName: string, instName: string, i
 step('When', '{string} 持卡在 {string} 门诊就诊，费用 {money}', '{string} visits {string} as an outpatient with the card, costing {money}', async function (name: string, inst: string, fen: number) {
   await visit(this, name, inst, oneItem(this, fen), { withCard: true });
 }, { example: { zh: '"张三" 持卡在 "市人民医院" 门诊就诊，费用 120.00 元', en: '"Zhang San" visits "City People\'s Hospital" as an outpatient with the card, costing CNY 120.00' } });
+
+step('When', '{string} 以非接触方式持卡在 {string} 门诊就诊，费用 {money}', '{string} taps the card at {string} for an outpatient visit costing {money}', async function (name: string, inst: string, fen: number) {
+  await visit(this, name, inst, oneItem(this, fen), { withCard: true, contactless: true });
+}, { example: { zh: '"张三" 以非接触方式持卡在 "市人民医院" 门诊就诊，费用 120.00 元', en: '"Zhang San" taps the card at "City People\'s Hospital" for an outpatient visit costing CNY 120.00' }, needs: 'card-swap' });
 
 step('When', '{string} 持卡在 {string} 门诊就诊，费用明细：', '{string} visits {string} as an outpatient with the card, with these items:', async function (name: string, inst: string, table: DataTable) {
   await visit(this, name, inst, await itemsFromTable(this, table), { withCard: true });

@@ -4,7 +4,8 @@
 // `latest`, for the Then steps after it.
 import { World, type IWorldOptions } from '@cucumber/cucumber';
 import type { ControlInputOf, ControlOp, ControlOutputOf, EcQueryData, PlatformClient } from '../platform';
-import type { CardSlot, HeldCardDealer } from '../rigs';
+import type { CardSlot, HeldCardDealer, TracingChannel } from '../rigs';
+import type { CardInterface } from '../emulator';
 import type { CatalogueItem, HisRecords, InstitutionCtx, Latest, PersonCtx, Shared, WorldParameters } from './types';
 
 
@@ -41,7 +42,9 @@ export class MedWorld extends World<WorldParameters> {
   /** On a rig whose own cards stand in for the scenario's: which card each person gets (rigs/held-cards.ts). */
   dealer?: HeldCardDealer;
   /** The card in the reader now. */
-  inserted?: { owner: string; cardNo: string; slot: CardSlot };
+  inserted?: { owner: string; cardNo: string; side: CardInterface; slot: CardSlot };
+  /** The reference terminals' PSAM slot (steps/cards.ts terminalPsam): installed unless a step took it out. */
+  readonly psam: { installed: boolean; channel?: TracingChannel } = { installed: true };
   readonly latest: Partial<Latest> = {};
   /** The institutions' own records (HIS): their settlements, downloads, mappings, stays, stock. */
   readonly his: HisRecords = { settlements: [], drugCatalogue: new Map(), mappings: new Map(), stays: new Map(), stock: new Map() };

@@ -128,7 +128,7 @@ describe('READ RECORD', () => {
   const zhang: Array<[string, string]> = [
     ['00B2012C12', '0110500000D15600000500A1B2C3D4E5F601'],
     ['00B2022C03', '020101'],
-    ['00B2032C06', `0304${asciiHex('3.00')}`],
+    ['00B2032C06', `0304${asciiHex('2.00')}`],
     ['00B2042C0E', '040C500000D15600000500000001'],
     ['00B2052C06', '050420210615'],
     ['00B2062C06', '060420310615'],
@@ -295,7 +295,7 @@ describe('CHANGE PIN (80 5E 01 00 07 old FF new)', () => {
     assert.equal(tx(c, '005E010007246810FF654321'), '6E00');
     assert.equal(tx(c, '805E010006246810654321'), '6700');
     assert.equal(tx(c, '805E01000724681000654321'), '6A80');
-    assert.equal(tx(c, '805E000007246810FF654321'), '6A86');
+    assert.equal(tx(c, '805E020007246810FF654321'), '6A86'); // P1 00 is RELOAD PIN (psam.test.ts)
     assert.equal(c.pinTriesLeft, 3);
   });
 });
