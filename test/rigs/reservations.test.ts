@@ -9,6 +9,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describeHolder, tryReserve, release, readerKey } from '../../rigs/reservations';
+import { PcscChannel } from '../../rigs';
+import { VICC_PYTHON, withViccEnv } from '../../bench/vicc';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-reservations-'));
@@ -73,6 +75,29 @@ describe('readers reserved across processes', () => {
       stray.kill();
       await exited(stray);
     }
+  });
+
+  test('a card program that is not medcard (vicc) in the reader is named too: it holds no reservation, its connection to vpcd shows it', async () => {
+    await withViccEnv(async (env) => {
+      const vicc = spawn(VICC_PYTHON, ['/usr/bin/vicc', '-t', 'iso7816', '-H', '127.0.0.1', '-P', '35963'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let said = '';
+      vicc.stdout!.on('data', (c: Buffer) => { said += c; });
+      vicc.stderr!.on('data', (c: Buffer) => { said += c; });
+      try {
+        const ch = new PcscChannel('Virtual PCD 00 00');
+        try {
+          assert.ok(await ch.waitForCard(20_000), `vicc's card did not show in "Virtual PCD 00 00" within 20 s: ${said}`);
+        } finally {
+          await ch.close();
+        }
+        const r = await medcard(['run', '--rig', 'vpcd', '--reports', path.join(tmp, 'f'), FEATURE]).done;
+        assert.equal(r.code, 1, r.out.slice(-2000));
+        assert.match(r.out, new RegExp(`Virtual PCD 00 00 already holds a card from pid ${vicc.pid} \\(/usr/bin/python3 /usr/bin/vicc -t iso7816 .*\\), a program that is not medcard \\(vpcd port 35963\\): stop it \\(kill ${vicc.pid}\\)`));
+      } finally {
+        vicc.kill();
+        await exited(vicc);
+      }
+    });
   });
 
   test('remote-card: a stray card process in the reader fails the scenario within 3 s, naming it, and starts no card container', async () => {
