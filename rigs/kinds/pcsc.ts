@@ -53,7 +53,11 @@ const CARDS_FIELD = z.array(z.strictObject({
   .describe('several physical cards, one reader each (instead of reader + card)');
 
 /** One of the rig's cards: its reader, and the rig file's profile of it. */
-interface CardPlace { reader: PcscChannel; known: CardProfile; channel: TracingChannel; waitedOnce: boolean }
+interface CardPlace {
+  reader: PcscChannel; known: CardProfile; channel: TracingChannel; waitedOnce: boolean;
+  /** When a wait for this card last ran out: until the card is back, later scenarios fail at once instead of each waiting the whole timeout again. */
+  gaveUpAt?: Date;
+}
 
 export class PcscRig implements Rig {
   readonly capabilities: ReadonlySet<RigCapability>;
@@ -90,18 +94,25 @@ export class PcscRig implements Rig {
 
   get readerName(): string { return this.current.reader.name; }
 
-  /** Wait for the card of this place; tells the operator what to do once, then waits up to the timeout. */
+  /**
+   * Wait for the card of this place; tells the operator what to do once, then waits up to the
+   * timeout. Once a wait has run out, the card still being out fails at once (a run of many
+   * scenarios goes on, each failing with the reason, instead of waiting the timeout each).
+   */
   async waitForCard(timeoutMs = this.insertTimeoutMs, place = this.current): Promise<void> {
-    if (place.reader.isCardPresent()) return;
+    if (place.reader.isCardPresent()) { place.gaveUpAt = undefined; return; }
     const who = `${place.known.card.number} (${place.known.holder.name})`;
+    const absent = (message: string) => Object.assign(new CardAbsentError(place.reader.name), { message });
+    if (place.gaveUpAt) {
+      throw absent(`no card in reader "${place.reader.name}" since ${place.gaveUpAt.toISOString()} (waited ${Math.round(timeoutMs / 1000)} s for it then): insert the test card ${who} to go on; until then every scenario needing it fails at once`);
+    }
     if (!place.waitedOnce) {
       console.error(`medcard: insert the test card ${who} into reader "${place.reader.name}" — waiting up to ${Math.round(timeoutMs / 1000)} s`);
       place.waitedOnce = true;
     }
     if (!(await place.reader.waitForCard(timeoutMs))) {
-      const err = new CardAbsentError(place.reader.name);
-      err.message = `no card in reader "${place.reader.name}" after ${Math.round(timeoutMs / 1000)} s: insert the test card ${who} (the rig file's card), or raise MEDCARD_INSERT_TIMEOUT_MS`;
-      throw err;
+      place.gaveUpAt = new Date();
+      throw absent(`no card in reader "${place.reader.name}" after ${Math.round(timeoutMs / 1000)} s: insert the test card ${who} (the rig file's card), or raise MEDCARD_INSERT_TIMEOUT_MS`);
     }
   }
 

@@ -256,6 +256,26 @@ describe('the pcsc rig, with a card served by a separate process', () => {
     }
   });
 
+  test('card gone for good mid-run: one wait of the timeout, then each later scenario fails at once with the reason, until the card is back', async () => {
+    const rig = await openRig('pcsc-vpcd', { insertTimeoutMs: 1000 });
+    let emu: Awaited<ReturnType<typeof external>> | undefined;
+    try {
+      await assert.rejects(rig.insertCard(zhangSan), (e: Error) => e instanceof CardAbsentError && /after 1 s: insert the test card A50000001/.test(e.message));
+      const t0 = Date.now();
+      await assert.rejects(rig.insertCard(zhangSan), (e: Error) => e instanceof CardAbsentError
+        && /no card in reader "Virtual PCD 00 01" since \d{4}-\d\d-\d\dT.*\(waited 1 s for it then\): insert the test card A50000001 \(张三\) to go on; until then every scenario needing it fails at once/.test(e.message));
+      console.log(`second scenario without the card failed after ${Date.now() - t0} ms`);
+      emu = await external();
+      const slot = await rig.insertCard(zhangSan);
+      await slot.channel.powerOn();
+      await slot.channel.transmit(hexBytes(SELECT_SSSE));
+    } finally {
+      await rig.close();
+      await emu?.stop();
+      await readerEmpty();
+    }
+  });
+
   test('reader absent: an exact name or a pattern that matches nothing lists the readers pcscd knows', async () => {
     for (const reader of ['ACME Reader 9', '/^Gemalto/']) {
       const file = rigFile('absent', `kind: pcsc\nreader: "${reader}"\ncard: fixtures/cards/zhang-san.yaml\n`);
