@@ -8,7 +8,7 @@ import { parseOptions, UsageError } from './args';
 
 const HELP = `usage: medcard emulate --card <profile.yaml> [--contactless] [--vpcd-port <n>] [--vpcd-host <host>] [--trace] [--no-quickack]
        medcard emulate --psam <psam.yaml> [--vpcd-port <n>] …
-       medcard emulate --card <profile.yaml> --serial <device> [--baud <n>] [--trace]
+       medcard emulate --card <profile.yaml> --serial <device> [--slot <profile.yaml>]... [--baud <n>] [--trace]
 
 Serves the card to pcscd's vsmartcard-vpcd driver: connecting is inserting the card into
 the virtual reader (port ${VPCD_BASE_PORT} is "Virtual PCD 00 00", ${VPCD_BASE_PORT + 1} is "Virtual PCD 00 01").
@@ -25,6 +25,9 @@ the virtual reader (port ${VPCD_BASE_PORT} is "Virtual PCD 00 00", ${VPCD_BASE_P
   --no-quickack       leave the vpcd 20-APDU/s stall in place (for measurements)
   --serial <device>   serve the card on a serial line instead (vpcd framing, every frame answered,
                       insert 10 / eject 11 / presence 12: rigs/README.md); the card starts inserted
+  --slot <file>       with --serial, a card robot: each --slot adds a slot holding this card
+                      (--card is slot 0, in the reader at the start; control codes 13 and 20+k
+                      swap slot k's card in: rigs/README.md)
   --baud <n>          serial baud rate (default 115200)
 
 It stops, removing the card, on SIGINT or SIGTERM, and when the process that started it goes:
@@ -47,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
     'no-quickack': { type: 'boolean', default: false },
     serial: { type: 'string' },
     baud: { type: 'string', default: '115200' },
+    slot: { type: 'string', multiple: true },
   }, HELP);
   if (!parsed) return 0;
   const { values } = parsed;
@@ -70,13 +74,18 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (values.trace) card.onTrace((e) => console.log(formatTraceEntry(e)));
 
+  if (values.slot?.length && !values.serial) throw new UsageError({ zh: '--slot 用于串口上的换卡机器人：请同时给出 --serial <设备>', en: '--slot is for a card robot on a serial line: give --serial <device> too' }, HELP);
   if (values.serial) {
     const baudRate = Number(values.baud);
     if (!Number.isInteger(baudRate) || baudRate < 300) throw new UsageError({ zh: `--baud 应为波特率，如 115200，而不是 "${values.baud}"`, en: `--baud must be a baud rate such as 115200, got "${values.baud}"` });
     const device = values.serial as string;
+    // A robot's further slots: each a card of its own, swapped in on the host's 20+k.
+    const more = (values.slot ?? []).map((f) => new EmulatedCard(loadCardProfile(path.resolve(f))));
+    if (values.trace) for (const c of more) c.onTrace((e) => console.log(formatTraceEntry(e)));
     let server: SerialCardServer;
     try {
-      server = await SerialCardServer.open({ path: device, baudRate, card: card as EmulatedCard });
+      const first = card as EmulatedCard; // --psam is refused with --serial above
+      server = await SerialCardServer.open({ path: device, baudRate, ...(more.length ? { slots: [first, ...more] } : { card: first }) });
     } catch (err) {
       console.error(`medcard emulate: ${(err as Error).message}`);
       return 1;
@@ -90,6 +99,7 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGTERM', () => void stopSerial('SIGTERM'));
     watchParent(() => void stopSerial('parent process gone'));
     console.log(`${label} inserted on serial line ${device} at ${baudRate} baud`);
+    if (more.length) console.log(`a card robot with ${more.length + 1} slots: ${[card as EmulatedCard, ...more].map((c, i) => `slot ${i} ${c.profile.card.number} (${c.profile.holder.name})`).join(', ')}`);
     await server.closed;
     console.log(`serial line ${device} closed (the other end went away): stopping`);
     return 0;

@@ -1,7 +1,8 @@
 // `medcard rig check <name>`: is the reader there, is a card in it, does it answer SELECT SSSE,
 // is the engine reachable — one verdict per check, and what to do when one fails.
 import { loadCardProfile, type CardProfile } from '../emulator';
-import { describeEngine, loadRigFile, openRig, rigKind, type CardChannel, type Check, type EngineSpec, type RigFile } from '../rigs';
+import { describeEngine, loadRigFile, openRig, rigKind, type CardChannel, type Check, type EngineSpec, type ReachableCard, type RigFile } from '../rigs';
+import { CardSession } from '../terminal';
 import { SSSE_AID } from '../spec';
 import { parseOptions, UsageError } from './args';
 import type { Said } from './lang';
@@ -13,6 +14,9 @@ Checks one rig, each step with a verdict (ok / FAIL / info):
   reader     the reader (or serial line) is there
   card       a card is in it (pcsc: waits up to --insert-timeout seconds, default 5)
   SSSE       the card answers SELECT of the SSSE application (9000)
+  data       its EF05/EF06 records read, and it is the rig file's card
+  card i/n   a rig's own cards (pcsc \`cards:\`, a serial robot's slots): each checked as
+             above, one verdict line per card
   engine     the rig's engine is reachable
 Exit code 0 when nothing failed, 1 otherwise.`;
 
@@ -79,40 +83,83 @@ export async function checkEngine(e: EngineSpec): Promise<Check> {
   }
 }
 
+/** Does the card answer SELECT SSSE, and read (EF05, EF06) as the rig file's card? Its verdicts; it powers the card off after. */
+async function checkCardAnswers(channel: CardChannel, known: CardProfile | undefined): Promise<Check[]> {
+  const checks: Check[] = [];
+  try {
+    await channel.powerOn();
+    const res = await channel.transmit(SELECT_SSSE);
+    const sw = Buffer.from(res.subarray(res.length - 2)).toString('hex').toUpperCase();
+    if (!(sw === '9000' || sw.startsWith('61'))) {
+      checks.push({ what: 'SSSE', verdict: 'FAIL', detail: `SELECT SSSE → ${sw}: this card has no SSSE application (is it a social security card?)` });
+      return checks;
+    }
+    checks.push({ what: 'SSSE', verdict: 'ok', detail: `SELECT SSSE → ${sw}` });
+  } catch (err) {
+    checks.push({ what: 'SSSE', verdict: 'FAIL', detail: (err as Error).message });
+    return checks;
+  }
+  try {
+    const d = await new CardSession(channel).read();
+    const read = `card ${d.cardNumber} (${d.name}), valid ${d.issueDate} – ${d.expiryDate}`;
+    checks.push(!known || d.cardNumber === known.card.number
+      ? { what: 'data', verdict: 'ok', detail: `EF05/EF06 read: ${read}${known ? ', the rig file\'s card' : ''}` }
+      : { what: 'data', verdict: 'FAIL', detail: `EF05/EF06 read: ${read}, but the rig file's card is ${known.card.number} (${known.holder.name}): insert that card, or point the rig file at this card's profile` });
+  } catch (err) {
+    checks.push({ what: 'data', verdict: 'FAIL', detail: `reading EF05/EF06: ${(err as Error).message}` });
+  } finally {
+    await channel.powerOff().catch(() => undefined);
+  }
+  return checks;
+}
+
+/** The rig's own cards (a real reader, a card robot): each reached in turn, checked, and given a verdict line of its own. */
+async function checkReachedCards(cards: ReachableCard[]): Promise<Check[]> {
+  const checks: Check[] = [];
+  for (const [i, c] of cards.entries()) {
+    let got: Check[];
+    try {
+      const reached = await c.reach();
+      got = [...reached.checks, ...(reached.channel ? await checkCardAnswers(reached.channel, c.known) : [])];
+    } catch (err) {
+      got = [{ what: 'card', verdict: 'FAIL', detail: (err as Error).message }];
+    }
+    checks.push(...got);
+    const failed = got.find((x) => x.verdict === 'FAIL');
+    const who = c.known ? `${c.known.card.number} (${c.known.holder.name})` : 'the card';
+    checks.push(failed
+      ? { what: `card ${i + 1}/${cards.length}`, verdict: 'FAIL', detail: `${who} in ${c.where}: ${failed.what} failed` }
+      : { what: `card ${i + 1}/${cards.length}`, verdict: 'ok', detail: `${who} in ${c.where}: present, answers SELECT SSSE, reads as the rig file's card` });
+  }
+  return checks;
+}
+
 async function checkCard(rig: RigFile, insertTimeoutMs: number): Promise<Check[]> {
   const checks: Check[] = [];
   const profile: CardProfile | undefined = rig.card ? loadCardProfile(rig.card) : undefined;
   const fail = (what: string, err: unknown) => checks.push({ what, verdict: 'FAIL', detail: (err as Error).message });
-  let channel: CardChannel | undefined;
   let cleanup: () => Promise<void> = async () => undefined;
   try {
     const driver = rigKind(rig.kind)!;
     const reached = await driver.reachCard?.(rig, insertTimeoutMs);
     if (reached) {
-      // A card the harness does not serve: the kind's driver knows how to reach it.
+      // Cards the harness does not serve: the kind's driver knows how to reach each.
       cleanup = reached.close;
       checks.push(...reached.checks);
-      if (!reached.channel) return checks;
-      channel = reached.channel;
-    } else {
-      // The harness serves the card itself: open the rig and insert the rig's default card.
-      let r;
-      try { r = await openRig(rig); } catch (err) { fail('reader', err); return checks; }
-      cleanup = () => r.close();
-      checks.push({ what: 'reader', verdict: 'ok', detail: driver.describe?.(rig) ?? driver.summary });
-      if (!profile) { checks.push({ what: 'card', verdict: 'FAIL', detail: 'the rig file names no card: add `card: fixtures/cards/…`' }); return checks; }
-      try { channel = (await r.insertCard(profile)).channel; } catch (err) { fail('card', err); return checks; }
-      checks.push({ what: 'card', verdict: 'ok', detail: `inserted ${profile.card.number} (${profile.holder.name})` });
+      const cards = reached.cards ?? (reached.channel ? [{ where: reached.channel.name, known: profile, reach: async () => ({ checks: [], channel: reached.channel }) }] : []);
+      checks.push(...await checkReachedCards(cards));
+      return checks;
     }
-    try {
-      await channel.powerOn();
-      const res = await channel.transmit(SELECT_SSSE);
-      const sw = Buffer.from(res.subarray(res.length - 2)).toString('hex').toUpperCase();
-      checks.push(sw === '9000' || sw.startsWith('61')
-        ? { what: 'SSSE', verdict: 'ok', detail: `SELECT SSSE → ${sw}` }
-        : { what: 'SSSE', verdict: 'FAIL', detail: `SELECT SSSE → ${sw}: this card has no SSSE application (is it a social security card?)` });
-      await channel.powerOff();
-    } catch (err) { fail('SSSE', err); }
+    // The harness serves the card itself: open the rig and insert the rig's default card.
+    let r;
+    try { r = await openRig(rig); } catch (err) { fail('reader', err); return checks; }
+    cleanup = () => r.close();
+    checks.push({ what: 'reader', verdict: 'ok', detail: driver.describe?.(rig) ?? driver.summary });
+    if (!profile) { checks.push({ what: 'card', verdict: 'FAIL', detail: 'the rig file names no card: add `card: fixtures/cards/…`' }); return checks; }
+    let channel: CardChannel;
+    try { channel = (await r.insertCard(profile)).channel; } catch (err) { fail('card', err); return checks; }
+    checks.push({ what: 'card', verdict: 'ok', detail: `inserted ${profile.card.number} (${profile.holder.name})` });
+    checks.push(...await checkCardAnswers(channel, profile));
   } finally {
     await cleanup().catch(() => undefined);
   }

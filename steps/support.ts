@@ -31,7 +31,11 @@ for (const s of VOCABULARY) {
 
 BeforeAll({ name: '连接读卡环境和结算引擎 connect the rig and the engine' }, async function () {
   // Fail once, early, with the reason, instead of once per scenario; a rig or engine failure said in the run's language.
-  if (!NOOP) await getShared().catch((err: unknown) => { throw explained(err, process.env.MEDCARD_RIG || 'emulated'); });
+  if (NOOP) return;
+  const rigName = process.env.MEDCARD_RIG || 'emulated';
+  const shared = await getShared().catch((err: unknown) => { throw explained(err, rigName); });
+  // The rig's own cards, read before the first scenario: a card that cannot be read (no card, another program holding it) stops the run with the reason.
+  if (shared.rig.heldCards) await shared.rig.heldCards(readCardContents).catch((err: unknown) => { throw explained(err, shared.rig.name); });
 });
 
 /** The ids' seed goes into the log of each worker's first scenario (and of every failed one), not to the terminal. */
