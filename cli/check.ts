@@ -38,10 +38,10 @@ function loadVocabulary(): Vocabulary | Error {
 function fixtureCheckers() {
   const { formatOfFixture } = require('./schemas') as typeof import('./schemas');
   const { loadPolicies } = require('../engine') as typeof import('../engine');
-  const { loadCardProfile } = require('../emulator') as typeof import('../emulator');
+  const { loadCardProfile, loadPsamProfile } = require('../emulator') as typeof import('../emulator');
   return {
     formatOf: formatOfFixture,
-    loaders: [{ folder: 'policies', load: (d: string) => loadPolicies(d), whole: true }, { folder: 'cards', load: (f: string) => loadCardProfile(f) }],
+    loaders: [{ folder: 'policies', load: (d: string) => loadPolicies(d), whole: true }, { folder: 'cards', load: (f: string) => loadCardProfile(f) }, { folder: 'psam', load: (f: string) => loadPsamProfile(f) }],
   };
 }
 

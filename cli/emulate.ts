@@ -2,17 +2,23 @@
 // a vendor's terminal, another harness). Runs until SIGINT/SIGTERM or until the process that
 // started it goes; if vpcd drops the connection (pcscd restarted), it inserts the card again.
 import path from 'node:path';
-import { EmulatedCard, formatTraceEntry, loadCardProfile } from '../emulator';
+import { EmulatedCard, EmulatedPsam, formatTraceEntry, loadCardProfile, loadPsamProfile } from '../emulator';
 import { SerialCardServer, VPCD_BASE_PORT, VpcdCard } from '../rigs';
 import { parseOptions, UsageError } from './args';
 
-const HELP = `usage: medcard emulate --card <profile.yaml> [--vpcd-port <n>] [--vpcd-host <host>] [--trace] [--no-quickack]
+const HELP = `usage: medcard emulate --card <profile.yaml> [--contactless] [--vpcd-port <n>] [--vpcd-host <host>] [--trace] [--no-quickack]
+       medcard emulate --psam <psam.yaml> [--vpcd-port <n>] …
        medcard emulate --card <profile.yaml> --serial <device> [--baud <n>] [--trace]
 
 Serves the card to pcscd's vsmartcard-vpcd driver: connecting is inserting the card into
 the virtual reader (port ${VPCD_BASE_PORT} is "Virtual PCD 00 00", ${VPCD_BASE_PORT + 1} is "Virtual PCD 00 01").
 
   --card <file>       card profile, e.g. fixtures/cards/zhang-san.yaml
+  --contactless       present a third-generation card's contactless interface (its own ATR),
+                      as a reader the rig marks contactless would see it
+  --psam <file>       serve a PSAM instead (the terminal's secure access module for
+                      third-generation cards), e.g. fixtures/psam/test-psam.yaml, usually in
+                      the second reader: --vpcd-port ${VPCD_BASE_PORT + 1}
   --vpcd-port <n>     vpcd port (default ${VPCD_BASE_PORT})
   --vpcd-host <host>  host running pcscd (default 127.0.0.1; pcscd's vpcd listens on all addresses)
   --trace             print every APDU exchange, decoded
@@ -25,12 +31,16 @@ It stops, removing the card, on SIGINT or SIGTERM, and when the process that sta
 \`npx medcard emulate … &\` then \`kill $!\` kills npm's wrapper, whose shell does not pass the
 signal on, and the card would otherwise stay in the reader.
 
-Example:
-  npx medcard emulate --card fixtures/cards/zhang-san.yaml --vpcd-port 35963`;
+Examples:
+  npx medcard emulate --card fixtures/cards/zhang-san.yaml --vpcd-port ${VPCD_BASE_PORT}
+  node bin/medcard.js emulate --card fixtures/cards/zhang-san-3g.yaml --vpcd-port ${VPCD_BASE_PORT} &
+  node bin/medcard.js emulate --psam fixtures/psam/test-psam.yaml --vpcd-port ${VPCD_BASE_PORT + 1} &`;
 
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseOptions(argv, {
     card: { type: 'string' },
+    psam: { type: 'string' },
+    contactless: { type: 'boolean', default: false },
     'vpcd-port': { type: 'string', default: String(VPCD_BASE_PORT) },
     'vpcd-host': { type: 'string', default: '127.0.0.1' },
     trace: { type: 'boolean', default: false },
@@ -40,15 +50,25 @@ export async function run(argv: string[]): Promise<number> {
   }, HELP);
   if (!parsed) return 0;
   const { values } = parsed;
-  if (!values.card) throw new UsageError(`--card is required\n\n${HELP}`);
+  if (!values.card === !values.psam) throw new UsageError(`give --card or --psam (one of them)\n\n${HELP}`);
   const port = Number(values['vpcd-port']);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--vpcd-port must be a port number, got "${values['vpcd-port']}"`);
   const host = values['vpcd-host'] as string;
+  if (values.psam && (values.serial || values.contactless)) throw new UsageError('--psam is served to vpcd only: leave out --serial and --contactless');
 
-  const profile = loadCardProfile(path.resolve(values.card as string));
-  const card = new EmulatedCard(profile);
+  let card: EmulatedCard | EmulatedPsam;
+  let label: string;
+  if (values.psam) {
+    const psam = loadPsamProfile(path.resolve(values.psam as string));
+    card = new EmulatedPsam(psam);
+    label = `PSAM ${psam.id} (terminal ${psam.terminalNumber})`;
+  } else {
+    const profile = loadCardProfile(path.resolve(values.card as string));
+    if (values.contactless && !profile.gen3) throw new UsageError(`--contactless needs a third-generation card (generation: 3); ${profile.source} is a second-generation card, contact only`);
+    card = new EmulatedCard(profile, { interface: values.contactless ? 'contactless' : 'contact' });
+    label = `card ${profile.card.number} (${profile.holder.name})${values.contactless ? ', contactless' : ''}`;
+  }
   if (values.trace) card.onTrace((e) => console.log(formatTraceEntry(e)));
-  const label = `card ${profile.card.number} (${profile.holder.name})`;
 
   if (values.serial) {
     const baudRate = Number(values.baud);
@@ -56,7 +76,7 @@ export async function run(argv: string[]): Promise<number> {
     const device = values.serial as string;
     let server: SerialCardServer;
     try {
-      server = await SerialCardServer.open({ path: device, baudRate, card });
+      server = await SerialCardServer.open({ path: device, baudRate, card: card as EmulatedCard });
     } catch (err) {
       console.error(`medcard emulate: ${(err as Error).message}`);
       return 1;

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { parseOptions, UsageError } from './args';
 import { jsonSchema, type Format } from '../schema';
 import { POLICY_FORMAT, WORLD_FORMATS } from '../engine';
-import { CARD_PROFILE_FORMAT } from '../emulator';
+import { CARD_PROFILE_FORMAT, PSAM_PROFILE_FORMAT } from '../emulator';
 import { rigFormat } from '../rigs';
 import { TERMINAL_FORMAT } from '../compliance';
 
@@ -17,14 +17,14 @@ const HELP = `usage: medcard schemas [--out DIR]
 
 Writes the JSON Schema of each kind of file under fixtures/ (from the zod schemas that
 validate them) to DIR (default schemas/): policy, world-employers, world-institutions,
-world-catalogue, world-people, world-cards and card-profile .schema.json, and the rig
+world-catalogue, world-people, world-cards, card-profile and psam-profile .schema.json, and the rig
 files' rig.schema.json (every rig kind, with its own fields) and the terminal files'
 terminal.schema.json (terminals/*.yaml, medcard certify). Editors with the
 YAML language server complete and check a file whose first line names its schema:
   # yaml-language-server: $schema=../../schemas/policy.schema.json`;
 
 /** Every format analysts write, one JSON Schema file each. */
-export const FORMATS: ReadonlyArray<Format<unknown>> = [POLICY_FORMAT, ...Object.values(WORLD_FORMATS), CARD_PROFILE_FORMAT, rigFormat(), TERMINAL_FORMAT] as ReadonlyArray<Format<unknown>>;
+export const FORMATS: ReadonlyArray<Format<unknown>> = [POLICY_FORMAT, ...Object.values(WORLD_FORMATS), CARD_PROFILE_FORMAT, PSAM_PROFILE_FORMAT, rigFormat(), TERMINAL_FORMAT] as ReadonlyArray<Format<unknown>>;
 
 export const schemaFileName = (f: Format<unknown>): string => `${f.id}.schema.json`;
 
@@ -39,6 +39,7 @@ export function formatOfFixture(rel: string): Format<unknown> | undefined {
   if (!file || rest.length || !/\.ya?ml$/.test(file)) return undefined;
   if (folder === 'policies') return POLICY_FORMAT as Format<unknown>;
   if (folder === 'cards') return CARD_PROFILE_FORMAT as Format<unknown>;
+  if (folder === 'psam') return PSAM_PROFILE_FORMAT as Format<unknown>;
   if (folder === 'world') return (WORLD_FORMATS as Record<string, Format<unknown>>)[file.replace(/\.ya?ml$/, '')];
   return undefined;
 }

@@ -12,3 +12,7 @@ export type { SwName } from './sw';
 export { encodeGbk, decodeGbk } from './gbk';
 export { defaultAtr, parseAtr } from './atr';
 export { toHex, fromHex } from './hex';
+export { EmulatedPsam } from './psam';
+export type { EmulatedPsamOptions } from './psam';
+export { loadPsamProfile, PSAM_PROFILE_FORMAT, DEFAULT_PSAM_ATR } from './profile';
+export type { PsamProfile } from './types';

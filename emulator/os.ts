@@ -6,7 +6,7 @@ import { parseApdu, type Command } from './apdu';
 import { CardStatus, SW, bytesAvailable, raise, wrongLe } from './sw';
 import type { FileSystem, DedicatedFile, ElementaryFile, AnyFile } from './filesystem';
 import { internalAuthCryptogram, type AuthAlgorithm, type ExternalAuthKey, type PinState } from './security';
-import { bcdToDigits, concat, tlv } from './hex';
+import { bcdToDigits, concat, equalBytes, tlv } from './hex';
 import type { Protocol } from './atr';
 
 /**
@@ -54,51 +54,26 @@ function withSw(data: Uint8Array, sw: number, n = data.length): Uint8Array {
   return out;
 }
 
-export class CardOS {
-  readonly fs: FileSystem;
-  readonly pin: PinState;
-  readonly ssse: DedicatedFile;
+/**
+ * The APDU dispatcher every emulated card shares (the social security card, the PSAM): the
+ * INS table, the CLA check, and the one place that formats responses (61xx / 6Cxx / GET
+ * RESPONSE). Subclasses register handlers with `handle`.
+ */
+export class ApduDispatcher {
   readonly protocol: Protocol;
-  private readonly auth: CardOsConfig['auth'];
-  readonly externalAuth: ExternalAuthKey | null;
-  private readonly random: (n: number) => Uint8Array;
   /** Response data waiting for GET RESPONSE (T=0). */
   pending: Uint8Array | null = null;
-  lastChallenge: Uint8Array | null = null;
   /** The EF or DF the last command touched, for the trace. */
   lastFile: string | null = null;
   private readonly table: Array<Handler | undefined> = new Array(256);
 
-  constructor(cfg: CardOsConfig) {
-    this.fs = cfg.fs;
-    this.pin = cfg.pin;
-    this.ssse = cfg.ssse;
-    this.protocol = cfg.protocol;
-    this.auth = cfg.auth;
-    this.externalAuth = cfg.externalAuth;
-    this.random = cfg.random;
-    const h = (ins: number, name: string, cla: 0x00 | 0x80, mode: ReplyMode, run: (c: Command) => Uint8Array): void => {
-      this.table[ins] = { name, cla, mode, run };
-    };
-    h(0xa4, 'SELECT', 0x00, 'response', (c) => this.select(c));
-    h(0xb2, 'READ RECORD', 0x00, 'exact', (c) => this.readRecord(c));
-    h(0xb0, 'READ BINARY', 0x00, 'prefix', (c) => this.readBinary(c));
-    h(0x20, 'VERIFY', 0x00, 'none', (c) => this.verify(c));
-    h(0x5e, 'CHANGE PIN', 0x80, 'none', (c) => this.changePin(c));
-    h(0x84, 'GET CHALLENGE', 0x00, 'exact', (c) => this.getChallenge(c));
-    h(0x88, 'INTERNAL AUTHENTICATE', 0x00, 'response', (c) => this.internalAuthenticate(c));
-    if (cfg.externalAuth) h(0x82, 'EXTERNAL AUTHENTICATE', 0x00, 'none', (c) => this.externalAuthenticate(c));
-    h(0xc0, 'GET RESPONSE', 0x00, 'none', () => EMPTY); // handled in process()
+  constructor(protocol: Protocol) {
+    this.protocol = protocol;
+    this.handle(0xc0, 'GET RESPONSE', 0x00, 'none', () => EMPTY); // handled in process()
   }
 
-  /** Power-on / reset: selection, PIN-verified state and pending data are cleared. */
-  reset(): void {
-    this.fs.reset();
-    this.pin.verified = false;
-    if (this.externalAuth) this.externalAuth.authenticated = false;
-    this.pending = null;
-    this.lastChallenge = null;
-    this.lastFile = null;
+  protected handle(ins: number, name: string, cla: 0x00 | 0x80, mode: ReplyMode, run: (c: Command) => Uint8Array): void {
+    this.table[ins] = { name, cla, mode, run };
   }
 
   /** One APDU in, one response out. Never throws. */
@@ -158,6 +133,50 @@ export class CardOS {
     if (ne === rem) { this.pending = null; return withSw(pending, SW.OK); }
     this.pending = pending.subarray(ne);
     return withSw(pending, bytesAvailable(rem - ne), ne);
+  }
+
+  /** The command name for an INS this card knows (for the trace). */
+  handlerName(ins: number): string | undefined {
+    return this.table[ins]?.name;
+  }
+}
+
+export class CardOS extends ApduDispatcher {
+  readonly fs: FileSystem;
+  readonly pin: PinState;
+  readonly ssse: DedicatedFile;
+  private readonly auth: CardOsConfig['auth'];
+  readonly externalAuth: ExternalAuthKey | null;
+  private readonly random: (n: number) => Uint8Array;
+  lastChallenge: Uint8Array | null = null;
+
+  constructor(cfg: CardOsConfig) {
+    super(cfg.protocol);
+    this.fs = cfg.fs;
+    this.pin = cfg.pin;
+    this.ssse = cfg.ssse;
+    this.auth = cfg.auth;
+    this.externalAuth = cfg.externalAuth;
+    this.random = cfg.random;
+    const h = this.handle.bind(this);
+    h(0xa4, 'SELECT', 0x00, 'response', (c) => this.select(c));
+    h(0xb2, 'READ RECORD', 0x00, 'exact', (c) => this.readRecord(c));
+    h(0xb0, 'READ BINARY', 0x00, 'prefix', (c) => this.readBinary(c));
+    h(0x20, 'VERIFY', 0x00, 'none', (c) => this.verify(c));
+    h(0x5e, 'CHANGE PIN', 0x80, 'none', (c) => (c.p1 === 0x00 ? this.reloadPin(c) : this.changePin(c)));
+    h(0x84, 'GET CHALLENGE', 0x00, 'exact', (c) => this.getChallenge(c));
+    h(0x88, 'INTERNAL AUTHENTICATE', 0x00, 'response', (c) => this.internalAuthenticate(c));
+    if (cfg.externalAuth) h(0x82, 'EXTERNAL AUTHENTICATE', 0x00, 'none', (c) => this.externalAuthenticate(c));
+  }
+
+  /** Power-on / reset: selection, PIN-verified state and pending data are cleared. */
+  reset(): void {
+    this.fs.reset();
+    this.pin.verified = false;
+    if (this.externalAuth) this.externalAuth.authenticated = false;
+    this.pending = null;
+    this.lastChallenge = null;
+    this.lastFile = null;
   }
 
   // ---- SELECT -------------------------------------------------------------------------
@@ -313,35 +332,57 @@ export class CardOS {
     return r;
   }
 
-  /** INTERNAL AUTHENTICATE `00 88 00 <key#> 08 <challenge>`: key# 00 or 01 is the profile key. */
+  /**
+   * INTERNAL AUTHENTICATE `00 88 00 <key#> 08 <challenge>`: key# 00 or 01 is the profile key.
+   * With Lc 10 (SM4 only) the 16 bytes are the HSM form: factor ‖ random, as a card reader's
+   * `iReadCardBas_HSM_Step1` sends it (card-spec §6), encrypted as one block.
+   */
   private internalAuthenticate(c: Command): Uint8Array {
     if (c.p1 !== 0) raise(SW.INCORRECT_P1P2);
     if (c.p2 > 1) raise(SW.REFERENCED_DATA_NOT_FOUND);
-    if (c.data.length !== 8) raise(SW.WRONG_LENGTH);
+    if (c.data.length !== 8 && !(c.data.length === 16 && this.auth.algorithm === 'SM4')) raise(SW.WRONG_LENGTH);
     this.requireActive();
     return internalAuthCryptogram(this.auth.algorithm, this.auth.key, c.data);
   }
 
   /**
    * EXTERNAL AUTHENTICATE `00 82 00 <key id> 08 <cryptogram>`: the terminal (its PSAM) proves
-   * it holds the card's key by encrypting the last GET CHALLENGE. The challenge is used once,
-   * right or wrong; no challenge: 69 85; wrong cryptogram: 63 Cx, then 69 83 for good.
+   * it holds the card's key by encrypting the last GET CHALLENGE. The HSM form, Lc 10, is the
+   * challenge ‖ cryptogram (card-spec §6, Step2): a challenge other than the card's is 6A80.
+   * The challenge is used once, right or wrong; no challenge: 69 85; wrong cryptogram: 63 Cx,
+   * then 69 83 for good.
    */
   private externalAuthenticate(c: Command): Uint8Array {
     const key = this.externalAuth!;
     if (c.p1 !== 0) raise(SW.INCORRECT_P1P2);
     if (c.p2 !== EXTERNAL_AUTH_KEY_ID) raise(SW.REFERENCED_DATA_NOT_FOUND);
-    if (c.data.length !== 8 || c.case !== 3) raise(SW.WRONG_LENGTH);
+    if ((c.data.length !== 8 && c.data.length !== 16) || c.case !== 3) raise(SW.WRONG_LENGTH);
     const challenge = this.lastChallenge;
     this.lastChallenge = null;
     if (!challenge) raise(SW.CONDITIONS_NOT_SATISFIED);
-    key.check(challenge, c.data);
+    let cryptogram = c.data;
+    if (c.data.length === 16) {
+      if (challenge.length !== 8 || !equalBytes(c.data.subarray(0, 8), challenge)) raise(SW.INCORRECT_DATA);
+      cryptogram = c.data.subarray(8);
+    }
+    key.check(challenge, cryptogram);
     return EMPTY;
   }
 
-  /** The command name for an INS this card knows (for the trace). */
-  handlerName(ins: number): string | undefined {
-    return this.table[ins]?.name;
+  /**
+   * RELOAD PIN `80 5E 00 00 03 <new PIN, 3 bytes BCD>` (our decision, card-spec §7): the
+   * issuer's PIN reset, allowed only after EXTERNAL AUTHENTICATE (the PSAM holds the issuer's
+   * key), so a second-generation card always answers 69 82. The tries go back to the maximum.
+   */
+  private reloadPin(c: Command): Uint8Array {
+    if (c.p2 !== 0x00) raise(SW.INCORRECT_P1P2);
+    if (c.data.length !== 3) raise(SW.WRONG_LENGTH);
+    const next = bcdToDigits(c.data);
+    if (next === null || next.length !== 6) raise(SW.INCORRECT_DATA);
+    if (!this.externalAuth?.authenticated) raise(SW.SECURITY_STATUS_NOT_SATISFIED);
+    this.requireActive();
+    this.pin.reload(next);
+    return EMPTY;
   }
 }
 

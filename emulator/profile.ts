@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { defineFormat, identifier, loadYaml, ruled, Refusal, validAt, whenValid, YamlError, type Wording, type YamlIssue } from '../schema';
-import type { BinaryFileSpec, CardProfile, Gen3Spec } from './types';
+import type { BinaryFileSpec, CardProfile, Gen3Spec, PsamProfile } from './types';
 import { contactlessDefaultAtr, defaultAtr, parseAtr, type Protocol } from './atr';
 import { encodeGbk } from './gbk';
 import { fromHex, toHex } from './hex';
@@ -297,4 +297,43 @@ export function loadCardProfiles(dir: string): Map<string, CardProfile> {
   }
   if (issues.length) throw new CardProfileError(issues);
   return out;
+}
+
+// ------------------------------------------------------------------ PSAM profiles
+
+/** Default PSAM ATR: T=0, historical bytes "PSAM-SSE" (our decision; real PSAMs carry their maker's). */
+export const DEFAULT_PSAM_ATR = toHex(defaultAtr('PSAM-SSE'));
+
+const psamSchema = z.strictObject({
+  description: scalar(z.string(), (v) => v).optional().describe('free text: which terminal this PSAM is for'),
+  terminalNumber: text(z.string().regex(/^\d{12}$/), (v) => /^\d{12}$/.test(v), '12 digits', { required: true })
+    .describe('终端机编号: 12 digits, READ BINARY SFI 16; field 10 of the reader interface line'),
+  masterKey: text(hexShape(16), hexOf(16), '32 hex digits (a 16-byte SM4 key)').optional()
+    .describe('RKSSSE master key the external-authentication keys of the cards are diversified from; default the test master key'),
+  atr: atrText().optional().describe('hex; default 3B 08 "PSAM-SSE"'),
+}).transform((p): Omit<PsamProfile, 'id'> => ({
+  ...(p.description !== undefined ? { description: p.description } : {}),
+  terminalNumber: p.terminalNumber,
+  masterKey: (p.masterKey ?? DEFAULT_MASTER_KEY).replace(/\s/g, '').toUpperCase(),
+  atr: p.atr ?? DEFAULT_PSAM_ATR,
+}));
+
+/** The PSAM profile format (schemas/psam-profile.schema.json; fixtures/psam/README.md). */
+export const PSAM_PROFILE_FORMAT = defineFormat({
+  id: 'psam-profile',
+  title: 'PSAM 安全模块 / PSAM profile (fixtures/psam/<id>.yaml)',
+  description: 'The terminal\'s secure access module for third-generation cards: terminal number, master key, ATR (card-spec.md §7).',
+  schema: psamSchema, scalars: 'text',
+  wording: { ...WORDING, notMapping: (field) => (field === '(root)' ? 'expected a mapping with terminalNumber: …' : 'expected a mapping') },
+});
+
+/** Load and validate one PSAM profile file. */
+export function loadPsamProfile(file: string): PsamProfile {
+  const shown = path.relative(process.cwd(), file) || file;
+  let p: Omit<PsamProfile, 'id'>;
+  try { p = loadYaml(PSAM_PROFILE_FORMAT, file, { shown, root: '(root)' }); } catch (e) {
+    if (e instanceof YamlError && !(e instanceof CardProfileError)) throw new CardProfileError(e.issues);
+    throw e;
+  }
+  return { id: path.basename(file).replace(/\.ya?ml$/i, ''), ...p, source: shown };
 }

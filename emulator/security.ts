@@ -33,6 +33,14 @@ export class PinState {
     if (!this.verified) raise(wrongPin(this.triesLeft));
   }
 
+  /** The issuer's reload (after external authentication): a new PIN, full tries, not verified. */
+  reload(next: string): void {
+    this.value = next;
+    this.initial = false;
+    this.verified = false;
+    this.triesLeft = this.maxTries;
+  }
+
   change(old: string, next: string): void {
     this.check(old);
     this.value = next;
@@ -45,7 +53,7 @@ export type AuthAlgorithm = 'SM4' | '3DES';
 
 const HAS_NATIVE_SM4 = crypto.getCiphers().includes('sm4-ecb');
 
-function sm4Ecb(key: Uint8Array, block16: Uint8Array): Uint8Array {
+export function sm4Ecb(key: Uint8Array, block16: Uint8Array): Uint8Array {
   if (!HAS_NATIVE_SM4) return sm4EncryptEcb(key, block16);
   const c = crypto.createCipheriv('sm4-ecb', key, null);
   c.setAutoPadding(false);
@@ -61,10 +69,12 @@ function tdesEcb(key: Uint8Array, block8: Uint8Array): Uint8Array {
 /**
  * The INTERNAL AUTHENTICATE cryptogram (card-spec §4, Decision):
  * SM4: SM4-ECB of the 8-byte challenge padded to 16 bytes with 80 00 … (ISO/IEC 9797-1
- * method 2), first 8 bytes. 3DES: 3DES-ECB (2- or 3-key) of the challenge, 8 bytes.
+ * method 2), first 8 bytes; a 16-byte challenge (the HSM form, factor ‖ random) is one
+ * block, encrypted as it is. 3DES: 3DES-ECB (2- or 3-key) of the challenge, 8 bytes.
  */
 export function internalAuthCryptogram(algorithm: AuthAlgorithm, key: Uint8Array, challenge: Uint8Array): Uint8Array {
   if (algorithm === '3DES') return tdesEcb(key, challenge);
+  if (challenge.length === 16) return sm4Ecb(key, challenge).subarray(0, 8);
   const block = new Uint8Array(16);
   block.set(challenge);
   block[challenge.length] = 0x80;

@@ -7,7 +7,7 @@ import type { TraceEntry } from './types';
 import { parseApdu } from './apdu';
 import { swMeaning } from './sw';
 import { byteHex, toHex, bcdToDigits, equalBytes } from './hex';
-import { cardRecord, SSSE_AID } from '../spec';
+import { cardRecord, PSAM_DF_NAME, SSSE_AID } from '../spec';
 import { decodeGbk } from './gbk';
 import { NAME_EXTENSION_TAG, PPSE_NAME, UNIONPAY_AID } from './build';
 
@@ -22,6 +22,7 @@ const INS_NAMES: Record<number, string> = {
 const PROPRIETARY_INS_NAMES: Record<number, string> = {
   0x5e: 'CHANGE PIN', 0x50: 'INITIALIZE', 0x52: 'UPDATE OVERDRAW LIMIT', 0x54: 'PURCHASE/LOAD', 0x5c: 'GET BALANCE',
   0x5a: 'GET TRANSACTION PROOF', 0xca: 'GET DATA', 0x84: 'GET CHALLENGE',
+  0x1a: 'DELIVERY KEY', 0xfa: 'CIPHER DATA', // the PSAM's (emulator/psam.ts)
 };
 /**
  * Instructions whose data carries PIN digits, whatever the CLA: VERIFY, CHANGE REFERENCE
@@ -130,8 +131,13 @@ export function decodeExchange(command: Uint8Array, response: Uint8Array, opts: 
         detail = `PIN (${digits ? digits.length : data.length * 2} digits hidden)`;
         break;
       }
-      case 'CHANGE PIN': case 'CHANGE REFERENCE DATA': case 'RESET RETRY COUNTER':
+      case 'CHANGE PIN':
+        if (p1 === 0x00) return { command: commandHex, response: responseHex, name: 'RELOAD PIN', detail: data.length ? 'new PIN hidden' : 'no data', sw, swMeaning: meaning };
         detail = data.length ? 'old and new PIN hidden' : 'no data'; break;
+      case 'CHANGE REFERENCE DATA': case 'RESET RETRY COUNTER':
+        detail = data.length ? 'old and new PIN hidden' : 'no data'; break;
+      case 'DELIVERY KEY': detail = `key ${byteHex(p1)}/${byteHex(p2)}, card identification code ${toHex(data)}`; break;
+      case 'CIPHER DATA': detail = `${data.length} bytes to encrypt`; break;
       case 'GET CHALLENGE': detail = `${cmd.le || 'no'} bytes`; break;
       case 'INTERNAL AUTHENTICATE': detail = `key ${byteHex(p2)}, challenge ${toHex(data)}`; break;
       case 'EXTERNAL AUTHENTICATE':
@@ -152,6 +158,7 @@ export function decodeExchange(command: Uint8Array, response: Uint8Array, opts: 
 function dfName(name: Uint8Array): string {
   if (equalBytes(name, SSSE_AID)) return 'SSSE 社会保障应用 / social security application';
   if (equalBytes(name, PPSE_NAME)) return 'PPSE 2PAY.SYS.DDF01 (银行应用目录 / bank application directory)';
+  if (equalBytes(name, PSAM_DF_NAME)) return 'PSAM.SSSE 安全模块应用 / PSAM application';
   if (equalBytes(name, UNIONPAY_AID)) return `银联借记应用 / UnionPay debit ${toHex(name)}`;
   return `DF name ${toHex(name)}`;
 }

@@ -96,3 +96,21 @@ export interface TraceEntry {
   sw: string;           // 4 hex digits
   swMeaning: string;    // e.g. '正常 / OK', '密码错误，还可尝试2次 / wrong PIN, 2 tries left'
 }
+
+/**
+ * An emulated PSAM, the terminal's secure access module (card-spec §7), as loaded from
+ * fixtures/psam/<name>.yaml: a second card in a second reader that holds the RKSSSE master
+ * key and answers what a terminal needs for a third-generation card's external authentication.
+ */
+export interface PsamProfile {
+  /** File stem, e.g. 'test-psam'. */
+  id: string;
+  description?: string;
+  source?: string;
+  /** 终端机编号: 12 digits, READ BINARY of SFI 16 (6 bytes BCD); the reader line's field 10. */
+  terminalNumber: string;
+  /** RKSSSE master key (hex, 16 bytes): card keys are diversified from it by card identification code. */
+  masterKey: string;
+  /** hex, upper case, no spaces. */
+  atr: string;
+}

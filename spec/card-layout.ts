@@ -5,6 +5,13 @@ import type { CardRecord } from './types';
 
 /** DF name of the social security application: "sx1.sh." + 社会保障 in GBK. */
 export const SSSE_AID = Uint8Array.from([0x73, 0x78, 0x31, 0x2e, 0x73, 0x68, 0x2e, 0xc9, 0xe7, 0xbb, 0xe1, 0xb1, 0xa3, 0xd5, 0xcf]);
+/**
+ * The terminal's PSAM (card-spec §7): its application's DF name, ASCII "PSAM.SSSE", and the
+ * SFI of its terminal-number file (PBOC PSAMs keep it in EF 0016). Our decision: the national
+ * PSAM specification is not public. The emulator serves them; terminals and libsscard use them.
+ */
+export const PSAM_DF_NAME = Uint8Array.from('PSAM.SSSE', (c) => c.charCodeAt(0));
+export const PSAM_TERMINAL_SFI = 0x16;
 
 /** The records, in the order a terminal reads them. */
 export const CARD_RECORDS: readonly CardRecord[] = [

@@ -7,4 +7,4 @@ export {
   makeCardNumber, makeCardSn, makeIdNumber, idCheckDigit, idBirthDate, idSex, isCalendarDate,
   INSU_TYPES, INSU_TYPE_CODES, isInsuType, MED_TYPES, MED_TYPE_CODES, OUTPATIENT_MED_TYPES, isMedType, MED_TYPE_OF_VISIT,
 } from './identifiers';
-export { SSSE_AID, CARD_RECORDS, cardRecord } from './card-layout';
+export { SSSE_AID, PSAM_DF_NAME, PSAM_TERMINAL_SFI, CARD_RECORDS, cardRecord } from './card-layout';

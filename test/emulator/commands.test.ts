@@ -295,7 +295,7 @@ describe('CHANGE PIN (80 5E 01 00 07 old FF new)', () => {
     assert.equal(tx(c, '005E010007246810FF654321'), '6E00');
     assert.equal(tx(c, '805E010006246810654321'), '6700');
     assert.equal(tx(c, '805E01000724681000654321'), '6A80');
-    assert.equal(tx(c, '805E000007246810FF654321'), '6A86');
+    assert.equal(tx(c, '805E020007246810FF654321'), '6A86'); // P1 00 is RELOAD PIN (psam.test.ts)
     assert.equal(c.pinTriesLeft, 3);
   });
 });

@@ -14,7 +14,7 @@ import { loadRigFile } from '../../rigs';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURES = path.join(ROOT, 'fixtures');
-const fixtureFiles = ['policies', 'world', 'cards'].flatMap((d) => fs.readdirSync(path.join(FIXTURES, d)).filter((f) => /\.ya?ml$/.test(f)).map((f) => `${d}/${f}`));
+const fixtureFiles = ['policies', 'world', 'cards', 'psam'].flatMap((d) => fs.readdirSync(path.join(FIXTURES, d)).filter((f) => /\.ya?ml$/.test(f)).map((f) => `${d}/${f}`));
 const rigFiles = fs.readdirSync(path.join(ROOT, 'rigs')).filter((f) => /\.ya?ml$/.test(f));
 
 test('schemas/ holds exactly what `medcard schemas` writes (run it after changing a format)', () => {
