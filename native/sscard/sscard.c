@@ -352,7 +352,7 @@ static long try_named_card(session *s, const char *name, int *found) {
 }
 
 static long find_card(session *s, int *found) {
-  long code = fail(s, SSCARD_E_NO_CARD, "no card in any PC/SC reader");
+  long code = SSCARD_E_NO_CARD;
   for (char *r = s->list; r && *r; r += strlen(r) + 1) {
     if (strcmp(r, s->st.psam) == 0 || strcmp(r, s->st.contactless) == 0) continue;
     LONG err = 0;
@@ -363,6 +363,7 @@ static long find_card(session *s, int *found) {
     close_conn(&s->card);
     code = rc; /* a card, but not ours (its message stays in pOutInfo) */
   }
+  if (code == SSCARD_E_NO_CARD) fail(s, code, "no card in any PC/SC reader");
   return code;
 }
 
@@ -521,15 +522,16 @@ static void historical_hex(const conn *c, char *out /* 31 */) {
  * The algorithm from tag 9F0C in the SSSE FCI, two hex digits; "01" without it (card-spec §6).
  * Cards give it as 9F0C 01 <alg>, or 9F0C 03 86 01 <alg> as the public reader code looks for it.
  */
-static void algorithm_hex(const session *s, char *out /* 3 */) {
+static int algorithm_hex(const session *s, char *out /* 3 */) {
   strcpy(out, "01");
   for (DWORD i = 0; i + 3 < s->fci_len; i++) {
     if (s->fci[i] != 0x9F || s->fci[i + 1] != 0x0C) continue;
     unsigned l = s->fci[i + 2];
-    if (l == 0 || i + 3 + l > s->fci_len) return;
+    if (l == 0 || i + 3 + l > s->fci_len) return 0;
     to_hex(&s->fci[i + 3 + l - 1], 1, out);
-    return;
+    return 1;
   }
+  return 0;
 }
 
 /* The name in the output encoding: GBK as on the card, or UTF-8. */
@@ -597,6 +599,17 @@ static long compose_line(session *s, const records *r, const char *terminal_no, 
                    f_ver, f_iss, f_exp, terminal_no, s->st.device_no);
   if (w < 0 || w >= SSCARD_OUT_MAX) return fail(s, SSCARD_E_READER, "output longer than SSCARD_OUT_MAX");
   return SSCARD_OK;
+}
+
+/*
+ * A third-generation card: spec version 3.x and the algorithm tag in its SSSE FCI. Such a card
+ * is authenticated before EF06 is read, always (it may still be authenticated from an earlier
+ * call, which must not change the answer). Any other card is authenticated only when it
+ * refuses EF06 with 6982; a second-generation card reporting version 3.00 reads as it is.
+ */
+static int third_generation(const session *s, const records *r) {
+  char alg[3];
+  return r->l_ver > 0 && r->ver[0] == '3' && algorithm_hex(s, alg);
 }
 
 /* ---- external authentication through the PSAM -------------------------------------------- */
@@ -674,8 +687,12 @@ static long read_ef06_with_psam(session *s, records *r, int *used_psam) {
   long rc;
   unsigned sw = 0;
   *used_psam = 0;
+  if (third_generation(s, r)) {
+    if ((rc = psam_external_auth(s, r->id))) return rc;
+    *used_psam = 1;
+  }
   if ((rc = select_ef(s, 0x06)) || (rc = read_record_sw(s, 0x08, 18, 0, r->ssn, &r->l_ssn, &sw))) return rc;
-  if (sw == 0x6982) {
+  if (sw == 0x6982 && !*used_psam) {
     if ((rc = psam_external_auth(s, r->id))) return rc;
     *used_psam = 1;
     if ((rc = read_record(s, 0x08, 18, 0, r->ssn, &r->l_ssn))) return rc;
@@ -760,6 +777,7 @@ SSCARD_API long SSCARD_CALL iVerifyPINEx(int iType, const char *pPin, char *pOut
     rc = transmit(&s, &s.card, apdu, 5 + apdu[4], resp, &rlen, &sw);
     if (!rc) rc = pin_result(&s, sw, "VERIFY");
   }
+  if (!rc) pOutInfo[0] = 0;
   end_session(&s);
   lib_unlock();
   return rc;
@@ -789,6 +807,7 @@ SSCARD_API long SSCARD_CALL iChangePINEx(int iType, const char *pOldPin, const c
     rc = transmit(&s, &s.card, apdu, sizeof apdu, resp, &rlen, &sw);
     if (!rc) rc = pin_result(&s, sw, "CHANGE PIN");
   }
+  if (!rc) pOutInfo[0] = 0;
   end_session(&s);
   lib_unlock();
   return rc;
@@ -822,6 +841,7 @@ SSCARD_API long SSCARD_CALL iReloadPIN(int iType, char *pCardInfo, char *pOutInf
     rc = transmit(&s, &s.card, apdu, sizeof apdu, resp, &rlen, &sw);
     if (!rc && sw != 0x9000) rc = fail(&s, sw_code(sw), "RELOAD PIN answered %04X", sw);
   }
+  if (!rc) pOutInfo[0] = 0;
   end_session(&s);
   lib_unlock();
   return rc;
@@ -858,10 +878,11 @@ SSCARD_API long SSCARD_CALL iReadCardBas_HSM_Step1(int iType, char *pOutInfo) {
   unsigned sw = 0;
   if (!rc) rc = open_card(&s, iType);
   if (!rc) rc = read_ef05(&s, &r);
-  /* does the card guard EF06 (6982 until EXTERNAL AUTHENTICATE)? */
-  if (!rc && !(rc = select_ef(&s, 0x06))) rc = read_record_sw(&s, 0x08, 18, 0, r.ssn, &r.l_ssn, &sw);
+  /* a third-generation card, or one that guards EF06 (6982 until EXTERNAL AUTHENTICATE)? */
+  int need_auth = !rc && third_generation(&s, &r);
+  if (!rc && !need_auth && !(rc = select_ef(&s, 0x06))) rc = read_record_sw(&s, 0x08, 18, 0, r.ssn, &r.l_ssn, &sw);
   char f5[17] = "", f6[17] = "", f7[17] = "", f8[17] = "";
-  int need_auth = !rc && sw == 0x6982;
+  if (!rc && sw == 0x6982) need_auth = 1;
   if (!rc && need_auth) {
     /* INTERNAL AUTHENTICATE 00 88 00 00 10 <factor ‖ data>: the terminal's own random, so the
      * card cannot choose what it is tested with; the HSM computes the same and Step2 compares */

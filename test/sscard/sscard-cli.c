@@ -1,4 +1,4 @@
-/* A small C caller of libsscard, as HIS code written in C links it (test/sscard/*.test.ts).
+/* A small C caller of libsscard, as HIS code written in C links it (the tests in test/sscard).
  * Each command prints "<return code>\n<output>\n":
  *   sscard-cli read <iType>               iReadCardBas
  *   sscard-cli verify <iType>             iVerifyPIN (PIN from SSCARD_PIN)
@@ -9,6 +9,7 @@
  *                                         prints Step1's two lines, then Step2's two lines
  *   sscard-cli init <json>                Init → "<rc>\n<pErrMsg>\n"
  *   sscard-cli platform <json>            Init, then ReadCardBas → "<rc>\n<pCardInfo>\n<pBusiCardInfo>\n"
+ *   sscard-cli readcardbas 0              ReadCardBas alone (no Init in this process)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,11 @@ int main(int argc, char **argv) {
     static char card[2048], busi[8192];
     rc = Init(argv[2], out);
     if (rc) { printf("%ld\n%s\n\n", rc, out); return 0; }
+    rc = ReadCardBas(card, busi);
+    printf("%ld\n%s\n%s\n", rc, card, busi);
+    return 0;
+  } else if (strcmp(cmd, "readcardbas") == 0) {
+    static char card[2048], busi[8192];
     rc = ReadCardBas(card, busi);
     printf("%ld\n%s\n%s\n", rc, card, busi);
     return 0;

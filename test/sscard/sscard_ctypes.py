@@ -6,6 +6,7 @@
     python3 sscard_ctypes.py <libsscard.so> change <iType> <old PIN> <new PIN>    (iChangePINEx)
     python3 sscard_ctypes.py <libsscard.so> reload <iType> <new PIN>              (iReloadPIN)
     python3 sscard_ctypes.py <libsscard.so> hsm <iType>     Step1, pKey from stdin, Step2
+    python3 sscard_ctypes.py <libsscard.so> hsm-step2-only <iType>   Step2 with no Step1 before it
     python3 sscard_ctypes.py <libsscard.so> platform <Init JSON>                 Init + ReadCardBas
 
 Prints the return code on one line and each output buffer (bytes as hex, so the test sees
@@ -53,6 +54,8 @@ def main() -> int:
         key = sys.stdin.readline().strip().encode("ascii")
         out = ctypes.create_string_buffer(OUT_MAX)
         rc = lib.iReadCardBas_HSM_Step2(key, out)
+    elif what == "hsm-step2-only":
+        rc = lib.iReadCardBas_HSM_Step2(b"0" * 64, out)
     elif what == "platform":
         err = ctypes.create_string_buffer(2048)
         rc = lib.Init(arg.encode("utf-8"), err)
