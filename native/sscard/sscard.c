@@ -218,28 +218,40 @@ static void end_session(session *s) {
   g_drop_ctx = 0;
 }
 
-/* Context and reader list; a context that went stale (pcscd restarted) is replaced once. */
+static long session_ctx(session *s) {
+  LONG rv = get_ctx(&s->ctx);
+  if (rv != SCARD_S_SUCCESS) return fail(s, SSCARD_E_READER, "no PC/SC service (is pcscd running?): %s", pcsc_stringify_error(rv));
+  return SSCARD_OK;
+}
+
+/* The kept context (or a new one). The reader list is fetched only when a call needs it. */
 static long begin_session(session *s, char *out) {
   memset(s, 0, sizeof *s);
   s->out = out;
   if (out) out[0] = 0;
   load_settings(&s->st);
+  return session_ctx(s);
+}
+
+/* The reader list; a context that went stale (pcscd restarted) is replaced once. */
+static long ensure_list(session *s) {
+  if (s->list) return SSCARD_OK;
   for (int attempt = 0; attempt < 2; attempt++) {
-    LONG rv = get_ctx(&s->ctx);
-    if (rv != SCARD_S_SUCCESS)
-      return fail(s, SSCARD_E_READER, "no PC/SC service (is pcscd running?): %s", pcsc_stringify_error(rv));
     DWORD len = SCARD_AUTOALLOCATE;
-    rv = SCardListReaders(s->ctx, NULL, (LPSTR)&s->list, &len);
+    LONG rv = SCardListReaders(s->ctx, NULL, (LPSTR)&s->list, &len);
     if (rv == SCARD_S_SUCCESS) return SSCARD_OK;
     s->list = NULL;
     if (rv == (LONG)SCARD_E_NO_READERS_AVAILABLE) return fail(s, SSCARD_E_READER, "no PC/SC reader connected");
     if (!is_service_error(rv) || attempt == 1) return pcsc_fail(s, rv, "SCardListReaders");
     drop_ctx(); /* pcscd restarted: a new context, once */
+    long rc = session_ctx(s);
+    if (rc) return rc;
   }
   return SSCARD_E_READER;
 }
 
 static int reader_known(session *s, const char *name) {
+  if (ensure_list(s)) return 0;
   for (char *r = s->list; r && *r; r += strlen(r) + 1)
     if (strcmp(r, name) == 0) return 1;
   return 0;
@@ -259,9 +271,9 @@ static int card_present(session *s, const char *reader, LONG *err) {
   return (st.dwEventState & SCARD_STATE_PRESENT) ? 1 : 0;
 }
 
-static long connect_reader(session *s, conn *c, const char *reader) {
-  LONG rv = SCardConnect(s->ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &c->h, &c->protocol);
-  if (rv != SCARD_S_SUCCESS) return pcsc_fail(s, rv, "SCardConnect");
+/* After SCardConnect: the reader's name and the ATR. */
+static long connect_status(session *s, conn *c, const char *reader) {
+  LONG rv;
   c->open = 1;
   snprintf(c->reader, sizeof c->reader, "%s", reader);
   char rname[NAME_MAX_LEN];
@@ -270,6 +282,12 @@ static long connect_reader(session *s, conn *c, const char *reader) {
   rv = SCardStatus(c->h, rname, &rlen, &state, &proto, c->atr, &c->atr_len);
   if (rv != SCARD_S_SUCCESS) return pcsc_fail(s, rv, "SCardStatus");
   return SSCARD_OK;
+}
+
+static long connect_reader(session *s, conn *c, const char *reader) {
+  LONG rv = SCardConnect(s->ctx, reader, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &c->h, &c->protocol);
+  if (rv != SCARD_S_SUCCESS) return pcsc_fail(s, rv, "SCardConnect");
+  return connect_status(s, c, reader);
 }
 
 /*
@@ -338,21 +356,34 @@ static long select_ssse(session *s) {
   return SSCARD_OK;
 }
 
-/* Candidate reader for the card: a name, or NULL for "find it" (first reader whose card has SSSE). */
+/*
+ * A named reader for the card: connect at once (no reader list, no presence check: SCardConnect
+ * says both, and the two requests to pcscd they cost are most of a call's overhead).
+ */
 static long try_named_card(session *s, const char *name, int *found) {
-  if (!reader_known(s, name)) return fail(s, SSCARD_E_READER, "no PC/SC reader named \"%s\" (check SSCARD_READER / SSCARD_CONTACTLESS_READER)", name);
-  LONG err = 0;
-  int p = card_present(s, name, &err);
-  if (p < 0) return pcsc_fail(s, err, "SCardGetStatusChange");
-  if (p == 0) return fail(s, SSCARD_E_NO_CARD, "no card in reader \"%s\"", name);
+  conn *c = &s->card;
+  LONG rv = SCARD_S_SUCCESS;
+  for (int attempt = 0; attempt < 2; attempt++) {
+    rv = SCardConnect(s->ctx, name, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &c->h, &c->protocol);
+    if (!is_service_error(rv) || attempt == 1) break;
+    drop_ctx(); /* pcscd restarted: a new context, once */
+    long rc = session_ctx(s);
+    if (rc) return rc;
+  }
+  if (rv == (LONG)SCARD_E_UNKNOWN_READER || rv == (LONG)SCARD_E_READER_UNAVAILABLE)
+    return fail(s, SSCARD_E_READER, "no PC/SC reader named \"%s\" (check SSCARD_READER / SSCARD_CONTACTLESS_READER)", name);
+  if (rv == (LONG)SCARD_E_NO_SMARTCARD || rv == (LONG)SCARD_W_REMOVED_CARD) return fail(s, SSCARD_E_NO_CARD, "no card in reader \"%s\"", name);
+  if (rv != SCARD_S_SUCCESS) return pcsc_fail(s, rv, "SCardConnect");
   *found = 1;
-  long rc = connect_reader(s, &s->card, name);
+  long rc = connect_status(s, c, name);
   if (!rc) rc = select_ssse(s);
   return rc;
 }
 
 static long find_card(session *s, int *found) {
-  long code = SSCARD_E_NO_CARD;
+  long code = ensure_list(s);
+  if (code) return code;
+  code = SSCARD_E_NO_CARD;
   for (char *r = s->list; r && *r; r += strlen(r) + 1) {
     if (strcmp(r, s->st.psam) == 0 || strcmp(r, s->st.contactless) == 0) continue;
     LONG err = 0;
@@ -412,6 +443,11 @@ static long open_psam(session *s) {
     if (rc) return rc;
     if (sw != 0x9000) return fail(s, SSCARD_E_NO_PSAM, "no PSAM: the card in \"%s\" answered SELECT PSAM.SSSE with %04X", r, sw);
     return SSCARD_OK;
+  }
+  if (ensure_list(s)) {
+    char why[SSCARD_OUT_MAX];
+    snprintf(why, sizeof why, "%s", s->out);
+    return fail(s, SSCARD_E_NO_PSAM, "no PSAM: %s", why);
   }
   for (char *r = s->list; r && *r; r += strlen(r) + 1) {
     if (strcmp(r, s->card.reader) == 0) continue;
