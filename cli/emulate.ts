@@ -50,11 +50,11 @@ export async function run(argv: string[]): Promise<number> {
   }, HELP);
   if (!parsed) return 0;
   const { values } = parsed;
-  if (!values.card === !values.psam) throw new UsageError(`give --card or --psam (one of them)\n\n${HELP}`);
+  if (!values.card === !values.psam) throw new UsageError({ zh: '请给出 --card 或 --psam（二者选一）', en: 'give --card or --psam (one of them)' }, HELP);
   const port = Number(values['vpcd-port']);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--vpcd-port must be a port number, got "${values['vpcd-port']}"`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError({ zh: `--vpcd-port 应为端口号（1–65535），而不是 "${values['vpcd-port']}"`, en: `--vpcd-port must be a port number, got "${values['vpcd-port']}"` });
   const host = values['vpcd-host'] as string;
-  if (values.psam && (values.serial || values.contactless)) throw new UsageError('--psam is served to vpcd only: leave out --serial and --contactless');
+  if (values.psam && (values.serial || values.contactless)) throw new UsageError({ zh: '--psam 只能经 vpcd 提供：去掉 --serial 和 --contactless', en: '--psam is served to vpcd only: leave out --serial and --contactless' });
 
   let card: EmulatedCard | EmulatedPsam;
   let label: string;
@@ -64,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
     label = `PSAM ${psam.id} (terminal ${psam.terminalNumber})`;
   } else {
     const profile = loadCardProfile(path.resolve(values.card as string));
-    if (values.contactless && !profile.gen3) throw new UsageError(`--contactless needs a third-generation card (generation: 3); ${profile.source} is a second-generation card, contact only`);
+    if (values.contactless && !profile.gen3) throw new UsageError({ zh: `--contactless 需要第三代社保卡（generation: 3）；${profile.source} 是第二代卡，只有接触式`, en: `--contactless needs a third-generation card (generation: 3); ${profile.source} is a second-generation card, contact only` });
     card = new EmulatedCard(profile, { interface: values.contactless ? 'contactless' : 'contact' });
     label = `card ${profile.card.number} (${profile.holder.name})${values.contactless ? ', contactless' : ''}`;
   }
@@ -72,7 +72,7 @@ export async function run(argv: string[]): Promise<number> {
 
   if (values.serial) {
     const baudRate = Number(values.baud);
-    if (!Number.isInteger(baudRate) || baudRate < 300) throw new UsageError(`--baud must be a baud rate such as 115200, got "${values.baud}"`);
+    if (!Number.isInteger(baudRate) || baudRate < 300) throw new UsageError({ zh: `--baud 应为波特率，如 115200，而不是 "${values.baud}"`, en: `--baud must be a baud rate such as 115200, got "${values.baud}"` });
     const device = values.serial as string;
     let server: SerialCardServer;
     try {

@@ -4,6 +4,7 @@ import { loadCardProfile, type CardProfile } from '../emulator';
 import { describeEngine, loadRigFile, openRig, rigKind, type CardChannel, type Check, type EngineSpec, type RigFile } from '../rigs';
 import { SSSE_AID } from '../spec';
 import { parseOptions, UsageError } from './args';
+import type { Said } from './lang';
 
 const HELP = `usage: medcard rig check <name or rig file> [--insert-timeout <s>]
 
@@ -22,19 +23,33 @@ const SELECT_SSSE = Uint8Array.from([0x00, 0xa4, 0x04, 0x00, SSSE_AID.length, ..
  * the platform's envelope back (an `infcode`, a refusal being fine); a refused connection, or
  * a server that answers something else (a web page, a proxy's error), is no engine.
  */
-export async function probeEngineUrl(url: string, timeoutMs = 3000): Promise<{ ok: boolean; detail: string }> {
+/** Is a platform engine answering at this URL? `detail` is English; `said` the same in both languages (medcard run says it in the chosen one). */
+export async function probeEngineUrl(url: string, timeoutMs = 3000): Promise<{ ok: boolean; detail: string; said: Said }> {
+  const r = await probe(url, timeoutMs);
+  return { ...r, detail: r.said.en };
+}
+
+async function probe(url: string, timeoutMs: number): Promise<{ ok: boolean; said: Said }> {
   const endpoint = url.includes('/fsi/') ? url : url.replace(/\/+$/, '') + '/fsi/api/rsfComIfsService/callService';
   try {
     const res = await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', signal: AbortSignal.timeout(timeoutMs) });
     const text = await res.text();
     let envelope: unknown;
     try { envelope = JSON.parse(text); } catch { envelope = undefined; }
-    if (envelope && typeof envelope === 'object' && 'infcode' in envelope) return { ok: true, detail: `HTTP ${res.status} from ${endpoint}, a platform answer` };
-    return { ok: false, detail: `${url} answers, but not as a medcard or platform engine: POST ${endpoint} got HTTP ${res.status} without an infcode (${JSON.stringify(text.slice(0, 60))}): is this the engine's address and port?` };
+    if (envelope && typeof envelope === 'object' && 'infcode' in envelope) return { ok: true, said: { zh: `${endpoint} 回答 HTTP ${res.status}，是医保平台的应答`, en: `HTTP ${res.status} from ${endpoint}, a platform answer` } };
+    const got = JSON.stringify(text.slice(0, 60));
+    return { ok: false, said: {
+      zh: `${url} 有应答，但不是 medcard 或医保平台的结算引擎：POST ${endpoint} 得到 HTTP ${res.status}，没有 infcode（${got}）：这是结算引擎的地址和端口吗？`,
+      en: `${url} answers, but not as a medcard or platform engine: POST ${endpoint} got HTTP ${res.status} without an infcode (${got}): is this the engine's address and port?`,
+    } };
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    const why = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (cause?.code ?? cause?.message ?? (err as Error).message);
-    return { ok: false, detail: `engine at ${url} is unreachable (${why}): start it (\`npx medcard engine --port …\` for ours) or fix engine.url in the rig file / --engine-url` };
+    const timedOut = (err as Error).name === 'TimeoutError';
+    const why = cause?.code ?? cause?.message ?? (err as Error).message;
+    return { ok: false, said: {
+      zh: `无法连接 ${url} 的结算引擎（${timedOut ? `${timeoutMs} 毫秒内没有应答` : why}）：请启动它（我们的引擎用 \`npx medcard engine --port …\`），或改正读卡环境文件中的 engine.url / --engine-url`,
+      en: `engine at ${url} is unreachable (${timedOut ? `no answer within ${timeoutMs} ms` : why}): start it (\`npx medcard engine --port …\` for ours) or fix engine.url in the rig file / --engine-url`,
+    } };
   }
 }
 
@@ -117,9 +132,9 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = parseOptions(argv, { 'insert-timeout': { type: 'string', default: '5' } }, HELP, 2);
   if (!parsed) return 0;
   const [sub, name] = parsed.positionals;
-  if (sub !== 'check' || !name) throw new UsageError(`expected \`medcard rig check <name>\`\n\n${HELP}`);
+  if (sub !== 'check' || !name) throw new UsageError({ zh: '用法应为 `medcard rig check <名称>`', en: 'expected `medcard rig check <name>`' }, HELP);
   const seconds = Number(parsed.values['insert-timeout']);
-  if (!(seconds >= 0)) throw new UsageError(`--insert-timeout wants seconds, not "${parsed.values['insert-timeout']}"`);
+  if (!(seconds >= 0)) throw new UsageError({ zh: `--insert-timeout 应为秒数，而不是 "${parsed.values['insert-timeout']}"`, en: `--insert-timeout wants seconds, not "${parsed.values['insert-timeout']}"` });
   const checks = await checkRig(name, seconds * 1000);
   for (const c of checks) console.log(`${c.verdict.padEnd(4)}  ${c.what.padEnd(8)}  ${c.detail.replace(/\n/g, '\n                ')}`);
   const failed = checks.filter((c) => c.verdict === 'FAIL');

@@ -51,13 +51,13 @@ export async function runTerminal(argv: string[], seams: TerminalSeams = {}): Pr
   if (!parsed) return 0;
   const v = parsed.values;
   const [action] = parsed.positionals;
-  if (action !== 'settle' && action !== 'query-balance') throw new UsageError(`say what to do: settle or query-balance${action ? ` (not "${action}")` : ''}\n\n${HELP}`);
+  if (action !== 'settle' && action !== 'query-balance') throw new UsageError({ zh: `请说明要做什么：settle 或 query-balance${action ? `（而不是 "${action}"）` : ''}`, en: `say what to do: settle or query-balance${action ? ` (not "${action}")` : ''}` }, HELP);
   const byCard = v.certificate === 'card' || action === 'query-balance';
-  if (!['card', 'evoucher', 'id-card'].includes(String(v.certificate))) throw new UsageError(`--certificate is card, evoucher or id-card, not "${v.certificate}"`);
-  if (v.certificate === 'id-card' && !v['id-number']) throw new UsageError(`--certificate id-card needs --id-number\n\n${HELP}`);
-  for (const k of [...(byCard ? ['reader'] as const : []), 'platform', 'institution', 'key', 'date'] as const) if (!v[k]) throw new UsageError(`--${k} is required\n\n${HELP}`);
-  if (v['sign-type'] !== 'SM3' && v['sign-type'] !== 'SHA256') throw new UsageError(`--sign-type is SM3 or SHA256, not "${v['sign-type']}"`);
-  if (v.kind !== 'outpatient' && v.kind !== 'pharmacy') throw new UsageError(`--kind is outpatient or pharmacy, not "${v.kind}"`);
+  if (!['card', 'evoucher', 'id-card'].includes(String(v.certificate))) throw new UsageError({ zh: `--certificate 只能是 card、evoucher 或 id-card，而不是 "${v.certificate}"`, en: `--certificate is card, evoucher or id-card, not "${v.certificate}"` });
+  if (v.certificate === 'id-card' && !v['id-number']) throw new UsageError({ zh: '--certificate id-card 需要 --id-number', en: '--certificate id-card needs --id-number' }, HELP);
+  for (const k of [...(byCard ? ['reader'] as const : []), 'platform', 'institution', 'key', 'date'] as const) if (!v[k]) throw new UsageError({ zh: `必须给出 --${k}`, en: `--${k} is required` }, HELP);
+  if (v['sign-type'] !== 'SM3' && v['sign-type'] !== 'SHA256') throw new UsageError({ zh: `--sign-type 只能是 SM3 或 SHA256，而不是 "${v['sign-type']}"`, en: `--sign-type is SM3 or SHA256, not "${v['sign-type']}"` });
+  if (v.kind !== 'outpatient' && v.kind !== 'pharmacy') throw new UsageError({ zh: `--kind 只能是 outpatient 或 pharmacy，而不是 "${v.kind}"`, en: `--kind is outpatient or pharmacy, not "${v.kind}"` });
   const items = parseItems(String(v.items));
   const date = String(v.date);
   const { PcscChannel } = require('../rigs') as typeof import('../rigs');
@@ -103,10 +103,10 @@ export async function runTerminal(argv: string[], seams: TerminalSeams = {}): Pr
 
 function parseItems(text: string) {
   let raw: unknown;
-  try { raw = JSON.parse(text); } catch { throw new UsageError(`--items is not JSON: ${text.slice(0, 80)}`); }
-  if (!Array.isArray(raw)) throw new UsageError('--items is a JSON list of {code, name, price, count}');
+  try { raw = JSON.parse(text); } catch { throw new UsageError({ zh: `--items 不是 JSON：${text.slice(0, 80)}`, en: `--items is not JSON: ${text.slice(0, 80)}` }); }
+  if (!Array.isArray(raw)) throw new UsageError({ zh: '--items 应为 JSON 列表，每项 {code, name, price, count}', en: '--items is a JSON list of {code, name, price, count}' });
   return raw.map((i: { code?: unknown; name?: unknown; price?: unknown; count?: unknown }, n) => {
-    if (typeof i?.code !== 'string' || typeof i.price !== 'string') throw new UsageError(`--items[${n}] needs "code" and "price" (a decimal yuan string)`);
+    if (typeof i?.code !== 'string' || typeof i.price !== 'string') throw new UsageError({ zh: `--items[${n}] 需要 "code" 和 "price"（以元为单位的小数字符串）`, en: `--items[${n}] needs "code" and "price" (a decimal yuan string)` });
     return { code: i.code, name: typeof i.name === 'string' ? i.name : i.code, priceFen: parseYuan(i.price), count: Number(i.count ?? 1) };
   });
 }

@@ -98,7 +98,7 @@ const card = z.strictObject({
   number: ident(CARD_NUMBER, { required: true }).describe('卡号: 9 letters or digits'),
   identificationCode: ident(CARD_SN, { required: true }).describe('卡识别码: 32 hex digits'),
   type: text(hexShape(1), hexOf(1), '2 hex digits').optional().describe('default 01'),
-  specVersion: text(z.string().regex(/^[\x20-\x7e]{4}$/), (v) => /^[\x20-\x7e]{4}$/.test(v), '4 ASCII characters, e.g. "3.00"').optional().describe('default 3.00'),
+  specVersion: text(z.string().regex(/^[\x20-\x7e]{4}$/), (v) => /^[\x20-\x7e]{4}$/.test(v), '4 ASCII characters, e.g. "3.00"').optional().describe('default 2.00, or 3.00 on a third-generation card; 3.x only there (terminals authenticate 3.x cards through the PSAM)'),
   issuerCode: text(hexShape(12), hexOf(12), '24 hex digits (12 bytes)').optional().describe('default: the region and zeros'),
   issueDate: date({ required: true }),
   expiryDate: date({ required: true }).describe('after issueDate'),
@@ -188,7 +188,15 @@ const profileSchema = z.strictObject({
   files: files.optional().describe('extra files and access rules (card-spec §2)'),
 }).superRefine((p, ctx) => {
   if (p.gen3 !== undefined && p.generation !== '3') ctx.addIssue({ code: 'custom', path: ['gen3'], message: 'only for a third-generation card: add generation: 3' });
-}, whenValid(['generation'])).transform((p): Omit<CardProfile, 'id' | 'atr'> & { atr?: string } => {
+}, whenValid(['generation'])).superRefine((p, ctx) => {
+  // card-spec §7: a terminal reads a card whose version starts with 3 through its PSAM, so the version says the generation.
+  const v = p.card.specVersion;
+  if (v !== undefined && v.startsWith('3') !== (p.generation === '3')) {
+    ctx.addIssue({ code: 'custom', path: ['card', 'specVersion'], message: p.generation === '3'
+      ? `a third-generation card's version starts with 3, got ${got(v)}`
+      : `${got(v)} is a third-generation version (terminals then authenticate through a PSAM): add generation: 3, or give a 2.x version` });
+  }
+}, whenValid(['generation'], ['card', 'specVersion'])).transform((p): Omit<CardProfile, 'id' | 'atr'> & { atr?: string } => {
   const files = {
     ...(p.files?.readNeedsPin?.length ? { readNeedsPin: p.files.readNeedsPin } : {}),
     ...(p.files?.binary?.length ? { binary: p.files.binary } : {}),
@@ -203,7 +211,7 @@ const profileSchema = z.strictObject({
     },
     card: {
       number: p.card.number, identificationCode: p.card.identificationCode, type: (p.card.type ?? '01').toUpperCase(),
-      specVersion: p.card.specVersion ?? '3.00', issuerCode: (p.card.issuerCode ?? p.card.region.padEnd(24, '0')).toUpperCase(),
+      specVersion: p.card.specVersion ?? (p.generation === '3' ? '3.00' : '2.00'), issuerCode: (p.card.issuerCode ?? p.card.region.padEnd(24, '0')).toUpperCase(),
       issueDate: p.card.issueDate, expiryDate: p.card.expiryDate, region: p.card.region,
     },
     pin: { value: p.pin.value, tries: Number(p.pin.tries ?? '3'), isInitial: p.pin.isInitial ?? false },

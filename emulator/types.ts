@@ -21,7 +21,7 @@ export interface CardProfile {
     number: string;              // 卡号, 9 ASCII chars
     identificationCode: string;  // 卡识别码, 32 hex digits
     type: string;                // 卡类别, 1 byte code as 2 hex digits
-    specVersion: string;         // e.g. '3.00'
+    specVersion: string;         // e.g. '2.00'; '3.00' on a third-generation card
     issuerCode: string;          // 初始化机构编号, 24 hex digits (12 bytes)
     issueDate: string;
     expiryDate: string;

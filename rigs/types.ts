@@ -2,7 +2,7 @@
 // Bytes are Uint8Array (Buffer is a Uint8Array too). A rig reports card insert/remove
 // through `onPresence` so terminals can wait for a card like they would on PC/SC.
 import type { ZodType } from 'zod';
-import type { CardProfile, EmulatedCard, TraceEntry } from '../emulator';
+import type { CardInterface, CardProfile, EmulatedCard, TraceEntry } from '../emulator';
 
 export interface CardChannel {
   /** A human name for messages, e.g. "emulated:zhang-san" or "Virtual PCD 00 00". */
@@ -77,8 +77,12 @@ export interface CardSlot {
 export interface Rig {
   readonly name: string;
   readonly capabilities: ReadonlySet<RigCapability>;
-  /** Put a card with this profile into this worker's reader (removing any card there). */
-  insertCard(profile: CardProfile): Promise<CardSlot>;
+  /**
+   * Put a card with this profile into this worker's reader (removing any card there).
+   * `interface: 'contactless'` presents a third-generation card's contactless side (its own
+   * ATR); rigs whose card is not ours ignore it.
+   */
+  insertCard(profile: CardProfile, how?: { interface?: CardInterface }): Promise<CardSlot>;
   removeCard(): Promise<void>;
   close(): Promise<void>;
   /**

@@ -3,11 +3,16 @@
 // the steps that change its state, which need a rig that controls the card (card-state).
 // The steps that issue, lose and replace a card are phrased among the people steps (people.ts),
 // where `medcard steps` lists them; their code is here.
-import type { CardProfile, EmulatedCard } from '../emulator';
+import * as path from 'node:path';
+import { DEFAULT_MASTER_KEY, EmulatedPsam, encodeGbk, loadPsamProfile, toHex, contactlessDefaultAtr, type CardInterface, type CardProfile, type EmulatedCard } from '../emulator';
+import { EmulatedChannel, TracingChannel } from '../rigs';
+import { fixturesDir } from './fixtures';
 import type { CardChannel, CardContents, CardSlot } from '../rigs';
 import { CardSession } from '../terminal';
 import { cardNumber, cardSn } from './ids';
 import { stepsOf } from './registry';
+import { fail } from './said';
+import type { Said } from './types';
 import type { MedWorld } from './world';
 import type { PersonCtx } from './types';
 
@@ -15,17 +20,46 @@ const step = stepsOf('cards');
 
 const ATR = '3B08' + Buffer.from('MEDCARD1').toString('hex').toUpperCase();
 
-export function newProfile(p: PersonCtx, issueDate: string, expiryDate: string): CardProfile {
+/** The GBK bytes record 09 holds (card-spec §3); a third-generation card keeps the rest of a longer name in 4E. */
+const NAME_RECORD_BYTES = 30;
+
+/** A name split where record 09 ends: [record 09, the extension 4E]. */
+export function splitName(name: string): [string, string] {
+  let head = '';
+  for (const ch of name) {
+    if (encodeGbk(head + ch).length > NAME_RECORD_BYTES) break;
+    head += ch;
+  }
+  return [head, name.slice(head.length)];
+}
+
+/**
+ * A fresh card for the person. Generation 3 (card-spec §7): version 3.00, EF06 behind
+ * EXTERNAL AUTHENTICATE with the test master key (the test PSAM's), a longer name's rest in
+ * record 4E, a contactless side and a bank application. A second-generation card keeps only
+ * what record 09 holds of a longer name, as such cards do.
+ */
+export function newProfile(p: PersonCtx, issueDate: string, expiryDate: string, generation: 2 | 3 = 2): CardProfile {
+  const [name, extension] = splitName(p.name);
+  const id = `${p.name}-${p.psnNo}`;
+  const number = cardNumber();
   return {
-    id: `${p.name}-${p.psnNo}`,
-    holder: { name: p.name, idNumber: p.certno, sex: p.sex, nation: '01', birthplace: p.region, birthDate: p.birthDate },
+    id,
+    holder: { name, idNumber: p.certno, sex: p.sex, nation: '01', birthplace: p.region, birthDate: p.birthDate },
     card: {
-      number: cardNumber(), identificationCode: cardSn(p.region), type: '01', specVersion: '3.00',
+      number, identificationCode: cardSn(p.region), type: '01', specVersion: generation === 3 ? '3.00' : '2.00',
       issuerCode: `${p.region}D15600000000000000`.slice(0, 24), issueDate, expiryDate, region: p.region,
     },
     pin: { value: '246810', tries: 3, isInitial: false },
     atr: ATR, activated: true,
     auth: { algorithm: 'SM4', key: '0123456789ABCDEFFEDCBA9876543210' },
+    ...(generation === 3 ? {
+      generation: 3 as const,
+      gen3: {
+        nameExtension: extension, algorithm: '04', externalAuth: 'required' as const, masterKey: DEFAULT_MASTER_KEY,
+        externalAuthTries: 3, contactlessAtr: toHex(contactlessDefaultAtr('MEDCARD3')), bankNumber: `6217${number.replace(/\D/g, '').padStart(15, '0')}`,
+      },
+    } : {}),
   };
 }
 
@@ -54,11 +88,11 @@ export async function readCardContents(channel: CardChannel): Promise<CardConten
 }
 
 /** A new, activated card for the person: issued two years before today (or on issueDate), valid ten years (or until expiry); on a rig whose own cards stand in, the person's card there. */
-export async function issueCard(w: MedWorld, name: string, issueDate?: string, expiry?: string): Promise<void> {
+export async function issueCard(w: MedWorld, name: string, issueDate?: string, expiry?: string, generation: 2 | 3 = 2): Promise<void> {
   const p = w.person(name);
   if (w.dealer) return registerCard(w, p, w.dealer.cardFor(p));
   const issued = issueDate ?? `${Number(w.today.slice(0, 4)) - 2}-01-10`;
-  await registerCard(w, p, newProfile(p, issued, expiry ?? plusYears(issued, 10)));
+  await registerCard(w, p, newProfile(p, issued, expiry ?? plusYears(issued, 10), generation));
 }
 
 /** A card valid until `expiry`: issued ten years before it, or, when that is not before today, on 01-10 of last year. */
@@ -69,7 +103,7 @@ export async function issueCardValidUntil(w: MedWorld, name: string, expiry: str
 
 export async function reportCardLost(w: MedWorld, name: string): Promise<void> {
   const p = w.person(name);
-  if (!p.profile) throw new Error(`"${name}" holds no card to report lost`);
+  if (!p.profile) throw fail({ zh: `"${name}" 没有社保卡可挂失`, en: `"${name}" holds no card to report lost` });
   await w.control('card-loss', { card_no: p.profile.card.number, channel: 'phone' });
   p.oldProfiles.push(p.profile);
   p.profile = undefined;
@@ -79,29 +113,58 @@ export async function reportCardLost(w: MedWorld, name: string): Promise<void> {
 export async function replaceLostCard(w: MedWorld, name: string): Promise<void> {
   const p = w.person(name);
   const old = p.oldProfiles[p.oldProfiles.length - 1];
-  if (!old) throw new Error(`"${name}" has no lost card to replace`);
+  if (!old) throw fail({ zh: `"${name}" 没有挂失的社保卡可补换：先要有 "${name}" 挂失了社保卡`, en: `"${name}" has no lost card to replace: "${name}" reports the card lost comes first` });
   const profile = w.dealer ? w.dealer.cardFor(p) : newProfile(p, w.today, plusYears(w.today, 10));
   await w.control('card-replacement', { old_card_no: old.card.number, card_no: profile.card.number, card_sn: profile.card.identificationCode, issue_date: profile.card.issueDate, expiry_date: profile.card.expiryDate });
   await w.control('card-activation', { card_no: profile.card.number });
   p.profile = profile;
 }
 
-/** Puts the card into the rig's reader, unless it is there already. */
-export async function insertCard(w: MedWorld, profile: CardProfile): Promise<CardSlot> {
-  if (w.inserted && w.inserted.cardNo === profile.card.number) return w.inserted.slot;
-  const slot = await w.shared.rig.insertCard(profile);
-  w.inserted = { owner: profile.holder.name, cardNo: profile.card.number, slot };
+/** What a step says when the person holds no card (the step that gives one). */
+export function holdsNoCard(name: string): Said {
+  return { zh: `"${name}" 没有社保卡：先要有 "${name}" 持有社保卡`, en: `"${name}" holds no card: "${name}" holds a card comes first` };
+}
+
+/** Puts the card into the rig's reader (contact, or a third-generation card's contactless side), unless it is there already so. */
+export async function insertCard(w: MedWorld, profile: CardProfile, how: { interface?: CardInterface } = {}): Promise<CardSlot> {
+  const side = how.interface ?? 'contact';
+  if (w.inserted && w.inserted.cardNo === profile.card.number && w.inserted.side === side) return w.inserted.slot;
+  if (side === 'contactless' && !profile.gen3) throw fail({ zh: `${profile.holder.name} 的卡是第二代社保卡，只有接触式接口：先给他一张第三代社保卡`, en: `${profile.holder.name}'s card is a second-generation card, contact only: give them a third-generation card first` });
+  const slot = await w.shared.rig.insertCard(profile, { interface: side });
+  w.inserted = { owner: profile.holder.name, cardNo: profile.card.number, side, slot };
   return slot;
+}
+
+/** The test PSAM (fixtures/psam/test-psam.yaml): it holds the master key generated third-generation cards are made with. */
+const TEST_PSAM = 'psam/test-psam.yaml';
+
+/**
+ * The reference terminal's PSAM slot, in-process on every rig (our decision: the reference
+ * terminal's secure module is software; a lab's PSAM in a reader is not wired yet), traced
+ * like the card. None after "终端未安装PSAM卡" / "the terminal has no PSAM".
+ */
+export function terminalPsam(w: MedWorld): TracingChannel | undefined {
+  if (!w.psam.installed) return undefined;
+  if (!w.psam.channel) {
+    const slot = new EmulatedChannel('PSAM slot (emulated)');
+    slot.insert(new EmulatedPsam(loadPsamProfile(path.join(fixturesDir(), TEST_PSAM))));
+    w.psam.channel = new TracingChannel(slot);
+  }
+  return w.psam.channel;
 }
 
 /** The person's card itself, in the reader, to change its state (a rig with card-state). */
 async function liveCard(w: MedWorld, name: string): Promise<EmulatedCard> {
   const p = w.person(name);
-  if (!p.profile) throw new Error(`"${name}" holds no card`);
+  if (!p.profile) throw fail(holdsNoCard(name));
   const slot = await insertCard(w, p.profile);
-  if (!slot.card) throw new Error(`rig "${w.shared.rig.name}" cannot change card state: tag the scenario @needs-card-state so rigs without it skip it`);
+  if (!slot.card) throw fail({ zh: `读卡环境 "${w.shared.rig.name}" 不能改变卡的状态：给场景加上 @needs-card-state 标签，没有这种能力的读卡环境就会跳过它`, en: `rig "${w.shared.rig.name}" cannot change card state: tag the scenario @needs-card-state so rigs without it skip it` });
   return slot.card;
 }
+
+step('Given', '终端未安装PSAM卡', 'the terminal has no PSAM', async function () {
+  this.psam.installed = false;
+}, { example: { zh: '终端未安装PSAM卡', en: 'the terminal has no PSAM' } });
 
 // ------------------------------------------------------------------ Given: card state (needs a rig that controls the card)
 

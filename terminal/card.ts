@@ -3,7 +3,11 @@
 import { CardAbsentError, type CardChannel } from '../rigs';
 import { CARD_RECORDS, SSSE_AID, type RecordEncoding } from '../spec';
 import { TerminalRefusal } from './refusal';
-import type { CardData } from './types';
+import type { CardData, CryptogramSource } from './types';
+
+/** EF06 record 4E, 姓名扩展 (card-spec §7). */
+const NAME_EXTENSION_TAG = 0x4e;
+const isThirdGeneration = (version: string | undefined) => version?.startsWith('3') ?? false;
 
 const ascii = (b: Buffer) => b.toString('latin1').replace(/[\x00\xff ]+$/g, '').trim();
 const bcdDate = (b: Buffer) => { const h = b.toString('hex'); return `${h.slice(0, 4)}-${h.slice(4, 6)}-${h.slice(6, 8)}`; };
@@ -109,18 +113,47 @@ export class CardSession {
     return r.data.subarray(2, 2 + l);
   }
 
-  /** Power, select SSSE, read EF05 and EF06. */
-  async read(): Promise<CardData> {
+  /**
+   * Power, select SSSE, read EF05 and EF06. A third-generation card (version 3.x, card-spec §7)
+   * opens EF06 only after EXTERNAL AUTHENTICATE with a cryptogram from the terminal's PSAM;
+   * its name is record 09 followed by the name extension 4E.
+   */
+  async read(psam?: CryptogramSource): Promise<CardData> {
     const atr = await this.powerOn();
     await this.selectSsse();
     const out: Partial<CardData> = { atr };
     let current: string | undefined;
     for (const r of CARD_RECORDS) {
-      if (current !== r.file) { await this.selectEf(r.file); current = r.file; }
+      if (current !== r.file) {
+        await this.selectEf(r.file);
+        current = r.file;
+        if (r.file === 'EF06' && isThirdGeneration(out.specVersion)) await this.externalAuthenticate(out.identificationCode!, psam);
+      }
       out[r.key] = DECODE[r.encoding](await this.readRecord(r.tag, r.length));
     }
+    if (isThirdGeneration(out.specVersion)) out.name += await this.nameExtension();
     out.region = (out.issuerCode ?? '').slice(0, 6);
     return out as CardData;
+  }
+
+  /** GET CHALLENGE, the PSAM's cryptogram, EXTERNAL AUTHENTICATE (key 01). */
+  private async externalAuthenticate(cardIdCode: string, psam: CryptogramSource | undefined): Promise<void> {
+    if (!psam) throw new TerminalRefusal('no-psam', `卡片版本 3.x / card version 3.x`);
+    const ch = await this.exchange(Uint8Array.from([0x00, 0x84, 0x00, 0x00, 0x08]));
+    if (ch.sw !== 0x9000 || ch.data.length !== 8) throw new TerminalRefusal('card-read-failed', `GET CHALLENGE ${swHex(ch.sw)}`);
+    const cryptogram = await psam.cryptogram(cardIdCode, ch.data);
+    const r = await this.exchange(Uint8Array.from([0x00, 0x82, 0x00, 0x01, 0x08, ...cryptogram]));
+    if (r.sw === 0x9000) return;
+    if ((r.sw & 0xfff0) === 0x63c0 || r.sw === 0x6983) throw new TerminalRefusal('external-auth-failed', `EXTERNAL AUTHENTICATE ${swHex(r.sw)}`);
+    throw new TerminalRefusal('card-read-failed', `EXTERNAL AUTHENTICATE ${swHex(r.sw)}`);
+  }
+
+  /** EF06 record 4E (GBK), '' when the card has none (6A83). */
+  private async nameExtension(): Promise<string> {
+    const r = await this.exchange(Uint8Array.from([0x00, 0xb2, NAME_EXTENSION_TAG, 0x00, 0x00]));
+    if (r.sw === 0x6a83) return '';
+    if (r.sw !== 0x9000 || r.data.length < 2 || r.data[0] !== NAME_EXTENSION_TAG) throw new TerminalRefusal('card-read-failed', `READ RECORD 4E ${swHex(r.sw)}`);
+    return gbk(r.data.subarray(2, 2 + r.data[1]!));
   }
 
   /** VERIFY the PIN (6 digits, BCD). Refuses with the reader-side reason on failure. */

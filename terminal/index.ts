@@ -3,6 +3,7 @@
 export type * from './types';
 export { Terminal, refusalFromPlatform, DEFAULT_INITIAL_PINS } from './terminal';
 export { CardSession, checkExpiry, checkHolder, vendorLine } from './card';
+export { PsamSession } from './psam';
 export { parseSetlinfo, parsePerson, isPlatformFailure, failureText } from './platform';
 export { TerminalRefusal, REFUSALS, refusalByText, type RefusalCode } from './refusal';
 export { renderReceiptHtml, renderReceiptText, CERTIFICATE_NAMES } from './receipt';

@@ -15,6 +15,7 @@ function rows(r: Receipt): [string, string][] {
     ['费用总额 Total', fmtFen(r.totalFen)],
   ];
   if (r.certificate) out.push(['就诊凭证 Certificate', `${CERTIFICATE_NAMES[r.certificate]} (${r.certificate})`]);
+  if (r.holder) out.push(['参保人 Insured', r.holder]);
   if (s) {
     out.push(['结算号 Settlement', s.setlId], ['全自费 Not covered', fmtFen(s.ownpay)], ['先行自付 Class B self-pay', fmtFen(s.preselfpay)],
       ['目录内 Covered', fmtFen(s.covered)], ['统筹支付 Fund', fmtFen(s.fund)], ['个人账户 Account', fmtFen(s.account)],

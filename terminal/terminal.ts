@@ -3,6 +3,7 @@
 import { fmtFen, makeMsgid, type CertType, type EcQueryData, type EnvelopeOverrides, type Infno, type InputOf, type OutputOf, type ReverseOutput } from '../platform';
 import { MED_TYPE_OF_VISIT } from '../spec';
 import { CardSession, checkExpiry, checkHolder, vendorLine } from './card';
+import { PsamSession } from './psam';
 import { failureText, isPlatformFailure, parsePerson, parseSetlinfo } from './platform';
 import { renderReceiptHtml, renderReceiptText } from './receipt';
 import { TerminalRefusal, type RefusalCode } from './refusal';
@@ -40,6 +41,8 @@ const feeDetail = (req: VisitRequest, mdtrtId: string, psnNo: string, begntime: 
 
 export class Terminal {
   readonly institution: Institution;
+  /** The terminal number the PSAM gave, after a third-generation card was read. */
+  private psamTerminalNo: string | undefined;
   constructor(private readonly opts: TerminalOptions) { this.institution = opts.institution; }
 
   private env(date: string, region?: string): EnvelopeOverrides {
@@ -56,11 +59,20 @@ export class Terminal {
     }
   }
 
-  /** Power the card, read it, check expiry and holder; verify the PIN when given. */
+  /**
+   * Power the card, read it (a third-generation card through the PSAM), check expiry and
+   * holder; verify the PIN when given.
+   */
   async readCard(p: CardPresentation, today: string, needPin: boolean): Promise<CardData> {
     const session = new CardSession(p.channel);
+    const psam = this.opts.psam ? new PsamSession(this.opts.psam) : undefined;
     try {
-      const card = await session.read();
+      const card = await session.read(psam && {
+        cryptogram: async (id, challenge) => {
+          this.psamTerminalNo = await psam.open();
+          return psam.cryptogram(id, challenge);
+        },
+      });
       checkExpiry(card, today);
       if (p.presented) checkHolder(card, p.presented);
       if (needPin) {
@@ -71,11 +83,13 @@ export class Terminal {
       return card;
     } finally {
       await session.powerOff().catch(() => undefined);
+      await psam?.close();
     }
   }
 
+  /** The reader line (card-spec §6); field 10 is the PSAM's terminal number once a PSAM was used. */
   vendorLine(card: CardData): string {
-    return vendorLine(card, { terminalNo: this.opts.terminalNo ?? this.institution.code, deviceNo: this.opts.deviceNo ?? 'MEDCARD-REF-01' });
+    return vendorLine(card, { terminalNo: this.opts.terminalNo ?? this.psamTerminalNo ?? this.institution.code, deviceNo: this.opts.deviceNo ?? 'MEDCARD-REF-01' });
   }
 
   /** 1101 person lookup by card (mdtrt_cert_type 03). */
@@ -136,7 +150,7 @@ export class Terminal {
       const cert = { mdtrt_cert_type: '03', mdtrt_cert_no: card.cardNumber, card_sn: card.identificationCode } as const;
       const settlement = await this.settle(req, cert, person, useAccount);
       return { settlement, cashPaidFen: settlement.cash, totalFen: settlement.total, cashAdvance: false, card, person,
-        vendorLine: this.vendorLine(card), receipt: this.receipt(req, settlement.total, settlement, undefined, '03') };
+        vendorLine: this.vendorLine(card), receipt: this.receipt(req, settlement.total, settlement, undefined, '03', card.name) };
     } catch (err) {
       if (err instanceof TerminalRefusal) return cashOutcome(err, card, person);
       throw err;
@@ -241,11 +255,11 @@ export class Terminal {
     throw new TerminalRefusal('cash-withdrawal');
   }
 
-  receipt(req: VisitRequest, totalFen: number, s?: Settlement, cashReason?: string, certificate?: CertType): Receipt {
+  receipt(req: VisitRequest, totalFen: number, s?: Settlement, cashReason?: string, certificate?: CertType, holder?: string): Receipt {
     const r: Receipt = {
       institution: this.institution.name, institutionCode: this.institution.code, date: req.date,
       visitType: req.kind, totalFen, settlement: s, cashAdvance: !s, cashReason: s ? undefined : cashReason,
-      items: req.items, certificate,
+      items: req.items, certificate, ...(holder ? { holder } : {}),
     };
     return { ...r, text: renderReceiptText(r), html: renderReceiptHtml(r) };
   }

@@ -43,6 +43,11 @@ export interface Institution { code: string; name: string; region: string; kind?
 
 export interface LineItem { code: string; name?: string; priceFen: number; count: number }
 
+/** What answers a third-generation card's challenge for the terminal: its PSAM (terminal/psam.ts). */
+export interface CryptogramSource {
+  cryptogram(cardIdCode: string, challenge: Buffer): Promise<Buffer>;
+}
+
 export interface CardPresentation {
   channel: CardChannel;
   /** The PIN the holder types; undefined when the flow does not ask. */
@@ -94,6 +99,8 @@ export interface Receipt {
   totalFen: number; settlement?: Settlement; cashAdvance: boolean; cashReason?: string; items: LineItem[];
   /** The certificate the visit was settled (or tried) with: 01 e-voucher, 02 ID card, 03 card. */
   certificate?: CertType;
+  /** 参保人姓名 as the card gave it (a third-generation card: record 09 and its extension 4E). */
+  holder?: string;
   text?: string; html?: string;
 }
 
@@ -120,6 +127,8 @@ export interface TerminalOptions {
   pinForAccount?: boolean;
   /** The issuing default PINs: a card that verifies with one of them may not transact (card-spec §4). */
   initialPins?: readonly string[];
+  /** The terminal's PSAM slot: third-generation cards are read only through it (card-spec §7). */
+  psam?: CardChannel;
   /** The local e-voucher component, for visits with the e-voucher. */
   evoucher?: EvoucherReader;
   /** The terminal's clock on the visit day, 'HH:mm:ss': the inf_time of its messages (default 10:00:00). */

@@ -1,5 +1,5 @@
 // The emulated rig: our emulator in-process, no transport at all. Every capability.
-import { EmulatedCard, type CardProfile } from '../../emulator';
+import { EmulatedCard, type CardInterface, type CardProfile } from '../../emulator';
 import { EmulatedChannel } from '../emulated';
 import { TracingChannel } from '../tracing';
 import { CAPABILITIES } from '../files';
@@ -16,8 +16,8 @@ class EmulatedRig implements Rig {
     this.channel = new TracingChannel(this.reader);
   }
 
-  async insertCard(profile: CardProfile): Promise<CardSlot> {
-    const card = new EmulatedCard(profile);
+  async insertCard(profile: CardProfile, how: { interface?: CardInterface } = {}): Promise<CardSlot> {
+    const card = new EmulatedCard(profile, { interface: how.interface });
     this.reader.insert(card);
     this.channel.clearTrace();
     return { channel: this.channel, card, trace: () => this.channel.trace(), clearTrace: () => this.channel.clearTrace() };

@@ -1,6 +1,6 @@
 // The vpcd rig: our emulator connects as a virtual card to pcscd's vpcd driver, and the
 // terminal reads it through real PC/SC. Every capability: the card is ours.
-import { EmulatedCard, type CardProfile } from '../../emulator';
+import { EmulatedCard, type CardInterface, type CardProfile } from '../../emulator';
 import { CAPABILITIES } from '../files';
 import { PcscChannel } from '../pcsc';
 import { TracingChannel } from '../tracing';
@@ -38,9 +38,9 @@ class VpcdRig implements Rig {
     this.channel = new TracingChannel(reader);
   }
 
-  async insertCard(profile: CardProfile): Promise<CardSlot> {
+  async insertCard(profile: CardProfile, how: { interface?: CardInterface } = {}): Promise<CardSlot> {
     await this.removeCard();
-    const card = new EmulatedCard(profile);
+    const card = new EmulatedCard(profile, { interface: how.interface });
     this.inserted = await VpcdCard.insert({ card, port: this.port });
     if (!(await this.reader.waitForCard(5000))) {
       // After a card was pulled in the middle of another program's exchange, vpcd can miss the

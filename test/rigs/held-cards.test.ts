@@ -33,6 +33,8 @@ function cardNeeds(s: JsonScenario): { holders: Set<string>; replacement: boolea
 }
 
 const needsCardState = (s: JsonScenario) => s.tags.some((t) => t.name === '@needs-card-state');
+/** Tagged for a card the harness makes (a third-generation card): a rig's own card cannot become it. */
+const needsCardSwap = (s: JsonScenario) => s.tags.some((t) => t.name === '@needs-card-swap');
 
 /** A pcsc rig file with these cards, one reader each. */
 const pcscRig = (cards: Card[]) => `kind: pcsc\ndescription: held cards (test/rigs/held-cards.test.ts)\ncards:\n${cards.map((c) => `  - { reader: ${c.reader}, card: ${c.card} }`).join('\n')}\ncapabilities: []\nexclusive: "@rig-any"\n`;
@@ -104,6 +106,11 @@ function check(label: string, cards: string[], suite: () => Promise<ReturnType<t
       if (needsCardState(scenario)) {
         assert.equal(status, 'skipped', where);
         assert.match(reason ?? '', /lacks card-state/, where);
+        continue;
+      }
+      if (needsCardSwap(scenario)) {
+        assert.equal(status, 'skipped', where);
+        assert.match(reason ?? '', /lacks card-swap \(scenario tagged @needs-card-swap\)/, where);
         continue;
       }
       const fits = needs.holders.size <= holders.size && (!needs.replacement || cardsOfOneHolder >= 2);

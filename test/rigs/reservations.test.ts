@@ -14,8 +14,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-reservations-'));
 const FEATURE = 'features/chongqing-example.feature';
 
-function medcard(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
-  const child = spawn(process.execPath, ['bin/medcard.js', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+function medcard(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
+  const child = spawn(process.execPath, ['bin/medcard.js', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => { out += c; });
   child.stderr!.on('data', (c: Buffer) => { out += c; });
@@ -52,6 +52,18 @@ describe('readers reserved across processes', () => {
       assert.equal(r.code, 2, r.out);
       assert.match(r.out, new RegExp(`reader "Virtual PCD 00 00" is held by pid ${h.pid} \\(.*reservations.*\\): wait for it to finish, or stop it \\(kill ${h.pid}\\)`));
       assert.doesNotMatch(r.out, /scenarios? \(/, 'no scenario ran');
+    } finally {
+      h.kill();
+      await exited(h);
+    }
+  });
+
+  test('under LANG=zh_CN the same refusal is in Chinese, exit 2', async () => {
+    const h = await holder(readerKey('Virtual PCD 00 00'));
+    try {
+      const r = await medcard(['run', '--rig', 'vpcd', '--wait', '0', '--reports', path.join(tmp, 'zh'), FEATURE], { LANG: 'zh_CN.UTF-8', LC_ALL: '', LC_MESSAGES: '' }).done;
+      assert.equal(r.code, 2, r.out);
+      assert.match(r.out, new RegExp(`^medcard run: 读卡器 "Virtual PCD 00 00" 正被 pid ${h.pid} \\(.*reservations.*\\) 占用，等了 0 秒仍未释放：等它结束，或停止它（kill ${h.pid}）$`, 'm'));
     } finally {
       h.kill();
       await exited(h);

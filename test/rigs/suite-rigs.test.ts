@@ -48,7 +48,7 @@ test('the suite on the pcsc rig with an externally served card: passes what a re
   assert.ok(skipped.length > 0, 'scenarios a real card cannot serve are skipped');
   // Never silently: every skipped scenario is in skipped.txt and the run's output, with the reason.
   assert.equal(r.skipped.length, skipped.length, `skipped.txt has ${r.skipped.length} lines for ${skipped.length} skipped scenarios`);
-  for (const line of r.skipped) assert.match(line, /— skipped: rig "pcsc-vpcd" lacks (card-state \(scenario tagged @needs-card-state\)|card-swap: .*(needs another card of that holder \(a replacement\); rig "pcsc-vpcd" holds only A50000001 \(张三\)|rig "pcsc-vpcd" has no card left for))/);
+  for (const line of r.skipped) assert.match(line, /— skipped: rig "pcsc-vpcd" lacks (card-state \(scenario tagged @needs-card-state\)|card-swap \(scenario tagged @needs-card-swap\)|card-swap: .*(needs another card of that holder \(a replacement\); rig "pcsc-vpcd" holds only A50000001 \(张三\)|rig "pcsc-vpcd" has no card left for))/);
   assert.match(r.out, new RegExp(`${skipped.length} scenario\\(s\\) skipped because the rig lacks a capability`));
   assert.ok(r.skipped.some((l) => /lacks card-state/.test(l)) && r.skipped.some((l) => /lacks card-swap/.test(l)));
 });
