@@ -69,7 +69,7 @@ export function setUp(): void {
   assert.equal(make.status, 0, `\`make -C native/sscard\` failed:\n${make.stderr}`);
   tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-sscard-'));
   cliPath = path.join(tmpDir, 'sscard-cli');
-  const cc = spawnSync('cc', ['-Wall', '-Werror', '-I', LIB_DIR, '-o', cliPath, path.join(__dirname, 'sscard-cli.c'), '-L', path.dirname(LIB), '-lsscard', `-Wl,-rpath,${path.dirname(LIB)}`], { encoding: 'utf8' });
+  const cc = spawnSync('cc', ['-Wall', '-Werror', '-I', LIB_DIR, '-o', cliPath, path.join(__dirname, 'sscard-cli.c'), '-L', path.dirname(LIB), '-lsscard', `-Wl,-rpath,${path.dirname(LIB)}`, '-pthread'], { encoding: 'utf8' });
   assert.equal(cc.status, 0, `compiling test/sscard/sscard-cli.c failed:\n${cc.stderr}`);
 }
 export function tearDown(): void {

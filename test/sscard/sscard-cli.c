@@ -10,11 +10,31 @@
  *   sscard-cli init <json>                Init → "<rc>\n<pErrMsg>\n"
  *   sscard-cli platform <json>            Init, then ReadCardBas → "<rc>\n<pCardInfo>\n<pBusiCardInfo>\n"
  *   sscard-cli readcardbas 0              ReadCardBas alone (no Init in this process)
+ *   sscard-cli threads <iType> <n>        4 threads, n iReadCardBas each → "<failures>\n<first line>\n"
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "sscard.h"
+
+/* threads: every call must give the same line (the library serializes calls on one context) */
+static int g_type, g_n, g_failures;
+static char g_first[SSCARD_OUT_MAX];
+static pthread_mutex_t g_m = PTHREAD_MUTEX_INITIALIZER;
+static void *reader_thread(void *arg) {
+  (void)arg;
+  for (int i = 0; i < g_n; i++) {
+    char out[SSCARD_OUT_MAX];
+    long rc = iReadCardBas(g_type, out);
+    pthread_mutex_lock(&g_m);
+    if (rc != 0) g_failures++;
+    else if (!g_first[0]) strcpy(g_first, out);
+    else if (strcmp(g_first, out) != 0) g_failures++;
+    pthread_mutex_unlock(&g_m);
+  }
+  return NULL;
+}
 
 int main(int argc, char **argv) {
   if (argc < 3) { fprintf(stderr, "usage: %s read|verify|change|reload|hsm1|hsm|init|platform <arg> [arg]\n", argv[0]); return 2; }
@@ -44,6 +64,14 @@ int main(int argc, char **argv) {
     if (rc) { printf("%ld\n%s\n\n", rc, out); return 0; }
     rc = ReadCardBas(card, busi);
     printf("%ld\n%s\n%s\n", rc, card, busi);
+    return 0;
+  } else if (strcmp(cmd, "threads") == 0 && argc == 4) {
+    pthread_t t[4];
+    g_type = iType;
+    g_n = atoi(argv[3]);
+    for (int i = 0; i < 4; i++) pthread_create(&t[i], NULL, reader_thread, NULL);
+    for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+    printf("%d\n%s\n", g_failures, g_first);
     return 0;
   } else if (strcmp(cmd, "readcardbas") == 0) {
     static char card[2048], busi[8192];

@@ -85,7 +85,7 @@ describe('libsscard iReadCardBas on a third-generation card, through pcscd + vpc
     });
   });
 
-  test('reader selection with both readers holding cards: the PSAM in 00 00 and the card in 00 01 are told apart with no settings; SSCARD_CONFIG names them, the environment wins', async () => {
+  test('reader selection with both readers holding cards: the PSAM in 00 00 and the card in 00 01 are told apart with no settings; SSCARD_CONFIG names them, the environment wins; four threads at once', async () => {
     await withServed([psam(PORT_0), card(GEN3, PORT_1)], () => {
       const auto = c(['read', '1']);
       assert.equal(auto.rc, 0, auto.out.toString('latin1'));
@@ -98,6 +98,10 @@ describe('libsscard iReadCardBas on a third-generation card, through pcscd + vpc
       const envWins = c(['read', '1'], { SSCARD_CONFIG: config, SSCARD_READER: READER_0 });
       assert.equal(envWins.rc, -1, 'SSCARD_READER from the environment names the PSAM\'s reader');
       assert.match(envWins.out.toString(), /not a social security card/);
+      // four threads of one process, 5 reads each: one context, calls serialized, every line the same
+      const threads = c(['threads', '1', '5']);
+      assert.equal(threads.rc, 0, 'no thread failed or got another line');
+      assert.deepEqual(fieldsOf(threads.out, 'gbk'), expectedFields(GEN3, { terminalNo }));
       fs.writeFileSync(config, `SSCARD_READER=${READER_1}\nSSCARD_PSAM_READER=${READER_1}\n`); // the PSAM slot holds the card
       const wrongPsam = c(['read', '1'], { SSCARD_CONFIG: config });
       assert.equal(wrongPsam.rc, -2201, wrongPsam.out.toString());
