@@ -87,36 +87,48 @@ static int config_line(char *line, const char *key, char *buf, size_t cap) {
   return 1;
 }
 
-/* KEY's value: the environment wins; else SSCARD_CONFIG's KEY=value lines (PINs never from the file). */
-static int setting(const char *key, char *buf, size_t cap) {
+/* KEY's value: the environment wins; else the config file's KEY=value lines (PINs never from the file). */
+static int setting(const char *key, const char *file, char *buf, size_t cap) {
   buf[0] = 0;
   const char *e = getenv(key);
   if (e && *e) {
     snprintf(buf, cap, "%s", e);
     return 1;
   }
-  if (strstr(key, "PIN")) return 0;
-  const char *path = getenv("SSCARD_CONFIG");
-  if (!path || !*path) return 0;
-  FILE *f = fopen(path, "r");
-  if (!f) return 0;
-  char line[512];
+  if (!file || strstr(key, "PIN")) return 0;
   int found = 0;
-  while (fgets(line, sizeof line, f))
+  char line[512];
+  for (const char *p = file; *p;) {
+    size_t n = strcspn(p, "\n");
+    snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), p);
     if (config_line(line, key, buf, cap)) found = 1; /* the last line naming the key wins */
-  fclose(f);
+    p += n + (p[n] == '\n');
+  }
   return found && buf[0];
 }
 
-static void load_settings(settings *st) {
+/* The settings for one call; the SSCARD_CONFIG file is read once. -1 when it cannot be read. */
+static int load_settings(settings *st, char *why, size_t why_cap) {
   char v[32];
-  setting("SSCARD_READER", st->reader, sizeof st->reader);
-  setting("SSCARD_CONTACTLESS_READER", st->contactless, sizeof st->contactless);
-  setting("SSCARD_PSAM_READER", st->psam, sizeof st->psam);
-  setting("SSCARD_TERMINAL_NO", st->terminal_no, sizeof st->terminal_no);
-  setting("SSCARD_DEVICE_NO", st->device_no, sizeof st->device_no);
-  st->utf8 = setting("SSCARD_ENCODING", v, sizeof v) && (strcasecmp(v, "utf-8") == 0 || strcasecmp(v, "utf8") == 0);
-  st->trace = setting("SSCARD_TRACE", v, sizeof v) && strcmp(v, "0") != 0;
+  static char file[16384]; /* used under g_lock only */
+  const char *path = getenv("SSCARD_CONFIG");
+  const char *text = NULL;
+  if (path && *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) { snprintf(why, why_cap, "cannot read the SSCARD_CONFIG file %.200s: %s", path, strerror(errno)); return -1; }
+    size_t n = fread(file, 1, sizeof file - 1, f);
+    fclose(f);
+    file[n] = 0;
+    text = file;
+  }
+  setting("SSCARD_READER", text, st->reader, sizeof st->reader);
+  setting("SSCARD_CONTACTLESS_READER", text, st->contactless, sizeof st->contactless);
+  setting("SSCARD_PSAM_READER", text, st->psam, sizeof st->psam);
+  setting("SSCARD_TERMINAL_NO", text, st->terminal_no, sizeof st->terminal_no);
+  setting("SSCARD_DEVICE_NO", text, st->device_no, sizeof st->device_no);
+  st->utf8 = setting("SSCARD_ENCODING", text, v, sizeof v) && (strcasecmp(v, "utf-8") == 0 || strcasecmp(v, "utf8") == 0);
+  st->trace = setting("SSCARD_TRACE", text, v, sizeof v) && strcmp(v, "0") != 0;
+  return 0;
 }
 
 /* ---- the PC/SC context, kept across calls (under g_lock) ---------------------------------- */
@@ -229,7 +241,8 @@ static long begin_session(session *s, char *out) {
   memset(s, 0, sizeof *s);
   s->out = out;
   if (out) out[0] = 0;
-  load_settings(&s->st);
+  char why[300];
+  if (load_settings(&s->st, why, sizeof why)) return fail(s, SSCARD_E_PARAM, "%s", why);
   return session_ctx(s);
 }
 

@@ -67,7 +67,7 @@ describe('libsscard iReadCardBas, through pcscd + vpcd', () => {
     });
   });
 
-  test('no card (no emulate process): -2 from C and Python; an unknown reader or no contactless reader is -11; a bad iType -14', async () => {
+  test('no card (no emulate process): -2 from C and Python; an unknown reader or no contactless reader is -11; a bad iType or an unreadable SSCARD_CONFIG -14', async () => {
     await readerEmpty(READER_0);
     await readerEmpty(READER_1);
     const r = c(['read', '1']);
@@ -81,6 +81,9 @@ describe('libsscard iReadCardBas, through pcscd + vpcd', () => {
     assert.match(unknown.out.toString(), /no PC\/SC reader named "ACME Reader 9"/);
     assert.equal(c(['read', '2']).rc, -11, 'contactless without SSCARD_CONTACTLESS_READER');
     assert.equal(c(['read', '9']).rc, -14);
+    const noConfig = c(['read', '1'], { SSCARD_CONFIG: '/nonexistent/sscard.conf' });
+    assert.equal(noConfig.rc, -14, 'an SSCARD_CONFIG file that cannot be read');
+    assert.match(noConfig.out.toString(), /cannot read the SSCARD_CONFIG file \/nonexistent\/sscard.conf/);
   });
 });
 
