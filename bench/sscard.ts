@@ -3,16 +3,22 @@
 // run, same card (`medcard emulate` as a separate process, stall cured per socket). Also shown:
 // the sequence with SCardConnect per sequence, which is most of what the library adds per call
 // (it also establishes and releases its PC/SC context each call, as a vendor DLL call does).
+// The three are measured in turns, ROUNDS rounds of SECONDS / ROUNDS each, and each rate is
+// its total count over its total time: this machine is shared and its load swings within one
+// run, so measuring one after the other for 2 s each compared different loads (0.60x, 1.76x,
+// 0.79x in three runs); in turns, each mode sees the same mix. Also shown: the median of
+// the per-round ratios (adjacent measurements).
 // The readers are shared: run it under the lock,
-//   flock /tmp/medcard-vpcd.lock npm run bench -- sscard [seconds per measurement, default 2]
+//   flock /tmp/medcard-vpcd.lock npm run bench -- sscard [seconds per measurement, default 3] [rounds, default 6]
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PcscChannel } from '../rigs';
-import { ratioLine } from './format';
+import { median, ratioLine } from './format';
 
-const SECONDS = Number(process.argv[2] ?? 2);
+const SECONDS = Number(process.argv[2] ?? 3);
+const ROUNDS = Math.max(1, Math.floor(Number(process.argv[3] ?? 6)));
 const ROOT = path.resolve(__dirname, '..');
 const LIB_DIR = path.join(ROOT, 'native', 'sscard');
 const READER = 'Virtual PCD 00 00';
@@ -31,8 +37,8 @@ function build(): string {
 }
 
 const env = { ...process.env, SSCARD_READER: READER };
-function run(exe: string, mode: string): { count: number; seconds: number; perSecond: number } {
-  const r = spawnSync(exe, [mode, String(SECONDS)], { env, encoding: 'utf8', timeout: (SECONDS + 30) * 1000 });
+function run(exe: string, mode: string, duration: number): { count: number; seconds: number; perSecond: number } {
+  const r = spawnSync(exe, [mode, String(duration)], { env, encoding: 'utf8', timeout: (duration + 30) * 1000 });
   if (r.status !== 0) throw new Error(`sscard-bench ${mode}: ${r.stderr}`);
   const [, count, seconds] = r.stdout.trim().split(/\s+/);
   return { count: Number(count), seconds: Number(seconds), perSecond: Number(count) / Number(seconds) };
@@ -73,14 +79,23 @@ async function main() {
     const direct = commands(exe, ['trace'], {});
     if (viaLib.join() !== direct.join()) throw new Error(`the anchor does not send what iReadCardBas sends:\nlib:    ${viaLib.join(' ')}\ndirect: ${direct.join(' ')}`);
     console.log(`one iReadCardBas = ${viaLib.length} APDUs: ${viaLib.join(' ')}`);
-    const lib = run(exe, 'lib');
-    const connect = run(exe, 'connect');
-    const anchor = run(exe, 'direct');
-    const show = (label: string, m: { count: number; perSecond: number }) =>
-      console.log(`${label.padEnd(52)} ${m.perSecond.toFixed(0).padStart(6)} /s  (${(1000 / m.perSecond).toFixed(2)} ms each, ${m.count} in ${SECONDS} s)`);
+    const rounds: Record<'lib' | 'connect' | 'direct', Array<{ count: number; seconds: number; perSecond: number }>> = { lib: [], connect: [], direct: [] };
+    for (let i = 0; i < ROUNDS; i++) for (const mode of ['lib', 'direct', 'connect'] as const) rounds[mode].push(run(exe, mode, SECONDS / ROUNDS));
+    const summary = (mode: keyof typeof rounds) => ({
+      count: rounds[mode].reduce((a, m) => a + m.count, 0),
+      perSecond: rounds[mode].reduce((a, m) => a + m.count, 0) / rounds[mode].reduce((a, m) => a + m.seconds, 0),
+      spread: rounds[mode].map((m) => m.perSecond.toFixed(0)).join(' '),
+    });
+    const lib = summary('lib');
+    const connect = summary('connect');
+    const anchor = summary('direct');
+    const show = (label: string, m: { count: number; perSecond: number; spread: string }) =>
+      console.log(`${label.padEnd(52)} ${m.perSecond.toFixed(0).padStart(6)} /s  (${(1000 / m.perSecond).toFixed(2)} ms each, ${m.count} in ${SECONDS} s; rounds: ${m.spread})`);
     show('iReadCardBas (libsscard)', lib);
     show('same APDUs, SCardConnect per sequence', connect);
     show('same APDUs, SCardTransmit on one connection', anchor);
+    const perRound = median(rounds.lib.map((m, i) => m.perSecond / rounds.direct[i].perSecond));
+    console.log(`median of the ${ROUNDS} per-round ratios iReadCardBas / SCardTransmit: ${perRound.toFixed(2)}x`);
     console.log(ratioLine('iReadCardBas via pcscd+vpcd', lib.perSecond, 'calls/s', 'same APDUs via SCardTransmit', anchor.perSecond, 'sequences/s'));
   } finally {
     await emu.stop();

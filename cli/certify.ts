@@ -33,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
   }, HELP, Infinity);
   if (!parsed) return 0;
   const v = parsed.values;
-  if (!v.terminal) throw new UsageError(`--terminal is required\n\n${HELP}`);
+  if (!v.terminal) throw new UsageError({ zh: '必须给出 --terminal（受测终端的名称或终端文件）', en: '--terminal is required' }, HELP);
   let terminal: TerminalFile;
   try {
     terminal = loadTerminal(String(v.terminal));

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseOptions } from './args';
-import { badLangFlag, chooseLang, say, type Lang } from './lang';
+import { say, type Lang } from './lang';
 import { checkFixtures, checkRigs, featureFiles, formatProblem, lintFeature, tagRules, vocabularyOf, type Problem, type Vocabulary } from './lint';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -80,12 +80,10 @@ export function checkAll(scope: CheckScope): Problem[] {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseOptions(argv, { fixtures: { type: 'string' }, rig: { type: 'string' }, lang: { type: 'string' }, quiet: { type: 'boolean' } }, HELP, Infinity);
+  const parsed = parseOptions(argv, { fixtures: { type: 'string' }, rig: { type: 'string' }, quiet: { type: 'boolean' } }, HELP, Infinity);
   if (!parsed) return 0;
-  const v = parsed.values as { fixtures?: string; rig?: string; lang?: string; quiet?: boolean };
-  const badLang = badLangFlag(v.lang);
-  if (badLang) { console.error(`medcard check: ${badLang}`); return 2; }
-  const lang = chooseLang(v.lang);
+  const v = parsed.values as { fixtures?: string; rig?: string; quiet?: boolean };
+  const lang = parsed.lang;
   const fixturesDir = path.resolve(v.fixtures ?? path.join(ROOT, 'fixtures'));
   if (!fs.existsSync(path.join(fixturesDir, 'policies'))) {
     console.error(`medcard check: ${say(lang, { zh: `--fixtures ${fixturesDir} 下没有 policies/ 文件夹：请指向 fixtures/ 的副本`, en: `--fixtures ${fixturesDir} has no policies/ folder: point it at a copy of fixtures/` })}`);
@@ -98,7 +96,11 @@ export async function run(argv: string[]): Promise<number> {
   let rig: CheckScope['rig'];
   if (v.rig) {
     const rigs = require('../rigs') as typeof import('../rigs');
-    try { rig = rigs.loadRigFile(v.rig); } catch (err) { console.error(`medcard check: ${(err as Error).message}`); return 2; }
+    try { rig = rigs.loadRigFile(v.rig); } catch (err) {
+      const { rigLoadFailure } = require('./rigs') as typeof import('./rigs');
+      console.error(`medcard check: ${rigLoadFailure(v.rig, err, lang)}`);
+      return 2;
+    }
   }
   const started = process.hrtime.bigint();
   const problems = checkAll({ features, fixturesDir, lang, rigs: true, rig });

@@ -8,7 +8,7 @@ import { parseOptions, UsageError } from './args';
 
 const HELP = `usage: medcard emulate --card <profile.yaml> [--contactless] [--vpcd-port <n>] [--vpcd-host <host>] [--trace] [--no-quickack]
        medcard emulate --psam <psam.yaml> [--vpcd-port <n>] …
-       medcard emulate --card <profile.yaml> --serial <device> [--baud <n>] [--trace]
+       medcard emulate --card <profile.yaml> --serial <device> [--slot <profile.yaml>]... [--baud <n>] [--trace]
 
 Serves the card to pcscd's vsmartcard-vpcd driver: connecting is inserting the card into
 the virtual reader (port ${VPCD_BASE_PORT} is "Virtual PCD 00 00", ${VPCD_BASE_PORT + 1} is "Virtual PCD 00 01").
@@ -25,6 +25,9 @@ the virtual reader (port ${VPCD_BASE_PORT} is "Virtual PCD 00 00", ${VPCD_BASE_P
   --no-quickack       leave the vpcd 20-APDU/s stall in place (for measurements)
   --serial <device>   serve the card on a serial line instead (vpcd framing, every frame answered,
                       insert 10 / eject 11 / presence 12: rigs/README.md); the card starts inserted
+  --slot <file>       with --serial, a card robot: each --slot adds a slot holding this card
+                      (--card is slot 0, in the reader at the start; control codes 13 and 20+k
+                      swap slot k's card in: rigs/README.md)
   --baud <n>          serial baud rate (default 115200)
 
 It stops, removing the card, on SIGINT or SIGTERM, and when the process that started it goes:
@@ -47,14 +50,15 @@ export async function run(argv: string[]): Promise<number> {
     'no-quickack': { type: 'boolean', default: false },
     serial: { type: 'string' },
     baud: { type: 'string', default: '115200' },
+    slot: { type: 'string', multiple: true },
   }, HELP);
   if (!parsed) return 0;
   const { values } = parsed;
-  if (!values.card === !values.psam) throw new UsageError(`give --card or --psam (one of them)\n\n${HELP}`);
+  if (!values.card === !values.psam) throw new UsageError({ zh: '请给出 --card 或 --psam（二者选一）', en: 'give --card or --psam (one of them)' }, HELP);
   const port = Number(values['vpcd-port']);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--vpcd-port must be a port number, got "${values['vpcd-port']}"`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError({ zh: `--vpcd-port 应为端口号（1–65535），而不是 "${values['vpcd-port']}"`, en: `--vpcd-port must be a port number, got "${values['vpcd-port']}"` });
   const host = values['vpcd-host'] as string;
-  if (values.psam && (values.serial || values.contactless)) throw new UsageError('--psam is served to vpcd only: leave out --serial and --contactless');
+  if (values.psam && (values.serial || values.contactless)) throw new UsageError({ zh: '--psam 只能经 vpcd 提供：去掉 --serial 和 --contactless', en: '--psam is served to vpcd only: leave out --serial and --contactless' });
 
   let card: EmulatedCard | EmulatedPsam;
   let label: string;
@@ -64,19 +68,24 @@ export async function run(argv: string[]): Promise<number> {
     label = `PSAM ${psam.id} (terminal ${psam.terminalNumber})`;
   } else {
     const profile = loadCardProfile(path.resolve(values.card as string));
-    if (values.contactless && !profile.gen3) throw new UsageError(`--contactless needs a third-generation card (generation: 3); ${profile.source} is a second-generation card, contact only`);
+    if (values.contactless && !profile.gen3) throw new UsageError({ zh: `--contactless 需要第三代社保卡（generation: 3）；${profile.source} 是第二代卡，只有接触式`, en: `--contactless needs a third-generation card (generation: 3); ${profile.source} is a second-generation card, contact only` });
     card = new EmulatedCard(profile, { interface: values.contactless ? 'contactless' : 'contact' });
     label = `card ${profile.card.number} (${profile.holder.name})${values.contactless ? ', contactless' : ''}`;
   }
   if (values.trace) card.onTrace((e) => console.log(formatTraceEntry(e)));
 
+  if (values.slot?.length && !values.serial) throw new UsageError({ zh: '--slot 用于串口上的换卡机器人：请同时给出 --serial <设备>', en: '--slot is for a card robot on a serial line: give --serial <device> too' }, HELP);
   if (values.serial) {
     const baudRate = Number(values.baud);
-    if (!Number.isInteger(baudRate) || baudRate < 300) throw new UsageError(`--baud must be a baud rate such as 115200, got "${values.baud}"`);
+    if (!Number.isInteger(baudRate) || baudRate < 300) throw new UsageError({ zh: `--baud 应为波特率，如 115200，而不是 "${values.baud}"`, en: `--baud must be a baud rate such as 115200, got "${values.baud}"` });
     const device = values.serial as string;
+    // A robot's further slots: each a card of its own, swapped in on the host's 20+k.
+    const more = (values.slot ?? []).map((f) => new EmulatedCard(loadCardProfile(path.resolve(f))));
+    if (values.trace) for (const c of more) c.onTrace((e) => console.log(formatTraceEntry(e)));
     let server: SerialCardServer;
     try {
-      server = await SerialCardServer.open({ path: device, baudRate, card: card as EmulatedCard });
+      const first = card as EmulatedCard; // --psam is refused with --serial above
+      server = await SerialCardServer.open({ path: device, baudRate, ...(more.length ? { slots: [first, ...more] } : { card: first }) });
     } catch (err) {
       console.error(`medcard emulate: ${(err as Error).message}`);
       return 1;
@@ -90,6 +99,7 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGTERM', () => void stopSerial('SIGTERM'));
     watchParent(() => void stopSerial('parent process gone'));
     console.log(`${label} inserted on serial line ${device} at ${baudRate} baud`);
+    if (more.length) console.log(`a card robot with ${more.length + 1} slots: ${[card as EmulatedCard, ...more].map((c, i) => `slot ${i} ${c.profile.card.number} (${c.profile.holder.name})`).join(', ')}`);
     await server.closed;
     console.log(`serial line ${device} closed (the other end went away): stopping`);
     return 0;

@@ -1,7 +1,8 @@
 // `medcard engine [--port N] [--host H] [--allow-host NAME] [--database-url URL] [--fixtures DIR] [--empty]`:
 // serve the reference settlement engine (the platform interface and the control API over HTTP).
 import { isIP } from 'node:net';
-import { parseOptions } from './args';
+import { parseOptions, UsageError } from './args';
+import { say } from './lang';
 
 const isLoopback = (host: string) => host === 'localhost' || (isIP(host) === 4 ? host.startsWith('127.') : host === '::1');
 
@@ -47,24 +48,12 @@ export async function run(argv: string[]): Promise<number> {
   if (!parsed) return 0;
   const v = parsed.values;
   const port = Number(v.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`medcard engine: --port must be 0–65535, got ${v.port}`);
-    return 2;
-  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError({ zh: `--port 应为 0–65535，而不是 ${v.port}`, en: `--port must be 0–65535, got ${v.port}` });
   const wait = Number(v['wait-for-database']);
-  if (!Number.isFinite(wait) || wait < 0) {
-    console.error(`medcard engine: --wait-for-database wants seconds, got ${v['wait-for-database']}`);
-    return 2;
-  }
-  if (v.signatures !== 'on' && v.signatures !== 'off') {
-    console.error(`medcard engine: --signatures is on or off, got ${v.signatures}`);
-    return 2;
-  }
+  if (!Number.isFinite(wait) || wait < 0) throw new UsageError({ zh: `--wait-for-database 应为秒数，而不是 ${v['wait-for-database']}`, en: `--wait-for-database wants seconds, got ${v['wait-for-database']}` });
+  if (v.signatures !== 'on' && v.signatures !== 'off') throw new UsageError({ zh: `--signatures 只能是 on 或 off，而不是 ${v.signatures}`, en: `--signatures is on or off, got ${v.signatures}` });
   const freshness = Number(v.freshness);
-  if (!Number.isInteger(freshness) || freshness < 1) {
-    console.error(`medcard engine: --freshness wants whole seconds (at least 1), got ${v.freshness}`);
-    return 2;
-  }
+  if (!Number.isInteger(freshness) || freshness < 1) throw new UsageError({ zh: `--freshness 应为整秒数（至少 1），而不是 ${v.freshness}`, en: `--freshness wants whole seconds (at least 1), got ${v.freshness}` });
   const { createEngine } = require('../engine') as typeof import('../engine');
   const { EC_QUERY_PATH } = require('../platform') as typeof import('../platform');
   const databaseUrl = (v['database-url'] as string | undefined) ?? process.env.DATABASE_URL ?? undefined;
@@ -82,7 +71,12 @@ export async function run(argv: string[]): Promise<number> {
   } else {
     console.log(`control API and e-voucher component: not served on ${v.host} (loopback only; --control-on-all-addresses serves them there)`);
   }
-  if (v.signatures === 'off') console.error('medcard engine: signatures are OFF: any party can act as any institution; every answer says so in warn_msg. For debugging a first connection only.');
+  if (v.signatures === 'off') {
+    console.error(`medcard engine: ${say(parsed.lang, {
+      zh: '签名校验已关闭：任何一方都能冒充任何机构；每个应答的 warn_msg 都会说明。只用于调试第一次连接。',
+      en: 'signatures are OFF: any party can act as any institution; every answer says so in warn_msg. For debugging a first connection only.',
+    })}`);
+  }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

@@ -35,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     return 0;
   }
-  if (sub !== 'build') throw new UsageError(`say what to do: build or list\n\n${HELP}`);
+  if (sub !== 'build') throw new UsageError({ zh: '请说明要做什么：build 或 list', en: 'say what to do: build or list' }, HELP);
   const t0 = Date.now();
   try {
     const tty = process.stdout.isTTY;

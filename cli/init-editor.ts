@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseOptions } from './args';
-import { badLangFlag, chooseLang, say } from './lang';
+import { say } from './lang';
 import { FORMATS, schemaFileName } from './schemas';
 import { PARAMETERS, VOCABULARY } from '../steps';
 
@@ -29,6 +29,7 @@ Then install the VS Code extensions "Cucumber" (CucumberOpen.cucumber-official) 
 export function schemaGlobs(id: string): string[] {
   if (id === 'policy') return ['fixtures/policies/*.yaml'];
   if (id === 'card-profile') return ['fixtures/cards/*.yaml'];
+  if (id === 'psam-profile') return ['fixtures/psam/*.yaml'];
   if (id.startsWith('world-')) return [`fixtures/world/${id.slice('world-'.length)}.yaml`];
   if (id === 'rig') return ['rigs/*.yaml'];
   if (id === 'terminal') return ['terminals/*.yaml'];
@@ -62,11 +63,9 @@ export function editorSettings(existing: Record<string, unknown> = {}): Record<s
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseOptions(argv, { dir: { type: 'string' }, lang: { type: 'string' } }, HELP);
+  const parsed = parseOptions(argv, { dir: { type: 'string' } }, HELP);
   if (!parsed) return 0;
-  const badLang = badLangFlag(parsed.values.lang);
-  if (badLang) { console.error(`medcard init-editor: ${badLang}`); return 2; }
-  const lang = chooseLang(parsed.values.lang);
+  const lang = parsed.lang;
   const dir = path.resolve(parsed.values.dir ?? ROOT);
   const settingsFile = path.join(dir, '.vscode', 'settings.json');
   let existing: Record<string, unknown> = {};

@@ -4,6 +4,7 @@
 // Exit codes, the same for every command (README "Commands"): 0 passed / done, 1 scenario
 // failures or checks that failed, 2 usage or set-up (bad arguments, nothing to reach).
 import { UsageError } from './args';
+import { chooseLang, langFlagIn, say } from './lang';
 
 interface CommandModule { run(argv: string[]): Promise<number> }
 interface Command {
@@ -45,17 +46,20 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`medcard ${(require('../package.json') as { version: string }).version}`);
     return 0;
   }
+  // The language of a message before the command has read its options (it reads --lang again).
+  const lang = chooseLang(langFlagIn(rest));
   const command = commands[name];
   if (!command) {
-    console.error(`medcard: unknown command "${name}"\n\n${usage()}`);
+    console.error(`medcard: ${say(lang, { zh: `没有 "${name}" 这个命令`, en: `unknown command "${name}"` })}\n\n${usage()}`);
     return 2;
   }
   try {
     return await command.load().run(rest);
   } catch (err) {
     // One prefix for every error a command lets out; a usage error, or a set-up one
-    // (a file that does not load, a service not there), is exit 2.
-    console.error(`medcard ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    // (a file that does not load, a service not there), is exit 2. A usage error is said in
+    // the chosen language; another error's text is the part's that raised it.
+    console.error(`medcard ${name}: ${err instanceof UsageError ? err.in(lang) : err instanceof Error ? err.message : String(err)}`);
     if (!(err instanceof UsageError) && process.env.MEDCARD_DEBUG) console.error((err as Error).stack);
     return 2;
   }

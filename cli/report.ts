@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseOptions, UsageError } from './args';
+import { chooseLang, langFlagIn, say, type Lang } from './lang';
 
 /**
  * Allure labels and links from tags (ecosystem-notes: patterns for epic, feature, severity,
@@ -177,16 +178,20 @@ export async function run(argv: string[]): Promise<number> {
       history: { type: 'string' }, 'single-file': { type: 'boolean' }, serve: { type: 'boolean' }, port: { type: 'string', default: '0' }, open: { type: 'boolean' },
     }, HELP);
   } catch (err) {
-    if (err instanceof UsageError) { console.error(`medcard report: ${err.message}`); return 2; }
+    if (err instanceof UsageError) { console.error(`medcard report: ${err.in(chooseLang(langFlagIn(argv)))}`); return 2; }
     throw err;
   }
   if (!parsed) return 0;
   const v = parsed.values as { results?: string[]; output: string; name: string; history?: string; 'single-file'?: boolean; serve?: boolean; port: string; open?: boolean };
+  const lang = parsed.lang;
   const port = Number(v.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) { console.error(`medcard report: --port wants a port number (0 for any free one), not "${v.port}"`); return 2; }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`medcard report: ${say(lang, { zh: `--port 应为端口号（0 表示任一空闲端口），而不是 "${v.port}"`, en: `--port wants a port number (0 for any free one), not "${v.port}"` })}`);
+    return 2;
+  }
   const results = (v.results?.length ? v.results : ['reports/allure-results']).map((r) => path.resolve(r));
   for (const r of results) {
-    if (!fs.existsSync(r)) { console.error(`medcard report: no results at ${r}: run \`npx medcard run\` first`); return 2; }
+    if (!fs.existsSync(r)) { console.error(`medcard report: ${say(lang, { zh: `${r} 下没有结果：请先运行 \`npx medcard run\``, en: `no results at ${r}: run \`npx medcard run\` first` })}`); return 2; }
   }
   const output = path.resolve(v.output);
   if (results.length > 1) {
@@ -198,13 +203,13 @@ export async function run(argv: string[]): Promise<number> {
       results.push(dir);
     }
   }
-  const status = render(results, output, v);
+  const status = render(results, output, v, lang);
   if (status !== 0) return status;
-  console.log(`report: ${path.join(output, 'index.html')}`);
+  console.log(`${say(lang, { zh: '报告', en: 'report' })}: ${path.join(output, 'index.html')}`);
   if (!v.serve && !v.open) return 0;
   const server = await serveReport(output, port);
   const url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/`;
-  console.log(`serving the report at ${url} (Ctrl-C stops)`);
+  console.log(say(lang, { zh: `报告在 ${url} 上提供（Ctrl-C 停止）`, en: `serving the report at ${url} (Ctrl-C stops)` }));
   if (v.open) openInBrowser(url);
   return new Promise((resolve) => {
     const stop = () => server.close(() => resolve(0));
@@ -213,7 +218,7 @@ export async function run(argv: string[]): Promise<number> {
   });
 }
 
-function render(results: string[], output: string, v: { name: string; history?: string; 'single-file'?: boolean }): number {
+function render(results: string[], output: string, v: { name: string; history?: string; 'single-file'?: boolean }, lang: Lang): number {
   const allure3 = find('allure', 'cli.js');
   if (allure3) {
     const r = renderAllure3(allure3, { results, output, name: v.name, history: v.history && path.resolve(v.history), singleFile: v['single-file'] });
@@ -222,16 +227,16 @@ function render(results: string[], output: string, v: { name: string; history?: 
   }
   const allure2 = find('allure-commandline', 'dist/bin/allure');
   if (allure2) {
-    if (v.history || v['single-file']) { console.error('medcard report: --history and --single-file need Allure 3 (npm install --save-dev allure@3.18.0)'); return 2; }
+    if (v.history || v['single-file']) { console.error(`medcard report: ${say(lang, { zh: '--history 和 --single-file 需要 Allure 3（npm install --save-dev allure@3.18.0）', en: '--history and --single-file need Allure 3 (npm install --save-dev allure@3.18.0)' })}`); return 2; }
     // Allure 2 shows trends only when the previous report's history is copied into the results (allure2#923).
     const history = path.join(output, 'history');
     if (fs.existsSync(history)) fs.cpSync(history, path.join(results[0]!, 'history'), { recursive: true });
     const problem = prepareOutput(output);
     if (problem) { console.error(`medcard report: ${problem}`); return 2; }
     const r = spawnSync(allure2, ['generate', ...results, '-o', output, '--name', v.name], { stdio: 'inherit' });
-    if (r.error) { console.error(`medcard report: allure-commandline needs Java 17 on PATH (${r.error.message})`); return 2; }
+    if (r.error) { console.error(`medcard report: ${say(lang, { zh: 'allure-commandline 需要 PATH 中有 Java 17', en: 'allure-commandline needs Java 17 on PATH' })} (${r.error.message})`); return 2; }
     return r.status ?? 1;
   }
-  console.error('medcard report: no Allure renderer installed. Add the `allure` npm package (Allure 3, no Java): npm install --save-dev allure@3.18.0');
+  console.error(`medcard report: ${say(lang, { zh: '没有安装 Allure 渲染器。请加上 `allure` npm 包（Allure 3，不需要 Java）：npm install --save-dev allure@3.18.0', en: 'no Allure renderer installed. Add the `allure` npm package (Allure 3, no Java): npm install --save-dev allure@3.18.0' })}`);
   return 2;
 }

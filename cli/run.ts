@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseOptions, UsageError } from './args';
 import { ALLURE_OPTIONS } from './report';
-import { badLangFlag, chooseLang, say, type Lang } from './lang';
-import { describeHolder, loadRigFile, ReservedError, reserveReaders, UnknownRigError, type RigFile } from '../rigs';
+import { chooseLang, langFlagIn, say, type Lang } from './lang';
+import { describeHolder, loadRigFile, ReservedError, reserveReaders, type RigFile } from '../rigs';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -89,21 +89,33 @@ export interface ResolvedEngine {
  * `medcard engine` printed) — both checked here, so a wrong address or token stops the run
  * before any scenario with the reason, instead of failing every one.
  */
-async function externalEngine(url: string, who: string): Promise<ResolvedEngine> {
+async function externalEngine(url: string, rigName: string | undefined, lang: Lang): Promise<ResolvedEngine> {
+  const who = rigName ? { zh: `读卡环境 "${rigName}"：`, en: `rig "${rigName}": ` } : { zh: '', en: '' };
+  const refuse = (s: { zh: string; en: string }) => new Error(say(lang, { zh: who.zh + s.zh, en: who.en + s.en }));
   const { probeEngineUrl } = require('./rig') as typeof import('./rig');
   const probe = await probeEngineUrl(url);
-  if (!probe.ok) throw new Error(`${who}${probe.detail}`);
+  if (!probe.ok) throw refuse(probe.said);
   const token = process.env.MEDCARD_CONTROL_TOKEN;
-  if (!token) throw new Error(`${who}the engine at ${url} needs its control token: set MEDCARD_CONTROL_TOKEN to the token \`medcard engine\` printed (engine/README.md "Control API")`);
+  if (!token) {
+    throw refuse({
+      zh: `${url} 的结算引擎需要它的控制令牌：把 MEDCARD_CONTROL_TOKEN 设为 \`medcard engine\` 打印的令牌（engine/README.md "Control API"）`,
+      en: `the engine at ${url} needs its control token: set MEDCARD_CONTROL_TOKEN to the token \`medcard engine\` printed (engine/README.md "Control API")`,
+    });
+  }
   const { ControlClient } = require('../platform') as typeof import('../platform');
   const check = await new ControlClient({ url, token, timeoutMs: 10_000 }).call('ledger-check', {}).then(() => undefined, (e: Error) => e.message);
-  if (check) throw new Error(`${who}the engine at ${url} refused this run's control call (${check}): is MEDCARD_CONTROL_TOKEN the token this engine printed?`);
+  if (check) {
+    throw refuse({
+      zh: `${url} 的结算引擎拒绝了本次运行的控制调用（${check}）：MEDCARD_CONTROL_TOKEN 是这个引擎打印的令牌吗？`,
+      en: `the engine at ${url} refused this run's control call (${check}): is MEDCARD_CONTROL_TOKEN the token this engine printed?`,
+    });
+  }
   return { env: { MEDCARD_ENGINE_URL: url, MEDCARD_CONTROL_TOKEN: token }, describe: url, stop: async () => undefined };
 }
 
-export async function resolveEngine(rig: RigFile, engineUrl?: string): Promise<ResolvedEngine> {
+export async function resolveEngine(rig: RigFile, engineUrl?: string, lang: Lang = chooseLang()): Promise<ResolvedEngine> {
   const none = async () => undefined;
-  if (engineUrl) return externalEngine(engineUrl, '');
+  if (engineUrl) return externalEngine(engineUrl, undefined, lang);
   const e = rig.engine;
   switch (e.kind) {
     case 'embedded':
@@ -111,14 +123,17 @@ export async function resolveEngine(rig: RigFile, engineUrl?: string): Promise<R
     case 'postgres':
       return { env: { DATABASE_URL: e.url }, describe: 'embedded (PostgreSQL from the rig file)', stop: none };
     case 'url':
-      return externalEngine(e.url, `rig "${rig.name}": `);
+      return externalEngine(e.url, rig.name, lang);
     case 'container': {
       let containers: typeof import('../containers');
       try {
         containers = require('../containers');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' || !/containers/.test((err as Error).message)) throw err;
-        throw new Error(`rig "${rig.name}" wants a container engine (${e.image}): container engines need \`npx medcard images build\` (issue: containers), and containers/ is not in this checkout yet`);
+        throw new Error(say(lang, {
+          zh: `读卡环境 "${rig.name}" 要用容器结算引擎（${e.image}）：容器引擎需要 \`npx medcard images build\`，而本检出中还没有 containers/`,
+          en: `rig "${rig.name}" wants a container engine (${e.image}): container engines need \`npx medcard images build\` (issue: containers), and containers/ is not in this checkout yet`,
+        }));
       }
       // Its URL is known at once; cucumber loads and starts its workers while the containers start.
       const opened = await containers.openContainerEngine(rig, {});
@@ -137,42 +152,67 @@ export async function run(argv: string[]): Promise<number> {
       nightly: { type: 'boolean' }, retry: { type: 'string' }, history: { type: 'string' }, shard: { type: 'string' }, wait: { type: 'string' }, lang: { type: 'string' },
     }, HELP, Infinity);
   } catch (err) {
-    if (err instanceof UsageError) { console.error(`medcard run: ${err.message}`); return 2; }
+    if (err instanceof UsageError) { console.error(`medcard run: ${err.in(chooseLang(langFlagIn(argv)))}`); return 2; }
     throw err;
   }
   if (!parsed) return 0;
   const v = parsed.values as Record<string, string | boolean | undefined>;
-  const badLang = badLangFlag(v.lang as string | undefined);
-  if (badLang) { console.error(`medcard run: ${badLang}`); return 2; }
+  const lang = parsed.lang;
+  const usage = (text: { zh: string; en: string }) => { console.error(`medcard run: ${say(lang, text)}`); return 2; };
   const parallel = Number(v.parallel);
-  if (!Number.isInteger(parallel) || parallel < 0) { console.error(`medcard run: --parallel wants a whole number, not "${v.parallel}"`); return 2; }
+  if (!Number.isInteger(parallel) || parallel < 0) return usage({ zh: `--parallel 应为整数（0 或更大），而不是 "${v.parallel}"`, en: `--parallel wants a whole number, not "${v.parallel}"` });
   const retry = v.retry === undefined ? undefined : Number(v.retry);
-  if (retry !== undefined && (!Number.isInteger(retry) || retry < 0)) { console.error(`medcard run: --retry wants a whole number, not "${v.retry}"`); return 2; }
+  if (retry !== undefined && (!Number.isInteger(retry) || retry < 0)) return usage({ zh: `--retry 应为整数（0 或更大），而不是 "${v.retry}"`, en: `--retry wants a whole number, not "${v.retry}"` });
   const shard = v.shard === undefined ? undefined : /^(\d+)\/(\d+)$/.exec(String(v.shard));
   if (shard === null || (shard && !(Number(shard[1]) >= 1 && Number(shard[1]) <= Number(shard[2])))) {
-    console.error(`medcard run: --shard wants k/n with 1 ≤ k ≤ n (e.g. 2/3 for the second of three), not "${v.shard}"`);
-    return 2;
+    return usage({ zh: `--shard 应写成 k/n，且 1 ≤ k ≤ n（如 2/3 表示三份中的第二份），而不是 "${v.shard}"`, en: `--shard wants k/n with 1 ≤ k ≤ n (e.g. 2/3 for the second of three), not "${v.shard}"` });
   }
   const waitS = v.wait === undefined ? undefined : Number(v.wait);
-  if (waitS !== undefined && !(Number.isFinite(waitS) && waitS >= 0)) { console.error(`medcard run: --wait wants seconds (0 or more), not "${v.wait}"`); return 2; }
+  if (waitS !== undefined && !(Number.isFinite(waitS) && waitS >= 0)) return usage({ zh: `--wait 应为秒数（0 或更大），而不是 "${v.wait}"`, en: `--wait wants seconds (0 or more), not "${v.wait}"` });
+  if (v.tags !== undefined) {
+    // A tag expression that does not parse is a usage error, said here rather than as cucumber's stack.
+    const problem = tagExpressionProblem(String(v.tags));
+    const zhProblem = { 'Expected operand.': '缺少操作数（标签）', 'Expected operator.': '缺少运算符（and / or / not）' }[problem ?? ''] ?? problem;
+    if (problem) return usage({ zh: `--tags "${v.tags}" 不是有效的标签表达式（如 "@chongqing-example and not @english"）：${zhProblem}`, en: `--tags "${v.tags}" is not a tag expression (e.g. "@chongqing-example and not @english"): ${problem}` });
+  }
+  if (v['engine-url'] !== undefined && !/^https?:\/\/[^/\s]+/.test(String(v['engine-url']))) {
+    return usage({ zh: `--engine-url 应为 http:// 或 https:// 地址，如 http://127.0.0.1:8080，而不是 "${v['engine-url']}"`, en: `--engine-url wants an http:// or https:// address such as http://127.0.0.1:8080, not "${v['engine-url']}"` });
+  }
+  const missing = parsed.positionals.filter((p) => !fs.existsSync(p.replace(/:\d+(:\d+)*$/, '')) && !/[*?[]/.test(p));
+  if (missing.length) return usage({ zh: `找不到特性文件或文件夹：${missing.join('、')}`, en: `no such feature file or folder: ${missing.join(', ')}` });
   const result = await runSuite({
     rig: String(v.rig), tags: v.tags as string | undefined, engineUrl: v['engine-url'] as string | undefined, parallel,
     fixtures: v.fixtures as string | undefined, reports: String(v.reports), paths: parsed.positionals,
     name: v.name as string | undefined, dryRun: !!v['dry-run'], failFast: !!v['fail-fast'], quiet: !!v.quiet,
-    nightly: !!v.nightly, retry, history: v.history as string | undefined, shard: shard?.[0], waitS, lang: chooseLang(v.lang as string | undefined),
+    nightly: !!v.nightly, retry, history: v.history as string | undefined, shard: shard?.[0], waitS, lang,
   });
   return result.exitCode;
+}
+
+/**
+ * Why a --tags expression does not parse, or undefined: cucumber's own parser (the copy
+ * cucumber resolves, so both read a tag expression the same way), its reason after the colon.
+ */
+function tagExpressionProblem(expr: string): string | undefined {
+  const parser = require(require.resolve('@cucumber/tag-expressions', { paths: [path.dirname(require.resolve('@cucumber/cucumber'))] })) as { default: (e: string) => unknown };
+  try {
+    parser.default(expr);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message.replace(/^.*syntax error: /, '');
+  }
 }
 
 export interface SuiteResult { exitCode: number; success: boolean; skipped: string[]; reportsDir: string; flaky?: string[] }
 
 export async function runSuite(o: RunOptions): Promise<SuiteResult> {
+  const lang = chooseLang(o.lang);
   let rigFile: RigFile;
   try {
     rigFile = loadRigFile(o.rig);
   } catch (err) {
-    const msg = err instanceof UnknownRigError ? `${err.message} (--rig <name>)` : (err as Error).message;
-    console.error(`medcard run: ${msg}`);
+    const { rigLoadFailure } = require('./rigs') as typeof import('./rigs');
+    console.error(`medcard run: ${rigLoadFailure(o.rig, err, lang)}`);
     return { exitCode: 2, success: false, skipped: [], reportsDir: o.reports };
   }
   // The rig's readers are this run's until it ends: a second run waits (rigs/reservations.ts).
@@ -181,11 +221,15 @@ export async function runSuite(o: RunOptions): Promise<SuiteResult> {
     const waitS = o.waitS ?? DEFAULT_WAIT_S;
     try {
       releaseReaders = await reserveReaders(rigFile, Math.max(1, o.parallel), {
-        waitMs: waitS * 1000, onWait: (r, h) => console.error(`medcard run: reader "${r}" is in use by ${describeHolder(h)}; waiting up to ${waitS} s (--wait)`),
+        waitMs: waitS * 1000, onWait: (r, h) => console.error(`medcard run: ${say(lang, { zh: `读卡器 "${r}" 正被 ${describeHolder(h)} 使用；最多等待 ${waitS} 秒（--wait）`, en: `reader "${r}" is in use by ${describeHolder(h)}; waiting up to ${waitS} s (--wait)` })}`),
       });
     } catch (err) {
       if (!(err instanceof ReservedError)) throw err;
-      console.error(`medcard run: ${err.message}`);
+      const what = err.what.replace(/^reader /, '');
+      console.error(`medcard run: ${say(lang, {
+        zh: `读卡器 ${what} 正被 ${describeHolder(err.holder)} 占用，等了 ${waitS} 秒仍未释放：等它结束，或停止它（kill ${err.holder.pid}）`,
+        en: err.message,
+      })}`);
       return { exitCode: 2, success: false, skipped: [], reportsDir: o.reports };
     }
   }
@@ -202,19 +246,20 @@ async function runOnRig(o: RunOptions, rigFile: RigFile): Promise<SuiteResult> {
   const rigEnv: Record<string, string> = path.dirname(rigFile.file) === path.join(ROOT, 'rigs') ? {} : { MEDCARD_RIGS_DIR: path.dirname(rigFile.file) };
   // The engine (containers, a probe of an external URL) starts while cucumber loads the
   // features and step code; the workers need it only when they start.
-  const engine = resolveEngine(rigFile, o.engineUrl);
+  const engine = resolveEngine(rigFile, o.engineUrl, chooseLang(o.lang));
   engine.catch(() => undefined); // reported where it is awaited
   try {
     return await runWithEngine(o, rigFile, engine, rigEnv);
   } finally {
     const started = await engine.catch(() => undefined);
-    await started?.stop().catch((err) => console.error(`medcard run: stopping the engine: ${(err as Error).message}`));
+    await started?.stop().catch((err) => console.error(`medcard run: ${say(chooseLang(o.lang), { zh: '停止结算引擎时出错', en: 'stopping the engine' })}: ${(err as Error).message}`));
   }
 }
 
 async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<ResolvedEngine>, rigEnv: Record<string, string>): Promise<SuiteResult> {
+  const lang = chooseLang(o.lang);
   if (o.fixtures && !fs.existsSync(path.join(o.fixtures, 'policies'))) {
-    console.error(`medcard run: --fixtures ${o.fixtures} has no policies/ folder: point it at a copy of fixtures/`);
+    console.error(`medcard run: ${say(lang, { zh: `--fixtures ${o.fixtures} 下没有 policies/ 文件夹：请指向 fixtures/ 的副本`, en: `--fixtures ${o.fixtures} has no policies/ folder: point it at a copy of fixtures/` })}`);
     return { exitCode: 2, success: false, skipped: [], reportsDir: o.reports };
   }
   const reports = path.resolve(o.reports);
@@ -277,7 +322,6 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
   const sources = await loadSources(runConfiguration.sources, { cwd: ROOT });
   // What `medcard check` finds (a bad fixture, a misspelled keyword, an undefined step in a
   // scenario this run would run) stops the run here, before any scenario, with file and line.
-  const lang = chooseLang(o.lang);
   const planned = new Set(sources.plan.map((p) => `${path.resolve(ROOT, p.uri)}:${p.location.line}`));
   const { checkAll } = require('./check') as typeof import('./check');
   const { formatProblem } = require('./lint') as typeof import('./lint');
@@ -315,7 +359,7 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
   const startFailure = rejection(engine.started);
   await null; // lets an engine that failed already be noticed
   if (startFailure()) {
-    console.error(`medcard run: the container engine did not start: ${startFailure()!.message}`);
+    console.error(`medcard run: ${say(lang, { zh: '容器结算引擎没有启动', en: 'the container engine did not start' })}: ${startFailure()!.message}`);
     return { exitCode: 2, success: false, skipped: [], reportsDir: reports };
   }
 
@@ -354,10 +398,10 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
   if (o.nightly || o.history) {
     const history = path.resolve(o.history ?? path.join(reports, 'history.jsonl'));
     const rendered = renderAllure(reports, allureDir, history, `medcard ${rigFile.name}`);
-    console.log(rendered.ok ? `allure: ${rendered.output}/index.html (history: ${history})` : `medcard run: the Allure report was not written: ${rendered.error}`);
+    console.log(rendered.ok ? `allure: ${rendered.output}/index.html (${say(lang, { zh: '历史', en: 'history' })}: ${history})` : `medcard run: ${say(lang, { zh: '没有写出 Allure 报告', en: 'the Allure report was not written' })}: ${rendered.error}`);
   }
   if (startFailure()) {
-    console.error(`\nmedcard run: the container engine did not start: ${startFailure()!.message} (every scenario that reached the engine failed with this)`);
+    console.error(`\nmedcard run: ${say(lang, { zh: `容器结算引擎没有启动：${startFailure()!.message}（每个用到结算引擎的场景都因此失败）`, en: `the container engine did not start: ${startFailure()!.message} (every scenario that reached the engine failed with this)` })}`);
     return { exitCode: 2, success: false, skipped, reportsDir: reports, flaky };
   }
   const ok = success && undefinedSteps === 0 && ambiguous.length === 0;
@@ -420,6 +464,6 @@ function writeEnvironment(allureDir: string, o: RunOptions) {
     { name: 'Money differs (to the fen)', matchedStatuses: ['failed'], messageRegex: '.*(expected .* 元, got|应为 .* 元，实际) .*' },
     { name: 'Terminal refusal differs', matchedStatuses: ['failed'], messageRegex: '.*(refus|拒绝).*' },
     { name: 'Platform error', matchedStatuses: ['failed', 'broken'], messageRegex: '.*infcode.*' },
-    { name: 'Card or rig problem', matchedStatuses: ['failed', 'broken'], messageRegex: '.*(card|reader|vpcd|pcsc).*' },
+    { name: 'Card or rig problem', matchedStatuses: ['failed', 'broken'], messageRegex: '.*(card|reader|vpcd|pcsc|读卡|社保卡).*' },
   ], null, 2));
 }

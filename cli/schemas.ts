@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseOptions, UsageError } from './args';
+import { chooseLang, langFlagIn } from './lang';
 import { jsonSchema, type Format } from '../schema';
 import { POLICY_FORMAT, WORLD_FORMATS } from '../engine';
 import { CARD_PROFILE_FORMAT, PSAM_PROFILE_FORMAT } from '../emulator';
@@ -49,7 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     parsed = parseOptions(argv, { out: { type: 'string' } }, HELP);
   } catch (err) {
-    if (err instanceof UsageError) { console.error(`medcard schemas: ${err.message}`); return 2; }
+    if (err instanceof UsageError) { console.error(`medcard schemas: ${err.in(chooseLang(langFlagIn(argv)))}`); return 2; }
     throw err;
   }
   if (!parsed) return 0;

@@ -1,7 +1,7 @@
 // `medcard steps`: every step of the vocabulary in both languages, each with its hand-written
 // example, for analysts who write scenarios without code; `--json` for editors and tools.
 import { parseOptions } from './args';
-import { badLangFlag, chooseLang, say, type Lang } from './lang';
+import { say, type Lang } from './lang';
 import { PARAMETERS, VOCABULARY, type StepSpec } from '../steps';
 
 const HELP = `usage: medcard steps [--lang zh|en] [--grep <text>] [--markdown | --json]
@@ -64,12 +64,10 @@ export function stepsJson(grep?: string): object {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseOptions(argv, { lang: { type: 'string' }, grep: { type: 'string' }, markdown: { type: 'boolean' }, json: { type: 'boolean' } }, HELP);
+  const parsed = parseOptions(argv, { grep: { type: 'string' }, markdown: { type: 'boolean' }, json: { type: 'boolean' } }, HELP);
   if (!parsed) return 0;
-  const v = parsed.values as { lang?: string; grep?: string; markdown?: boolean; json?: boolean };
-  const badLang = badLangFlag(v.lang);
-  if (badLang) { console.error(`medcard steps: ${badLang}`); return 2; }
-  const lang = chooseLang(v.lang);
+  const v = parsed.values as { grep?: string; markdown?: boolean; json?: boolean };
+  const lang = parsed.lang;
   if (v.markdown && v.json) { console.error(`medcard steps: ${say(lang, { zh: '--markdown 和 --json 只能选一个', en: '--markdown or --json, not both' })}`); return 2; }
   if (v.grep !== undefined && selectSteps(v.grep).length === 0) {
     console.error(`medcard steps: ${say(lang, {
@@ -79,6 +77,6 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   if (v.json) { console.log(JSON.stringify(stepsJson(v.grep), null, 2)); return 0; }
-  console.log(listSteps({ lang: v.lang as Lang | undefined, grep: v.grep, markdown: v.markdown }));
+  console.log(listSteps({ lang: (parsed.values as { lang?: string }).lang as Lang | undefined, grep: v.grep, markdown: v.markdown }));
   return 0;
 }

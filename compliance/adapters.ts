@@ -15,7 +15,7 @@ import type { ActionRequest, ActionResult, ActOptions, ReceiptFigures, TerminalF
 /** Every placeholder a command template may use, and its value for one request. */
 export function placeholders(t: TerminalFile, r: ActionRequest): Record<string, string> {
   return {
-    reader: r.reader, platform_url: r.platformUrl, date: r.date, kind: r.kind,
+    reader: r.reader, psam_reader: r.psamReader ?? '', platform_url: r.platformUrl, date: r.date, kind: r.kind,
     items: JSON.stringify(r.items.map((i) => ({ code: i.code, name: i.name, price: fmtFen(i.priceFen), count: i.count }))),
     total: fmtFen(r.totalFen), 'person.name': r.person.name, 'person.id': r.person.idNumber,
     'institution.code': t.institution.code, 'institution.name': t.institution.name, 'institution.region': t.institution.region,

@@ -129,7 +129,7 @@ function operatorTty(): OperatorTty | string {
 /** What to do, for the operator's eyes only (it carries the PIN). */
 function instruction(t: TerminalFile, r: ActionRequest): string {
   const money = fmtFen(r.totalFen);
-  const where = { zh: `（读卡器 ${r.reader}，平台 ${r.platformUrl}）`, en: ` (reader ${r.reader}, platform ${r.platformUrl})` };
+  const where = { zh: `（读卡器 ${r.reader}${r.psamReader ? `，PSAM 卡在 ${r.psamReader}` : ''}，平台 ${r.platformUrl}）`, en: ` (reader ${r.reader}${r.psamReader ? `, the PSAM in ${r.psamReader}` : ''}, platform ${r.platformUrl})` };
   const what = r.action === 'query-balance'
     ? { zh: `请在收费窗口为 ${r.person.name} 查询个人账户余额${where.zh}`, en: `At the cashier's terminal, look up the personal account balance of ${r.person.name}${where.en}` }
     : r.kind === 'pharmacy'

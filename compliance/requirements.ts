@@ -144,6 +144,22 @@ export const REQUIREMENTS: readonly Requirement[] = [
     },
   },
   {
+    id: 'CARD-08', source: 'card-spec.md §6, §7 (a 3.x card is read after external authentication through the PSAM)',
+    zh: '第三代社保卡：经PSAM外部认证成功后才读取持卡人信息（EF06）', en: 'a third-generation card: the holder data (EF06) is read only after a successful external authentication through the PSAM',
+    judge(e) {
+      if (e.setup.cardGeneration !== 3) return na('a second-generation card: no external authentication');
+      const auth = e.card.findIndex((x) => ins(x) === '82' && ok(x));
+      const holder = e.card.findIndex((x) => ins(x) === 'B2' && x.detail.startsWith('EF06'));
+      const tries = e.card.map((x, i) => [x, i] as const).filter(([x]) => ins(x) === '82');
+      if (holder >= 0 && (auth < 0 || holder < auth)) return fail(`${card(e.card[holder]!, holder)} before a successful EXTERNAL AUTHENTICATE`);
+      // Only a terminal that read EF05 knew the card is 3.x: one that stopped before is judged by CARD-01.
+      const knew = e.card.some((x) => ins(x) === 'B2' && ok(x) && x.detail.startsWith('EF05'));
+      if (auth < 0 && !tries.length && !knew) return na('the terminal read nothing of EF05, so it never learned the card is a 3.x card');
+      if (auth < 0) return fail(`no successful EXTERNAL AUTHENTICATE${tries.length ? ` (${tries.map(([x, i]) => card(x, i)).join('; ')})` : ''}: the card's holder data stayed closed`);
+      return pass(card(e.card[auth]!, auth), ...(holder >= 0 ? [card(e.card[holder]!, holder)] : []));
+    },
+  },
+  {
     id: 'PLAT-01', source: 'platform-api.md §1, §2 (9001)',
     zh: '业务交易前已签到（9001），并携带签到编号', en: 'sign-in (9001) precedes business, whose messages carry its sign_no',
     judge(e) {

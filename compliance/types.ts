@@ -40,6 +40,8 @@ export interface ActionRequest {
   /** The PIN the person types (written to the TUT's stdin as its PIN pad; never on a command line). */
   pin?: string;
   useAccount: boolean;
+  /** The reader holding the terminal's PSAM (a third-generation card's case); absent: none offered. */
+  psamReader?: string;
 }
 
 /** What the harness offers an adapter while the TUT acts. */
@@ -97,7 +99,7 @@ export interface Evidence {
    * harness pulled the card right after the first record the terminal read from it (false
    * when the terminal read no record, so the pull asked for never happened).
    */
-  setup: { cardHolder: { name: string; idNumber: string }; cardExpiry: string; cardLost: boolean; cardPulled: boolean; pinRequired: boolean; faults: PlatformFault[] };
+  setup: { cardHolder: { name: string; idNumber: string }; cardExpiry: string; cardGeneration: 2 | 3; cardLost: boolean; cardPulled: boolean; pinRequired: boolean; faults: PlatformFault[] };
   /** The card holder's settlements in force (not reversed), before and after the action (control API). */
   ledger: { before: number; after: number };
   /** How long the terminal has to send 2601 after a lost answer (ms). */

@@ -32,6 +32,7 @@ export async function startCardContainer(profileJson: string, o: CardContainerOp
   // makes `medcard emulate` exit, so a few attempts are allowed, and the last output is shown.
   let c: import('testcontainers').StartedTestContainer | undefined;
   let output = '';
+  const startupMs = o.startupTimeoutMs ?? 30_000;
   for (let attempt = 1; !c; attempt++) {
     const tag = randomBytes(4).toString('hex');
     output = '';
@@ -45,10 +46,15 @@ export async function startCardContainer(profileJson: string, o: CardContainerOp
         .withLogConsumer((stream) => { stream.on('data', (d: Buffer | string) => { output += d.toString(); }); })
         .withAutoCleanup(false)
         .withWaitStrategy(Wait.forLogMessage(/inserted into vpcd/))
-        .withStartupTimeout(30_000)
+        .withStartupTimeout(startupMs)
         .start();
     } catch (err) {
       spawnSync('sh', ['-c', `docker ps -aq --filter label=org.medcard.attempt=${tag} | xargs -r docker rm -f >/dev/null 2>&1`]);
+      // A container that ran the whole startup time without a card going in would do so again:
+      // fail now. Only a quick failure (vpcd refusing a card a moment after the last left) is retried.
+      if (/not received after|timed? ?out/i.test((err as Error).message)) {
+        throw new Error(`the card container (${image}, medcard emulate → ${host}:${o.vpcdPort}) did not insert its card within ${startupMs / 1000} s, so it was removed: is vpcd reachable from the container (pcscd listening on all addresses, port ${o.vpcdPort}), and does the image serve cards (rigs/serve-card.ts)?${output.trim() ? `\nits output:\n${output.trim()}` : ' It printed nothing.'}`);
+      }
       if (attempt >= 5) {
         throw new Error(`the card container (${image}, medcard emulate → ${host}:${o.vpcdPort}) did not insert its card after ${attempt} attempts: ${(err as Error).message}\n${output.trim()}`);
       }

@@ -47,6 +47,8 @@ export interface CardContainerOptions {
   vpcdPort: number;
   /** The host's address seen from the container (default: the bridge gateway). */
   vpcdHost?: string;
+  /** How long the card may take to say it is in (default 30 s): a container still silent then is removed and the insert fails, not retried. */
+  startupTimeoutMs?: number;
   log?: (line: string) => void;
 }
 

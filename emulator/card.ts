@@ -1,12 +1,11 @@
-// EmulatedCard: power, ATR, the APDU trace and the harness controls around the card OS.
+// EmulatedCard: the social security card OS served as a card (power and trace: served-card.ts) and the harness controls around it.
 
-import type { CardProfile, TraceEntry } from './types';
+import type { CardProfile } from './types';
 import { buildFileSystem, dateBcd, type BuiltCard } from './build';
 import { CardOS } from './os';
 import { ExternalAuthKey, PinState, diversifyKey, pooledRandom } from './security';
-import { SW } from './sw';
 import { fromHex, toHex } from './hex';
-import { decodeRaw, type RawExchange } from './trace';
+import { ServedCard } from './served-card';
 import { isCalendarDate } from '../spec';
 
 export interface EmulatedCardOptions {
@@ -23,29 +22,21 @@ export interface EmulatedCardOptions {
 
 export type CardInterface = 'contact' | 'contactless';
 
-const NOT_POWERED = SW.NO_PRECISE_DIAGNOSIS;
-
-export class EmulatedCard {
+export class EmulatedCard extends ServedCard {
   readonly profile: CardProfile;
   private readonly built: BuiltCard;
   private readonly os: CardOS;
-  private readonly atrBytes: Uint8Array;
   readonly cardInterface: CardInterface;
-  private powered = false;
-  private readonly traceLimit: number;
-  private ring: RawExchange[] = [];
-  private ringStart = 0;
-  private readonly listeners = new Set<(e: TraceEntry) => void>();
 
   constructor(profile: CardProfile, options: EmulatedCardOptions = {}) {
-    this.profile = profile;
-    this.built = buildFileSystem(profile);
-    this.cardInterface = options.interface ?? 'contact';
-    if (this.cardInterface === 'contactless' && !profile.gen3) {
+    const cardInterface = options.interface ?? 'contact';
+    if (cardInterface === 'contactless' && !profile.gen3) {
       throw new RangeError(`EmulatedCard: ${profile.id} is a second-generation card, contact only; contactless needs generation: 3`);
     }
-    this.atrBytes = fromHex(this.cardInterface === 'contactless' ? profile.gen3!.contactlessAtr : profile.atr);
-    this.traceLimit = Math.max(0, Math.floor(options.traceLimit ?? 1000));
+    super(fromHex(cardInterface === 'contactless' ? profile.gen3!.contactlessAtr : profile.atr), options.traceLimit);
+    this.profile = profile;
+    this.cardInterface = cardInterface;
+    this.built = buildFileSystem(profile);
     this.os = new CardOS({
       fs: this.built.fs,
       ssse: this.built.ssse,
@@ -59,76 +50,9 @@ export class EmulatedCard {
     });
   }
 
-  // ---- power --------------------------------------------------------------------------------
-
-  /** Cold reset: returns the ATR; clears the selection, the PIN-verified state and pending GET RESPONSE data. */
-  powerOn(): Uint8Array {
-    this.powered = true;
-    this.os.reset();
-    return this.atr;
-  }
-
-  powerOff(): void {
-    this.powered = false;
-    this.os.reset();
-  }
-
-  get isPowered(): boolean { return this.powered; }
-
-  get atr(): Uint8Array { return this.atrBytes.slice(); }
-
-  /**
-   * Send one command APDU; returns data + SW1 SW2. Never throws. An unpowered card answers
-   * 6F00 (no precise diagnosis) — rigs power the card first.
-   */
-  transmit(apdu: Uint8Array): Uint8Array {
-    let response: Uint8Array;
-    try {
-      response = this.powered ? this.os.process(apdu) : Uint8Array.of(NOT_POWERED >> 8, NOT_POWERED & 0xff);
-    } catch {
-      response = Uint8Array.of(0x6f, 0x00);
-    }
-    if (this.traceLimit > 0 || this.listeners.size > 0) this.record(apdu, response);
-    return response;
-  }
-
-  // ---- trace --------------------------------------------------------------------------------
-
-  private record(apdu: Uint8Array, response: Uint8Array): void {
-    try {
-      const raw: RawExchange = { t: Date.now(), command: new Uint8Array(apdu), response: new Uint8Array(response), file: this.powered ? this.os.lastFile : 'card not powered' };
-      if (this.traceLimit > 0) {
-        if (this.ring.length < this.traceLimit) this.ring.push(raw);
-        else {
-          this.ring[this.ringStart] = raw;
-          this.ringStart = (this.ringStart + 1) % this.traceLimit;
-        }
-      }
-      if (this.listeners.size) {
-        const e = decodeRaw(raw);
-        for (const l of this.listeners) {
-          try { l(e); } catch { /* a listener's bug must not break the card */ }
-        }
-      }
-    } catch { /* tracing never breaks transmit */ }
-  }
-
-  /** Called with every exchange, decoded. Returns an unsubscribe function. */
-  onTrace(listener: (e: TraceEntry) => void): () => void {
-    this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
-  }
-
-  /** The last `traceLimit` exchanges, oldest first, decoded. */
-  get trace(): readonly TraceEntry[] {
-    const ordered = this.ring.slice(this.ringStart).concat(this.ring.slice(0, this.ringStart));
-    return ordered.map(decodeRaw);
-  }
-
-  clearTrace(): void {
-    this.ring = [];
-    this.ringStart = 0;
-  }
+  protected process(apdu: Uint8Array): Uint8Array { return this.os.process(apdu); }
+  protected reset(): void { this.os.reset(); }
+  protected lastFile(): string | null { return this.os.lastFile; }
 
   // ---- harness controls (state a real card cannot change on demand) ------------------------
 
@@ -195,7 +119,7 @@ export class EmulatedCard {
     const pin = this.os.pin;
     return {
       id: this.profile.id,
-      atr: toHex(this.atrBytes),
+      atr: toHex(this.atr),
       activated: this.built.ssse.active,
       pin: { value: pin.value, maxTries: pin.maxTries, triesLeft: pin.triesLeft, initial: pin.initial },
       files,

@@ -13,8 +13,8 @@ import { ApduDispatcher } from './os';
 import { diversifyKey, sm4Ecb } from './security';
 import { SW, raise } from './sw';
 import { digitsToBcd, equalBytes, fromHex, tlv } from './hex';
-import { decodeRaw, type RawExchange } from './trace';
-import type { PsamProfile, TraceEntry } from './types';
+import { ServedCard } from './served-card';
+import type { PsamProfile } from './types';
 import { PSAM_DF_NAME, PSAM_TERMINAL_SFI } from '../spec';
 
 /** DELIVERY KEY P1 (key usage: external authentication of the social security application) and P2 (key index). */
@@ -93,56 +93,17 @@ export interface EmulatedPsamOptions {
 }
 
 /** A PSAM a rig can serve like a card (powerOn / transmit / powerOff), with its own trace. */
-export class EmulatedPsam {
+export class EmulatedPsam extends ServedCard {
   readonly profile: PsamProfile;
   private readonly os: PsamOS;
-  private readonly atrBytes: Uint8Array;
-  private powered = false;
-  private readonly traceLimit: number;
-  private ring: RawExchange[] = [];
-  private readonly listeners = new Set<(e: TraceEntry) => void>();
 
   constructor(profile: PsamProfile, options: EmulatedPsamOptions = {}) {
+    super(fromHex(profile.atr), options.traceLimit);
     this.profile = profile;
-    this.atrBytes = fromHex(profile.atr);
     this.os = new PsamOS(fromHex(profile.masterKey), digitsToBcd(profile.terminalNumber, 6));
-    this.traceLimit = Math.max(0, Math.floor(options.traceLimit ?? 1000));
   }
 
-  get atr(): Uint8Array { return this.atrBytes.slice(); }
-  get isPowered(): boolean { return this.powered; }
-
-  powerOn(): Uint8Array {
-    this.powered = true;
-    this.os.reset();
-    return this.atr;
-  }
-
-  powerOff(): void {
-    this.powered = false;
-    this.os.reset();
-  }
-
-  /** One command APDU in, data + SW out; never throws. Unpowered: 6F00. */
-  transmit(apdu: Uint8Array): Uint8Array {
-    const response = this.powered ? this.os.process(apdu) : Uint8Array.of(0x6f, 0x00);
-    if (this.traceLimit > 0 || this.listeners.size) {
-      const raw: RawExchange = { t: Date.now(), command: new Uint8Array(apdu), response: new Uint8Array(response), file: this.os.lastFile };
-      if (this.traceLimit > 0) {
-        this.ring.push(raw);
-        if (this.ring.length > this.traceLimit) this.ring.shift();
-      }
-      for (const l of this.listeners) {
-        try { l(decodeRaw(raw)); } catch { /* a listener's bug must not break the PSAM */ }
-      }
-    }
-    return response;
-  }
-
-  onTrace(listener: (e: TraceEntry) => void): () => void {
-    this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
-  }
-
-  get trace(): readonly TraceEntry[] { return this.ring.map(decodeRaw); }
+  protected process(apdu: Uint8Array): Uint8Array { return this.os.process(apdu); }
+  protected reset(): void { this.os.reset(); }
+  protected lastFile(): string | null { return this.os.lastFile; }
 }

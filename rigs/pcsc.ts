@@ -1,6 +1,8 @@
 // A CardChannel over real PC/SC (pcscd), by reader name, through the `smartcard` binding.
 // Used by the vpcd rig (our card behind the real stack) and by real readers. Responses are
 // passed through raw: 61xx / 6Cxx are the terminal's business, so traces show true traffic.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as pcsc from 'smartcard';
 import type { CardInterface as Card, ContextInterface as Context, MonitorEvent, ReaderMonitorInterface as ReaderMonitor } from 'smartcard';
 import { CardAbsentError, ReaderError, type CardChannel } from './types';
@@ -26,6 +28,34 @@ export function explainPcscError(err: unknown, reader: string): ReaderError {
   const hint = code !== undefined ? PCSC_ERRORS[code >>> 0] : undefined;
   const hex = code !== undefined ? ` (0x${(code >>> 0).toString(16).toUpperCase()})` : '';
   return new ReaderError(`reader "${reader}": ${hint ?? message}${hex}`, code !== undefined ? `0x${(code >>> 0).toString(16)}` : undefined);
+}
+
+const SHARING_VIOLATION = 0x8010000b;
+/** How long a card another program holds exclusively may take to be let go (a tool reading it once) before that is an error. */
+export const SHARING_GRACE_MS = 3000;
+
+/**
+ * The other programs with a connection to pcscd now (`ss -xp`: the peers of pcscd's socket), as
+ * "pid N (command)": PC/SC does not say who holds a card, but the holder is one of these. Empty
+ * when `ss` is missing or shows no other (another user's processes are visible only to root).
+ */
+export function pcscClients(): string[] {
+  const ss = spawnSync('ss', ['-xp'], { encoding: 'utf8', timeout: 3000 });
+  if (ss.status !== 0 || !ss.stdout) return [];
+  const rows = ss.stdout.split('\n').map((l) => l.trim().split(/\s+/));
+  // u_str ESTAB 0 0 <local path or *> <local inode> <peer path or *> <peer inode> users:((…))
+  const clientInodes = new Set(rows.filter((r) => /pcscd\.comm$/.test(r[4] ?? '')).map((r) => r[7]));
+  const pids = new Set<number>();
+  for (const r of rows) {
+    if (!clientInodes.has(r[5])) continue;
+    for (const m of r.slice(8).join(' ').matchAll(/pid=(\d+)/g)) pids.add(Number(m[1]));
+  }
+  pids.delete(process.pid);
+  return [...pids].map((pid) => {
+    let command = '';
+    try { command = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' '); } catch { /* gone */ }
+    return `pid ${pid} (${command.length > 100 ? `${command.slice(0, 100)}…` : command || '?'})`;
+  });
 }
 
 function openContext(reader: string): Context {
@@ -90,6 +120,12 @@ export class PcscChannel implements CardChannel {
     return this.present;
   }
 
+  /** The protocol pcscd chose with the powered card (from its ATR), or undefined unpowered: a real reader may answer with T=1. */
+  get protocol(): 'T=0' | 'T=1' | undefined {
+    if (!this.card?.connected) return undefined;
+    return this.card.protocol === pcsc.SCARD_PROTOCOL_T1 ? 'T=1' : this.card.protocol === pcsc.SCARD_PROTOCOL_T0 ? 'T=0' : undefined;
+  }
+
   /** Wait until a card is in the reader (true) or the timeout passes (false). */
   async waitForCard(timeoutMs: number, wanted = true): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
@@ -107,13 +143,33 @@ export class PcscChannel implements CardChannel {
       } else {
         const reader = this.requireReader();
         if (!this.isCardPresent()) throw new CardAbsentError(this.name);
-        this.card = await reader.connect(pcsc.SCARD_SHARE_SHARED, pcsc.SCARD_PROTOCOL_T0 | pcsc.SCARD_PROTOCOL_T1);
+        this.card = await this.connectShared(reader);
       }
       return new Uint8Array(this.card.getStatus().atr);
     } catch (err) {
       if (err instanceof CardAbsentError || err instanceof ReaderError) throw err;
       if ((err as { code?: number }).code === 0x8010000c) throw new CardAbsentError(this.name);
       throw explainPcscError(err, this.name);
+    }
+  }
+
+  /** Connect, sharing the card; a card another program holds exclusively is waited for SHARING_GRACE_MS, then the programs that may hold it are named. */
+  private async connectShared(reader: ReturnType<PcscChannel['requireReader']>): Promise<Card> {
+    const deadline = Date.now() + SHARING_GRACE_MS;
+    for (;;) {
+      try {
+        return await reader.connect(pcsc.SCARD_SHARE_SHARED, pcsc.SCARD_PROTOCOL_T0 | pcsc.SCARD_PROTOCOL_T1);
+      } catch (err) {
+        // The binding's connect gives no code, only pcsc-lite's text ("Sharing violation").
+        if (((err as { code?: number }).code ?? 0) >>> 0 !== SHARING_VIOLATION && !/sharing violation/i.test((err as Error).message)) throw err;
+        if (Date.now() >= deadline) {
+          const clients = pcscClients();
+          throw new ReaderError(`reader "${this.name}": another program has held the card exclusively for ${SHARING_GRACE_MS / 1000} s (SCARD_E_SHARING_VIOLATION): ${clients.length
+            ? `programs connected to pcscd now: ${clients.join(', ')}; close the one that holds it (kill <pid>) and retry`
+            : 'no other program connected to pcscd is visible to this user: close the one that holds it (pcsc_scan, a vendor tool) and retry'}`, '0x8010000b');
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
   }
 

@@ -13,13 +13,18 @@ import * as tty from 'node:tty';
 import { encodeFrame, Control } from './frames';
 import { CardAbsentError, ReaderError, type CardChannel, type VirtualCard } from './types';
 
-/** Control codes on the serial line: vpcd's 00 01 02 04, plus the robot's 10 11 12. */
+/** Control codes on the serial line: vpcd's 00 01 02 04, plus the robot's 10 11 12 13 and 20–2F. */
 export const SerialControl = {
   ...Control,
   insert: 0x10,   // put the card in the reader; answer: status
   eject: 0x11,    // take it out; answer: status
   presence: 0x12, // is a card in? answer: status
+  slots: 0x13,    // how many card slots has the robot? answer: one byte, the count
+  slot: 0x20,     // 20 + k: swap in the card of slot k (0–15); answer: its ATR, or an empty frame
 } as const;
+
+/** Slots a robot can have: 20–2F. */
+export const MAX_SLOTS = 16;
 
 /** One-byte answers to control codes 00 01 02 10 11 12. */
 export const SerialStatus = { absent: 0x00, present: 0x01, unknownCode: 0xff } as const;
@@ -283,6 +288,36 @@ export class SerialChannel implements CardChannel {
     return this.present;
   }
 
+  /**
+   * The robot's card slots: the count it answers to 13; 1 for a far end that does not know
+   * the code (a reader bridge, or a robot with one card).
+   */
+  async slotCount(): Promise<number> {
+    const r = await this.request(Uint8Array.of(SerialControl.slots));
+    if (r.length !== 1) throw new ReaderError(`serial line ${this.o.path}: control code 13 answered with ${r.length} bytes, not a slot count: is the far end speaking this protocol (rigs/README.md)?`, 'EPROTO');
+    return r[0] === SerialStatus.unknownCode ? 1 : r[0]!;
+  }
+
+  /**
+   * Have the robot swap in the card of `slot` (the card in the reader goes back to its own
+   * slot). Resolves to the new card's ATR; the card is in and unpowered.
+   */
+  async selectSlot(slot: number): Promise<Uint8Array> {
+    if (!Number.isInteger(slot) || slot < 0 || slot >= MAX_SLOTS) throw new ReaderError(`serial line ${this.o.path}: slot ${slot} does not exist (a robot has slots 0–${MAX_SLOTS - 1})`);
+    await this.powerOff();
+    const r = await this.request(Uint8Array.of(SerialControl.slot + slot));
+    if (r.length === 1 && r[0] === SerialStatus.unknownCode) {
+      throw new ReaderError(`serial line ${this.o.path}: the far end does not swap cards (control code ${(SerialControl.slot + slot).toString(16)} unknown): a rig file with \`cards:\` needs a card robot (rigs/README.md)`, 'EPROTO');
+    }
+    if (r.length === 0) {
+      this.setPresent(false);
+      throw new CardAbsentError(this.name, `slot ${slot} of the card robot on ${this.o.path} is empty (or the robot has no such slot): load the test card and retry`);
+    }
+    if (r.length < 2) throw new ReaderError(`serial line ${this.o.path}: slot ${slot} answered with ${r.length} byte(s), not an ATR`, 'EPROTO');
+    this.setPresent(true);
+    return new Uint8Array(r);
+  }
+
   /** Tell the robot to insert the card. Resolves to whether a card is now in. */
   async insert(): Promise<boolean> { return (await this.control(SerialControl.insert)) === SerialStatus.present; }
   /** Tell the robot to eject the card. */
@@ -335,6 +370,8 @@ export interface SerialCardServerOptions {
   baudRate?: number;
   /** The card; absent means an empty robot until setCard. */
   card?: VirtualCard;
+  /** A card robot: its slots' cards (slot 0 first, in the reader at the start); `card` is ignored. */
+  slots?: readonly VirtualCard[];
   /** Start with the card inserted (default true). */
   inserted?: boolean;
   onExchange?: (command: Buffer, answer: Buffer) => void;
@@ -348,14 +385,18 @@ export class SerialCardServer {
   private decoder = new ResyncDecoder(MAX_BODY, 200);
   private card: VirtualCard | undefined;
   private inserted: boolean;
+  /** The robot's slots (one, the card, when not a robot) and which one's card is at the reader. */
+  private readonly slots: Array<VirtualCard | undefined>;
+  private slot = 0;
   /** Frames answered; tests cut the line after a number of them. */
   frames = 0;
   readonly closed: Promise<void>;
   private resolveClosed!: () => void;
 
   private constructor(private readonly o: SerialCardServerOptions) {
-    this.card = o.card;
-    this.inserted = (o.inserted ?? true) && !!o.card;
+    this.slots = o.slots ? [...o.slots] : [o.card];
+    this.card = this.slots[0];
+    this.inserted = (o.inserted ?? true) && !!this.card;
     this.closed = new Promise((r) => { this.resolveClosed = r; });
   }
 
@@ -367,11 +408,14 @@ export class SerialCardServer {
 
   get droppedBytes(): number { return this.decoder.dropped; }
   get isInserted(): boolean { return this.inserted; }
+  /** The slot whose card is at the reader (0 when not a robot). */
+  get currentSlot(): number { return this.slot; }
 
   /** Load a card into the robot (not yet inserted when `insert` is false). */
   setCard(card: VirtualCard | undefined, insert = false): void {
     if (this.inserted) this.card?.powerOff();
     this.card = card;
+    this.slots[this.slot] = card;
     this.inserted = insert && !!card;
   }
 
@@ -387,7 +431,20 @@ export class SerialCardServer {
         case SerialControl.insert: this.inserted = !!this.card; out = Uint8Array.of(this.inserted ? SerialStatus.present : SerialStatus.absent); break;
         case SerialControl.eject: card?.powerOff(); this.inserted = false; out = Uint8Array.of(SerialStatus.absent); break;
         case SerialControl.presence: out = status(); break;
-        default: out = Uint8Array.of(SerialStatus.unknownCode);
+        case SerialControl.slots: out = Uint8Array.of(this.slots.length); break;
+        default:
+          if (body[0]! >= SerialControl.slot && body[0]! < SerialControl.slot + this.slots.length) {
+            // The card at the reader goes back to its slot; slot k's card goes in, unpowered.
+            card?.powerOff();
+            this.slot = body[0]! - SerialControl.slot;
+            this.card = this.slots[this.slot];
+            this.inserted = !!this.card;
+            out = this.card ? this.card.atr : new Uint8Array(0);
+          } else if (body[0]! >= SerialControl.slot && body[0]! < SerialControl.slot + MAX_SLOTS) {
+            out = new Uint8Array(0); // no such slot: nothing to put in
+          } else {
+            out = Uint8Array.of(SerialStatus.unknownCode);
+          }
       }
     } else {
       out = card ? card.transmit(body) : new Uint8Array(0);

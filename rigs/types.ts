@@ -28,8 +28,8 @@ export type RigCapability =
   | 'card-remove'; // remove / insert the card on cue
 
 export class CardAbsentError extends Error {
-  constructor(reader: string) {
-    super(`no card in reader "${reader}": insert the card (or start \`medcard emulate\`) and try again`);
+  constructor(reader: string, message?: string) {
+    super(message ?? `no card in reader "${reader}": insert the card (or start \`medcard emulate\`) and try again`);
     this.name = 'CardAbsentError';
   }
 }
@@ -137,8 +137,19 @@ export interface RigFile {
 }
 
 
-/** What `medcard rig check` found on the way to a card: its verdicts, and the channel when it got there. */
-export interface CardReach { checks: Check[]; channel?: CardChannel; close(): Promise<void> }
+/**
+ * What `medcard rig check` found on the way to the rig's cards: the rig's own verdicts, then
+ * each card, reached in turn (a reader waits for its card, a robot swaps it in). `channel`
+ * alone is the shorthand of a kind with one card.
+ */
+export interface CardReach { checks: Check[]; cards?: ReachableCard[]; channel?: CardChannel; close(): Promise<void> }
+
+/** One of the rig's cards for `medcard rig check`: where it is, the rig file's profile of it, and how to reach it (its verdicts, and its channel when there). */
+export interface ReachableCard {
+  where: string;
+  known?: CardProfile;
+  reach(): Promise<{ checks: Check[]; channel?: CardChannel }>;
+}
 
 /** One line of `medcard rig check`. */
 export interface Check { what: string; verdict: 'ok' | 'FAIL' | 'info'; detail: string }

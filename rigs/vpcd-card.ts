@@ -1,5 +1,7 @@
 // The card side of vpcd: connect a VirtualCard to pcscd's vsmartcard-vpcd driver over TCP.
 // Connecting is card insertion, closing is removal: PC/SC clients see both as real events.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import { FrameDecoder, answerFrame, encodeFrame } from './frames';
 import { quickAck } from './quickack';
@@ -27,14 +29,41 @@ export class VpcdError extends Error {
 /** How long a card another process holds in the slot may take to go (one on its way out) before it is named. */
 const SLOT_GRACE_MS = 3000;
 
+/**
+ * Programs on this host other than this one with a connection to vpcd `port` now (`ss -tnp`):
+ * a card side that is not medcard's (vicc, a vendor's emulator) holds no reservation. A card
+ * served from a container connects from its own network namespace and is not seen here.
+ */
+export function vpcdCardPrograms(port: number): Array<{ pid: number; said: string }> {
+  const ss = spawnSync('ss', ['-tnpH', 'state', 'established', `( dport = :${port} )`], { encoding: 'utf8', timeout: 3000 });
+  if (ss.status !== 0 || !ss.stdout) return [];
+  const pids = new Set([...ss.stdout.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1])));
+  pids.delete(process.pid);
+  return [...pids].map((pid) => {
+    let command = '';
+    try { command = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' '); } catch { /* gone */ }
+    return { pid, said: `pid ${pid} (${command.length > 100 ? `${command.slice(0, 100)}…` : command || '?'})` };
+  });
+}
+
 /** Hold vpcd `port`'s card slot for this process, or fail naming who has a card in it. */
 export async function takeSlot(port: number): Promise<void> {
+  const reader = VPCD_READERS[port - VPCD_BASE_PORT] ?? `vpcd port ${port}`;
   try {
     await reserve(vpcdSlotKey(port), `vpcd port ${port}`, { waitMs: SLOT_GRACE_MS });
   } catch (err) {
     if (!(err instanceof ReservedError)) throw err;
     const h = err.holder;
-    throw new VpcdError(`${VPCD_READERS[port - VPCD_BASE_PORT] ?? `vpcd port ${port}`} already holds a card from ${describeHolder(h)}: stop that process (kill ${h.pid}), or use the other virtual reader`);
+    throw new VpcdError(`${reader} already holds a card from ${describeHolder(h)}: stop that process (kill ${h.pid}), or use the other virtual reader`);
+  }
+  // A card side that is not medcard's takes no reservation: look at the connections themselves.
+  const deadline = Date.now() + SLOT_GRACE_MS;
+  for (let others = vpcdCardPrograms(port); others.length; others = vpcdCardPrograms(port)) {
+    if (Date.now() >= deadline) {
+      release(vpcdSlotKey(port));
+      throw new VpcdError(`${reader} already holds a card from ${others.map((o) => o.said).join(', ')}, a program that is not medcard (vpcd port ${port}): stop it (kill ${others.map((o) => o.pid).join(' ')}), or use the other virtual reader`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 

@@ -3,8 +3,8 @@
 // - native/quickack (the per-socket cure for the vpcd stall): without it the vpcd rig runs at
 //   ~20 APDU/s, and `npx medcard doctor` says so and how to fix it;
 // - native/sscard (libsscard.so, the reader interface vendors' HIS software calls: iReadCardBas,
-//   iVerifyPIN over PC/SC): without it test/sscard and `npm run bench -- sscard` say it is
-//   missing and how to build it (`make -C native/sscard`, needs a C compiler, pkg-config and
+//   the PIN calls, the HSM pair, Init / ReadCardBas over PC/SC): without it test/sscard and
+//   `npm run bench -- sscard` say it is missing and how to build it (`make -C native/sscard`, needs a C compiler, pkg-config and
 //   Debian's libpcsclite-dev, which `npm run setup` installs).
 'use strict';
 const { spawnSync } = require('node:child_process');

@@ -8,7 +8,10 @@
 // MEDCARD_SKIP_FILE (`medcard run` prints that file and keeps it as reports/skipped.txt).
 import * as fs from 'node:fs';
 import { CucumberExpression, ParameterType, ParameterTypeRegistry } from '@cucumber/cucumber-expressions';
-import { CapabilityMissingError, type Rig, type RigCapability } from '../rigs';
+import { PlatformError } from '../platform';
+import { CapabilityMissingError, CardAbsentError, ReaderError, VpcdError, type Rig, type RigCapability } from '../rigs';
+import { said, StepFailure } from './said';
+import type { Said } from './types';
 import { PARAMETERS } from './parameters';
 import type { StepFn, StepSpec } from './registry';
 import type { MedWorld } from './world';
@@ -46,11 +49,13 @@ export function lackingReason(rig: Pick<Rig, 'name' | 'capabilities'>, pickle: P
     }
   }
   if (!tagged.length && !byStep.size) return undefined;
-  const why = [
-    ...(tagged.length ? [`scenario tagged ${tagged.map((c) => `@needs-${c}`).join(' ')}`] : []),
-    ...[...byStep.values()].map((text) => `step "${text}"`),
-  ];
-  return `skipped: rig "${rig.name}" lacks ${[...tagged, ...byStep.keys()].join(', ')} (${why.join('; ')})`;
+  const tags = tagged.map((c) => `@needs-${c}`).join(' ');
+  const steps = [...byStep.values()];
+  const lacks = [...tagged, ...byStep.keys()];
+  return said({
+    zh: `已跳过：读卡环境 "${rig.name}" 缺少 ${lacks.join('、')}（${[...(tagged.length ? [`场景标注了 ${tags}`] : []), ...steps.map((t) => `步骤 "${t}"`)].join('；')}）`,
+    en: `skipped: rig "${rig.name}" lacks ${lacks.join(', ')} (${[...(tagged.length ? [`scenario tagged ${tags}`] : []), ...steps.map((t) => `step "${t}"`)].join('; ')})`,
+  });
 }
 
 const PICKLES = new WeakMap<MedWorld, PickleLike>();
@@ -68,14 +73,40 @@ export function skip(w: MedWorld, reason: string): 'skipped' {
   return 'skipped';
 }
 
-/** The step, skipping the scenario when the rig throws CapabilityMissingError (it cannot be known before the step runs). */
+/**
+ * The step, skipping the scenario when the rig throws CapabilityMissingError (it cannot be
+ * known before the step runs); a rig, card or engine failure inside it is said in the run's language.
+ */
 export function skippingWhenRigCannot(fn: StepFn): (this: MedWorld, ...args: unknown[]) => Promise<void | 'skipped'> {
   return Object.defineProperty(async function (this: MedWorld, ...args: unknown[]) {
     try {
       return await fn.apply(this, args);
     } catch (err) {
-      if (!(err instanceof CapabilityMissingError)) throw err;
-      return skip(this, `skipped: rig "${this.shared.rig.name}" lacks ${err.capability}: ${err.reason}`);
+      if (!(err instanceof CapabilityMissingError)) throw explained(err, this.shared?.rig.name ?? '?');
+      // The rig's reason is the rig kind's own text (rigs/kinds/), quoted as it is.
+      const rig = this.shared.rig.name;
+      return skip(this, said({ zh: `已跳过：读卡环境 "${rig}" 缺少 ${err.capability}：${err.reason}`, en: `skipped: rig "${rig}" lacks ${err.capability}: ${err.reason}` }));
     }
   }, 'length', { value: fn.length });
+}
+
+/**
+ * A failure from below the steps (the rig, the card, the engine), said in the run's language
+ * with what it is; the lower part's own text follows unchanged (its codes and hex are for a
+ * developer). Anything else passes through as it is.
+ */
+export function explained(err: unknown, rig: string): unknown {
+  if (err instanceof StepFailure || !(err instanceof Error)) return err;
+  let s: Said | undefined;
+  if (err instanceof CardAbsentError) s = { zh: `读卡环境 "${rig}" 的读卡器中没有卡：${err.message}`, en: `no card in rig "${rig}"'s reader: ${err.message}` };
+  else if (err instanceof ReaderError || err instanceof VpcdError) s = { zh: `读卡环境 "${rig}" 的读卡器出错：${err.message}`, en: `rig "${rig}"'s reader failed: ${err.message}` };
+  else if (err instanceof PlatformError) s = { zh: `结算引擎拒绝了 ${err.infno}（infcode ${err.infcode}）：${err.errMsg}`, en: `the engine refused ${err.infno} (infcode ${err.infcode}): ${err.errMsg}` };
+  const netCode = (err as { cause?: { code?: string } }).cause?.code ?? (err as NodeJS.ErrnoException).code;
+  if (!s && netCode && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH)$/.test(netCode)) {
+    s = { zh: `连不上结算引擎（${netCode}）：${err.message}`, en: `the engine cannot be reached (${netCode}): ${err.message}` };
+  }
+  if (!s) return err;
+  const out = new StepFailure(s);
+  out.stack = `${out.message}\n${err.stack ?? ''}`;
+  return out;
 }

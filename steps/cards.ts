@@ -11,6 +11,8 @@ import type { CardChannel, CardContents, CardSlot } from '../rigs';
 import { CardSession } from '../terminal';
 import { cardNumber, cardSn } from './ids';
 import { stepsOf } from './registry';
+import { fail } from './said';
+import type { Said } from './types';
 import type { MedWorld } from './world';
 import type { PersonCtx } from './types';
 
@@ -101,7 +103,7 @@ export async function issueCardValidUntil(w: MedWorld, name: string, expiry: str
 
 export async function reportCardLost(w: MedWorld, name: string): Promise<void> {
   const p = w.person(name);
-  if (!p.profile) throw new Error(`"${name}" holds no card to report lost`);
+  if (!p.profile) throw fail({ zh: `"${name}" 没有社保卡可挂失`, en: `"${name}" holds no card to report lost` });
   await w.control('card-loss', { card_no: p.profile.card.number, channel: 'phone' });
   p.oldProfiles.push(p.profile);
   p.profile = undefined;
@@ -111,18 +113,23 @@ export async function reportCardLost(w: MedWorld, name: string): Promise<void> {
 export async function replaceLostCard(w: MedWorld, name: string): Promise<void> {
   const p = w.person(name);
   const old = p.oldProfiles[p.oldProfiles.length - 1];
-  if (!old) throw new Error(`"${name}" has no lost card to replace`);
+  if (!old) throw fail({ zh: `"${name}" 没有挂失的社保卡可补换：先要有 "${name}" 挂失了社保卡`, en: `"${name}" has no lost card to replace: "${name}" reports the card lost comes first` });
   const profile = w.dealer ? w.dealer.cardFor(p) : newProfile(p, w.today, plusYears(w.today, 10));
   await w.control('card-replacement', { old_card_no: old.card.number, card_no: profile.card.number, card_sn: profile.card.identificationCode, issue_date: profile.card.issueDate, expiry_date: profile.card.expiryDate });
   await w.control('card-activation', { card_no: profile.card.number });
   p.profile = profile;
 }
 
+/** What a step says when the person holds no card (the step that gives one). */
+export function holdsNoCard(name: string): Said {
+  return { zh: `"${name}" 没有社保卡：先要有 "${name}" 持有社保卡`, en: `"${name}" holds no card: "${name}" holds a card comes first` };
+}
+
 /** Puts the card into the rig's reader (contact, or a third-generation card's contactless side), unless it is there already so. */
 export async function insertCard(w: MedWorld, profile: CardProfile, how: { interface?: CardInterface } = {}): Promise<CardSlot> {
   const side = how.interface ?? 'contact';
   if (w.inserted && w.inserted.cardNo === profile.card.number && w.inserted.side === side) return w.inserted.slot;
-  if (side === 'contactless' && !profile.gen3) throw new Error(`${profile.holder.name} 的卡是第二代社保卡，只有接触式接口 / ${profile.holder.name}'s card is a second-generation card, contact only: give them a third-generation card first`);
+  if (side === 'contactless' && !profile.gen3) throw fail({ zh: `${profile.holder.name} 的卡是第二代社保卡，只有接触式接口：先给他一张第三代社保卡`, en: `${profile.holder.name}'s card is a second-generation card, contact only: give them a third-generation card first` });
   const slot = await w.shared.rig.insertCard(profile, { interface: side });
   w.inserted = { owner: profile.holder.name, cardNo: profile.card.number, side, slot };
   return slot;
@@ -149,9 +156,9 @@ export function terminalPsam(w: MedWorld): TracingChannel | undefined {
 /** The person's card itself, in the reader, to change its state (a rig with card-state). */
 async function liveCard(w: MedWorld, name: string): Promise<EmulatedCard> {
   const p = w.person(name);
-  if (!p.profile) throw new Error(`"${name}" holds no card`);
+  if (!p.profile) throw fail(holdsNoCard(name));
   const slot = await insertCard(w, p.profile);
-  if (!slot.card) throw new Error(`rig "${w.shared.rig.name}" cannot change card state: tag the scenario @needs-card-state so rigs without it skip it`);
+  if (!slot.card) throw fail({ zh: `读卡环境 "${w.shared.rig.name}" 不能改变卡的状态：给场景加上 @needs-card-state 标签，没有这种能力的读卡环境就会跳过它`, en: `rig "${w.shared.rig.name}" cannot change card state: tag the scenario @needs-card-state so rigs without it skip it` });
   return slot.card;
 }
 

@@ -3,6 +3,7 @@
 // and the items a scenario names (医保目录如下： / the catalogue lists:, or a visit's table).
 import type { ControlClient } from '../platform';
 import { catalogueCode } from './ids';
+import { fail } from './said';
 import type { MedWorld } from './world';
 import type { CatalogueItem } from './types';
 
@@ -31,7 +32,7 @@ const CLASS_WORDS: Record<string, CatalogueItem['cls']> = { 甲类: 'A', 甲: 'A
 
 export function classOf(text: string): CatalogueItem['cls'] {
   const c = CLASS_WORDS[text.trim()];
-  if (!c) throw new Error(`unknown catalogue class "${text}": write 甲类, 乙类 or 自费 (class A, class B, self-pay)`);
+  if (!c) throw fail({ zh: `没有 "${text}" 这种目录类别：请写 甲类、乙类 或 自费`, en: `unknown catalogue class "${text}": write class A, class B or self-pay` });
   return c;
 }
 

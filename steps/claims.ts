@@ -4,6 +4,7 @@ import { fmtFen, type ClaimInput, type FeeLine } from '../platform';
 import type { LineItem } from '../terminal';
 import { MED_TYPE_OF_VISIT } from '../spec';
 import { stepsOf } from './registry';
+import { fail } from './said';
 import type { MedWorld } from './world';
 
 const step = stepsOf('claims');
@@ -15,7 +16,7 @@ function feeLines(items: LineItem[], date: string): FeeLine[] {
 async function claim(w: MedWorld, name: string, evidence: { surgery?: boolean; noReferral?: boolean }): Promise<void> {
   const p = w.person(name);
   const v = p.cashVisits[p.cashVisits.length - 1];
-  if (!v) throw new Error(`"${name}" has no cash visit to claim: a claim follows a visit paid in full in cash`);
+  if (!v) throw fail({ zh: `"${name}" 没有可报销的现金就诊：报销之前要有一次全额现金支付的就诊`, en: `"${name}" has no cash visit to claim: a claim follows a visit paid in full in cash` });
   const invono = `INV${p.psnNo.slice(-10)}${p.cashVisits.length}`;
   // A visit the institution registered (an emergency without the card) is claimed by its mdtrt_id, the rest by invoice.
   const input: ClaimInput = v.mdtrtId ? { psn_no: p.psnNo, reason: v.reason, mdtrt_id: v.mdtrtId } : {

@@ -5,10 +5,14 @@
 import fs from 'node:fs';
 import { act, combine, loadTerminal, requirement, taggedRequirements, type ActionRequest, type Evidence, type FaultName, type ScenarioVerdicts, type Verdict } from '../compliance';
 import { fmtFen, type Receipt } from '../platform';
-import { formatTraceEntry, type EmulatedCard } from '../emulator';
-import { insertCard } from './cards';
+import * as path from 'node:path';
+import { EmulatedPsam, formatTraceEntry, loadPsamProfile, type EmulatedCard, type TraceEntry } from '../emulator';
+import { PcscChannel, VpcdCard, VPCD_BASE_PORT, VPCD_READERS } from '../rigs';
+import { holdsNoCard, insertCard } from './cards';
+import { fixturesDir } from './fixtures';
 import { pickleOf } from './capabilities';
 import { stepsOf } from './registry';
+import { fail, said } from './said';
 import type { InstitutionCtx } from './types';
 import type { MedWorld } from './world';
 
@@ -16,7 +20,7 @@ const step = stepsOf('compliance');
 
 function tutOf(w: MedWorld) {
   const tut = w.shared.tut;
-  if (!tut) throw new Error('this step needs a terminal under test: run it with `npx medcard certify --terminal <name>` (compliance/README.md)');
+  if (!tut) throw fail({ zh: '这个步骤需要受测终端：用 `npx medcard certify --terminal <名称>` 运行（compliance/README.md）', en: 'this step needs a terminal under test: run it with `npx medcard certify --terminal <name>` (compliance/README.md)' });
   return tut;
 }
 
@@ -46,7 +50,7 @@ step('Given', '受测终端是定点医院 {string} 的收费终端', 'the termi
 }, { example: { zh: '受测终端是定点医院 "市人民医院" 的收费终端', en: 'the terminal under test is the cashier terminal of "City People\'s Hospital"' } });
 
 function fault(w: MedWorld, name: FaultName, infno: string, more: { errMsg?: string; delayMs?: number } = {}) {
-  if (!/^\d{4}$/.test(infno)) throw new Error(`"${infno}" is not a transaction number: write four digits, e.g. "2207"`);
+  if (!/^\d{4}$/.test(infno)) throw fail({ zh: `"${infno}" 不是交易编号：请写四位数字，如 "2207"`, en: `"${infno}" is not a transaction number: write four digits, e.g. "2207"` });
   tutOf(w).recorder.inject({ name, infno, ...more });
 }
 
@@ -90,6 +94,28 @@ function pullAfterFirstRecord(w: MedWorld, card: EmulatedCard): { done(): Promis
   return { async done() { stop(); await removing; return removing !== undefined; } };
 }
 
+/**
+ * A third-generation card's case: the terminal's PSAM (fixtures/psam/test-psam.yaml) served in
+ * the second virtual reader for the time of the action, as a PSAM sits in a terminal's SAM slot.
+ */
+async function withPsam<T>(fn: (reader: string | undefined, trace: () => readonly TraceEntry[]) => Promise<T>): Promise<T> {
+  const psam = new EmulatedPsam(loadPsamProfile(path.join(fixturesDir(), 'psam', 'test-psam.yaml')));
+  const reader = VPCD_READERS[1]!;
+  const served = await VpcdCard.insert({ card: psam, port: VPCD_BASE_PORT + 1 });
+  const watch = new PcscChannel(reader);
+  try {
+    if (!(await watch.waitForCard(15_000))) throw fail({ zh: `PSAM 已插入 vpcd，但 pcscd 在 15 秒内没有在 "${reader}" 中看到它`, en: `the PSAM was inserted into vpcd, but pcscd shows no card in "${reader}" after 15 s` });
+    return await fn(reader, () => psam.trace);
+  } finally {
+    await served.remove();
+    await watch.waitForCard(10_000, false).catch(() => false);
+    await watch.close();
+  }
+}
+
+/** A second-generation card's case: no PSAM offered. */
+const noPsam = <T>(fn: (reader: string | undefined, trace: () => readonly TraceEntry[]) => Promise<T>): Promise<T> => fn(undefined, () => []);
+
 async function tutSettles(w: MedWorld, presenterName: string, ownerName: string, fen: number): Promise<void> {
   const { terminal, recorder } = tutOf(w);
   const inst = w.tutInstitution ?? w.institution(terminal.institution.name);
@@ -98,9 +124,9 @@ async function tutSettles(w: MedWorld, presenterName: string, ownerName: string,
   // A card the holder reported lost is still in their hand: they present it.
   const lostCard = owner.profile ? undefined : owner.oldProfiles.at(-1);
   const profile = owner.profile ?? lostCard;
-  if (!profile) throw new Error(`"${ownerName}" holds no card: add "${ownerName}" 持有社保卡 / "${ownerName}" holds a card`);
+  if (!profile) throw fail(holdsNoCard(ownerName));
   const slot = await insertCard(w, profile);
-  if (!slot.card) throw new Error(`rig "${w.shared.rig.name}" does not serve the card itself, so the harness cannot record what the terminal under test sends it: certify on the vpcd rig`);
+  if (!slot.card) throw fail({ zh: `读卡环境 "${w.shared.rig.name}" 不是由测试框架提供卡片，无法记录受测终端发给卡的报文：请在 vpcd 读卡环境上认证`, en: `rig "${w.shared.rig.name}" does not serve the card itself, so the harness cannot record what the terminal under test sends it: certify on the vpcd rig` });
   slot.card.clearTrace();
   const pulled = w.tutPullsCard ? pullAfterFirstRecord(w, slot.card) : undefined;
   await w.shared.control.setClock([inst.code], `${w.today} 10:00:00`);
@@ -110,20 +136,28 @@ async function tutSettles(w: MedWorld, presenterName: string, ownerName: string,
     items, totalFen: fen, person: { name: presenter.name, idNumber: presenter.certno }, pin: (w.people.get(presenterName) ?? owner).typedPin ?? profile.pin.value, useAccount: true,
   };
   const before = await settlementsInForce(w, owner.psnNo);
-  recorder.begin();
-  const result = await act(terminal, request, { platformRequests: () => recorder.exchanges().length });
+  const gen3 = profile.generation === 3;
+  const { result, psamTrace } = await (gen3 ? withPsam : noPsam)(async (psamReader, psamTrace) => {
+    if (psamReader) request.psamReader = psamReader;
+    recorder.begin();
+    return { result: await act(terminal, request, { platformRequests: () => recorder.exchanges().length }), psamTrace: psamTrace() };
+  });
   const cardPulled = (await pulled?.done()) ?? false;
   const evidence: Evidence = {
     request, result, card: [...slot.card.trace], platform: [...recorder.exchanges()],
-    setup: { cardHolder: { name: owner.name, idNumber: owner.certno }, cardExpiry: profile.card.expiryDate, cardLost: lostCard !== undefined, cardPulled, pinRequired: request.useAccount, faults: [] },
+    setup: { cardHolder: { name: owner.name, idNumber: owner.certno }, cardExpiry: profile.card.expiryDate, cardGeneration: gen3 ? 3 : 2, cardLost: lostCard !== undefined, cardPulled, pinRequired: request.useAccount, faults: [] },
     ledger: { before, after: await settlementsInForce(w, owner.psnNo) }, reversalWithinMs: terminal.reversalWithinMs,
   };
   recorder.clearFaults();
   (w.latest.tutActions ??= []).push(evidence);
   await w.attach(evidence.card.map(formatTraceEntry).join('\n') || '(the terminal sent the card nothing)', { mediaType: 'text/plain', fileName: '受测终端读卡报文 TUT card traffic.txt' });
+  if (gen3) await w.attach(psamTrace.map(formatTraceEntry).join('\n') || '(the terminal sent the PSAM nothing)', { mediaType: 'text/plain', fileName: '受测终端PSAM报文 TUT PSAM traffic.txt' });
   await w.attach(JSON.stringify(evidence.platform, null, 2), { mediaType: 'application/json', fileName: '受测终端平台报文 TUT platform traffic.json' });
   await w.attach(`outcome ${result.outcome} (${result.ms} ms)${result.message ? `: ${result.message}` : ''}\n\n${result.output.replaceAll(request.pin ?? '\u0000', '******')}`, { mediaType: 'text/plain', fileName: '受测终端输出 TUT output.txt' });
-  w.log(`受测终端 / TUT: ${result.outcome}${result.message ? ` — ${result.message}` : ''}${result.receipt?.total !== undefined ? ` (total ${fmtFen(result.receipt.total)})` : ''}`);
+  w.log(said({
+    zh: `受测终端：${result.outcome}${result.message ? ` — ${result.message}` : ''}${result.receipt?.total !== undefined ? `（合计 ${fmtFen(result.receipt.total)} 元）` : ''}`,
+    en: `terminal under test: ${result.outcome}${result.message ? ` — ${result.message}` : ''}${result.receipt?.total !== undefined ? ` (total ${fmtFen(result.receipt.total)} 元)` : ''}`,
+  }));
 }
 
 step('When', '受测终端为 {string} 结算门诊费用 {money}', 'the terminal under test settles an outpatient visit of {money} for {string}', async function (a: unknown, b: unknown) {
@@ -139,7 +173,7 @@ step('Then', '受测终端符合本场景标注的要求', 'the terminal under t
   const actions = this.need('tutActions');
   const pickle = pickleOf(this);
   const ids = taggedRequirements((pickle?.tags ?? []).map((t) => t.name));
-  if (!ids.length) throw new Error('this scenario states no requirement: tag it with the ones it checks, e.g. @req-PLAT-07 (compliance/requirements.ts lists them)');
+  if (!ids.length) throw fail({ zh: '本场景没有标注要求：加上它检验的要求标签，如 @req-PLAT-07（compliance/requirements.ts 列出全部要求）', en: 'this scenario states no requirement: tag it with the ones it checks, e.g. @req-PLAT-07 (compliance/requirements.ts lists them)' });
   const verdicts: Verdict[] = ids.map((id) => {
     const r = requirement(id);
     const judged = actions.map((e) => r.judge(e));
@@ -152,6 +186,14 @@ step('Then', '受测终端符合本场景标注的要求', 'the terminal under t
   await this.attach(text, { mediaType: 'text/plain', fileName: '合规判定 compliance verdicts.txt' });
   const failed = verdicts.filter((v) => v.verdict === 'failed');
   const unexercised = verdicts.filter((v) => v.verdict === 'not-applicable');
-  if (!failed.length && unexercised.length) throw new Error(`本场景标注的要求未被检验 / the scenario did not exercise what it is tagged with: ${unexercised.map((v) => `${v.requirement} (${v.evidence.join('; ')})`).join(', ')} — the terminal under test did not get that far`);
-  if (failed.length) throw new Error(`受测终端未满足 / the terminal under test fails ${failed.map((f) => f.requirement).join(', ')}:\n${failed.map((f) => `  ${f.requirement} ${requirement(f.requirement).zh} / ${requirement(f.requirement).en}\n${f.evidence.map((l) => `    ${l}`).join('\n')}`).join('\n')}`);
+  if (!failed.length && unexercised.length) {
+    const list = unexercised.map((v) => `${v.requirement} (${v.evidence.join('; ')})`).join(', ');
+    throw fail({ zh: `本场景标注的要求未被检验：${list} — 受测终端没有走到那一步`, en: `the scenario did not exercise what it is tagged with: ${list} — the terminal under test did not get that far` });
+  }
+  if (failed.length) {
+    // The judge's evidence lines are the judge's own (compliance/), quoted as they are.
+    const detail = (lang: 'zh' | 'en') => failed.map((f) => `  ${f.requirement} ${requirement(f.requirement)[lang]}\n${f.evidence.map((l) => `    ${l}`).join('\n')}`).join('\n');
+    const ids = failed.map((f) => f.requirement).join(', ');
+    throw fail({ zh: `受测终端未满足 ${ids}：\n${detail('zh')}`, en: `the terminal under test fails ${ids}:\n${detail('en')}` });
+  }
 }, { example: { zh: '受测终端符合本场景标注的要求', en: 'the terminal under test meets the requirements this scenario is tagged with' } });

@@ -12,6 +12,7 @@ import { loadCardProfile, type CardProfile } from '../emulator';
 import { WORLD_FORMATS, type WorldPersonRecord } from '../engine';
 import { loadYaml, namedFile } from '../schema';
 import { fmtFen } from '../platform';
+import { fail } from './said';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -26,7 +27,7 @@ export function resolveFixture(ref: string, kind: 'cards' | 'world'): string {
   const rel = ref.replace(/^fixtures\//, '');
   const file = /\.ya?ml$/.test(rel) ? path.join(fixturesDir(), rel.includes('/') ? rel : path.join(kind, rel)) : path.join(fixturesDir(), kind, `${rel}.yaml`);
   const found = namedFile(file, [ROOT]);
-  if ('problem' in found && found.problem !== 'not found') throw new Error(`${ref} is ${found.problem}`);
+  if ('problem' in found && found.problem !== 'not found') throw fail({ zh: `${ref} 不能用作夹具文件：${found.problem}`, en: `${ref} is ${found.problem}` });
   return file;
 }
 
@@ -35,7 +36,7 @@ export function cardFixture(ref: string): CardProfile {
   const file = resolveFixture(ref, 'cards');
   let p = profiles.get(file);
   if (!p) {
-    if (!fs.existsSync(file)) throw new Error(`no card profile ${path.relative(ROOT, file)}: the profiles are listed in fixtures/cards/README.md (write fixtures/cards/<id>.yaml or the id, e.g. zhang-san)`);
+    if (!fs.existsSync(file)) throw fail({ zh: `没有卡片配置 ${path.relative(ROOT, file)}：fixtures/cards/README.md 列出了全部配置（写 fixtures/cards/<id>.yaml 或 id，如 zhang-san）`, en: `no card profile ${path.relative(ROOT, file)}: the profiles are listed in fixtures/cards/README.md (write fixtures/cards/<id>.yaml or the id, e.g. zhang-san)` });
     p = loadCardProfile(file);
     profiles.set(file, p);
   }
@@ -52,7 +53,7 @@ const worlds = new Map<string, WorldPerson[]>();
 function people(file: string): WorldPerson[] {
   let list = worlds.get(file);
   if (!list) {
-    if (!fs.existsSync(file)) throw new Error(`no fixture file ${path.relative(ROOT, file)}`);
+    if (!fs.existsSync(file)) throw fail({ zh: `没有夹具文件 ${path.relative(ROOT, file)}`, en: `no fixture file ${path.relative(ROOT, file)}` });
     const records = loadYaml(WORLD_FORMATS.people, file, { shown: path.relative(process.cwd(), file) || file });
     list = records.map(asWritten);
     worlds.set(file, list);
@@ -77,6 +78,6 @@ export function personFixture(key: string, ref = 'world/people.yaml'): WorldPers
 
 export function personFixtureOrFail(key: string, ref: string): WorldPerson {
   const p = personFixture(key, ref);
-  if (!p) throw new Error(`no person "${key}" in ${path.relative(ROOT, resolveFixture(ref, 'world'))}: write the psn_name (e.g. 王小明), the psn_no or the certno`);
+  if (!p) throw fail({ zh: `${path.relative(ROOT, resolveFixture(ref, 'world'))} 中没有 "${key}"：请写 psn_name（如 王小明）、psn_no 或 certno`, en: `no person "${key}" in ${path.relative(ROOT, resolveFixture(ref, 'world'))}: write the psn_name (e.g. "王小明"), the psn_no or the certno` });
   return p;
 }

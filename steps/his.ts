@@ -10,9 +10,10 @@ import { fmtFen, PlatformClient, PlatformError, type Envelope, type Response } f
 import { formatTrace } from '../rigs';
 import { parseSetlinfo, Terminal, type VisitOutcome } from '../terminal';
 import { classOf } from './catalogue';
-import { insertCard } from './cards';
+import { holdsNoCard, insertCard } from './cards';
 import { catalogueCode, institutionCode } from './ids';
 import { stepsOf } from './registry';
+import { fail, joined, said } from './said';
 import { itemsFromTable, visit } from './visits';
 import type { HisRecords, HisSettlement, HisStay, InstitutionCtx } from './types';
 import type { MedWorld } from './world';
@@ -26,6 +27,9 @@ const MAX_UNZIPPED = 16 * 1024 * 1024;
 /** 3301 list type of the 1301 catalogue (西药中成药). */
 const DRUG_LIST_TYPE = '101';
 
+/** The 1301 file writes the class in Chinese; an English message names it in English. */
+const CLASS_EN: Record<string, string> = { 甲类: 'class A', 乙类: 'class B', 自费: 'self-pay' };
+
 let serial = 0;
 /** A batch serial (fixmedins_bchno) or stay number the HIS has not used before: alphanumeric, unique in the run. */
 const hisSerial = (prefix: string) => `${prefix}${Date.now()}${++serial}`;
@@ -33,7 +37,7 @@ const hisSerial = (prefix: string) => `${prefix}${Date.now()}${++serial}`;
 /** The one text file inside a zip the engine sent, as rows of tab-separated cells. */
 function rowsOf(zip: Buffer, what: string): string[][] {
   const entries = readZip(zip, MAX_UNZIPPED, what);
-  if (entries.length !== 1) throw new Error(`${what}: expected one file in the zip, found ${entries.length}`);
+  if (entries.length !== 1) throw fail({ zh: `${what}：压缩包中应只有一个文件，实际有 ${entries.length} 个`, en: `${what}: expected one file in the zip, found ${entries.length}` });
   return entries[0]!.data.toString('utf8').split(/\r?\n/).filter((l) => l !== '').map((l) => l.split('\t'));
 }
 
@@ -41,7 +45,7 @@ function rowsOf(zip: Buffer, what: string): string[][] {
 async function download(client: PlatformClient, inst: InstitutionCtx, fileQuryNo: string, filename: string): Promise<Buffer> {
   const out = await client.call('9102', { file_qury_no: fileQuryNo, filename, fixmedins_code: inst.code });
   const bytes = Buffer.from(out.content, 'base64');
-  if (bytes.length !== out.size) throw new Error(`9102 ${filename}: size says ${out.size} bytes, content holds ${bytes.length}`);
+  if (bytes.length !== out.size) throw fail({ zh: `9102 ${filename}：size 为 ${out.size} 字节，内容却有 ${bytes.length} 字节`, en: `9102 ${filename}: size says ${out.size} bytes, content holds ${bytes.length}` });
   return bytes;
 }
 
@@ -77,8 +81,8 @@ step('When', '定点医院 {string} 签到', 'the designated hospital {string} s
   const client = await this.platformFor(this.institution(instName));
   const out = await client.signIn();
   // The calls after it carry this sign_no (the client keeps it): the day's work proves the engine took it.
-  if (!out.signinoutb.sign_no) throw new Error(`9001 answered no sign_no: ${JSON.stringify(out)}`);
-  this.log(`签到 / signed in: sign_no ${out.signinoutb.sign_no}`);
+  if (!out.signinoutb.sign_no) throw fail({ zh: `9001 的应答中没有 sign_no：${JSON.stringify(out)}`, en: `9001 answered no sign_no: ${JSON.stringify(out)}` });
+  this.log(said({ zh: `已签到：sign_no ${out.signinoutb.sign_no}`, en: `signed in: sign_no ${out.signinoutb.sign_no}` }));
 }, { example: { zh: '定点医院 "市人民医院" 签到', en: 'the designated hospital "City People\'s Hospital" signs in' } });
 
 step('When', '定点医院 {string} 下载西药中成药目录', 'the designated hospital {string} downloads the western and patent medicine catalogue', async function (instName: string) {
@@ -89,7 +93,7 @@ step('When', '定点医院 {string} 下载西药中成药目录', 'the designate
   const out = await client.call('1301', { ver: mine.ver });
   const zip = await download(client, inst, out.file_qury_no, out.filename);
   const rows = rowsOf(zip, out.filename);
-  if (out.data_cnt !== rows.length) throw new Error(`1301 said data_cnt ${out.data_cnt}, its file ${out.filename} holds ${rows.length} rows`);
+  if (out.data_cnt !== rows.length) throw fail({ zh: `1301 的 data_cnt 为 ${out.data_cnt}，其文件 ${out.filename} 却有 ${rows.length} 行`, en: `1301 said data_cnt ${out.data_cnt}, its file ${out.filename} holds ${rows.length} rows` });
   for (const r of rows) {
     mine.items.set(r[DRUG_COLUMNS.name]!, { code: r[DRUG_COLUMNS.code]!, cls: r[DRUG_COLUMNS.cls]! });
     if (BigInt(r[DRUG_COLUMNS.ver]!) > BigInt(mine.ver)) mine.ver = r[DRUG_COLUMNS.ver]!;
@@ -97,32 +101,32 @@ step('When', '定点医院 {string} 下载西药中成药目录', 'the designate
   mine.lastCount = rows.length;
   this.his.drugCatalogue.set(inst.code, mine);
   await this.attach(rows.map((r) => [r[DRUG_COLUMNS.code], r[DRUG_COLUMNS.name], r[DRUG_COLUMNS.cls], r[DRUG_COLUMNS.ver]].join('\t')).join('\n'), { mediaType: 'text/plain', fileName: `${out.filename}.txt` });
-  this.log(`1301: data_cnt ${out.data_cnt}, the HIS's version now ${mine.ver}`);
+  this.log(said({ zh: `1301：data_cnt ${out.data_cnt}，HIS 现有版本 ${mine.ver}`, en: `1301: data_cnt ${out.data_cnt}, the HIS's version now ${mine.ver}` }));
 }, { example: { zh: '定点医院 "市人民医院" 下载西药中成药目录', en: 'the designated hospital "City People\'s Hospital" downloads the western and patent medicine catalogue' } });
 
 function drugCatalogue(w: MedWorld, instName: string): NonNullable<ReturnType<HisRecords['drugCatalogue']['get']>> {
   const c = w.his.drugCatalogue.get(w.institution(instName).code);
-  if (!c) throw new Error(`"${instName}" has not downloaded the drug catalogue: add 定点医院 "${instName}" 下载西药中成药目录 / the designated hospital "${instName}" downloads the western and patent medicine catalogue`);
+  if (!c) throw fail({ zh: `"${instName}" 还没有下载西药中成药目录：先要有 定点医院 "${instName}" 下载西药中成药目录`, en: `"${instName}" has not downloaded the drug catalogue: the designated hospital "${instName}" downloads the western and patent medicine catalogue comes first` });
   return c;
 }
 
 step('Then', '{string} 下载的西药中成药目录中有 {string}，类别为 {string}', 'the drug catalogue {string} downloaded lists {string} as {string}', async function (instName: string, item: string, cls: string) {
   const got = drugCatalogue(this, instName).items.get(item);
-  if (!got) throw new Error(`the downloaded catalogue has no "${item}"`);
+  if (!got) throw fail({ zh: `下载的目录中没有 "${item}"`, en: `the downloaded catalogue has no "${item}"` });
   const want = { A: '甲类', B: '乙类', self: '自费' }[classOf(cls)];
-  if (got.cls !== want) throw new Error(`"${item}" is ${got.cls} in the downloaded catalogue, expected ${want}`);
+  if (got.cls !== want) throw fail({ zh: `下载的目录中 "${item}" 为${got.cls}，应为${want}`, en: `"${item}" is ${CLASS_EN[got.cls] ?? got.cls} in the downloaded catalogue, expected ${CLASS_EN[want]}` });
 }, { example: { zh: '"市人民医院" 下载的西药中成药目录中有 "阿莫西林胶囊"，类别为 "甲类"', en: 'the drug catalogue "City People\'s Hospital" downloaded lists "Amoxicillin capsules" as "class A"' } });
 
 step('Then', '{string} 再次下载时没有更新的目录', '{string} finds nothing newer when it downloads again', async function (instName: string) {
   const n = drugCatalogue(this, instName).lastCount;
-  if (n !== 0) throw new Error(`the download from the HIS's newest version still brought ${n} rows`);
+  if (n !== 0) throw fail({ zh: `从 HIS 的最新版本再次下载，仍带来 ${n} 行`, en: `the download from the HIS's newest version still brought ${n} rows` });
 }, { example: { zh: '"市人民医院" 再次下载时没有更新的目录', en: '"City People\'s Hospital" finds nothing newer when it downloads again' } });
 
 step('When', '定点医院 {string} 上传目录对照：院内项目 {string} 对照医保目录 {string}', 'the designated hospital {string} uploads a mapping of its own item {string} to the catalogue\'s {string}', async function (instName: string, own: string, item: string) {
   const inst = this.institution(instName);
   // The HIS maps to the code of the catalogue it downloaded, not to one it was told.
   const target = drugCatalogue(this, instName).items.get(item);
-  if (!target) throw new Error(`the catalogue "${instName}" downloaded has no "${item}"`);
+  if (!target) throw fail({ zh: `"${instName}" 下载的目录中没有 "${item}"`, en: `the catalogue "${instName}" downloaded has no "${item}"` });
   const client = await this.platformFor(inst);
   await client.call('3301', { fixmedins_hilist_id: hisSerial('HIS'), fixmedins_hilist_name: own, list_type: DRUG_LIST_TYPE, med_list_codg: target.code, begndate: this.today });
   this.his.mappings.set(`${inst.code}|${own}`, target.code);
@@ -132,7 +136,7 @@ step('When', '{string} 持卡在 {string} 门诊就诊，院内项目 {string} {
   // zh: (name, inst, own item, count, price); en: (name, inst, count, own item, price)
   const [own, count] = typeof a === 'string' ? [a, b as number] : [b as string, a as number];
   const code = this.his.mappings.get(`${this.institution(instName).code}|${own}`);
-  if (!code) throw new Error(`"${instName}" has no mapping for its item "${own}": upload one first (上传目录对照 / uploads a mapping)`);
+  if (!code) throw fail({ zh: `"${instName}" 没有院内项目 "${own}" 的对照：先上传目录对照`, en: `"${instName}" has no mapping for its item "${own}": upload one first (… uploads a mapping of its own item …)` });
   await visit(this, name, instName, [{ code, name: own, priceFen: price, count }], { withCard: true });
 }, { example: { zh: '"张三" 持卡在 "市人民医院" 门诊就诊，院内项目 "阿莫西林胶囊（院内）" 2 盒，单价 25.00 元', en: '"Zhang San" visits "City People\'s Hospital" as an outpatient with the card, for 2 boxes of its own item "Amoxicillin (in-house)" at CNY 25.00 each' } });
 
@@ -150,7 +154,7 @@ step('When', '定点医院 {string} 日终对账（3201）', 'the designated hos
   const inForce = daySettlements(this, inst).filter((s) => !s.reversed);
   const groups = new Map<string, HisSettlement[]>();
   for (const s of inForce) groups.set(`${s.insutype}|${s.region}`, [...(groups.get(`${s.insutype}|${s.region}`) ?? []), s]);
-  if (!groups.size) throw new Error(`"${instName}" recorded no outpatient settlement on ${this.today}`);
+  if (!groups.size) throw fail({ zh: `"${instName}" ${this.today} 没有门诊结算记录`, en: `"${instName}" recorded no outpatient settlement on ${this.today}` });
   this.his.statements = [];
   for (const l of groups.values()) {
     const out = await client.call('3201', {
@@ -158,7 +162,7 @@ step('When', '定点医院 {string} 日终对账（3201）', 'the designated hos
       medfee_sumamt: fmtFen(sumOf(l, 'total')), fund_pay_sumamt: fmtFen(sumOf(l, 'fundAll')), acct_pay: fmtFen(sumOf(l, 'account')), fixmedins_setl_cnt: l.length,
     });
     this.his.statements.push({ what: `${l[0]!.insutype} / ${l[0]!.region}`, ...out.stmtinfo });
-    this.log(`3201 (${l[0]!.insutype} / ${l[0]!.region}): ${out.stmtinfo.stmt_rslt_dscr}`);
+    this.log(`3201 (${l[0]!.insutype} / ${l[0]!.region}): ${out.stmtinfo.stmt_rslt_dscr}`); // the engine's own words
   }
 }, { example: { zh: '定点医院 "市人民医院" 日终对账（3201）', en: 'the designated hospital "City People\'s Hospital" reconciles the day\'s totals by 3201' } });
 
@@ -166,14 +170,19 @@ step('Then', '{string} 当日在用的门诊结算 {int} 笔，医疗费总额 {
   const l = daySettlements(this, this.institution(instName)).filter((s) => !s.reversed);
   const got = [l.length, sumOf(l, 'total'), sumOf(l, 'fundAll'), sumOf(l, 'account')];
   const want = [count, total, fund, account];
-  if (got.join() !== want.join()) throw new Error(`the HIS's day: ${got[0]} settlements, ${fmtFen(got[1]!)} / fund ${fmtFen(got[2]!)} / account ${fmtFen(got[3]!)}; expected ${count}, ${fmtFen(total)} / ${fmtFen(fund)} / ${fmtFen(account)}`);
+  if (got.join() !== want.join()) {
+    throw fail({
+      zh: `HIS 当日记录：${got[0]} 笔，医疗费总额 ${fmtFen(got[1]!)} 元，统筹基金 ${fmtFen(got[2]!)} 元，个人账户 ${fmtFen(got[3]!)} 元；应为 ${count} 笔，${fmtFen(total)} / ${fmtFen(fund)} / ${fmtFen(account)} 元`,
+      en: `the HIS's day: ${got[0]} settlements, ${fmtFen(got[1]!)} / fund ${fmtFen(got[2]!)} / account ${fmtFen(got[3]!)} 元; expected ${count}, ${fmtFen(total)} / ${fmtFen(fund)} / ${fmtFen(account)} 元`,
+    });
+  }
 }, { example: { zh: '"市人民医院" 当日在用的门诊结算 2 笔，医疗费总额 720.00 元，统筹基金支付 150.00 元，个人账户支付 100.00 元', en: '"City People\'s Hospital" has 2 outpatient settlements in force today, costing CNY 720.00 in all, the fund paying CNY 150.00 and the accounts CNY 100.00' } });
 
 step('Then', '日终对账平衡', 'the day\'s totals balance', async function () {
   const answers = this.his.statements;
-  if (!answers?.length) throw new Error('no day-end reconciliation (3201) yet in this scenario');
+  if (!answers?.length) throw fail({ zh: '本场景还没有日终对账（3201）', en: 'no day-end reconciliation (3201) yet in this scenario' });
   const off = answers.filter((a) => a.stmt_rslt !== '0');
-  if (off.length) throw new Error(off.map((a) => `3201 (${a.what}) does not balance: ${a.stmt_rslt_dscr}`).join('\n'));
+  if (off.length) throw fail(joined(off.map((a) => ({ zh: `3201（${a.what}）对账不平：${a.stmt_rslt_dscr}`, en: `3201 (${a.what}) does not balance: ${a.stmt_rslt_dscr}` })), { zh: '\n', en: '\n' }));
 }, { example: { zh: '日终对账平衡', en: 'the day\'s totals balance' } });
 
 step('When', '定点医院 {string} 明细对账（3202），明细文件中 {string} 的医疗费总额被改为 {money}', 'the designated hospital {string} reconciles the day\'s detail by 3202, its file showing {string}\'s total as {money}', async function (instName: string, name: string, fen: number) {
@@ -182,7 +191,7 @@ step('When', '定点医院 {string} 明细对账（3202），明细文件中 {st
   const day = daySettlements(this, inst);
   const psnNo = this.person(name).psnNo;
   const changed = day.find((s) => s.settlement.psnNo === psnNo && !s.reversed);
-  if (!changed) throw new Error(`"${instName}" recorded no settlement of "${name}" today`);
+  if (!changed) throw fail({ zh: `"${instName}" 今天没有 "${name}" 的结算记录`, en: `"${instName}" recorded no settlement of "${name}" today` });
   // The HIS's detail file, one amount changed behind its back; it declares the totals of the
   // file as it reads it, as 3202 requires (the request and its file agree, the file and the engine not).
   const rows = day.map((s) => [s.settlement.setlId, s.settlement.mdtrtId, s.settlement.psnNo, s === changed ? fen : s.settlement.total, s.settlement.fundAll, s.settlement.account, s.reversed ? '1' : '0'] as const);
@@ -201,25 +210,25 @@ step('When', '定点医院 {string} 明细对账（3202），明细文件中 {st
 
 step('Then', '明细对账只报告 {string} 的结算不一致：医药机构 {money}，中心 {money}', 'the detail reconciliation names only {string}\'s settlement: the institution says {money}, the centre {money}', async function (name: string, ours: number, theirs: number) {
   const check = this.his.detailCheck;
-  if (!check) throw new Error('no detail reconciliation (3202) yet in this scenario');
+  if (!check) throw fail({ zh: '本场景还没有明细对账（3202）', en: 'no detail reconciliation (3202) yet in this scenario' });
   // Result row: psn_no, mdtrt_id, setl_id, msgid, refd_setl_flag, stmt_rslt, memo (engine/README.md "3202").
   const want = [this.person(name).psnNo, check.changedSetlId, `不一致：medfee_sumamt 医药机构 ${fmtFen(ours)}，中心 ${fmtFen(theirs)}`];
   const got = check.rows.map((r) => [r[0], r[2], r[6]].join(' | '));
-  if (got.length !== 1 || got[0] !== want.join(' | ')) throw new Error(`3202's result file: expected one row ${want.join(' | ')}, got ${got.length ? got.join('; ') : 'none'}`);
+  if (got.length !== 1 || got[0] !== want.join(' | ')) throw fail({ zh: `3202 的结果文件：应只有一行 ${want.join(' | ')}，实际${got.length ? `：${got.join('; ')}` : '没有'}`, en: `3202's result file: expected one row ${want.join(' | ')}, got ${got.length ? got.join('; ') : 'none'}` });
 }, { example: { zh: '明细对账只报告 "李四" 的结算不一致：医药机构 601.00 元，中心 600.00 元', en: 'the detail reconciliation names only "Li Si"\'s settlement: the institution says CNY 601.00, the centre CNY 600.00' } });
 
 // ------------------------------------------------------------------ an inpatient stay, step by step
 
 function stayOf(w: MedWorld, name: string): HisStay {
   const s = w.his.stays.get(name);
-  if (!s) throw new Error(`"${name}" has no open stay: admit first with "${name}" 持卡在 "…" 办理入院 / "${name}" is admitted to "…" with the card`);
+  if (!s) throw fail({ zh: `"${name}" 没有在院记录：先办理入院，如 "${name}" 持卡在 "…" 办理入院`, en: `"${name}" has no open stay: admit first with "${name}" is admitted to "…" with the card` });
   return s;
 }
 const stayCall = async (w: MedWorld, s: HisStay) => ({ client: await w.platformFor(s.institution), env: { insuplc_admdvs: s.region } });
 
 step('When', '{string} 持卡在 {string} 办理入院', '{string} is admitted to {string} with the card', async function (name: string, instName: string) {
   const p = this.person(name);
-  if (!p.profile) throw new Error(`"${name}" holds no card`);
+  if (!p.profile) throw fail(holdsNoCard(name));
   const inst = this.institution(instName);
   const client = await this.platformFor(inst);
   const slot = await insertCard(this, p.profile);
@@ -251,7 +260,7 @@ step('When', '{string} 撤销 {string} 的住院费用 {string}', '{string} canc
   this.institution(instName);
   const stay = stayOf(this, name);
   const line = stay.lines.get(item);
-  if (!line) throw new Error(`"${name}"'s stay has no uploaded fee "${item}"`);
+  if (!line) throw fail({ zh: `"${name}" 的住院费用中没有已上传的 "${item}"`, en: `"${name}"'s stay has no uploaded fee "${item}"` });
   const { client, env } = await stayCall(this, stay);
   await client.call('2302', { mdtrt_id: stay.mdtrtId, psn_no: stay.psnNo, feedetl_sn: line.sn }, env);
   stay.lines.delete(item);
@@ -308,7 +317,7 @@ async function stockUpload(w: MedWorld, instName: string, item: string, infno: '
   } catch (err) {
     if (!(err instanceof PlatformError)) throw err;
     w.his.refusal = err.errMsg;
-    w.log(`${infno} 被拒绝 / refused: ${err.errMsg}`);
+    w.log(said({ zh: `${infno} 被拒绝：${err.errMsg}`, en: `${infno} refused: ${err.errMsg}` }));
   }
 }
 
@@ -324,15 +333,15 @@ step('When', '定点药店 {string} 售出 {string} {int} 盒', 'the designated 
 
 step('Then', '{string} 的 {string} 库存为 {int} 盒', '{string} has {int} boxes of {string} in stock', async function (instName: string, a: unknown, b: unknown) {
   const [item, count] = typeof a === 'string' ? [a, b as number] : [b as string, a as number];
-  if (this.his.refusal) throw new Error(`the last stock upload was refused: ${this.his.refusal}`);
+  if (this.his.refusal) throw fail({ zh: `上一次库存上传被拒绝：${this.his.refusal}`, en: `the last stock upload was refused: ${this.his.refusal}` });
   const got = this.his.stock.get(`${this.institution(instName).code}|${item}`);
-  if (got !== count) throw new Error(`"${instName}" stock of "${item}": expected ${count}, the engine's last answer says ${got ?? 'nothing yet'}`);
+  if (got !== count) throw fail({ zh: `"${instName}" 的 "${item}" 库存应为 ${count} 盒，结算引擎上一次的应答为${got === undefined ? '：还没有应答' : ` ${got} 盒`}`, en: `"${instName}" stock of "${item}": expected ${count}, the engine's last answer says ${got ?? 'nothing yet'}` });
 }, { example: { zh: '"大药房" 的 "阿莫西林胶囊" 库存为 7 盒', en: '"Great Pharmacy" has 7 boxes of "Amoxicillin capsules" in stock' } });
 
 step('Then', '该笔上传被拒绝，原因含 {string}', 'the upload is refused, saying {string}', async function (text: string) {
   const r = this.his.refusal;
-  if (!r) throw new Error(`expected the engine to refuse the upload (${text}), but it accepted it`);
-  if (!r.includes(text)) throw new Error(`the refusal "${r}" does not say "${text}"`);
+  if (!r) throw fail({ zh: `结算引擎应拒绝这笔上传（${text}），却接受了`, en: `expected the engine to refuse the upload (${text}), but it accepted it` });
+  if (!r.includes(text)) throw fail({ zh: `拒绝原因 "${r}" 中没有 "${text}"`, en: `the refusal "${r}" does not say "${text}"` });
 }, { example: { zh: '该笔上传被拒绝，原因含 "库存不足：现有 7，本次销售 8"', en: 'the upload is refused, saying "库存不足：现有 7，本次销售 8"' } });
 
 // ------------------------------------------------------------------ the settlement answer lost
@@ -350,7 +359,7 @@ function cuttingClient(base: PlatformClient, cut: NonNullable<HisRecords['cut']>
       const res = await base.raw(body);
       if (env.infno === '2207' && !cut.msgid) {
         cut.msgid = env.msgid;
-        throw new Error(`the connection broke after the engine answered 2207 msgid ${env.msgid} (cut by the step)`);
+        throw new Error(`the connection broke after the engine answered 2207 msgid ${env.msgid} (cut by the step)`); /* internal: the reference terminal catches it and sends 2601 */
       }
       if (env.infno === '2601') cut.reversal = { ...(res.output as { data: { rvs_stas: string; omsgid: string } }).data };
       if (env.infno === '2207' && res.infcode === 0) cut.retried = env.msgid;
@@ -368,11 +377,14 @@ step('When', '{string} 持卡在 {string} 门诊就诊，费用 {money}，结算
 
 step('Then', '原结算已冲正（2601），重新结算后只有一笔结算', 'the first settlement was undone by 2601 and the retry left exactly one settlement', async function () {
   const cut = this.his.cut;
-  if (!cut?.msgid) throw new Error('no settlement answer was cut in this scenario');
-  if (cut.reversal?.omsgid !== cut.msgid || cut.reversal.rvs_stas !== '1') throw new Error(`expected 2601 to undo msgid ${cut.msgid} (rvs_stas 1), got ${JSON.stringify(cut.reversal ?? 'no 2601')}`);
-  if (!cut.retried || cut.retried === cut.msgid) throw new Error(`expected the settlement sent again under a new msgid, got ${cut.retried ?? 'none'}`);
+  if (!cut?.msgid) throw fail({ zh: '本场景没有被截断的结算应答', en: 'no settlement answer was cut in this scenario' });
+  if (cut.reversal?.omsgid !== cut.msgid || cut.reversal.rvs_stas !== '1') {
+    const got = cut.reversal ? JSON.stringify(cut.reversal) : undefined;
+    throw fail({ zh: `应由 2601 冲正 msgid ${cut.msgid}（rvs_stas 1），实际：${got ?? '没有 2601'}`, en: `expected 2601 to undo msgid ${cut.msgid} (rvs_stas 1), got ${got ?? 'no 2601'}` });
+  }
+  if (!cut.retried || cut.retried === cut.msgid) throw fail({ zh: `结算应以新的 msgid 重新发送，实际：${cut.retried ?? '没有重发'}`, en: `expected the settlement sent again under a new msgid, got ${cut.retried ?? 'none'}` });
   const { settlements } = await this.control('history', { psn_no: cut.psnNo });
   const inForce = settlements.filter((s) => s.setl_stas === 'settled');
   const settled = this.need('visit').settlement;
-  if (inForce.length !== 1 || inForce[0]!.setl_id !== settled?.setlId) throw new Error(`expected one settlement in force, the retried one ${settled?.setlId}; the engine holds ${inForce.map((s) => s.setl_id).join(', ') || 'none'}`);
+  if (inForce.length !== 1 || inForce[0]!.setl_id !== settled?.setlId) throw fail({ zh: `应只有一笔有效结算，即重发的 ${settled?.setlId}；结算引擎中有：${inForce.map((s) => s.setl_id).join(', ') || '没有'}`, en: `expected one settlement in force, the retried one ${settled?.setlId}; the engine holds ${inForce.map((s) => s.setl_id).join(', ') || 'none'}` });
 }, { example: { zh: '原结算已冲正（2601），重新结算后只有一笔结算', en: 'the first settlement was undone by 2601 and the retry left exactly one settlement' } });

@@ -6,12 +6,13 @@
 // The seed is logged in each worker's first scenario and in every failed one (steps/support.ts).
 import { createHash, randomBytes } from 'node:crypto';
 import { makeCardNumber, makeCardSn, makeIdNumber } from '../spec';
+import { fail, said } from './said';
 
 const worker = Number(process.env.CUCUMBER_WORKER_ID ?? '0') || 0;
 
 function seedFromEnv(text = process.env.MEDCARD_SEED): number {
   if (text === undefined || text === '') return randomBytes(3).readUIntBE(0, 3); // 0..16M, different each run
-  if (!/^\d{1,15}$/.test(text.trim())) throw new Error(`MEDCARD_SEED must be a whole number (the seed a run logs as "MEDCARD_SEED=<n>"), not "${text}"`);
+  if (!/^\d{1,15}$/.test(text.trim())) throw fail({ zh: `MEDCARD_SEED 应为整数（运行日志中 "MEDCARD_SEED=<n>" 的那个数），而不是 "${text}"`, en: `MEDCARD_SEED must be a whole number (the seed a run logs as "MEDCARD_SEED=<n>"), not "${text}"` });
   return Number(text.trim());
 }
 
@@ -24,7 +25,7 @@ let counter = 0;
 
 /** The line a scenario logs so its numbers can be made again. */
 export function seedLine(): string {
-  return `ids: MEDCARD_SEED=${SEED} (worker ${worker}) makes this run's person, card and institution numbers again`;
+  return said({ zh: `编号：MEDCARD_SEED=${SEED}（worker ${worker}）可重现本次运行的人员、卡和机构编号`, en: `ids: MEDCARD_SEED=${SEED} (worker ${worker}) makes this run's person, card and institution numbers again` });
 }
 
 /** A number unique in this run across workers: worker in the top digits. */

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { parseYuan } from '../platform';
 import { loadPolicies, type Policy } from '../engine';
 import { fixturesDir } from './fixtures';
+import { fail } from './said';
 
 export interface ParameterSpec { name: string; regexp: RegExp; transformer: (s: string) => unknown; example: string; useForSnippets?: boolean }
 
@@ -18,7 +19,7 @@ export function regionNames(policiesDir: string): Record<string, string> {
   for (const p of policies) {
     for (const n of [p.name, p.nameEn]) {
       const other = n ? owner.get(n) : undefined;
-      if (other && other.region !== p.region) throw new Error(`${p.file}: the region name "${n}" is also the name of ${other.region} (${other.file})`);
+      if (other && other.region !== p.region) throw fail({ zh: `${p.file}：地区名 "${n}" 也是 ${other.region} 的名称（${other.file}）`, en: `${p.file}: the region name "${n}" is also the name of ${other.region} (${other.file})` });
       if (n) owner.set(n, p);
     }
   }
@@ -48,13 +49,17 @@ export const PARAMETERS: ParameterSpec[] = [
     name: 'money',
     // 332.80 元 | 332.8元 | CNY 332.80 | ¥332.80
     regexp: /(?:CNY|RMB) ?\d+(?:\.\d{1,2})?|[¥￥]\d+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})? ?元/,
-    transformer: (s) => parseYuan(s),
+    transformer: (s) => {
+      try { return parseYuan(s); } catch (err) {
+        throw fail({ zh: `"${s}" 不是有效金额（请写成 332.80 元、332.8元 或 CNY 332.80）：${(err as Error).message}`, en: `"${s}" is not an amount of money (write it like 332.80 元, 332.8元 or CNY 332.80): ${(err as Error).message}` });
+      }
+    },
     example: '332.80 元',
   },
   {
     name: 'date',
     regexp: /\d{4}-\d{2}-\d{2}/,
-    transformer: (s) => { if (Number.isNaN(Date.parse(`${s}T00:00:00Z`))) throw new Error(`not a date: ${s} (write YYYY-MM-DD)`); return s; },
+    transformer: (s) => { if (Number.isNaN(Date.parse(`${s}T00:00:00Z`))) throw fail({ zh: `${s} 不是日期（请写成 YYYY-MM-DD，如 2024-03-15）`, en: `not a date: ${s} (write YYYY-MM-DD, e.g. 2024-03-15)` }); return s; },
     example: '2024-03-15',
   },
   {

@@ -9,6 +9,7 @@ import { cardFixture, personFixture, personFixtureOrFail, type WorldPerson } fro
 import { cardNumber, cardSn, employerNo, idNumber, institutionCode, psnNo } from './ids';
 import { INSUTYPES, REGIONS } from './parameters';
 import { col, stepsOf } from './registry';
+import { fail } from './said';
 import { classOf, ensureCatalogue } from './catalogue';
 import { issueCard, issueCardValidUntil, registerCard, reportCardLost, replaceLostCard } from './cards';
 import type { MedWorld } from './world';
@@ -32,7 +33,7 @@ export async function createPerson(w: MedWorld, name: string, region: string, in
 
 /** A person of fixtures/world/people.yaml, with fresh numbers (steps/fixtures.ts). */
 async function createPersonFromFixture(w: MedWorld, name: string, f: WorldPerson): Promise<PersonCtx> {
-  if (f.insutype !== '310' && f.insutype !== '390') throw new Error(`fixture person ${f.psn_name}: insutype ${f.insutype} is not 310 or 390`);
+  if (f.insutype !== '310' && f.insutype !== '390') throw fail({ zh: `夹具中的人员 ${f.psn_name}：insutype ${f.insutype} 不是 310 或 390`, en: `fixture person ${f.psn_name}: insutype ${f.insutype} is not 310 or 390` });
   const p = await createPerson(w, name, f.insuplc_admdvs, f.insutype, f.brdy, f.psn_insu_date, f.gend === '2' ? '2' : '1');
   if (f.contribution_base) p.base = parseYuan(f.contribution_base);
   if (f.opening_balance && parseYuan(f.opening_balance) > 0) await w.control('opening-balance', { psn_no: p.psnNo, amount: fmtFen(parseYuan(f.opening_balance)), bucket: 'carried' });
@@ -85,7 +86,7 @@ async function addInstitution(w: MedWorld, name: string, region: string, kind: I
 /** The person's employer (employee insurance only). */
 function employer(w: MedWorld, name: string): string {
   const p = w.person(name);
-  if (!p.empNo) throw new Error(`"${name}" has no employer (resident insurance)`);
+  if (!p.empNo) throw fail({ zh: `"${name}" 没有参保单位（居民医保）`, en: `"${name}" has no employer (resident insurance)` });
   return p.empNo;
 }
 
@@ -119,7 +120,7 @@ step('Given', '参保人 {string} 已退休，在{region}参加职工医保，�
 step('Given', '参保人如下：', 'these insured people:', async function (table: DataTable) {
   for (const row of table.hashes()) {
     const name = col(row, '姓名', 'name');
-    if (!name) throw new Error('the people table needs a 姓名 / name column');
+    if (!name) throw fail({ zh: '参保人表格需要 姓名 列', en: 'the people table needs a name column' });
     const regionText = col(row, '参保地', '地区', 'region') ?? '500000';
     const region = REGIONS[regionText] ?? regionText;
     const insText = col(row, '险种', 'insurance') ?? '职工医保';
@@ -169,7 +170,7 @@ step('Given', '定点医院 {string} 位于{region}', 'a designated hospital {st
 }, { example: { zh: '定点医院 "市人民医院" 位于重庆', en: 'a designated hospital "City People\'s Hospital" in Chongqing' } });
 
 step('Given', '{int}级定点医院 {string} 位于{region}', 'a level {int} designated hospital {string} in {region}', async function (level: number, name: string, region: string) {
-  if (![1, 2, 3].includes(level)) throw new Error(`hospital level must be 1, 2 or 3, not ${level}`);
+  if (![1, 2, 3].includes(level)) throw fail({ zh: `医院级别只能是 1、2 或 3，而不是 ${level}`, en: `hospital level must be 1, 2 or 3, not ${level}` });
   await addInstitution(this, name, region, 'hospital', true, level as 1 | 2 | 3);
 }, { example: { zh: '3级定点医院 "市第一人民医院" 位于北京', en: 'a level 3 designated hospital "First People\'s Hospital" in Beijing' } });
 
@@ -185,7 +186,7 @@ step('Given', '医保目录如下：', 'the catalogue lists:', async function (t
   for (const row of table.hashes()) {
     const name = col(row, '名称', 'name');
     const cls = col(row, '类别', 'class');
-    if (!name || !cls) throw new Error('the catalogue table needs 名称 / name and 类别 / class columns');
+    if (!name || !cls) throw fail({ zh: '医保目录表格需要 名称 和 类别 两列', en: 'the catalogue table needs name and class columns' });
     await ensureCatalogue(this, name, classOf(cls), col(row, '先行自付比例', 'class B self-pay'));
   }
 }, { example: { zh: '医保目录如下：', en: 'the catalogue lists:' }, table: '| 名称 | 类别 | 先行自付比例 |  (name, class, class B self-pay)' });

@@ -5,6 +5,7 @@ import { ControlClient, EvoucherClient, PlatformClient, PlatformError, type EcAn
 import { openRig, RIG_NAMES, type Rig } from '../rigs';
 import type { Upstream } from '../compliance';
 import type { InstitutionCtx, RunSettings, Shared } from './types';
+import { fail } from './said';
 
 /** How long an institution's clock, once set, is trusted before it is set again (the engine's window is 300 s). */
 const CLOCK_REFRESH_MS = 60_000;
@@ -38,7 +39,7 @@ export async function closeShared(): Promise<void> {
 
 async function open(settings: RunSettings): Promise<Shared> {
   const workerId = Number(process.env.CUCUMBER_WORKER_ID ?? '0') || 0;
-  if (!RIG_NAMES.includes(settings.rig)) throw new Error(`unknown rig "${settings.rig}": choose one of ${RIG_NAMES.join(', ')} (medcard run --rig <name>)`);
+  if (!RIG_NAMES.includes(settings.rig)) throw fail({ zh: `没有读卡环境 "${settings.rig}"：请从 ${RIG_NAMES.join('、')} 中选择（medcard run --rig <名称>）`, en: `unknown rig "${settings.rig}": choose one of ${RIG_NAMES.join(', ')} (medcard run --rig <name>)` });
   let engineUrl = settings.engineUrl;
   let engineKind = 'external';
   let stopEngine: () => Promise<void> = async () => undefined;
@@ -73,7 +74,7 @@ async function open(settings: RunSettings): Promise<Shared> {
       return controlOf();
     };
   } else {
-    if (!settings.controlToken) throw new Error(`the engine at ${engineUrl} needs this run's control token: set MEDCARD_CONTROL_TOKEN to the token \`medcard engine\` printed (engine/README.md "Control API")`);
+    if (!settings.controlToken) throw fail({ zh: `${engineUrl} 的结算引擎需要本次运行的控制令牌：把 MEDCARD_CONTROL_TOKEN 设为 \`medcard engine\` 打印的令牌（engine/README.md "Control API"）`, en: `the engine at ${engineUrl} needs this run's control token: set MEDCARD_CONTROL_TOKEN to the token \`medcard engine\` printed (engine/README.md "Control API")` });
     control = new ControlClient({ url: engineUrl, token: settings.controlToken });
   }
   const transport = handle ? { handle } : { url: engineUrl };

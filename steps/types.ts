@@ -122,3 +122,9 @@ export interface Shared {
 }
 
 export interface RunSettings { rig: string; engineUrl?: string; controlToken?: string; databaseUrl?: string; fixturesDir?: string; terminal?: string }
+
+/** The language of what the harness says to an analyst (cli/lang.ts chooses it). */
+export type Lang = 'zh' | 'en';
+
+/** One message in both languages, held together so the two cannot drift apart; read in one (steps/said.ts). */
+export interface Said { zh: string; en: string }

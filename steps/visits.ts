@@ -9,9 +9,10 @@ import { formatTrace, type CardSlot } from '../rigs';
 import { Terminal, TerminalRefusal, type LineItem, type VisitKind, type VisitOutcome, type VisitRequest } from '../terminal';
 import type { InstitutionCtx } from './types';
 import { classOf, ensureCatalogue } from './catalogue';
-import { insertCard, terminalPsam } from './cards';
+import { holdsNoCard, insertCard, terminalPsam } from './cards';
 import { CASH_REASON_WORDS } from './parameters';
 import { col, stepsOf } from './registry';
+import { fail, refusalSaid, said } from './said';
 import type { MedWorld } from './world';
 
 const step = stepsOf('visits');
@@ -24,14 +25,14 @@ export async function itemsFromTable(w: MedWorld, table: DataTable): Promise<Lin
   const out: LineItem[] = [];
   for (const row of table.hashes()) {
     const name = col(row, '名称', '项目', 'name', 'item');
-    if (!name) throw new Error('each line item needs a 名称 / name column');
+    if (!name) throw fail({ zh: '每一行费用明细都需要 名称 列', en: 'each line item needs a name column' });
     const clsText = col(row, '类别', 'class');
     if (!w.catalogue.has(name)) {
-      if (!clsText) throw new Error(`line item "${name}" is not in the catalogue: add a 类别 / class column (甲类 / 乙类 / 自费)`);
+      if (!clsText) throw fail({ zh: `费用明细 "${name}" 不在医保目录中：加一列 类别（甲类 / 乙类 / 自费）`, en: `line item "${name}" is not in the catalogue: add a class column (class A / class B / self-pay)` });
       await ensureCatalogue(w, name, classOf(clsText), col(row, '先行自付比例', 'class B self-pay'));
     }
     const price = col(row, '单价', '金额', 'price', 'amount');
-    if (!price) throw new Error(`line item "${name}" needs a 单价 / price`);
+    if (!price) throw fail({ zh: `费用明细 "${name}" 需要 单价`, en: `line item "${name}" needs a price` });
     out.push({ code: w.item(name).code, name, priceFen: parseYuan(price), count: Number(col(row, '数量', 'count') ?? '1') });
   }
   return out;
@@ -83,7 +84,11 @@ export async function visit(w: MedWorld, personName: string, instName: string, i
   } else if (o.withCard) {
     const owner = w.person(o.cardOwner ?? personName);
     const profile = o.useOldCard ? owner.oldProfiles[owner.oldProfiles.length - 1] : owner.profile;
-    if (!profile) throw new Error(`"${owner.name}" has no ${o.useOldCard ? 'old ' : ''}card to present: issue one with "${owner.name}" 持有社保卡 / "${owner.name}" holds a card`);
+    if (!profile) {
+      throw fail(o.useOldCard
+        ? { zh: `"${owner.name}" 没有旧卡可出示：先要有 "${owner.name}" 挂失了社保卡`, en: `"${owner.name}" has no old card to present: "${owner.name}" reports the card lost comes first` }
+        : holdsNoCard(owner.name));
+    }
     slot = await insertCard(w, profile, { interface: o.contactless ? 'contactless' : 'contact' });
     slot.clearTrace();
     w.psam.channel?.clearTrace();
@@ -105,7 +110,7 @@ export async function visit(w: MedWorld, personName: string, instName: string, i
   const psamTrace = w.psam.channel?.trace() ?? [];
   if (psamTrace.length) await w.attach(formatTrace(psamTrace), { mediaType: 'text/plain', fileName: 'PSAM报文 PSAM trace.txt' });
   if (outcome.receipt.html) await w.attach(outcome.receipt.html, { mediaType: 'text/html', fileName: '结算单 receipt.html' });
-  if (outcome.refusal) w.log(`终端拒绝 / refused: ${outcome.refusal.message}`);
+  if (outcome.refusal) w.log(said({ zh: `终端拒绝：${refusalSaid(outcome.refusal).zh}`, en: `the terminal refused: ${refusalSaid(outcome.refusal).en}` }));
   if (outcome.cashAdvance && p) {
     const reason = o.reason ?? REASON_OF_REFUSAL[outcome.refusal?.code ?? ''] ?? 'none';
     p.cashVisits.push({ request: req, institution: inst, reason, mdtrtId: outcome.mdtrtId, outcome });
@@ -168,7 +173,7 @@ step('When', '{string} 因{cashreason}在 {string} 现金支付 {money}', '{stri
 
 step('When', '撤销 {string} 的上一笔结算', '{string}\'s last settlement is reversed', async function (_name: string) {
   const o = this.need('visit');
-  if (!o.settlement) throw new Error('the last visit has no settlement to reverse');
+  if (!o.settlement) throw fail({ zh: '上一次就诊没有可撤销的结算', en: 'the last visit has no settlement to reverse' });
   const inst = [...this.institutions.values()].find((i) => i.name === o.receipt.institution)!;
   const terminal = await terminalAt(this, inst);
   const out = await terminal.reverse(o.settlement, this.today);
@@ -185,13 +190,13 @@ step('When', '{string} 在 {string} 要求从个人账户提取现金 {money}', 
   } catch (err) {
     if (!(err instanceof TerminalRefusal)) throw err;
     this.latest.refusal = err;
-    this.log(err.message);
+    this.log(said(refusalSaid(err)));
   }
 }, { example: { zh: '"张三" 在 "和平大药房" 要求从个人账户提取现金 200.00 元', en: '"Zhang San" asks "Heping Pharmacy" to pay CNY 200.00 out of the account in cash' } });
 
 step('When', '{string} 在 {string} 的终端上查询余额', '{string} checks the balance on the terminal at {string}', async function (name: string, inst: string) {
   const p = this.person(name);
-  if (!p.profile) throw new Error(`"${name}" holds no card`);
+  if (!p.profile) throw fail(holdsNoCard(name));
   const slot = await insertCard(this, p.profile);
   slot.clearTrace();
   const terminal = await terminalAt(this, this.institution(inst));
@@ -211,16 +216,16 @@ step('Given', '{string} 出示医保电子凭证', '{string} shows the medical i
 step('Given', '{string} 的收费终端扫描医保电子凭证', 'the terminal at {string} scans the medical insurance e-voucher', async function (instName: string) {
   const inst = this.institution(instName);
   const shown = this.shownEvoucher;
-  if (!shown) throw new Error('nobody shows an e-voucher: a step like "张三" 出示医保电子凭证 / "Zhang San" shows the medical insurance e-voucher comes first');
+  if (!shown) throw fail({ zh: '没有人出示医保电子凭证：先要有 "张三" 出示医保电子凭证 这样的步骤', en: 'nobody shows an e-voucher: a step like "Zhang San" shows the medical insurance e-voucher comes first' });
   await showEvoucherAt(this, inst);
   const data = await (await terminalAt(this, inst)).scanEvoucher();
   this.scannedEvoucher = { person: shown, institution: instName, data };
-  this.log(`扫码 / scanned: ecToken ${data.ecToken}, 有效期至 / valid until ${data.expires}`);
+  this.log(said({ zh: `已扫码：ecToken ${data.ecToken}，有效期至 ${data.expires}`, en: `scanned: ecToken ${data.ecToken}, valid until ${data.expires}` }));
 }, { example: { zh: '"市人民医院" 的收费终端扫描医保电子凭证', en: 'the terminal at "City People\'s Hospital" scans the medical insurance e-voucher' } });
 
 step('Given', '过了 {int} 分钟', '{int} minutes pass', async function (minutes: number) {
   const [h, m, s] = this.clockTime.split(':').map(Number);
   const total = h * 60 + m + minutes;
-  if (minutes < 0 || total >= 24 * 60) throw new Error(`${minutes} minutes after ${this.clockTime} is not on the same day: a scenario's time of day stays within ${this.today}`);
+  if (minutes < 0 || total >= 24 * 60) throw fail({ zh: `${this.clockTime} 之后 ${minutes} 分钟已不在同一天：场景的时间只能在 ${this.today} 之内`, en: `${minutes} minutes after ${this.clockTime} is not on the same day: a scenario's time of day stays within ${this.today}` });
   this.clockTime = `${String(Math.floor(total / 60)).padStart(2, '0')}:${String(total % 60).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
 }, { example: { zh: '过了 31 分钟', en: '31 minutes pass' } });

@@ -6,20 +6,21 @@ import { World, type IWorldOptions } from '@cucumber/cucumber';
 import type { ControlInputOf, ControlOp, ControlOutputOf, EcQueryData, PlatformClient } from '../platform';
 import type { CardSlot, HeldCardDealer, TracingChannel } from '../rigs';
 import type { CardInterface } from '../emulator';
-import type { CatalogueItem, HisRecords, InstitutionCtx, Latest, PersonCtx, Shared, WorldParameters } from './types';
+import { fail } from './said';
+import type { CatalogueItem, HisRecords, InstitutionCtx, Latest, PersonCtx, Said, Shared, WorldParameters } from './types';
 
 
 /** What a Then step says when the step it follows never ran. */
-const NONE_YET: { [K in Exclude<keyof Latest, 'refusal'>]: string } = {
-  visit: 'no visit yet in this scenario: a Then step about a payment needs a visit step before it',
-  visitor: 'no visit yet in this scenario',
-  claim: 'no claim yet in this scenario',
-  claimedVisit: 'no claim yet in this scenario: a step like "小赵" 向医保经办机构申请报销 / "Xiao Zhao" claims reimbursement at the agency comes first',
-  credit: 'no monthly credit yet in this scenario',
-  rollover: 'no year-end rollover yet in this scenario',
-  balance: 'no balance query yet',
-  vendorLine: 'the terminal has not read a card yet',
-  tutActions: 'the terminal under test has not acted yet in this scenario: a step like 受测终端为 "张三" 结算门诊费用 120.00 元 / the terminal under test settles an outpatient visit of CNY 120.00 for "张三" comes first',
+const NONE_YET: { [K in Exclude<keyof Latest, 'refusal'>]: Said } = {
+  visit: { zh: '本场景还没有就诊：检查支付的 那么 步骤之前要有一个就诊步骤', en: 'no visit yet in this scenario: a Then step about a payment needs a visit step before it' },
+  visitor: { zh: '本场景还没有就诊', en: 'no visit yet in this scenario' },
+  claim: { zh: '本场景还没有申请报销', en: 'no claim yet in this scenario' },
+  claimedVisit: { zh: '本场景还没有申请报销：先要有 "小赵" 向医保经办机构申请报销 这样的步骤', en: 'no claim yet in this scenario: a step like "Xiao Zhao" claims reimbursement at the agency comes first' },
+  credit: { zh: '本场景还没有按月划入', en: 'no monthly credit yet in this scenario' },
+  rollover: { zh: '本场景还没有年末结息', en: 'no year-end rollover yet in this scenario' },
+  balance: { zh: '还没有查询过余额', en: 'no balance query yet' },
+  vendorLine: { zh: '终端还没有读过卡', en: 'the terminal has not read a card yet' },
+  tutActions: { zh: '本场景中受测终端还没有办理业务：先要有 受测终端为 "张三" 结算门诊费用 120.00 元 这样的步骤', en: 'the terminal under test has not acted yet in this scenario: a step like the terminal under test settles an outpatient visit of CNY 120.00 for "Zhang San" comes first' },
 };
 
 export class MedWorld extends World<WorldParameters> {
@@ -64,25 +65,25 @@ export class MedWorld extends World<WorldParameters> {
   /** What the last step of this kind produced; throws, saying what is missing, when none ran. */
   need<K extends keyof typeof NONE_YET>(kind: K): Latest[K] {
     const v = this.latest[kind];
-    if (v === undefined) throw new Error(NONE_YET[kind]);
+    if (v === undefined) throw fail(NONE_YET[kind]);
     return v;
   }
 
   person(name: string): PersonCtx {
     const p = this.people.get(name);
-    if (!p) throw new Error(`no person called "${name}" in this scenario: add a step like 参保人 "${name}" 在重庆参加职工医保 / "${name}" is insured in Chongqing under employee insurance`);
+    if (!p) throw fail({ zh: `本场景中没有叫 "${name}" 的参保人：加一个步骤，如 参保人 "${name}" 在重庆参加职工医保`, en: `no person called "${name}" in this scenario: add a step like "${name}" is insured in Chongqing under employee insurance` });
     return p;
   }
 
   institution(name: string): InstitutionCtx {
     const i = this.institutions.get(name);
-    if (!i) throw new Error(`no institution called "${name}" in this scenario: add a step like 定点医院 "${name}" 位于重庆 / a designated hospital "${name}" in Chongqing`);
+    if (!i) throw fail({ zh: `本场景中没有叫 "${name}" 的医药机构：加一个步骤，如 定点医院 "${name}" 位于重庆`, en: `no institution called "${name}" in this scenario: add a step like a designated hospital "${name}" in Chongqing` });
     return i;
   }
 
   item(name: string): CatalogueItem {
     const c = this.catalogue.get(name);
-    if (!c) throw new Error(`no catalogue item "${name}": list it under 医保目录： / the catalogue: first, or use 甲类 / 乙类 / 自费 (class A / class B / self-pay)`);
+    if (!c) throw fail({ zh: `医保目录中没有 "${name}"：先在 医保目录如下： 中列出它，或用 甲类 / 乙类 / 自费`, en: `no catalogue item "${name}": list it under the catalogue lists: first, or use class A / class B / self-pay` });
     return c;
   }
 }

@@ -9,11 +9,25 @@ import { cardProfilePath } from '../files';
 import { readHeldCard } from '../held-cards';
 import { listReaderNames, PcscChannel } from '../pcsc';
 import { TracingChannel } from '../tracing';
-import { CapabilityMissingError, CardAbsentError, ReaderError, type CardSlot, type Check, type Rig, type RigCapability, type RigFile, type RigKindDriver, type RigOptions, type HeldCard, type ReadCard } from '../types';
+import { CapabilityMissingError, CardAbsentError, ReaderError, type CardSlot, type Check, type Rig, type RigCapability, type RigFile, type RigKindDriver, type RigOptions, type HeldCard, type ReadCard, type ReachableCard } from '../types';
 
-/** The reader names matching the rig file's `reader` (exact name or RegExp), or a ReaderError saying what is there. */
+/**
+ * pcsc-lite names a reader "<name the driver gives> [<interface>] <reader index> <slot>", e.g.
+ * "ACS ACR39U ICC Reader 00 00", "Alcor Micro AU9560 [CCID Interface] 00 00"; the index changes
+ * with the USB port and the order of plugging. So a name in a rig file may leave that tail out.
+ */
+const PCSC_LITE_TAIL = /^(?: \[[^\]]*\]| \([^)]*\))* \d\d \d\d$/;
+
+/** Does `name` match the rig file's `reader`: a /regex/; the exact name; or the name without pcsc-lite's tail (PCSC_LITE_TAIL)? */
+export function readerMatches(spec: string | RegExp, name: string, all: readonly string[]): boolean {
+  if (typeof spec !== 'string') return spec.test(name);
+  if (all.includes(spec)) return name === spec;
+  return name.startsWith(`${spec} `) && PCSC_LITE_TAIL.test(name.slice(spec.length));
+}
+
+/** The reader names matching the rig file's `reader` (exact name, name without pcsc-lite's tail, or RegExp), or a ReaderError saying what is there. */
 export function matchReaders(spec: string | RegExp, known = listReaderNames()): string[] {
-  const matches = known.filter((n) => (typeof spec === 'string' ? n === spec : spec.test(n)));
+  const matches = known.filter((n) => readerMatches(spec, n, known));
   if (matches.length === 0) {
     const want = typeof spec === 'string' ? `"${spec}"` : `matching ${spec}`;
     throw new ReaderError(`no PC/SC reader ${want}; readers pcscd knows: ${known.map((n) => `"${n}"`).join(', ') || 'none'} — plug the reader in, or fix \`reader:\` in the rig file`, 'ENOREADER');
@@ -30,7 +44,7 @@ const readerSpec = (r: unknown): string | RegExp => {
   if (!m) return r;
   try { return new RegExp(m[1]!, m[2]); } catch (e) { throw new Refusal(`bad regular expression: ${(e as Error).message}`); }
 };
-const READER_DESCRIPTION = 'the PC/SC reader\'s exact name, or a /regular expression/';
+const READER_DESCRIPTION = 'the PC/SC reader\'s name (exact, or without pcsc-lite\'s "[interface] 00 00" tail: the first match), or a /regular expression/';
 const READER_FIELD = ruled(z.string().describe(READER_DESCRIPTION), (r): string | RegExp | undefined => (r === undefined ? undefined : readerSpec(r)));
 const CARDS_FIELD = z.array(z.strictObject({
   reader: ruled(z.string().describe(READER_DESCRIPTION), (r) => readerSpec(r)),
@@ -39,7 +53,11 @@ const CARDS_FIELD = z.array(z.strictObject({
   .describe('several physical cards, one reader each (instead of reader + card)');
 
 /** One of the rig's cards: its reader, and the rig file's profile of it. */
-interface CardPlace { reader: PcscChannel; known: CardProfile; channel: TracingChannel; waitedOnce: boolean }
+interface CardPlace {
+  reader: PcscChannel; known: CardProfile; channel: TracingChannel; waitedOnce: boolean;
+  /** When a wait for this card last ran out: until the card is back, later scenarios fail at once instead of each waiting the whole timeout again. */
+  gaveUpAt?: Date;
+}
 
 export class PcscRig implements Rig {
   readonly capabilities: ReadonlySet<RigCapability>;
@@ -76,18 +94,25 @@ export class PcscRig implements Rig {
 
   get readerName(): string { return this.current.reader.name; }
 
-  /** Wait for the card of this place; tells the operator what to do once, then waits up to the timeout. */
+  /**
+   * Wait for the card of this place; tells the operator what to do once, then waits up to the
+   * timeout. Once a wait has run out, the card still being out fails at once (a run of many
+   * scenarios goes on, each failing with the reason, instead of waiting the timeout each).
+   */
   async waitForCard(timeoutMs = this.insertTimeoutMs, place = this.current): Promise<void> {
-    if (place.reader.isCardPresent()) return;
+    if (place.reader.isCardPresent()) { place.gaveUpAt = undefined; return; }
     const who = `${place.known.card.number} (${place.known.holder.name})`;
+    const absent = (message: string) => Object.assign(new CardAbsentError(place.reader.name), { message });
+    if (place.gaveUpAt) {
+      throw absent(`no card in reader "${place.reader.name}" since ${place.gaveUpAt.toISOString()} (waited ${Math.round(timeoutMs / 1000)} s for it then): insert the test card ${who} to go on; until then every scenario needing it fails at once`);
+    }
     if (!place.waitedOnce) {
       console.error(`medcard: insert the test card ${who} into reader "${place.reader.name}" — waiting up to ${Math.round(timeoutMs / 1000)} s`);
       place.waitedOnce = true;
     }
     if (!(await place.reader.waitForCard(timeoutMs))) {
-      const err = new CardAbsentError(place.reader.name);
-      err.message = `no card in reader "${place.reader.name}" after ${Math.round(timeoutMs / 1000)} s: insert the test card ${who} (the rig file's card), or raise MEDCARD_INSERT_TIMEOUT_MS`;
-      throw err;
+      place.gaveUpAt = new Date();
+      throw absent(`no card in reader "${place.reader.name}" after ${Math.round(timeoutMs / 1000)} s: insert the test card ${who} (the rig file's card), or raise MEDCARD_INSERT_TIMEOUT_MS`);
     }
   }
 
@@ -128,12 +153,6 @@ export class PcscRig implements Rig {
 /** `cards:` — the rig's physical cards, one reader each (a scenario with two people, or a card and its replacement). */
 interface ListedCard { reader: string | RegExp; card: string }
 
-/** The reader of each card the rig uses: `cards:`, or `reader:` (its matches). */
-function firstReader(rig: RigFile): { spec: string | RegExp; card?: string } {
-  const listed = rig.settings.cards as ListedCard[] | undefined;
-  return listed ? { spec: listed[0]!.reader, card: cardProfilePath(rig.file, listed[0]!.card) } : { spec: rig.settings.reader as string | RegExp, card: rig.card };
-}
-
 export const driver: RigKindDriver = {
   summary: 'a real PC/SC reader with the physical test card in it (or several, one reader each)',
   fields: { reader: READER_FIELD.optional(), cards: CARDS_FIELD.optional() },
@@ -158,7 +177,7 @@ export const driver: RigKindDriver = {
     let known: string[];
     try { known = listReaderNames(); } catch { return []; } // the workers say what is missing
     const listed = rig.settings.cards as ListedCard[] | undefined;
-    const matching = (spec: string | RegExp) => known.filter((n) => (typeof spec === 'string' ? n === spec : spec.test(n)));
+    const matching = (spec: string | RegExp) => known.filter((n) => readerMatches(spec, n, known));
     if (listed) return [...new Set(listed.flatMap((c) => matching(c.reader).slice(0, 1)))];
     const matches = matching(rig.settings.reader as string | RegExp);
     return rig.exclusive ? matches.slice(0, 1) : matches.slice(0, workers);
@@ -168,21 +187,33 @@ export const driver: RigKindDriver = {
     return listed ? `${listed.length} cards: ${listed.map((c) => `reader ${String(c.reader)}`).join(', ')}` : `reader ${String(rig.settings.reader)}`;
   },
   async reachCard(rig, insertTimeoutMs) {
-    const checks: Check[] = [];
-    const first = firstReader(rig);
-    const profile = first.card ? loadCardProfile(first.card) : undefined;
-    let names: string[];
-    try { names = matchReaders(first.spec); } catch (err) {
-      return { checks: [{ what: 'reader', verdict: 'FAIL', detail: (err as Error).message }], close: async () => undefined };
-    }
-    checks.push({ what: 'reader', verdict: 'ok', detail: `"${names[0]}"${names.length > 1 ? ` (and ${names.length - 1} more matching)` : ''}` });
-    const ch = new PcscChannel(names[0]!);
-    const close = () => ch.close();
-    if (!(await ch.waitForCard(insertTimeoutMs))) {
-      checks.push({ what: 'card', verdict: 'FAIL', detail: `no card in "${names[0]}" after ${insertTimeoutMs / 1000} s: insert the test card ${profile ? `${profile.card.number} (${profile.holder.name})` : ''}` });
-      return { checks, close };
-    }
-    checks.push({ what: 'card', verdict: 'ok', detail: `a card is in "${names[0]}"` });
-    return { checks, channel: ch, close };
+    // Every card of the rig, one reader each: is the reader there, is its card in.
+    const listed = (rig.settings.cards as ListedCard[] | undefined)?.map((c) => ({ spec: c.reader, card: cardProfilePath(rig.file, c.card) }))
+      ?? [{ spec: rig.settings.reader as string | RegExp, card: rig.card }];
+    const channels: PcscChannel[] = [];
+    const cards = listed.map(({ spec, card }): ReachableCard => {
+      const known = card ? loadCardProfile(card) : undefined;
+      return {
+        where: `reader ${typeof spec === 'string' ? `"${spec}"` : String(spec)}`,
+        known,
+        async reach() {
+          const checks: Check[] = [];
+          let names: string[];
+          try { names = matchReaders(spec); } catch (err) {
+            return { checks: [{ what: 'reader', verdict: 'FAIL', detail: (err as Error).message }] };
+          }
+          checks.push({ what: 'reader', verdict: 'ok', detail: `"${names[0]}"${names.length > 1 ? ` (and ${names.length - 1} more matching)` : ''}` });
+          const ch = new PcscChannel(names[0]!);
+          channels.push(ch);
+          if (!(await ch.waitForCard(insertTimeoutMs))) {
+            checks.push({ what: 'card', verdict: 'FAIL', detail: `no card in "${names[0]}" after ${insertTimeoutMs / 1000} s: insert the test card ${known ? `${known.card.number} (${known.holder.name})` : ''}` });
+            return { checks };
+          }
+          checks.push({ what: 'card', verdict: 'ok', detail: `a card is in "${names[0]}"` });
+          return { checks, channel: ch };
+        },
+      };
+    });
+    return { checks: [], cards, close: async () => { for (const ch of channels) await ch.close(); } };
   },
 };

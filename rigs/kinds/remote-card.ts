@@ -21,7 +21,7 @@ export class RemoteCardRig implements Rig {
   private readonly channel: TracingChannel;
 
   constructor(readonly name: string, caps: RigCapability[], private readonly image: string,
-    private readonly port: number, private readonly reader: PcscChannel) {
+    private readonly port: number, private readonly reader: PcscChannel, private readonly startupTimeoutMs?: number) {
     this.capabilities = new Set(caps);
     this.channel = new TracingChannel(reader);
   }
@@ -31,7 +31,7 @@ export class RemoteCardRig implements Rig {
     // The container's card goes into this slot: it is ours while the container runs.
     await takeSlot(this.port);
     try {
-      this.inserted = await startCardContainer(JSON.stringify(profile), { image: this.image, vpcdPort: this.port });
+      this.inserted = await startCardContainer(JSON.stringify(profile), { image: this.image, vpcdPort: this.port, startupTimeoutMs: this.startupTimeoutMs });
     } catch (err) {
       release(vpcdSlotKey(this.port));
       throw err;
@@ -64,13 +64,18 @@ export const driver: RigKindDriver = {
   summary: 'each card served by `medcard` in a container of its own, through vpcd to this host\'s pcscd',
   fields: {
     reader: VPCD_READER_FIELD,
-    cards: z.strictObject({ image: z.string() }, { error: 'a mapping { image: <image name> }, e.g. { image: medcard/engine }' })
+    cards: z.strictObject({
+      image: z.string(),
+      timeoutMs: z.int({ error: 'milliseconds, at least 1000' }).min(1000, { error: 'milliseconds, at least 1000' }).optional()
+        .describe('how long a card container may take to insert its card (default 30000); then it is removed and that scenario fails'),
+    }, { error: 'a mapping { image: <image name>, timeoutMs? }, e.g. { image: medcard/engine }' })
       .default({ image: ENGINE_IMAGE }).describe('the image the card containers run'),
   },
   capabilities: () => ({ max: ['card-swap', 'card-remove'], why: 'a card served from a container cannot be changed on cue' }),
   open(rig, options) {
     const { reader, port } = vpcdReaderFor(rig, options.workerId ?? 0);
-    return new RemoteCardRig(rig.name, rig.capabilities, (rig.settings.cards as { image: string }).image, port, reader);
+    const cards = rig.settings.cards as { image: string; timeoutMs?: number };
+    return new RemoteCardRig(rig.name, rig.capabilities, cards.image, port, reader, cards.timeoutMs);
   },
   describe: (rig) => `cards from image ${(rig.settings.cards as { image: string }).image}`,
   readers: vpcdReadersOf,

@@ -5,10 +5,10 @@
 // through the serial code path with every capability (the card is ours, only the wire is real).
 import { z } from 'zod';
 import { EmulatedCard, loadCardProfile, type CardProfile } from '../../emulator';
-import { CAPABILITIES } from '../files';
-import { makePtyPair, SerialCardServer, SerialChannel, type PtyPair } from '../serial';
+import { CAPABILITIES, cardProfilePath } from '../files';
+import { makePtyPair, MAX_SLOTS, SerialCardServer, SerialChannel, type PtyPair } from '../serial';
 import { TracingChannel } from '../tracing';
-import { CapabilityMissingError, CardAbsentError, type CardSlot, type Check, type Rig, type RigCapability, type RigFile, type RigKindDriver, type RigOptions, type HeldCard, type ReadCard } from '../types';
+import { CapabilityMissingError, CardAbsentError, ReaderError, type CardSlot, type CardReach, type ReachableCard, type Check, type Rig, type RigCapability, type RigFile, type RigKindDriver, type RigOptions, type HeldCard, type ReadCard } from '../types';
 import { readHeldCard } from '../held-cards';
 
 export interface SerialSpec {
@@ -23,46 +23,76 @@ const BAUD = (i: { input?: unknown }) => `a baud rate such as 9600 or 115200, no
 const MILLISECONDS = (i: { input?: unknown }) => `milliseconds (at least 10), not ${JSON.stringify(i.input)}`;
 const serialOf = (rig: RigFile) => (rig.settings.serial as SerialSpec | undefined) ?? DEFAULT_SERIAL;
 
+/** `cards:` of a serial rig: the card robot's slots, each with the rig file's profile of its card. */
+interface SlotCard { slot: number; card: string }
+
+/** One of the far end's cards: its slot (undefined: a far end with one card and no slots), and the rig file's profile of it. */
+interface SlotPlace { slot: number | undefined; known: CardProfile }
+
 export class SerialRig implements Rig {
   readonly capabilities: ReadonlySet<RigCapability>;
-  /** With serial.path the card at the far end is not the harness's: it stands in for the scenarios' cards (rigs/held-cards.ts). */
+  /** With serial.path the cards at the far end are not the harness's: they stand in for the scenarios' cards (rigs/held-cards.ts). */
   readonly heldCards?: (read: ReadCard) => Promise<HeldCard[]>;
   private held: Promise<HeldCard[]> | undefined;
+  /** The robot's slot whose card is at the reader, when known. */
+  private atReader: number | undefined;
 
   private constructor(readonly name: string, readonly serial: SerialChannel, private readonly channel: TracingChannel,
-    caps: RigCapability[], private readonly physical?: CardProfile, private readonly server?: SerialCardServer, private readonly pair?: PtyPair) {
+    caps: RigCapability[], private readonly places: SlotPlace[] = [], private readonly server?: SerialCardServer, private readonly pair?: PtyPair) {
     this.capabilities = new Set(caps);
-    if (physical) this.heldCards = (read) => this.readPhysical(physical, read);
+    if (places.length) this.heldCards = (read) => this.readPhysical(read);
   }
 
-  /** The far end's card, read once. */
-  private readPhysical(physical: CardProfile, read: ReadCard): Promise<HeldCard[]> {
+  private where(p: SlotPlace): string { return p.slot === undefined ? this.serial.name : `${this.serial.name} slot ${p.slot}`; }
+
+  /** Put this place's card at the reader: the robot swaps it in (a slot), or inserts its one card. */
+  private async bring(p: SlotPlace): Promise<void> {
+    if (p.slot !== undefined) {
+      if (this.atReader !== p.slot || !this.serial.isCardPresent()) await this.serial.selectSlot(p.slot);
+      this.atReader = p.slot;
+      return;
+    }
+    if (!this.serial.isCardPresent() && !(await this.serial.insert())) throw this.noCard(p);
+  }
+
+  /** The far end's cards, read once, each brought to the reader in turn. */
+  private readPhysical(read: ReadCard): Promise<HeldCard[]> {
     this.held ??= (async () => {
-      if (!this.serial.isCardPresent() && !(await this.serial.insert())) throw this.noCard();
-      return [await readHeldCard(this.serial.name, this.serial, physical, read)];
+      const slots = this.places.filter((p) => p.slot !== undefined);
+      if (slots.length) {
+        const count = await this.serial.slotCount();
+        const beyond = slots.filter((p) => p.slot! >= count);
+        if (beyond.length) throw new ReaderError(`the card robot on ${this.serial.name} has ${count} slot(s) (0–${count - 1}), but the rig file puts a card in slot ${beyond.map((p) => p.slot).join(', ')}: fix \`cards:\`, or load the robot`, 'ENOSLOT');
+      }
+      const cards: HeldCard[] = [];
+      for (const p of this.places) {
+        await this.bring(p);
+        cards.push(await readHeldCard(this.where(p), this.serial, p.known, read));
+      }
+      return cards;
     })();
     this.held.catch(() => { this.held = undefined; });
     return this.held;
   }
 
-  private noCard(): CardAbsentError {
-    const err = new CardAbsentError(this.serial.name);
-    err.message = `the card robot on ${this.serial.name} has no card to insert: load the test card${this.physical ? ` ${this.physical.card.number}` : ''} and retry`;
-    return err;
+  private noCard(p?: SlotPlace): CardAbsentError {
+    return new CardAbsentError(this.serial.name, `the card robot on ${this.serial.name} has no card to insert: load the test card${p ? ` ${p.known.card.number}` : ''} and retry`);
   }
 
   static async open(rig: RigFile, _options: RigOptions = {}): Promise<SerialRig> {
     const s = serialOf(rig);
     if (s.path) {
       const ch = await SerialChannel.open({ path: s.path, baudRate: s.baudRate, timeoutMs: s.timeoutMs });
-      const physical = rig.card ? loadCardProfile(rig.card) : undefined;
-      return new SerialRig(rig.name, ch, new TracingChannel(ch), rig.capabilities, physical);
+      const listed = rig.settings.cards as SlotCard[] | undefined;
+      const places: SlotPlace[] = listed ? listed.map((c) => ({ slot: c.slot, known: loadCardProfile(cardProfilePath(rig.file, c.card)) }))
+        : rig.card ? [{ slot: undefined, known: loadCardProfile(rig.card) }] : [];
+      return new SerialRig(rig.name, ch, new TracingChannel(ch), rig.capabilities, places);
     }
     const pair = await makePtyPair();
     try {
       const server = await SerialCardServer.open({ path: pair.b, baudRate: s.baudRate });
       const ch = await SerialChannel.open({ path: pair.a, baudRate: s.baudRate, timeoutMs: s.timeoutMs });
-      return new SerialRig(rig.name, ch, new TracingChannel(ch), rig.capabilities, undefined, server, pair);
+      return new SerialRig(rig.name, ch, new TracingChannel(ch), rig.capabilities, [], server, pair);
     } catch (err) {
       await pair.close();
       throw err;
@@ -75,15 +105,24 @@ export class SerialRig implements Rig {
   }
 
   async insertCard(profile: CardProfile): Promise<CardSlot> {
-    await this.removeCard();
     let card: EmulatedCard | undefined;
     if (this.server) {
+      await this.removeCard();
       card = new EmulatedCard(profile);
       this.server.setCard(card);
-    } else if (this.physical && profile.card.number !== this.physical.card.number) {
-      throw new CapabilityMissingError('card-swap', `rig "${this.name}" has only card ${this.physical.card.number} (${this.physical.holder.name}) behind ${this.serial.name}; the scenario needs card ${profile.card.number} (${profile.holder.name})`);
+      if (!(await this.serial.insert())) throw this.noCard();
+    } else if (this.places.length) {
+      const place = this.places.find((p) => p.known.card.number === profile.card.number);
+      if (!place) {
+        const have = this.places.map((p) => `${p.known.card.number} (${p.known.holder.name})${p.slot === undefined ? '' : ` in slot ${p.slot}`}`).join(', ');
+        throw new CapabilityMissingError('card-swap', `rig "${this.name}" has only card${this.places.length > 1 ? 's' : ''} ${have} behind ${this.serial.name}; the scenario needs card ${profile.card.number} (${profile.holder.name})`);
+      }
+      await this.channel.powerOff();
+      await this.bring(place);
+    } else {
+      await this.removeCard();
+      if (!(await this.serial.insert())) throw this.noCard();
     }
-    if (!(await this.serial.insert())) throw this.noCard();
     this.channel.clearTrace();
     return { channel: this.channel, card, trace: () => this.channel.trace(), clearTrace: () => this.channel.clearTrace() };
   }
@@ -100,6 +139,12 @@ export class SerialRig implements Rig {
   }
 }
 
+const SLOT_CARDS = z.array(z.strictObject({
+  slot: z.int({ error: `a slot number, 0–${MAX_SLOTS - 1}` }).min(0, { error: `a slot number, 0–${MAX_SLOTS - 1}` }).max(MAX_SLOTS - 1, { error: `a slot number, 0–${MAX_SLOTS - 1}` }),
+  card: z.string({ error: 'a path to a card profile, e.g. fixtures/cards/zhang-san.yaml' }).describe('the profile of the card in that slot (fixtures/cards/…)'),
+}, { error: 'a mapping { slot, card }' }), { error: 'a list of { slot, card }, one per card the robot holds' }).min(1, { error: 'at least one { slot, card }' })
+  .describe('a card robot on serial.path: its slots\' cards (instead of card); the robot swaps them in (rigs/README.md)');
+
 export const driver: RigKindDriver = {
   summary: 'a reader bridge or card robot on a serial line (vpcd framing); no path: our emulator on a socat pty pair',
   fields: {
@@ -110,6 +155,19 @@ export const driver: RigKindDriver = {
     }, { error: 'a mapping: { path, baudRate, timeoutMs }' }).default({ ...DEFAULT_SERIAL })
       .transform((s): SerialSpec => ({ path: s.path, baudRate: s.baudRate, timeoutMs: s.timeoutMs }))
       .describe('no path: the harness makes a socat pty pair per worker and serves the card itself'),
+    cards: SLOT_CARDS.optional(),
+  },
+  check(rig) {
+    const listed = rig.settings.cards as SlotCard[] | undefined;
+    if (!listed) return [];
+    const issues: Array<{ field: string; message: string }> = [];
+    if (!(rig.settings.serial as SerialSpec | undefined)?.path) issues.push({ field: 'cards', message: 'a card robot\'s slots need serial.path, the line to the robot' });
+    if (rig.card !== undefined) issues.push({ field: 'card', message: 'give either card or cards: (the robot\'s slots), not both' });
+    listed.forEach((c, i) => {
+      if (listed.findIndex((o) => o.slot === c.slot) !== i) issues.push({ field: `cards.${i}.slot`, message: `slot ${c.slot} is listed twice` });
+      try { if (rig.file) cardProfilePath(rig.file, c.card); } catch (e) { issues.push({ field: `cards.${i}.card`, message: (e as Error).message }); }
+    });
+    return issues;
   },
   capabilities: (settings) => ((settings.serial as SerialSpec | undefined)?.path
     ? { max: ['card-remove'], why: 'the card at the far end of serial.path is not run by the harness (only insert/eject reach it)' }
@@ -120,17 +178,37 @@ export const driver: RigKindDriver = {
   async reachCard(rig) {
     const s = serialOf(rig);
     if (!s.path) return undefined; // the harness serves the card: the generic check inserts one
-    const checks: Check[] = [];
-    const fail = (what: string, err: unknown) => ({ checks: [...checks, { what, verdict: 'FAIL' as const, detail: (err as Error).message }], close: async () => undefined });
+    const fail = (what: string, err: unknown): CardReach => ({ checks: [{ what, verdict: 'FAIL', detail: (err as Error).message }], close: async () => undefined });
     let ch: SerialChannel;
     try { ch = await SerialChannel.open({ path: s.path, baudRate: s.baudRate, timeoutMs: s.timeoutMs }); } catch (err) { return fail('reader', err); }
     const close = () => ch.close();
-    let present: boolean;
-    try { present = await ch.refreshPresence(); } catch (err) { await close(); return fail('reader', err); }
-    checks.push({ what: 'reader', verdict: 'ok', detail: `${s.path} answers at ${s.baudRate} baud` });
-    if (!present) present = await ch.insert().catch(() => false);
-    if (!present) { checks.push({ what: 'card', verdict: 'FAIL', detail: `the far end of ${s.path} has no card (insert answered "absent"): load the test card` }); return { checks, close }; }
-    checks.push({ what: 'card', verdict: 'ok', detail: 'the far end reports a card inserted' });
-    return { checks, channel: ch, close };
+    let slots: number;
+    try { await ch.refreshPresence(); slots = await ch.slotCount(); } catch (err) { await close(); return fail('reader', err); }
+    const checks: Check[] = [{ what: 'reader', verdict: 'ok', detail: `${s.path} answers at ${s.baudRate} baud${slots > 1 ? `: a card robot with ${slots} slots` : ''}` }];
+    const listed = rig.settings.cards as SlotCard[] | undefined;
+    if (!listed) {
+      // One card at the far end: insert it if it is out.
+      const reach = async () => {
+        const present = ch.isCardPresent() || await ch.insert().catch(() => false);
+        return present ? { checks: [{ what: 'card', verdict: 'ok' as const, detail: 'the far end reports a card inserted' }], channel: ch }
+          : { checks: [{ what: 'card', verdict: 'FAIL' as const, detail: `the far end of ${s.path} has no card (insert answered "absent"): load the test card` }] };
+      };
+      return { checks, cards: [{ where: `serial line ${s.path}`, known: rig.card ? loadCardProfile(rig.card) : undefined, reach }], close };
+    }
+    // A robot: each slot's card swapped in, in turn.
+    const cards = listed.map((c): ReachableCard => ({
+      where: `slot ${c.slot} of the robot on ${s.path}`,
+      known: loadCardProfile(cardProfilePath(rig.file, c.card)),
+      async reach() {
+        if (c.slot >= slots) return { checks: [{ what: 'card', verdict: 'FAIL', detail: `the robot on ${s.path} has ${slots} slot(s), not a slot ${c.slot}: fix \`cards:\`` }] };
+        try {
+          const atr = await ch.selectSlot(c.slot);
+          return { checks: [{ what: 'card', verdict: 'ok', detail: `the robot swapped in the card of slot ${c.slot} (ATR ${Buffer.from(atr).toString('hex').toUpperCase()})` }], channel: ch };
+        } catch (err) {
+          return { checks: [{ what: 'card', verdict: 'FAIL', detail: (err as Error).message }] };
+        }
+      },
+    }));
+    return { checks, cards, close };
   },
 };

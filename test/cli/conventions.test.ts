@@ -1,5 +1,6 @@
 // The conventions every `medcard` command keeps: --version, one error prefix
-// (`medcard <command>: `), unknown options and extra arguments refused with exit 2.
+// (`medcard <command>: `), unknown options and extra arguments refused with exit 2, in
+// English under LANG=C and in Chinese under LANG=zh_CN.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -7,7 +8,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const root = path.resolve(__dirname, '..', '..');
-const medcard = (...args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin/medcard.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+const run = (lang: string, args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin/medcard.js'), ...args], {
+  cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, LANG: lang, LC_ALL: '', LC_MESSAGES: '' },
+});
+/** Under LANG=C: the English messages. */
+const medcard = (...args: string[]) => run('C', args);
+/** Under LANG=zh_CN.UTF-8: the Chinese ones (test/cli/usage-lang.test.ts has each command's own). */
+const medcardZh = (...args: string[]) => run('zh_CN.UTF-8', args);
 
 test('the command list is read from `medcard --help`', () => {
   for (const name of ['run', 'doctor', 'emulate', 'images']) assert.ok(COMMANDS.includes(name), `${name} not in ${COMMANDS}`);
@@ -40,11 +47,17 @@ for (const name of COMMANDS) {
     const unknown = medcard(name, '--no-such-option');
     assert.equal(unknown.status, 2, unknown.stdout + unknown.stderr);
     assert.match(unknown.stderr, new RegExp(`^medcard ${name}: unknown option --no-such-option\\n\\nusage: medcard ${name}`));
+    const zh = medcardZh(name, '--no-such-option');
+    assert.equal(zh.status, 2, zh.stdout + zh.stderr);
+    assert.match(zh.stderr, new RegExp(`^medcard ${name}: 没有 --no-such-option 这个选项\\n\\nusage: medcard ${name}`));
     const takes = TAKES[name] ?? [];
     if (takes === 'any') return; // feature files or folders: any number
     const extra = medcard(name, ...takes, 'surplus');
     assert.equal(extra.status, 2, extra.stdout + extra.stderr);
     assert.match(extra.stderr, new RegExp(`^medcard ${name}: unexpected argument "surplus": this command takes ${takes.length ? `at most ${takes.length} argument` : 'no arguments'}`));
+    const extraZh = medcardZh(name, ...takes, 'surplus');
+    assert.equal(extraZh.status, 2, extraZh.stdout + extraZh.stderr);
+    assert.match(extraZh.stderr, new RegExp(`^medcard ${name}: 多余的参数 "surplus"：这个命令${takes.length ? `最多接受 ${takes.length} 个参数` : '只接受选项，不接受参数'}`));
   });
 }
 

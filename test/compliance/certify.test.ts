@@ -21,7 +21,7 @@ const MUTANTS: Record<string, string[]> = {
   'skip-select': ['CARD-01'], 'skip-pin': ['CARD-03'], 'ignore-expiry': ['CARD-04'], 'lent-card': ['CARD-05'],
   'no-signin': ['PLAT-01'], 'skip-presettle': ['PLAT-02'], 'fee-sum': ['PLAT-03'], 'reuse-msgid': ['PLAT-04'],
   'no-reversal': ['PLAT-05', 'PLAT-08'], 'double-settle': ['PLAT-06'], 'refusal-as-success': ['CARD-06', 'PLAT-07'], 'receipt-differs': ['PLAT-08'],
-  'vague-refusal': ['CARD-06'], 'crash-on-pull': ['CARD-07'],
+  'vague-refusal': ['CARD-06'], 'crash-on-pull': ['CARD-07'], 'skip-external-auth': ['CARD-08'],
 };
 
 describe('medcard certify', () => {

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 const ROOT = path.resolve(__dirname, '..', '..');
 
 function settle(a: Record<string, string>): Promise<string> {
-  const args = ['bin/medcard.js', 'terminal', a.action ?? '', '--reader', a.reader ?? '', '--platform', a.platform_url ?? '',
+  const args = ['bin/medcard.js', 'terminal', a.action ?? '', '--reader', a.reader ?? '', '--psam-reader', a.psam_reader ?? '', '--platform', a.platform_url ?? '',
     '--institution', a['institution.code'] ?? '', '--institution-name', a['institution.name'] ?? '', '--region', a['institution.region'] ?? '',
     '--key', a.key ?? '', '--sign-type', a.sign_type ?? '', '--date', a.date ?? '', '--kind', a.kind ?? '', '--items', a.items ?? '[]',
     '--presented-name', a['person.name'] ?? '', '--presented-id', a['person.id'] ?? '', '--account', a.use_account ?? '1'];

@@ -27,6 +27,8 @@ const refusedByPlatform = new Set(['card-blocked', 'not-insured', 'employer-arre
 const MUTANTS: Record<string, TerminalSeams> = {
   // SELECT SSSE is answered here, never sent; EFs are then selected by FID from the MF.
   'skip-select': { channel: (c) => channelWith(c, (a, send) => SSSE_BY_NAME(a) ? Promise.resolve(ok) : send(a[1] === 0xa4 && a[2] === 0x02 ? Uint8Array.from([a[0]!, 0xa4, 0x00, ...a.subarray(3)]) : a)) },
+  // EXTERNAL AUTHENTICATE is answered 9000 here: the card never sees it, so EF06 stays closed (69 82).
+  'skip-external-auth': { channel: (c) => channelWith(c, (a, send) => a[1] === 0x82 ? Promise.resolve(ok) : send(a)) },
   // VERIFY is answered 9000 here: the card never sees the PIN.
   'skip-pin': { channel: (c) => channelWith(c, (a, send) => a[1] === 0x20 && a.length > 5 ? Promise.resolve(ok) : send(a)) },
   // The expiry date read from EF05/06 becomes 2099-12-31: the terminal never notices expiry.

@@ -224,9 +224,9 @@ describe('medcard certify --terminal operator, in a pty', () => {
     let extraEnter = false;
     try {
       for (;;) {
-        const next = await pty.expect(/请在收费窗口为 (\S+) 结算门诊费用 ([\d.]+) 元（读卡器 (.+?)，平台 ([^）\s]+)）|受测终端 \/ terminal operator: /);
+        const next = await pty.expect(/请在收费窗口为 (\S+) 结算门诊费用 ([\d.]+) 元（读卡器 (.+?)(?:，PSAM 卡在 (.+?))?，平台 ([^）\s]+)）|受测终端 \/ terminal operator: /);
         if (!next[1]) break;
-        const [, name, amount, reader, platform] = next as unknown as [string, string, string, string, string];
+        const [, name, amount, reader, psamReader, platform] = next as unknown as [string, string, string, string, string | undefined, string];
         const at = asked.indexOf(`${name} ${amount}`);
         assert.ok(at >= 0, `the operator was asked to settle ${amount} for ${name}, which no scenario asks (${asked.join(', ')})`);
         asked.splice(at, 1);
@@ -242,7 +242,7 @@ describe('medcard certify --terminal operator, in a pty', () => {
         const items = [...block.matchAll(/^ {4}\d+\. (\S+) {2}(.+?) {2}(\d+\.\d{2}) × (\d+)$/gm)].map((m) => ({ code: m[1]!, name: m[2]!, price: m[3]!, count: Number(m[4]) }));
         assert.equal(items.reduce((s, i) => s + fenOf(i.price) * i.count, 0), fenOf(amount), `the fee lines shown sum to the amount asked:\n${block}`);
         // The operator does it: the reference terminal at the reader and platform shown, the PIN on its PIN pad.
-        const done = await run(process.execPath, ['bin/medcard.js', 'terminal', 'settle', '--reader', reader, '--platform', platform,
+        const done = await run(process.execPath, ['bin/medcard.js', 'terminal', 'settle', '--reader', reader, '--psam-reader', psamReader ?? '', '--platform', platform,
           '--institution', tut.institution.code, '--institution-name', tut.institution.name, '--region', tut.institution.region,
           '--key', tut.institution.key, '--sign-type', tut.institution.sign_type, '--date', date, '--kind', 'outpatient',
           '--items', JSON.stringify(items), '--presented-name', name, '--presented-id', id, '--account', '1'], pin ? `${pin}\n` : '');

@@ -29,7 +29,7 @@ function visit(nested: boolean, psnIn2207 = PSN): Evidence {
     request: { action: 'settle', reader: 'r', platformUrl: 'u', date: '2024-03-15', kind: 'outpatient', items: [], totalFen: 12000, person: { name: '张三', idNumber: '1' }, useAccount: true },
     result: { outcome: 'refused', output: '', ms: 1 },
     card: [], platform,
-    setup: { cardHolder: { name: '张三', idNumber: '1' }, cardExpiry: '2030-01-01', cardLost: false, cardPulled: false, pinRequired: true, faults: [] },
+    setup: { cardHolder: { name: '张三', idNumber: '1' }, cardExpiry: '2030-01-01', cardGeneration: 2, cardLost: false, cardPulled: false, pinRequired: true, faults: [] },
     ledger: { before: 0, after: 1 }, reversalWithinMs: 30_000,
   };
 }
@@ -50,4 +50,20 @@ test('a psn_no inside the nesting that is not the person 1101 answered fails PLA
   const judged = requirement('PLAT-02').judge(visit(true, 'P500000000999'));
   assert.equal(judged.verdict, 'failed');
   assert.match(judged.evidence.join('\n'), /psn_no P500000000999, but 1101 answered P500000000001/);
+});
+
+test('CARD-08: a third-generation card passes only with EXTERNAL AUTHENTICATE 9000 before the first EF06 record; a second-generation card, or a terminal that never read EF05, is not applicable', () => {
+  const e = (generation: 2 | 3, card: Array<[string, string, string, string]>): Evidence => {
+    const v = visit(false);
+    return { ...v, setup: { ...v.setup, cardGeneration: generation }, card: card.map(([command, name, detail, sw]) => ({ time: '', command, response: sw, name, detail, sw, swMeaning: '' })) };
+  };
+  const version: [string, string, string, string] = ['00B2030006', 'READ RECORD', 'EF05 record 03', '9000'];
+  const auth: [string, string, string, string] = ['0082000108' + '11'.repeat(8), 'EXTERNAL AUTHENTICATE', 'key 01', '9000'];
+  const ef06: [string, string, string, string] = ['00B2080014', 'READ RECORD', 'EF06 record 08', '9000'];
+  assert.equal(verdict('CARD-08', e(3, [version, auth, ef06])), 'passed');
+  assert.equal(verdict('CARD-08', e(3, [version, ['00B2080014', 'READ RECORD', 'EF06 record 08', '6982'], auth, ef06])), 'failed');
+  assert.equal(verdict('CARD-08', e(3, [version, ['0082000108' + '00'.repeat(8), 'EXTERNAL AUTHENTICATE', 'key 01', '63C2']])), 'failed');
+  assert.equal(verdict('CARD-08', e(3, [version])), 'failed');
+  assert.equal(verdict('CARD-08', e(3, [])), 'not-applicable');
+  assert.equal(verdict('CARD-08', e(2, [version, ef06])), 'not-applicable');
 });

@@ -39,6 +39,11 @@ const TEMPLATES: Array<number[] | ((digits: () => string) => number[])> = [
   rec(0x01, 0x0c, 0x14), [0x00, 0xc0, 0x00, 0x00, 0x19], [0x00, 0xc0, 0x00, 0x00, 0x36], [0x00, 0xc0, 0x00, 0x00, 0x21],
   (d) => [0x00, 0x20, 0x00, 0x00, 0x03, ...bcd(d())],
   (d) => [0x80, 0x5e, 0x01, 0x00, 0x07, ...bcd(d()), 0xff, ...bcd(d())],
+  // RELOAD PIN and the HSM forms (Lc 10) of INTERNAL / EXTERNAL AUTHENTICATE (psam.test.ts): random
+  // cryptograms never authenticate, so RELOAD PIN never changes the PIN here.
+  (d) => [0x80, 0x5e, 0x00, 0x00, 0x03, ...bcd(d())],
+  [0x00, 0x88, 0x00, 0x00, 0x10, ...Array.from({ length: 16 }, (_, i) => i)],
+  [0x00, 0x82, 0x00, 0x01, 0x10, 1, 2, 3, 4, 5, 6, 7, 8, 8, 7, 6, 5, 4, 3, 2, 1],
 ];
 
 function bcd(d: string): number[] {
@@ -76,7 +81,7 @@ function generator(rnd: () => number, pins: () => string[], avoidPin: string | n
       const sep = rnd() < 0.9 ? 0xff : int(256);
       return [...old, sep, ...pinData()];
     }
-    if ((ins === 0x88 || ins === 0x82) && r < 0.7) return bytes(8);
+    if ((ins === 0x88 || ins === 0x82) && r < 0.7) return bytes(rnd() < 0.7 ? 8 : 16);
     return r < 0.85 ? [] : bytes(int(rnd() < 0.9 ? 20 : 260));
   };
   return {
@@ -120,6 +125,8 @@ class PinModel {
     const ok = (b: ArrayLike<number>) => /^\d{6}$/.test(bcdStr(b));
     const isVerify = (apdu.length === 8 || apdu.length === 9) && apdu[0] === 0x00 && apdu[1] === 0x20 && apdu[2] === 0 && apdu[3] === 0 && apdu[4] === 3 && ok(apdu.subarray(5, 8));
     const isChange = (apdu.length === 12 || apdu.length === 13) && apdu[0] === 0x80 && apdu[1] === 0x5e && apdu[2] === 1 && apdu[3] === 0 && apdu[4] === 7 && apdu[8] === 0xff && ok(apdu.subarray(5, 8)) && ok(apdu.subarray(9, 12));
+    const isReload = apdu.length === 8 && apdu[0] === 0x80 && apdu[1] === 0x5e && apdu[2] === 0 && apdu[3] === 0 && apdu[4] === 3 && ok(apdu.subarray(5, 8));
+    if (isReload) return 0x6982; // never after a successful EXTERNAL AUTHENTICATE: random cryptograms
     if (!isVerify && !isChange) return undefined;
     if (!active) return 0x6985;
     if (this.tries <= 0) return 0x6983;

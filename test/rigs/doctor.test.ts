@@ -46,6 +46,29 @@ test('medcard doctor --fix refuses to touch the network without root, and says w
   }
 });
 
+test('under LANG=zh_CN doctor says the same in Chinese: each check and its fix (the commands as they are), exit 1', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-doctor-zh-'));
+  fs.writeFileSync(path.join(dir, 'fonts.conf'), '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig></fontconfig>\n');
+  const socket = path.join(dir, 'no-pcscd.comm');
+  const r = spawnSync(process.execPath, [MEDCARD, 'doctor', '--no-measure'], {
+    cwd: ROOT, encoding: 'utf8', timeout: 60000,
+    env: { ...process.env, LANG: 'zh_CN.UTF-8', LC_ALL: '', LC_MESSAGES: '', PCSCLITE_CSOCK_NAME: socket, DOCKER_HOST: 'tcp://127.0.0.1:1', FONTCONFIG_FILE: path.join(dir, 'fonts.conf'), PGPORT: '1' },
+  });
+  const out = `${r.stdout}${r.stderr}`;
+  assert.equal(r.status, 1, out);
+  assert.match(out, new RegExp(`^FAIL  pcscd\n.*\n {6}PCSCLITE_CSOCK_NAME=${socket} 指向的套接字上没有 pcscd 应答：unset PCSCLITE_CSOCK_NAME`, 'm'));
+  assert.match(out, /^info  vpcd 读卡器：未检查，pcscd 没有应答/m);
+  assert.match(out, /^info  127\.0\.0\.1:1 上的 PostgreSQL：没有应答.*\n {6}修复（root）：(pg_ctlcluster --skip-systemctl-redirect \d+ main start|apt-get install -y postgresql)$/m);
+  assert.match(out, /^warn  Docker Engine：无法连接.*\n.*\n {6}DOCKER_HOST=tcp:\/\/127\.0\.0\.1:1 没有应答：unset DOCKER_HOST/m);
+  assert.match(out, /^warn  没有 CJK 字体（fc-list :lang=zh 一个也没列出）.*\n {6}修复（root）：apt-get install -y fonts-wqy-microhei/m);
+  assert.match(out, /^发现 1 个问题$/m);
+  const withFlag = spawnSync(process.execPath, [MEDCARD, 'doctor', '--no-measure', '--lang', 'zh'], {
+    cwd: ROOT, encoding: 'utf8', timeout: 60000, env: { ...process.env, LANG: 'C', LC_ALL: '', LC_MESSAGES: '', PCSCLITE_CSOCK_NAME: socket, DOCKER_HOST: 'tcp://127.0.0.1:1', PGPORT: '1' },
+  });
+  assert.match(withFlag.stdout, /^info  vpcd 读卡器：未检查/m, '--lang zh under LANG=C');
+  assert.equal(withFlag.status, 1);
+});
+
 test('medcard doctor with pcscd, PostgreSQL, Docker and fonts out of reach: each says so with its fix, and only pcscd is a failure', () => {
   // Out of reach for this process only: the machine's pcscd, PostgreSQL and Docker go on serving the others.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-doctor-'));

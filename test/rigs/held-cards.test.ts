@@ -32,9 +32,8 @@ function cardNeeds(s: JsonScenario): { holders: Set<string>; replacement: boolea
   return { holders, replacement };
 }
 
-const needsCardState = (s: JsonScenario) => s.tags.some((t) => t.name === '@needs-card-state');
-/** Tagged for a card the harness makes (a third-generation card): a rig's own card cannot become it. */
-const needsCardSwap = (s: JsonScenario) => s.tags.some((t) => t.name === '@needs-card-swap');
+/** The capabilities a scenario's tags ask for (@needs-…) that a rig with `caps` lacks. */
+const taggedLacks = (s: JsonScenario, caps: readonly string[]) => s.tags.map((t) => /^@needs-(.+)$/.exec(t.name)?.[1]).filter((c): c is string => !!c && !caps.includes(c));
 
 /** A pcsc rig file with these cards, one reader each. */
 const pcscRig = (cards: Card[]) => `kind: pcsc\ndescription: held cards (test/rigs/held-cards.test.ts)\ncards:\n${cards.map((c) => `  - { reader: ${c.reader}, card: ${c.card} }`).join('\n')}\ncapabilities: []\nexclusive: "@rig-any"\n`;
@@ -69,10 +68,11 @@ async function withVpcdCards<T>(cards: Card[], fn: () => Promise<T> | T): Promis
   }
 }
 
-/** Serve one card with `medcard emulate --serial` on the far end of a socat pty pair; fn gets the host end. */
-async function withSerialCard<T>(card: string, fn: (hostPath: string) => Promise<T> | T): Promise<T> {
+/** Serve cards with `medcard emulate --serial` on the far end of a socat pty pair (several: a card robot, one slot each); fn gets the host end. */
+async function withSerialCard<T>(cards: string | string[], fn: (hostPath: string) => Promise<T> | T): Promise<T> {
+  const [first, ...more] = typeof cards === 'string' ? [cards] : cards;
   const pair = await makePtyPair();
-  const child = spawn(process.execPath, [MEDCARD, 'emulate', '--card', card, '--serial', pair.b, '--baud', '115200'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MEDCARD, 'emulate', '--card', first!, ...more.flatMap((c) => ['--slot', c]), '--serial', pair.b, '--baud', '115200'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   try {
     let out = '';
     await new Promise<void>((resolve, reject) => {
@@ -90,7 +90,7 @@ async function withSerialCard<T>(card: string, fn: (hostPath: string) => Promise
 }
 
 /** The suite with these cards (profiles) on the rig `suite` serves and runs: what ran passed, what did not says why. */
-function check(label: string, cards: string[], suite: () => Promise<ReturnType<typeof runSuite>>) {
+function check(label: string, cards: string[], suite: () => Promise<ReturnType<typeof runSuite>>, caps: readonly string[] = []) {
   const profiles = cards.map((c) => loadCardProfile(path.join(ROOT, c)));
   const holders = new Set(profiles.map((p) => p.holder.idNumber));
   const cardsOfOneHolder = Math.max(...[...holders].map((h) => profiles.filter((p) => p.holder.idNumber === h).length));
@@ -98,19 +98,17 @@ function check(label: string, cards: string[], suite: () => Promise<ReturnType<t
     const { run, scenarios, skipped, output } = await suite();
     assert.equal(run.status, 0, output.slice(-4000));
     const ran = scenarios.filter((s) => s.status !== 'skipped');
-    console.log(`${label}: ${ran.length} ran and passed, ${scenarios.length - ran.length} skipped of ${scenarios.length}`);
+    const because = (what: string, tagged: boolean) => skipped.filter((l) => l.includes(`lacks ${what}`) && l.includes('(scenario tagged') === tagged).length;
+    const skips = [`${because('card-state', true) + because('card-state', false)} card-state`, `${because('card-swap', true)} tagged @needs-card-swap`, `${because('card-swap', false)} more cards`];
+    console.log(`${label}: ${ran.length} ran and passed, ${scenarios.length - ran.length} skipped of ${scenarios.length} (${skips.join(' / ')})`);
     for (const { uri, scenario, status } of scenarios) {
       const where = `${uri}: ${scenario.name}`;
       const needs = cardNeeds(scenario);
       const reason = skipped.find((line) => line.startsWith(`${where} — `));
-      if (needsCardState(scenario)) {
+      const lacks = taggedLacks(scenario, caps);
+      if (lacks.length) {
         assert.equal(status, 'skipped', where);
-        assert.match(reason ?? '', /lacks card-state/, where);
-        continue;
-      }
-      if (needsCardSwap(scenario)) {
-        assert.equal(status, 'skipped', where);
-        assert.match(reason ?? '', /lacks card-swap \(scenario tagged @needs-card-swap\)/, where);
+        assert.match(reason ?? '', new RegExp(`lacks (${lacks.join('|')})`), where);
         continue;
       }
       const fits = needs.holders.size <= holders.size && (!needs.replacement || cardsOfOneHolder >= 2);
@@ -185,5 +183,10 @@ describe('the rig\'s own cards stand in for the scenarios\' cards (cards served 
   const replaced = [{ reader: 'Virtual PCD 00 01', card: 'fixtures/cards/chen-qi-lost.yaml' }, { reader: 'Virtual PCD 00 00', card: 'fixtures/cards/chen-qi-replacement.yaml' }];
   check('pcsc, a card and its replacement (陈七): card-replacement scenarios run', replaced.map((c) => c.card), vpcdSuite(replaced));
   check('serial with serial.path, one card (张三)', [ZHANG_SAN], () => withSerialCard(ZHANG_SAN, (host) =>
-    runSuite(`kind: serial\ndescription: a line to medcard emulate --serial (test/rigs/held-cards.test.ts)\ncard: ${ZHANG_SAN}\nserial: { path: ${host}, baudRate: 115200 }\ncapabilities: [card-remove]\n`)));
+    runSuite(`kind: serial\ndescription: a line to medcard emulate --serial (test/rigs/held-cards.test.ts)\ncard: ${ZHANG_SAN}\nserial: { path: ${host}, baudRate: 115200 }\ncapabilities: [card-remove]\n`)), ['card-remove']);
+  // A card robot on the line (a separate `medcard emulate --serial --slot …` process): its slots' cards stand in.
+  const robotRig = (host: string, cards: string[]) => `kind: serial\ndescription: a card robot, medcard emulate --serial --slot (test/rigs/held-cards.test.ts)\nserial: { path: ${host}, baudRate: 115200 }\ncards:\n${cards.map((c, i) => `  - { slot: ${i}, card: ${c} }`).join('\n')}\ncapabilities: [card-remove]\n`;
+  const robot = (cards: string[]) => () => withSerialCard(cards, (host) => runSuite(robotRig(host, cards)));
+  check('serial robot, two holders (张三, 李四): two-person scenarios run', twoHolders.map((c) => c.card), robot(twoHolders.map((c) => c.card)), ['card-remove']);
+  check('serial robot, a card and its replacement (陈七): card-replacement scenarios run', replaced.map((c) => c.card), robot(replaced.map((c) => c.card)), ['card-remove']);
 });

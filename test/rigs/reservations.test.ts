@@ -4,18 +4,20 @@
 // on a lab machine; scripts/test.js holds /tmp/medcard-vpcd.lock (never take it here).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describeHolder, tryReserve, release, readerKey } from '../../rigs/reservations';
+import { PcscChannel } from '../../rigs';
+import { VICC_PYTHON, withViccEnv } from '../../bench/vicc';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-reservations-'));
 const FEATURE = 'features/chongqing-example.feature';
 
-function medcard(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
-  const child = spawn(process.execPath, ['bin/medcard.js', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+function medcard(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
+  const child = spawn(process.execPath, ['bin/medcard.js', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => { out += c; });
   child.stderr!.on('data', (c: Buffer) => { out += c; });
@@ -58,6 +60,18 @@ describe('readers reserved across processes', () => {
     }
   });
 
+  test('under LANG=zh_CN the same refusal is in Chinese, exit 2', async () => {
+    const h = await holder(readerKey('Virtual PCD 00 00'));
+    try {
+      const r = await medcard(['run', '--rig', 'vpcd', '--wait', '0', '--reports', path.join(tmp, 'zh'), FEATURE], { LANG: 'zh_CN.UTF-8', LC_ALL: '', LC_MESSAGES: '' }).done;
+      assert.equal(r.code, 2, r.out);
+      assert.match(r.out, new RegExp(`^medcard run: 读卡器 "Virtual PCD 00 00" 正被 pid ${h.pid} \\(.*reservations.*\\) 占用，等了 0 秒仍未释放：等它结束，或停止它（kill ${h.pid}）$`, 'm'));
+    } finally {
+      h.kill();
+      await exited(h);
+    }
+  });
+
   test('a stray card process in the reader is named within seconds, not waited on', async () => {
     const stray = spawn(process.execPath, ['bin/medcard.js', 'emulate', '--card', 'fixtures/cards/zhang-san.yaml', '--vpcd-port', '35963'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
@@ -69,6 +83,58 @@ describe('readers reserved across processes', () => {
       const r = await medcard(['run', '--rig', 'vpcd', '--reports', path.join(tmp, 'd'), FEATURE]).done;
       assert.equal(r.code, 1, r.out.slice(-2000));
       assert.match(r.out, new RegExp(`Virtual PCD 00 00 already holds a card from pid ${stray.pid} \\(.*emulate.*\\): stop that process \\(kill ${stray.pid}\\)`));
+    } finally {
+      stray.kill();
+      await exited(stray);
+    }
+  });
+
+  test('a card program that is not medcard (vicc) in the reader is named too: it holds no reservation, its connection to vpcd shows it', async () => {
+    await withViccEnv(async (env) => {
+      const vicc = spawn(VICC_PYTHON, ['/usr/bin/vicc', '-t', 'iso7816', '-H', '127.0.0.1', '-P', '35963'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let said = '';
+      vicc.stdout!.on('data', (c: Buffer) => { said += c; });
+      vicc.stderr!.on('data', (c: Buffer) => { said += c; });
+      try {
+        const ch = new PcscChannel('Virtual PCD 00 00');
+        try {
+          assert.ok(await ch.waitForCard(20_000), `vicc's card did not show in "Virtual PCD 00 00" within 20 s: ${said}`);
+        } finally {
+          await ch.close();
+        }
+        const r = await medcard(['run', '--rig', 'vpcd', '--reports', path.join(tmp, 'f'), FEATURE]).done;
+        assert.equal(r.code, 1, r.out.slice(-2000));
+        assert.match(r.out, new RegExp(`Virtual PCD 00 00 already holds a card from pid ${vicc.pid} \\(/usr/bin/python3 /usr/bin/vicc -t iso7816 .*\\), a program that is not medcard \\(vpcd port 35963\\): stop it \\(kill ${vicc.pid}\\)`));
+      } finally {
+        vicc.kill();
+        await exited(vicc);
+      }
+    });
+  });
+
+  test('remote-card: a stray card process in the reader fails the scenario within 3 s, naming it, and starts no card container', async () => {
+    // The embedded engine: no container engine to build; the card containers are what is under test.
+    const rig = path.join(tmp, 'remote.yaml');
+    fs.writeFileSync(rig, 'kind: remote-card\nreader: ["Virtual PCD 00 00"]\ncard: fixtures/cards/zhang-san.yaml\ncapabilities: [card-swap, card-remove]\n');
+    const stray = spawn(process.execPath, ['bin/medcard.js', 'emulate', '--card', 'fixtures/cards/zhang-san.yaml', '--vpcd-port', '35963'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let said = '';
+        stray.stdout!.on('data', (c: Buffer) => { said += c; if (/35963/.test(said)) resolve(); });
+        stray.once('exit', (code) => reject(new Error(`medcard emulate exited (${code}): ${said}`)));
+      });
+      const r = await medcard(['run', '--rig', rig, '--reports', path.join(tmp, 'e'), FEATURE]).done;
+      assert.equal(r.code, 1, r.out.slice(-2000));
+      assert.match(r.out, new RegExp(`Virtual PCD 00 00 already holds a card from pid ${stray.pid} \\(.*emulate.*\\): stop that process \\(kill ${stray.pid}\\)`));
+      // Each scenario that inserts a card failed on it (a few seconds each: the grace for a card on its way
+      // out); none started a container (the slot is taken before any container is).
+      const failed = [...r.out.matchAll(/^failed\s+\S+\s+.*\((\d+(?:\.\d+)?) s\)$/gm)].map((m) => Number(m[1]));
+      console.log(`remote-card with a stray card: ${failed.length} scenario(s) failed, after ${failed.join(', ')} s each`);
+      assert.ok(failed.length >= 1, r.out.slice(-2000));
+      // Each failure's text names the holder (a step failure may show it twice: the step's words, then the rig's error).
+      assert.ok((r.out.match(/Virtual PCD 00 00 already holds a card from pid/g)?.length ?? 0) >= failed.length, `every failure names the holder:\n${r.out.slice(-3000)}`);
+      const ps = spawnSync('docker', ['ps', '-aq', '--filter', 'label=org.medcard.role=card'], { encoding: 'utf8', timeout: 20_000 });
+      assert.equal(ps.stdout.trim(), '', 'no card container left or started');
     } finally {
       stray.kill();
       await exited(stray);

@@ -10,8 +10,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SerialPort } from 'serialport';
 import { EmulatedCard, loadCardProfile } from '../../emulator';
-import { CapabilityMissingError, CardAbsentError, encodeFrame, makePtyPair, openRig, ReaderError, ResyncDecoder, SerialCardServer, SerialChannel, type PtyPair } from '../../rigs';
+import { CapabilityMissingError, CardAbsentError, encodeFrame, makePtyPair, openRig, ReaderError, ResyncDecoder, SerialCardServer, SerialChannel, type PtyPair, type ReadCard } from '../../rigs';
 import type { SerialRig } from '../../rigs/kinds/serial';
+import { parseRigFile, RigFileError } from '../../rigs/files';
+import { CardSession } from '../../terminal';
 import { hexBytes, MEDCARD, ROOT, SELECT_SSSE } from '../rigs/helpers';
 
 const zhangSan = loadCardProfile(path.join(ROOT, 'fixtures/cards/zhang-san.yaml'));
@@ -160,6 +162,98 @@ describe('a card served by a separate `medcard emulate --serial` process', () =>
       child.kill('SIGTERM');
       await pair.close();
     }
+  });
+});
+
+describe('a card robot on the line: slots, swapped in by control codes 13 and 20+k', () => {
+  const chenQi = loadCardProfile(path.join(ROOT, 'fixtures/cards/chen-qi-lost.yaml'));
+  const read = async (ch: Parameters<ReadCard>[0]) => {
+    const d = await new CardSession(ch).read();
+    return { holder: { ...zhangSan.holder, name: d.name, idNumber: d.idNumber }, card: { ...zhangSan.card, number: d.cardNumber, identificationCode: d.identificationCode } };
+  };
+
+  test('the host asks how many slots, swaps each card in (its ATR back), and an empty or missing slot says so', async () => {
+    const pair = await makePtyPair();
+    const server = await SerialCardServer.open({ path: pair.b, slots: [new EmulatedCard(zhangSan), new EmulatedCard(liSi)] });
+    const ch = await SerialChannel.open({ path: pair.a, timeoutMs: 1000 });
+    try {
+      assert.equal(await ch.slotCount(), 2);
+      assert.equal(hex(await ch.selectSlot(1)), liSi.atr.toUpperCase());
+      assert.equal(ch.isCardPresent(), true);
+      await ch.powerOn();
+      await ch.transmit(hexBytes(SELECT_SSSE));
+      assert.equal(hex(await ch.transmit(READ_CARD_NO)), cardNumberRecord('B11000002'));
+      assert.equal(hex(await ch.selectSlot(0)), zhangSan.atr.toUpperCase());
+      await assert.rejects(ch.transmit(READ_CARD_NO), /not powered/, 'a card swapped in is unpowered');
+      await ch.powerOn();
+      await ch.transmit(hexBytes(SELECT_SSSE));
+      assert.equal(hex(await ch.transmit(READ_CARD_NO)), cardNumberRecord('A50000001'));
+      assert.equal(server.currentSlot, 0);
+      await assert.rejects(ch.selectSlot(5), (e: Error) => e instanceof CardAbsentError && /slot 5 of the card robot on .* is empty/.test(e.message));
+      assert.equal(ch.isCardPresent(), false);
+      await assert.rejects(ch.selectSlot(16), (e: Error) => e instanceof ReaderError && /slot 16 does not exist/.test(e.message));
+    } finally {
+      await ch.close();
+      await server.close();
+      await pair.close();
+    }
+  });
+
+  test('a far end that does not know the codes (FF): one slot, and a swap is refused naming what is needed', async () => {
+    const pair = await makePtyPair();
+    const far = await rawPort(pair.b);
+    // Answers every frame with FF, "unknown code" (the presence probe at open too: the channel takes no card).
+    far.on('data', () => far.write(encodeFrame(Uint8Array.of(0xff))));
+    const ch = await SerialChannel.open({ path: pair.a, timeoutMs: 500 });
+    try {
+      assert.equal(await ch.slotCount(), 1);
+      await assert.rejects(ch.selectSlot(1), (e: Error) => e instanceof ReaderError && /does not swap cards \(control code 21 unknown\): a rig file with `cards:` needs a card robot/.test(e.message));
+    } finally {
+      await ch.close();
+      await closePort(far);
+      await pair.close();
+    }
+  });
+
+  test('the rig reads each slot\'s card once, swaps to the card a scenario asks for, refuses one it lacks', async () => {
+    const pair = await makePtyPair();
+    const server = await SerialCardServer.open({ path: pair.b, slots: [new EmulatedCard(zhangSan), new EmulatedCard(liSi)] });
+    const body = (third = '') => `kind: serial\nserial: { path: ${pair.a}, baudRate: 115200, timeoutMs: 1000 }\ncards:\n  - { slot: 0, card: fixtures/cards/zhang-san.yaml }\n  - { slot: 1, card: fixtures/cards/li-si.yaml }\n${third}`;
+    const rig = await openRig(rigFile('robot', body()));
+    try {
+      const held = await rig.heldCards!(read);
+      assert.deepEqual(held.map((h) => [h.reader, h.profile.card.number]), [[`serial:${pair.a} slot 0`, 'A50000001'], [`serial:${pair.a} slot 1`, 'B11000002']]);
+      for (const [profile, number] of [[liSi, 'B11000002'], [zhangSan, 'A50000001'], [liSi, 'B11000002']] as const) {
+        const slot = await rig.insertCard(profile);
+        await slot.channel.powerOn();
+        await slot.channel.transmit(hexBytes(SELECT_SSSE));
+        assert.equal(hex(await slot.channel.transmit(READ_CARD_NO)), cardNumberRecord(number));
+      }
+      assert.equal(server.currentSlot, 1);
+      await assert.rejects(rig.insertCard(chenQi), (e: Error) => e instanceof CapabilityMissingError && e.capability === 'card-swap'
+        && /has only cards A50000001 \(张三\) in slot 0, B11000002 \(李四\) in slot 1 behind serial:/.test(e.reason));
+    } finally {
+      await rig.close();
+    }
+    const more = await openRig(rigFile('robot3', body('  - { slot: 2, card: fixtures/cards/chen-qi-lost.yaml }\n')));
+    try {
+      await assert.rejects(more.heldCards!(read), (e: Error) => e instanceof ReaderError && /has 2 slot\(s\) \(0–1\), but the rig file puts a card in slot 2/.test(e.message));
+    } finally {
+      await more.close();
+      await server.close();
+      await pair.close();
+    }
+  });
+
+  test('rig file: cards: needs serial.path, not with card:, each slot once', () => {
+    const problems = (text: string) => { try { parseRigFile(text, path.join(ROOT, 'rigs', 'x.yaml')); return ''; } catch (e) { assert.ok(e instanceof RigFileError, String(e)); return e.message; } };
+    const slots = 'cards:\n  - { slot: 0, card: fixtures/cards/zhang-san.yaml }\n  - { slot: 0, card: fixtures/cards/li-si.yaml }\n';
+    assert.match(problems(`kind: serial\n${slots}`), /cards: a card robot's slots need serial.path/);
+    const both = problems(`kind: serial\nserial: { path: /dev/ttyUSB0 }\ncard: fixtures/cards/zhang-san.yaml\n${slots}`);
+    assert.match(both, /card: give either card or cards:/);
+    assert.match(both, /x.yaml:6: cards\[1\].slot: slot 0 is listed twice/);
+    assert.match(problems('kind: serial\nserial: { path: /dev/ttyUSB0 }\ncards:\n  - { slot: 16, card: fixtures/cards/zhang-san.yaml }\n'), /a slot number, 0–15/);
+    assert.equal(problems('kind: serial\nserial: { path: /dev/ttyUSB0 }\ncards:\n  - { slot: 0, card: fixtures/cards/zhang-san.yaml }\n  - { slot: 3, card: fixtures/cards/li-si.yaml }\n'), '');
   });
 });
 

@@ -8,104 +8,26 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { parseAtr } from '../../emulator';
 import { PcscChannel } from '../../rigs';
-import { ROOT, startEmulator } from '../rigs/helpers';
+import {
+  PORT_0, PORT_1, READER_0, READER_1, ROOT, c, card, expectedFields as expectedOf, fieldsOf, py, readYaml, readerEmpty,
+  setUp, tearDown, tmp, withServed,
+} from './helpers';
 
-const LIB_DIR = path.join(ROOT, 'native', 'sscard');
-const LIB = path.join(LIB_DIR, 'build', 'libsscard.so');
 const PROFILE = path.join(ROOT, 'fixtures', 'cards', 'zhang-san.yaml');
-const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-const READER_0 = 'Virtual PCD 00 00';
-const READER_1 = 'Virtual PCD 00 01';
-
-// ---- the expected line, from the YAML alone --------------------------------------------------
-const yaml = parseYaml(fs.readFileSync(PROFILE, 'utf8'));
-const ymd = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : String(v)).replace(/-/g, '');
-/** card-spec §1 Decision: with no `atr:` the historical bytes spell the profile's name (its file name). */
-const historical = yaml.atr
-  ? Buffer.from((parseAtr(Uint8Array.from(Buffer.from(String(yaml.atr).replace(/\s+/g, ''), 'hex'))) as { historical: Uint8Array }).historical).toString('hex').toUpperCase()
-  : Buffer.from(path.basename(PROFILE, '.yaml')).toString('hex').toUpperCase();
-const idCode = String(yaml.card.identificationCode).toUpperCase();
-function expectedFields(terminalNo = '', deviceNo = ''): string[] {
-  return [idCode.slice(0, 6), String(yaml.holder.idNumber), String(yaml.card.number), idCode, String(yaml.holder.name),
-    historical, String(yaml.card.specVersion), ymd(yaml.card.issueDate), ymd(yaml.card.expiryDate), terminalNo, deviceNo];
-}
+const yaml = readYaml(PROFILE);
+const expectedFields = (terminalNo = '', deviceNo = '') => expectedOf(PROFILE, { terminalNo, deviceNo });
 /** The name in GBK, by the system's iconv (not the emulator's encoder). */
 const nameGbk = spawnSync('iconv', ['-f', 'UTF-8', '-t', 'GBK'], { input: String(yaml.holder.name) }).stdout as Buffer;
+const withCard = (port: number, _reader: string, body: () => Promise<void> | void) => withServed([card(PROFILE, port)], body);
 
-/** 11 fields, each followed by `|`; decodes the name from `encoding`. */
-function fieldsOf(out: Buffer, encoding: 'gbk' | 'utf-8'): string[] {
-  assert.equal(out[out.length - 1], 0x7c, `the line ends with "|": ${out.toString('latin1')}`);
-  const parts: Buffer[] = [];
-  let start = 0;
-  for (let i = 0; i < out.length; i++) if (out[i] === 0x7c) { parts.push(out.subarray(start, i)); start = i + 1; }
-  assert.equal(parts.length, 11, `11 fields: ${out.toString('latin1')}`);
-  return parts.map((p, i) => (i === 4 ? new TextDecoder(encoding, { fatal: true }).decode(p) : p.toString('latin1')));
-}
-
-// ---- callers -------------------------------------------------------------------------------
-let tmp = '';
-let cli = '';
-const baseEnv = (): NodeJS.ProcessEnv => {
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('SSCARD_')) delete env[k];
-  return env;
-};
-interface Call { rc: number; out: Buffer }
-function parseCall(stdout: Buffer, hex: boolean, what: string): Call {
-  const nl = stdout.indexOf(0x0a);
-  assert.ok(nl > 0, `${what} printed no return code: ${stdout.toString()}`);
-  const rest = stdout.subarray(nl + 1, stdout.length - 1); // the line, without its final "\n"
-  return { rc: Number(stdout.subarray(0, nl).toString()), out: hex ? Buffer.from(rest.toString().trim(), 'hex') : Buffer.from(rest) };
-}
-function c(args: string[], env: Record<string, string> = {}): Call {
-  const r = spawnSync(cli, args, { env: { ...baseEnv(), ...env }, timeout: 20000 });
-  assert.equal(r.status, 0, `sscard-cli ${args.join(' ')}: ${r.stderr}`);
-  return parseCall(r.stdout, false, 'sscard-cli');
-}
-function py(args: string[], env: Record<string, string> = {}): Call {
-  const r = spawnSync(PYTHON, [path.join(__dirname, 'sscard_ctypes.py'), LIB, ...args], { env: { ...baseEnv(), ...env }, timeout: 20000 });
-  assert.equal(r.status, 0, `sscard_ctypes.py ${args.join(' ')}: ${r.stderr}`);
-  return parseCall(r.stdout, true, 'sscard_ctypes.py');
-}
-
-async function readerEmpty(reader: string): Promise<void> {
-  const ch = new PcscChannel(reader);
-  try {
-    assert.ok(await ch.waitForCard(5000, false), `pcscd still shows a card in "${reader}" 5 s after the emulator stopped`);
-  } finally {
-    await ch.close();
-  }
-}
-async function withCard(port: number, reader: string, body: () => Promise<void> | void): Promise<void> {
-  const emu = await startEmulator(['--card', PROFILE, '--vpcd-port', String(port)], reader);
-  try {
-    await body();
-  } finally {
-    await emu.stop();
-    await readerEmpty(reader);
-  }
-}
-
-before(() => {
-  if (!fs.existsSync(LIB)) {
-    const make = spawnSync('make', ['-C', LIB_DIR], { encoding: 'utf8' });
-    assert.equal(make.status, 0, `libsscard.so is not built and \`make -C native/sscard\` failed:\n${make.stderr}`);
-  }
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-sscard-'));
-  cli = path.join(tmp, 'sscard-cli');
-  const cc = spawnSync('cc', ['-Wall', '-I', LIB_DIR, '-o', cli, path.join(__dirname, 'sscard-cli.c'), '-L', path.dirname(LIB), '-lsscard', `-Wl,-rpath,${path.dirname(LIB)}`], { encoding: 'utf8' });
-  assert.equal(cc.status, 0, `compiling test/sscard/sscard-cli.c failed:\n${cc.stderr}`);
-});
-after(() => { if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
+before(setUp);
+after(tearDown);
 
 describe('libsscard iReadCardBas, through pcscd + vpcd', () => {
   test('C caller: the 11 fields match the profile, name in GBK by default; terminal fields from the environment', async () => {
-    await withCard(35963, READER_0, () => {
+    await withCard(PORT_0, READER_0, () => {
       const r = c(['read', '1']);
       assert.equal(r.rc, 0, r.out.toString('latin1'));
       assert.deepEqual(fieldsOf(r.out, 'gbk'), expectedFields());
@@ -120,7 +42,7 @@ describe('libsscard iReadCardBas, through pcscd + vpcd', () => {
   });
 
   test('C and Python callers: SSCARD_ENCODING=utf-8 gives the name in UTF-8; iType 3 (auto) reads the contact card', async () => {
-    await withCard(35963, READER_0, () => {
+    await withCard(PORT_0, READER_0, () => {
       const r = c(['read', '3'], { SSCARD_ENCODING: 'utf-8' });
       assert.equal(r.rc, 0, r.out.toString());
       assert.equal(r.out.toString('utf8'), expectedFields().join('|') + '|');
@@ -135,7 +57,7 @@ describe('libsscard iReadCardBas, through pcscd + vpcd', () => {
   });
 
   test('with no SSCARD_READER the first reader holding a card is the contact slot (card in "Virtual PCD 00 01")', async () => {
-    await withCard(35964, READER_1, () => {
+    await withCard(PORT_1, READER_1, () => {
       const r = c(['read', '1']);
       assert.equal(r.rc, 0, r.out.toString('latin1'));
       assert.deepEqual(fieldsOf(r.out, 'gbk'), expectedFields());
@@ -145,7 +67,7 @@ describe('libsscard iReadCardBas, through pcscd + vpcd', () => {
     });
   });
 
-  test('no card (no emulate process): -2 from C and Python; an unknown reader or no contactless reader is -11; a bad iType -14', async () => {
+  test('no card (no emulate process): -2 from C and Python; an unknown reader or no contactless reader is -11; a bad iType or an unreadable SSCARD_CONFIG -14', async () => {
     await readerEmpty(READER_0);
     await readerEmpty(READER_1);
     const r = c(['read', '1']);
@@ -159,6 +81,9 @@ describe('libsscard iReadCardBas, through pcscd + vpcd', () => {
     assert.match(unknown.out.toString(), /no PC\/SC reader named "ACME Reader 9"/);
     assert.equal(c(['read', '2']).rc, -11, 'contactless without SSCARD_CONTACTLESS_READER');
     assert.equal(c(['read', '9']).rc, -14);
+    const noConfig = c(['read', '1'], { SSCARD_CONFIG: '/nonexistent/sscard.conf' });
+    assert.equal(noConfig.rc, -14, 'an SSCARD_CONFIG file that cannot be read');
+    assert.match(noConfig.out.toString(), /cannot read the SSCARD_CONFIG file \/nonexistent\/sscard.conf/);
   });
 });
 
@@ -166,9 +91,9 @@ describe('libsscard iReadCardBas, through pcscd + vpcd', () => {
 async function withVicc(body: () => void): Promise<void> {
   const pkg = '/usr/lib/python3/site-packages/virtualsmartcard';
   assert.ok(fs.existsSync('/usr/bin/vicc') && fs.existsSync(pkg), 'vicc is not installed: `npm run setup` (Debian vsmartcard-vpicc python3-pycryptodome)');
-  fs.symlinkSync('/usr/lib/python3/dist-packages/Cryptodome', path.join(tmp, 'Crypto'));
+  fs.symlinkSync('/usr/lib/python3/dist-packages/Cryptodome', path.join(tmp(), 'Crypto'));
   const vicc = spawn('/usr/bin/python3', ['/usr/bin/vicc', '-t', 'iso7816', '-P', '35963'],
-    { env: { ...process.env, PYTHONPATH: `${pkg}:${tmp}` }, stdio: ['ignore', 'pipe', 'pipe'] });
+    { env: { ...process.env, PYTHONPATH: `${pkg}:${tmp()}` }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   vicc.stdout!.on('data', (d) => { out += d; });
   vicc.stderr!.on('data', (d) => { out += d; });
@@ -184,7 +109,7 @@ async function withVicc(body: () => void): Promise<void> {
   } finally {
     vicc.kill('SIGKILL');
     await exited;
-    fs.rmSync(path.join(tmp, 'Crypto'), { force: true });
+    fs.rmSync(path.join(tmp(), 'Crypto'), { force: true });
     await readerEmpty(READER_0);
   }
 }
@@ -210,7 +135,7 @@ describe('libsscard iVerifyPIN, through pcscd + vpcd', () => {
     const tries = Number(yaml.pin.tries);
     const right = String(yaml.pin.value);
     const wrong = right === '000000' ? '111111' : '000000';
-    await withCard(35963, READER_0, () => {
+    await withCard(PORT_0, READER_0, () => {
       assert.equal(c(['verify', '1'], { SSCARD_PIN: right }).rc, 0, 'the right PIN (SSCARD_PIN, C)');
       assert.equal(py(['verify', '1', right]).rc, 0, 'the right PIN (iVerifyPINEx, Python)');
       for (let left = tries - 1; left >= 1; left--) {

@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import { loadCardProfile, parseAtr } from '../../emulator';
 import { PcscChannel } from '../../rigs';
 import { ROOT, startEmulator } from '../rigs/helpers';
+import { PORT_0, PORT_1, PSAM_PROFILE, card, expectedFields as expectedOf, fieldsOf as fieldsIn, psam, readYaml, withServed } from './helpers';
 
 const SSCARD_DIR = path.join(ROOT, 'native', 'sscard');
 const BUILD = path.join(SSCARD_DIR, 'build');
@@ -185,10 +186,13 @@ after(() => {
 });
 
 /** The exports and their argument bytes on i686 (4 per argument), for the stdcall check. */
-const STDCALL_ARGS: Record<string, number> = { iReadCardBas: 8, iVerifyPIN: 8, iVerifyPINEx: 12 };
+const STDCALL_ARGS: Record<string, number> = {
+  iReadCardBas: 8, iVerifyPIN: 8, iVerifyPINEx: 12, iChangePIN: 8, iChangePINEx: 16, iReloadPIN: 12,
+  iReadCardBas_HSM_Step1: 8, iReadCardBas_HSM_Step2: 8, Init: 8, ReadCardBas: 8,
+};
 
 describe('SSCardDriver.dll, the Windows build of libsscard', () => {
-  test('x86_64 and i686: iReadCardBas, iVerifyPIN, iVerifyPINEx and every other export undecorated; PC/SC from WinSCard.dll; i686 callee-cleans (stdcall)', () => {
+  test('x86_64 and i686: every function of sscard.h exported undecorated; PC/SC from WinSCard.dll; i686 callee-cleans (stdcall)', () => {
     for (const [file, machine] of [[DLL64, 0x8664], [DLL32, 0x14c]] as const) {
       const pe = readPe(file);
       assert.equal(pe.machine, machine, `${file}: machine ${pe.machine.toString(16)}`);
@@ -287,6 +291,21 @@ describe('SSCardDriver.dll under Wine with the pcsc-lite bridge (native/sscard/w
       assert.equal(w.out.toString(), String(profile.pin.tries - 1), 'pOutInfo holds the tries left');
       assert.equal(call(bridgedDir, ['verify', '1'], { SSCARD_PIN: profile.pin.value }).rc, 0, 'the right PIN');
       assert.equal(call(bridgedDir, ['verify', '1']).rc, -14, 'no SSCARD_PIN');
+    });
+  });
+});
+
+describe('SSCardDriver.dll under Wine with the bridge: a third-generation card and its PSAM', () => {
+  test('external authentication through the PSAM in the other reader (both readers hold cards), every field; field 10 is the PSAM terminal number', async () => {
+    const gen3 = path.join(ROOT, 'fixtures', 'cards', 'zhang-san-3g.yaml');
+    const terminalNo = String(readYaml(PSAM_PROFILE).terminalNumber);
+    await withServed([card(gen3, PORT_0), psam(PORT_1)], () => {
+      const r = call(bridgedDir, ['read', '1'], { SSCARD_DEVICE_NO: 'DEV-7' });
+      assert.equal(r.rc, 0, r.why);
+      assert.deepEqual(fieldsIn(r.out, 'gbk'), expectedOf(gen3, { terminalNo, deviceNo: 'DEV-7' }));
+      const u = call(bridgedDir, ['read', '1'], { SSCARD_ENCODING: 'utf-8', SSCARD_READER: READER_0, SSCARD_PSAM_READER: 'Virtual PCD 00 01' });
+      assert.equal(u.rc, 0, u.why);
+      assert.deepEqual(fieldsIn(u.out, 'utf-8'), expectedOf(gen3, { terminalNo }));
     });
   });
 });

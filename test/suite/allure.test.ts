@@ -115,8 +115,11 @@ test('environment.properties and categories.json are written after the run', () 
   const money = categories.find((c) => /Money/.test(c.name));
   assert.ok(money);
   // The regex must match our own money failure message (steps/queries.ts `eq`), whole, as Allure does.
-  assert.match('现金支付 / cash paid: expected 120.00 元, got 100.00 元', new RegExp(`^(?:${money.messageRegex})$`));
+  assert.match('cash paid: expected 120.00 元, got 100.00 元', new RegExp(`^(?:${money.messageRegex})$`));
+  assert.match('receipt fund (fund_pay_sumamt): expected 712.50 元, got 700.00 元', new RegExp(`^(?:${money.messageRegex})$`), 'a receipt line too');
   assert.match('现金支付：应为 120.00 元，实际 100.00 元 — 读自上一次就诊', new RegExp(`^(?:${money.messageRegex})$`), 'and its Chinese form (MEDCARD_LANG=zh)');
+  const rig = categories.find((c) => /rig problem/.test(c.name))!;
+  assert.match('读卡环境 "vpcd" 的读卡器出错：reader "Virtual PCD 00 00" not found', new RegExp(`^(?:${rig.messageRegex})$`), 'a rig failure said in Chinese');
 });
 
 test('shards: `medcard report` merges environment.properties (Allure 3 keeps only the last folder\'s)', () => {

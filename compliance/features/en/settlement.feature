@@ -15,6 +15,12 @@ Feature: The terminal under test settles an outpatient visit
     When the terminal under test settles an outpatient visit of CNY 120.00 for "Zhang San"
     Then the terminal under test meets the requirements this scenario is tagged with
 
+  @req-CARD-01 @req-CARD-02 @req-CARD-03 @req-CARD-08 @req-PLAT-08
+  Scenario: a third-generation card, read after external authentication through the PSAM, settles
+    Given "Zhang San" holds a third-generation card
+    When the terminal under test settles an outpatient visit of CNY 120.00 for "Zhang San"
+    Then the terminal under test meets the requirements this scenario is tagged with
+
   @req-PLAT-05 @req-PLAT-06 @req-PLAT-08
   Scenario: the settlement's answer is lost: reversed, settled again, once
     Given "Zhang San" holds a card

@@ -28,8 +28,10 @@ except ImportError:
 # SELECT by DF name: "sx1.sh." followed by 社会保障 in GBK (card-spec.md §2).
 SSSE_AID = b'sx1.sh.' + '社会保障'.encode('gbk')
 # (file, tag, length, field) of the records this flow needs (card-spec.md §3).
-RECORDS = [('EF05', 0x01, 16, 'card_sn'), ('EF05', 0x06, 4, 'expiry'), ('EF05', 0x07, 9, 'card_no'),
+RECORDS = [('EF05', 0x01, 16, 'card_sn'), ('EF05', 0x03, 4, 'version'), ('EF05', 0x06, 4, 'expiry'), ('EF05', 0x07, 9, 'card_no'),
            ('EF06', 0x08, 18, 'certno'), ('EF06', 0x09, 30, 'name')]
+# The terminal's PSAM (card-spec.md §7; its commands in emulator/README.md "The PSAM").
+PSAM_NAME = b'PSAM.SSSE'
 ISSUING_DEFAULT_PINS = {'123456'}  # "初始密码不能交易": the holder must change it first
 ENDPOINT = '/fsi/api/rsfComIfsService/callService'
 CHINA_TIME = timezone(timedelta(hours=8))  # msgid times are China Standard Time (platform-api.md §1)
@@ -95,8 +97,9 @@ class Card:
             raise Refusal(f'读卡过程中卡被拔出 / the card was pulled while it was read: {err}')
         return bytes(data), (sw1 << 8) | sw2
 
-    def read(self):
-        """SELECT SSSE, then each EF and its records; returns the fields as text."""
+    def read(self, psam_reader=None):
+        """SELECT SSSE, then each EF and its records; returns the fields as text. A 3.x card opens
+        EF06 only after EXTERNAL AUTHENTICATE with the PSAM's cryptogram."""
         _, sw = self.send(bytes([0x00, 0xA4, 0x04, 0x00, len(SSSE_AID)]) + SSSE_AID)
         if sw == 0x6A82:
             raise Refusal('卡类型不正确（非社会保障卡）/ not a social security card')
@@ -111,11 +114,17 @@ class Card:
                 if sw != 0x9000:
                     raise Refusal(f'读卡失败 / reading the card failed: SELECT {file} {sw:04X}')
                 selected = file
+                if file == 'EF06' and fields['version'].startswith(b'3'):
+                    self.external_authenticate(fields['card_sn'], psam_reader)
             data, sw = self.send(bytes([0x00, 0xB2, tag, 0x00, length + 2]))
             if sw != 0x9000 or len(data) < 2 or data[0] != tag:
                 raise Refusal(f'读卡失败 / reading the card failed: READ RECORD {tag:02X} {sw:04X}')
             fields[field] = data[2:2 + data[1]]
         trim = lambda b: b.rstrip(b'\x00\x20\xff')  # padding readers strip (card-spec.md §3)
+        if fields['version'].startswith(b'3'):  # the name extension, record 4E
+            data, sw = self.send(bytes([0x00, 0xB2, 0x4E, 0x00, 0x00]))
+            if sw == 0x9000 and len(data) >= 2 and data[0] == 0x4E:
+                fields['name'] = trim(fields['name']) + data[2:2 + data[1]]
         expiry = fields['expiry'].hex()  # BCD YYYYMMDD
         return {
             'card_sn': fields['card_sn'].hex().upper(),
@@ -124,6 +133,27 @@ class Card:
             'certno': trim(fields['certno']).decode('latin1'),
             'name': trim(fields['name']).decode('gbk'),
         }
+
+    def external_authenticate(self, card_sn, psam_reader):
+        if not psam_reader:
+            raise Refusal('未检测到PSAM卡 / no PSAM: a third-generation card is read only after external authentication')
+        psam = Card(psam_reader)
+        try:
+            _, sw = psam.send(bytes([0x00, 0xA4, 0x04, 0x00, len(PSAM_NAME)]) + PSAM_NAME)
+            if sw != 0x9000:
+                raise Refusal(f'未检测到PSAM卡 / no PSAM in {psam_reader}: SELECT {sw:04X}')
+            _, sw = psam.send(bytes([0x80, 0x1A, 0x01, 0x01, 0x10]) + card_sn)
+            if sw != 0x9000:
+                raise Refusal(f'PSAM卡无此卡的认证密钥 / the PSAM has no key for this card: {sw:04X}')
+            challenge, sw = self.send(bytes([0x00, 0x84, 0x00, 0x00, 0x08]))
+            cryptogram, sw2 = psam.send(bytes([0x80, 0xFA, 0x00, 0x00, 0x10]) + challenge + b'\x80' + bytes(7))
+            if sw != 0x9000 or sw2 != 0x9000:
+                raise Refusal(f'读卡失败 / reading the card failed: GET CHALLENGE {sw:04X}, CIPHER DATA {sw2:04X}')
+            _, sw = self.send(bytes([0x00, 0x82, 0x00, 0x01, 0x08]) + cryptogram[:8])
+            if sw != 0x9000:
+                raise Refusal(f'外部认证失败 / external authentication failed: {sw:04X}')
+        finally:
+            psam.close()
 
     def verify_pin(self, pin):
         if not re.fullmatch(r'\d{6}', pin or ''):
@@ -231,7 +261,7 @@ def read_card(args, pin):
     """Read the card, refuse an expired or lent card, verify the PIN when the account pays."""
     card = Card(args.reader)
     try:
-        data = card.read()
+        data = card.read(args.psam_reader)
         if data['expiry'] < args.date:
             raise Refusal(f"卡片已过有效期：有效期至 {data['expiry']} / the card expired on {data['expiry']}")
         if (args.presented_id and args.presented_id != data['certno']) or (not args.presented_id and args.presented_name and args.presented_name != data['name']):
@@ -271,6 +301,7 @@ def main():
     for name in ('--reader', '--platform', '--institution', '--key', '--date'):
         p.add_argument(name, required=True)
     p.add_argument('--institution-name', default='')
+    p.add_argument('--psam-reader', default='', help="the reader holding the terminal's PSAM (third-generation cards)")
     p.add_argument('--region', default='500000')
     p.add_argument('--sign-type', choices=['SM3', 'SHA256'], default='SM3')
     p.add_argument('--kind', choices=['outpatient', 'pharmacy'], default='outpatient')
