@@ -44,7 +44,7 @@ test('one row per requirement, each with its verdict', { skip }, async () => {
   assert.deepEqual(by['PLAT-08'], { verdict: '未通过 failed', cls: 'failed' });
   assert.deepEqual(by['PLAT-05'], { verdict: '未测试 not tested', cls: 'not-tested' });
   const summary = await page.eval<string>('document.querySelector("p").innerText');
-  assert.match(summary, /通过 passed 1 · 未通过 failed 1 · 未测试 not tested 14/);
+  assert.match(summary, new RegExp(`通过 passed 1 · 未通过 failed 1 · 未测试 not tested ${REQUIREMENTS.length - 2}`));
 });
 
 test('a failed requirement shows its evidence when opened, as text', { skip }, async () => {
