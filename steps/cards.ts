@@ -5,16 +5,14 @@
 // where `medcard steps` lists them; their code is here.
 import * as path from 'node:path';
 import { DEFAULT_MASTER_KEY, EmulatedPsam, encodeGbk, loadPsamProfile, toHex, contactlessDefaultAtr, type CardInterface, type CardProfile, type EmulatedCard } from '../emulator';
-import { EmulatedChannel, TracingChannel } from '../rigs';
+import { EmulatedChannel, TracingChannel, type CardChannel, type CardContents, type CardSlot } from '../rigs';
 import { fixturesDir } from './fixtures';
-import type { CardChannel, CardContents, CardSlot } from '../rigs';
 import { CardSession } from '../terminal';
 import { cardNumber, cardSn } from './ids';
 import { stepsOf } from './registry';
 import { fail } from './said';
-import type { Said } from './types';
+import type { PersonCtx, Said } from './types';
 import type { MedWorld } from './world';
-import type { PersonCtx } from './types';
 
 const step = stepsOf('cards');
 
