@@ -36,6 +36,16 @@ function holder(key: string): Promise<ChildProcess> {
 
 const exited = (c: ChildProcess) => new Promise((r) => { if (c.exitCode !== null || c.signalCode) r(undefined); else c.once('exit', r); });
 
+
+/** Resolves once a `medcard emulate` child says its card is in vpcd port 35963. */
+function inserted(card: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let said = '';
+    card.stdout!.on('data', (c: Buffer) => { said += c; if (/35963/.test(said)) resolve(); });
+    card.once('exit', (code) => reject(new Error(`medcard emulate exited (${code}): ${said}`)));
+  });
+}
+
 describe('readers reserved across processes', () => {
   test('two runs on one rig started together: one runs, the other waits, then runs; neither fails', async () => {
     const a = medcard(['run', '--rig', 'vpcd', '--quiet', '--reports', path.join(tmp, 'a'), FEATURE]);
@@ -75,11 +85,7 @@ describe('readers reserved across processes', () => {
   test('a stray card process in the reader is named within seconds, not waited on', async () => {
     const stray = spawn(process.execPath, ['bin/medcard.js', 'emulate', '--card', 'fixtures/cards/zhang-san.yaml', '--vpcd-port', '35963'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      await new Promise<void>((resolve, reject) => {
-        let said = '';
-        stray.stdout!.on('data', (c: Buffer) => { said += c; if (/35963/.test(said)) resolve(); });
-        stray.once('exit', (code) => reject(new Error(`medcard emulate exited (${code}): ${said}`)));
-      });
+      await inserted(stray);
       const r = await medcard(['run', '--rig', 'vpcd', '--reports', path.join(tmp, 'd'), FEATURE]).done;
       assert.equal(r.code, 1, r.out.slice(-2000));
       assert.match(r.out, new RegExp(`Virtual PCD 00 00 already holds a card from pid ${stray.pid} \\(.*emulate.*\\): stop that process \\(kill ${stray.pid}\\)`));
@@ -118,11 +124,7 @@ describe('readers reserved across processes', () => {
     fs.writeFileSync(rig, 'kind: remote-card\nreader: ["Virtual PCD 00 00"]\ncard: fixtures/cards/zhang-san.yaml\ncapabilities: [card-swap, card-remove]\n');
     const stray = spawn(process.execPath, ['bin/medcard.js', 'emulate', '--card', 'fixtures/cards/zhang-san.yaml', '--vpcd-port', '35963'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      await new Promise<void>((resolve, reject) => {
-        let said = '';
-        stray.stdout!.on('data', (c: Buffer) => { said += c; if (/35963/.test(said)) resolve(); });
-        stray.once('exit', (code) => reject(new Error(`medcard emulate exited (${code}): ${said}`)));
-      });
+      await inserted(stray);
       const r = await medcard(['run', '--rig', rig, '--reports', path.join(tmp, 'e'), FEATURE]).done;
       assert.equal(r.code, 1, r.out.slice(-2000));
       assert.match(r.out, new RegExp(`Virtual PCD 00 00 already holds a card from pid ${stray.pid} \\(.*emulate.*\\): stop that process \\(kill ${stray.pid}\\)`));
