@@ -1,5 +1,5 @@
-// APDU rate and round-trip latency over the serial rig (our SerialChannel → a socat pty pair →
-// SerialCardServer → the emulated card), beside the line's own limit at the same baud rate:
+// APDU rate and round-trip latency over the serial rig (our SerialChannel → a pty →
+// SerialCardServer on its master → the emulated card, as the rig without serial.path runs it), beside the line's own limit at the same baud rate:
 //   bytes per APDU on the line (command frame + answer frame, 2-byte length each) × 10 bits / baud.
 // A pty has no baud rate: it delivers at once. So the rig runs twice:
 //   paced — the host holds each frame for its time on a real line (10 bits a byte): what a
@@ -8,7 +8,7 @@
 //   npm run bench -- serial [seconds per measurement, default 2] [baud, default 115200]
 import * as path from 'node:path';
 import { EmulatedCard, loadCardProfile } from '../emulator';
-import { makePtyPair, SerialCardServer, SerialChannel } from '../rigs';
+import { openPty, SerialCardServer, SerialChannel } from '../rigs';
 import { ratioLine } from './format';
 
 const SECONDS = Number(process.argv[2] ?? 2);
@@ -20,9 +20,9 @@ const profile = loadCardProfile(path.join(__dirname, '../fixtures/cards/zhang-sa
 interface Measurement { apdus: number; seconds: number; perSecond: number; p50: number; p99: number; mean: number; bytesPerApdu: number }
 
 async function measure(paceLine: boolean): Promise<Measurement> {
-  const pair = await makePtyPair();
-  const server = await SerialCardServer.open({ path: pair.b, baudRate: BAUD, card: new EmulatedCard(profile) });
-  const ch = await SerialChannel.open({ path: pair.a, baudRate: BAUD, timeoutMs: 2000, paceLine });
+  const pty = openPty();
+  const server = await SerialCardServer.open({ path: { master: pty.master }, baudRate: BAUD, card: new EmulatedCard(profile) });
+  const ch = await SerialChannel.open({ path: pty.path, baudRate: BAUD, timeoutMs: 2000, paceLine });
   try {
     await ch.powerOn();
     await ch.transmit(SELECT);
@@ -42,7 +42,6 @@ async function measure(paceLine: boolean): Promise<Measurement> {
   } finally {
     await ch.close();
     await server.close();
-    await pair.close();
   }
 }
 

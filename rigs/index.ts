@@ -29,13 +29,13 @@ function lazy<M extends object>(load: () => M, names: readonly (keyof M & string
   for (const name of names) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });
 }
 lazy(() => require('./pcsc') as typeof Pcsc, ['PcscChannel', 'listReaderNames', 'explainPcscError']);
-lazy(() => require('./serial') as typeof Serial, ['SerialChannel', 'SerialCardServer', 'SerialControl', 'SerialStatus', 'ResyncDecoder', 'makePtyPair']);
+lazy(() => require('./serial') as typeof Serial, ['SerialChannel', 'SerialCardServer', 'SerialControl', 'SerialStatus', 'ResyncDecoder', 'makePtyPair', 'openPty']);
 lazy(() => require('./tracing') as typeof Tracing, ['TracingChannel', 'formatTrace']);
 lazy(() => require('./vpcd-measure') as typeof VpcdMeasure, ['DO_NOTHING_CARD', 'measureVpcd']);
 export declare const PcscChannel: typeof Pcsc.PcscChannel, listReaderNames: typeof Pcsc.listReaderNames, explainPcscError: typeof Pcsc.explainPcscError;
 export type PcscChannel = Pcsc.PcscChannel;
 export declare const SerialChannel: typeof Serial.SerialChannel, SerialCardServer: typeof Serial.SerialCardServer, SerialControl: typeof Serial.SerialControl,
-  SerialStatus: typeof Serial.SerialStatus, ResyncDecoder: typeof Serial.ResyncDecoder, makePtyPair: typeof Serial.makePtyPair;
+  SerialStatus: typeof Serial.SerialStatus, ResyncDecoder: typeof Serial.ResyncDecoder, makePtyPair: typeof Serial.makePtyPair, openPty: typeof Serial.openPty;
 export type SerialChannel = Serial.SerialChannel;
 export type SerialCardServer = Serial.SerialCardServer;
 export type ResyncDecoder = Serial.ResyncDecoder;

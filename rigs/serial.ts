@@ -96,6 +96,11 @@ class SerialLine {
     this.input.on('close', () => gone('the line closed'));
   }
 
+  /** A tty this process already holds open: a pty's master (openPty), raw from the start. */
+  static adopt(name: string, fd: number, onData: (chunk: Buffer) => void, onGone: (why: string) => void): SerialLine {
+    return new SerialLine(name, fd, onData, onGone);
+  }
+
   static open(linePath: string, baudRate: number, onData: (chunk: Buffer) => void, onGone: (why: string) => void): SerialLine {
     const cannot = (hint: string, code?: string) => new ReaderError(`serial line ${linePath}: cannot open at ${baudRate} baud: ${hint}`, code);
     let fd: number;
@@ -366,7 +371,8 @@ export class SerialChannel implements CardChannel {
 }
 
 export interface SerialCardServerOptions {
-  path: string;
+  /** The line: a device path, or `{ master }` of a pty made by openPty (the server then owns it). */
+  path: string | { master: number };
   baudRate?: number;
   /** The card; absent means an empty robot until setCard. */
   card?: VirtualCard;
@@ -402,7 +408,9 @@ export class SerialCardServer {
 
   static async open(o: SerialCardServerOptions): Promise<SerialCardServer> {
     const s = new SerialCardServer(o);
-    s.line = SerialLine.open(o.path, o.baudRate ?? 115200, (chunk) => { for (const f of s.decoder.push(chunk)) s.answer(f); }, () => s.resolveClosed());
+    const onData = (chunk: Buffer) => { for (const f of s.decoder.push(chunk)) s.answer(f); };
+    s.line = typeof o.path === 'string' ? SerialLine.open(o.path, o.baudRate ?? 115200, onData, () => s.resolveClosed())
+      : SerialLine.adopt('pty master', o.path.master, onData, () => s.resolveClosed());
     return s;
   }
 
@@ -460,10 +468,35 @@ export class SerialCardServer {
     if (this.line?.isOpen) this.line.write(frame).catch(() => undefined); // a line gone is reported by the line itself
   }
 
+  /** Stop answering and close the line: on a pty, the host's side hangs up at once (a cable pulled). */
   async close(): Promise<void> {
     await this.line?.close();
     this.resolveClosed();
   }
+}
+
+/** A pseudo-terminal whose far end this process serves: the host opens `path`; the card side owns `master`. */
+export interface Pty { path: string; master: number }
+
+// Node has no ioctl: libc's unlockpt and ptsname run in a python3 child that inherits the master as fd 3.
+const UNLOCK_PTY = 'import ctypes,sys\nc=ctypes.CDLL(None)\nc.ptsname.restype=ctypes.c_char_p\nif c.unlockpt(3): sys.exit("unlockpt failed")\nprint(c.ptsname(3).decode())';
+
+/**
+ * A pty for a far end in this process (the serial rig without serial.path, the bench): the host
+ * opens /dev/pts/N as it would a USB adapter, the card side reads and writes the master. No relay
+ * between them: through a socat pair (makePtyPair) each byte crosses two ptys and socat's process,
+ * which cost half the round trip (rigs/README.md, "At the line's speed").
+ */
+export function openPty(): Pty {
+  const master = fs.openSync('/dev/ptmx', fs.constants.O_RDWR | fs.constants.O_NOCTTY | fs.constants.O_NONBLOCK);
+  const r = spawnSync('python3', ['-c', UNLOCK_PTY], { stdio: ['ignore', 'pipe', 'pipe', master], encoding: 'utf8' });
+  const slave = r.status === 0 ? r.stdout.trim() : '';
+  if (!slave.startsWith('/dev/')) {
+    fs.closeSync(master);
+    throw new ReaderError(r.error ? `cannot make a pseudo-terminal: python3 is needed to unlock it (${r.error.message}): install it with \`apt-get install python3\` (or \`npm run setup\`)`
+      : `cannot make a pseudo-terminal: ${(r.stderr || r.stdout).trim() || `python3 exited with ${r.status}`}`, 'EPTY');
+  }
+  return { path: slave, master };
 }
 
 /** A socat pseudo-terminal pair: two linked paths; whatever one writes the other reads. */

@@ -1,18 +1,18 @@
 // The serial rig. With `serial.path` in the rig file, the far end is a real reader bridge or
 // card robot (or `medcard emulate --serial`), reached only through the line: insert / eject
-// work, the card itself is out of reach. Without a path, the harness makes a socat pty pair
-// per worker and serves the scenario's card on the far end itself, so the whole suite runs
-// through the serial code path with every capability (the card is ours, only the wire is real).
+// work, the card itself is out of reach. Without a path, the harness makes a pty per worker and
+// serves the scenario's card on its far end itself, so the whole suite runs through the serial
+// code path with every capability (the card is ours, only the wire is real).
 import { z } from 'zod';
 import { EmulatedCard, loadCardProfile, type CardProfile } from '../../emulator';
 import { CAPABILITIES, cardProfilePath } from '../files';
-import { makePtyPair, MAX_SLOTS, SerialCardServer, SerialChannel, type PtyPair } from '../serial';
+import { MAX_SLOTS, openPty, SerialCardServer, SerialChannel } from '../serial';
 import { TracingChannel } from '../tracing';
 import { CapabilityMissingError, CardAbsentError, ReaderError, type CardSlot, type CardReach, type ReachableCard, type Check, type Rig, type RigCapability, type RigFile, type RigKindDriver, type RigOptions, type HeldCard, type ReadCard } from '../types';
 import { readHeldCard } from '../held-cards';
 
 export interface SerialSpec {
-  /** The serial device (e.g. /dev/ttyUSB0). Absent: the harness makes a socat pty pair per worker and serves the card itself. */
+  /** The serial device (e.g. /dev/ttyUSB0). Absent: the harness makes a pty per worker and serves the card on its far end. */
   path?: string;
   baudRate: number;
   /** How long to wait for a response frame (and, divided by 10, between bytes of one frame). */
@@ -38,7 +38,7 @@ export class SerialRig implements Rig {
   private atReader: number | undefined;
 
   private constructor(readonly name: string, readonly serial: SerialChannel, private readonly channel: TracingChannel,
-    caps: RigCapability[], private readonly places: SlotPlace[] = [], private readonly server?: SerialCardServer, private readonly pair?: PtyPair) {
+    caps: RigCapability[], private readonly places: SlotPlace[] = [], private readonly server?: SerialCardServer) {
     this.capabilities = new Set(caps);
     if (places.length) this.heldCards = (read) => this.readPhysical(read);
   }
@@ -88,21 +88,19 @@ export class SerialRig implements Rig {
         : rig.card ? [{ slot: undefined, known: loadCardProfile(rig.card) }] : [];
       return new SerialRig(rig.name, ch, new TracingChannel(ch), rig.capabilities, places);
     }
-    const pair = await makePtyPair();
+    const pty = openPty();
+    const server = await SerialCardServer.open({ path: { master: pty.master }, baudRate: s.baudRate });
     try {
-      const server = await SerialCardServer.open({ path: pair.b, baudRate: s.baudRate });
-      const ch = await SerialChannel.open({ path: pair.a, baudRate: s.baudRate, timeoutMs: s.timeoutMs });
-      return new SerialRig(rig.name, ch, new TracingChannel(ch), rig.capabilities, [], server, pair);
+      const ch = await SerialChannel.open({ path: pty.path, baudRate: s.baudRate, timeoutMs: s.timeoutMs });
+      return new SerialRig(rig.name, ch, new TracingChannel(ch), rig.capabilities, [], server);
     } catch (err) {
-      await pair.close();
+      await server.close();
       throw err;
     }
   }
 
-  /** The far end, when the harness serves it (tests cut the line through `pair`). */
-  get farEnd(): { server: SerialCardServer; pair: PtyPair } | undefined {
-    return this.server && this.pair ? { server: this.server, pair: this.pair } : undefined;
-  }
+  /** The far end, when the harness serves it (tests cut the line by closing it). */
+  get farEnd(): SerialCardServer | undefined { return this.server; }
 
   async insertCard(profile: CardProfile): Promise<CardSlot> {
     let card: EmulatedCard | undefined;
@@ -135,7 +133,6 @@ export class SerialRig implements Rig {
   async close(): Promise<void> {
     await this.channel.close().catch(() => undefined);
     await this.server?.close().catch(() => undefined);
-    await this.pair?.close();
   }
 }
 
@@ -146,7 +143,7 @@ const SLOT_CARDS = z.array(z.strictObject({
   .describe('a card robot on serial.path: its slots\' cards (instead of card); the robot swaps them in (rigs/README.md)');
 
 export const driver: RigKindDriver = {
-  summary: 'a reader bridge or card robot on a serial line (vpcd framing); no path: our emulator on a socat pty pair',
+  summary: 'a reader bridge or card robot on a serial line (vpcd framing); no path: our emulator on the far end of a pty',
   fields: {
     serial: z.strictObject({
       path: z.string({ error: 'a device path, e.g. /dev/ttyUSB0' }).min(1, { error: 'a device path, e.g. /dev/ttyUSB0' }).optional(),
@@ -154,7 +151,7 @@ export const driver: RigKindDriver = {
       timeoutMs: z.int({ error: MILLISECONDS }).min(10, { error: MILLISECONDS }).default(DEFAULT_SERIAL.timeoutMs),
     }, { error: 'a mapping: { path, baudRate, timeoutMs }' }).default({ ...DEFAULT_SERIAL })
       .transform((s): SerialSpec => ({ path: s.path, baudRate: s.baudRate, timeoutMs: s.timeoutMs }))
-      .describe('no path: the harness makes a socat pty pair per worker and serves the card itself'),
+      .describe('no path: the harness makes a pty per worker and serves the card on its far end'),
     cards: SLOT_CARDS.optional(),
   },
   check(rig) {
@@ -174,7 +171,7 @@ export const driver: RigKindDriver = {
     : { max: CAPABILITIES, why: '' }),
   open: (rig, options) => SerialRig.open(rig, options),
   readers: (rig) => { const p = serialOf(rig).path; return p ? [p] : []; },
-  describe: (rig) => `serial ${serialOf(rig).path ?? '(socat pty pair, harness-served card)'} @ ${serialOf(rig).baudRate} baud`,
+  describe: (rig) => `serial ${serialOf(rig).path ?? '(a pty, harness-served card)'} @ ${serialOf(rig).baudRate} baud`,
   async reachCard(rig) {
     const s = serialOf(rig);
     if (!s.path) return undefined; // the harness serves the card: the generic check inserts one

@@ -1,5 +1,5 @@
 // The certification suite through `medcard run` on the serial rig (every scenario, through the
-// serial code path on a socat pair) and on the pcsc rig against a card served by a separate
+// serial code path on a pty) and on the pcsc rig against a card served by a separate
 // `medcard emulate` process: what a real card cannot do is skipped, each with its reason.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,7 +22,7 @@ function medcardRun(args: string[]) {
   return { status: r.status, out: `${r.stdout}\n${r.stderr}`, scenarios, skipped: fs.existsSync(skippedFile) ? fs.readFileSync(skippedFile, 'utf8').trim().split('\n').filter(Boolean) : [] };
 }
 
-test('the whole suite passes on the serial rig (socat pty pair, vpcd framing at 115200 baud)', { timeout: 15 * 60_000 }, () => {
+test('the whole suite passes on the serial rig (a pty, vpcd framing at 115200 baud)', { timeout: 15 * 60_000 }, () => {
   const r = medcardRun(['--rig', 'serial']);
   const bad = r.scenarios.filter((s) => s.status !== 'passed');
   assert.equal(r.status, 0, `serial suite failed:\n${bad.map((s) => `${s.uri}: ${s.name}`).join('\n')}\n${r.out.slice(-3000)}`);

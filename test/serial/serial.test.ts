@@ -119,7 +119,7 @@ describe('the serial rig (harness-served card on a socat pair)', () => {
       const slot = await rig.insertCard(zhangSan);
       await slot.channel.powerOn();
       await slot.channel.transmit(hexBytes(SELECT_SSSE));
-      rig.farEnd!.server.setCard(new EmulatedCard(zhangSan), false); // pulled at the far end, not by the host
+      rig.farEnd!.setCard(new EmulatedCard(zhangSan), false); // pulled at the far end, not by the host
       await assert.rejects(slot.channel.transmit(READ_CARD_NO), (e: Error) => e instanceof ReaderError && /removed during the operation/.test(e.message));
       assert.equal(slot.channel.isCardPresent(), false);
     } finally {
