@@ -1,12 +1,17 @@
 // Cards served from containers (the remote-card rig): one container per inserted card, all
-// of this process's under one run, removed together.
+// of this process's under one run, removed together. Started with testcontainers (11.x; its
+// reaper is disabled: it cannot be pulled here, and we clean up by label).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { registerCleanup } from './cleanup';
 import { harnessLabels, newRunId, pingDocker, removeNow } from './docker';
 import { ENGINE_IMAGE } from './images';
-import { prepare, tc } from './prepare';
+import { prepare } from './prepare';
 import type { CardContainer, CardContainerOptions } from './types';
+
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+/** Loaded on first use: a quarter of a second, which a run without card containers never pays. */
+const tc = () => require('testcontainers') as typeof import('testcontainers');
 
 let cardRun: string | undefined;
 
@@ -20,7 +25,7 @@ export async function startCardContainer(profileJson: string, o: CardContainerOp
   const image = o.image ?? ENGINE_IMAGE;
   if (!cardRun) {
     await pingDocker();
-    await prepare([image], o.log ?? ((l) => process.stderr.write(`medcard containers: ${l}\n`)));
+    await Promise.all([prepare([image], o.log ?? ((l) => process.stderr.write(`medcard containers: ${l}\n`))), tc().getContainerRuntimeClient()]);
     cardRun = newRunId();
     const run = cardRun;
     registerCleanup({ run, stop: async () => removeNow(run) });

@@ -156,15 +156,77 @@ export async function createVolume(name: string, labels: Record<string, string>)
   await dockerApi('POST', '/volumes/create', { Name: name, Labels: labels });
 }
 
-/**
- * Fill an empty named volume from what an image holds at `target`, as docker does when the
- * first container that mounts the volume is created: one created (never started) and
- * removed. `sent` is called once the create has gone out: docker copies while we go on.
- */
-export async function fillVolume(volume: string, image: string, target: string, labels: Record<string, string>, sent?: () => void): Promise<void> {
-  const c = await dockerApi<{ Id: string }>('POST', '/containers/create',
-    { Image: image, Labels: labels, HostConfig: { Binds: [`${volume}:${target}`] } }, sent);
-  await dockerApi('DELETE', `/containers/${c.Id}?force=1`);
+/** Where the containers' published ports are reached: the docker host's address, or loopback. */
+export function containerHost(): string { return dockerEndpoint().host ?? '127.0.0.1'; }
+
+/** A container of ours on the run's network, with one port published (on loopback for a local docker). */
+export interface ContainerSpec {
+  image: string;
+  labels: Record<string, string>;
+  network: string;
+  aliases: string[];
+  /** The port inside; the host's is picked by docker (hostPort after start). */
+  port: number;
+  env?: Record<string, string>;
+  binds?: string[];
+}
+
+/** Create (not start) a container; its id. */
+export async function createContainer(s: ContainerSpec): Promise<string> {
+  const key = `${s.port}/tcp`;
+  const c = await dockerApi<{ Id: string }>('POST', '/containers/create', {
+    Image: s.image, Labels: s.labels,
+    Env: Object.entries(s.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    ExposedPorts: { [key]: {} },
+    // On this machine's docker, published on loopback only; a remote one (DOCKER_HOST=tcp://…) must publish where we can reach it.
+    HostConfig: { NetworkMode: s.network, Binds: s.binds, PortBindings: { [key]: [{ HostIp: dockerEndpoint().host ? '' : '127.0.0.1', HostPort: '' }] } },
+    NetworkingConfig: { EndpointsConfig: { [s.network]: { Aliases: s.aliases } } },
+  });
+  return c.Id;
+}
+
+/** Start a created container; the host port docker published `port` on. */
+export async function startContainer(id: string, port: number): Promise<number> {
+  await dockerApi('POST', `/containers/${id}/start`);
+  const info = await dockerApi<{ NetworkSettings: { Ports: Record<string, Array<{ HostPort: string }> | null> } }>('GET', `/containers/${id}/json`);
+  const hostPort = Number(info.NetworkSettings.Ports[`${port}/tcp`]?.[0]?.HostPort);
+  if (!hostPort) throw new Error(`docker published no host port for ${port}/tcp of container ${id.slice(0, 12)}`);
+  return hostPort;
+}
+
+/** Resolves with the exit code once the container stops (or is removed: undefined). */
+export function containerExit(id: string): Promise<number | undefined> {
+  return dockerApi<{ StatusCode: number }>('POST', `/containers/${id}/wait`).then((r) => r.StatusCode, () => undefined);
+}
+
+/** The container's output, stdout and stderr (docker's multiplexed stream, unpacked); `follow`: as it comes, until stop(). */
+export function containerLogs(id: string, onText: (text: string) => void, o: { follow?: boolean; tail?: number } = {}): { done: Promise<void>; stop: () => void } {
+  const ep = dockerEndpoint();
+  let stop = () => undefined as void;
+  const done = new Promise<void>((resolve) => {
+    const req = http.get({ socketPath: ep.socketPath, host: ep.host, port: ep.port,
+      path: `/containers/${id}/logs?stdout=1&stderr=1&follow=${o.follow ? 1 : 0}${o.tail ? `&tail=${o.tail}` : ''}` }, (res) => {
+      let pending = Buffer.alloc(0);
+      res.on('data', (d: Buffer) => {
+        pending = Buffer.concat([pending, d]);
+        // Each frame: stream (1), 0 0 0, length (4, big-endian), then the bytes.
+        while (pending.length >= 8 && pending.length >= 8 + pending.readUInt32BE(4)) {
+          onText(pending.subarray(8, 8 + pending.readUInt32BE(4)).toString());
+          pending = pending.subarray(8 + pending.readUInt32BE(4));
+        }
+      });
+      res.on('end', () => resolve());
+      res.on('error', () => resolve());
+    });
+    req.on('error', () => resolve());
+    stop = () => { req.destroy(); resolve(); };
+  });
+  return { done, stop };
+}
+
+/** Remove a container now (killed if running), with its anonymous volumes. */
+export async function removeContainer(id: string): Promise<void> {
+  await dockerApi('DELETE', `/containers/${id}?force=1&v=1`).catch((e: { status?: number }) => { if (e.status !== 404) throw e; });
 }
 
 /** The gateway of a network (the host, seen from its containers). */

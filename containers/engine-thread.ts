@@ -1,13 +1,15 @@
 // The ledger and engine containers of one run, started, watched, replaced and stopped on a
-// thread of their own (containers/engine.ts starts it). On the main thread `medcard run` loads
-// cucumber, its formatters and the features at the same time: one event loop doing both made
-// the containers start 0.5 s late (testcontainers alone takes a quarter of a second to load).
+// thread of their own (containers/engine.ts starts it), through Docker's API. On the main
+// thread `medcard run` loads cucumber, its formatters and the features at the same time: one
+// event loop doing both made the containers start 0.5 s late. No testcontainers here: loading
+// it took 0.3-0.7 s of CPU on this path, before the first container could be created, and
+// the few calls a ledger and an engine need are docker.ts's.
 // Everything is reported to the main thread as ThreadEvents; it keeps the HTTP front.
 import * as http from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
-import { createNetwork, createVolume, fillVolume, LABEL_NETWORK, LABEL_VOLUME } from './docker';
+import { containerExit, containerHost, containerLogs, createContainer, createNetwork, createVolume, LABEL_NETWORK, LABEL_VOLUME, removeContainer, startContainer } from './docker';
 import type { Health } from './health';
-import { ensureOurImages, prepare, tc } from './prepare';
+import { prepare } from './prepare';
 
 /** Where a ledger image keeps its data (medcard/postgres, and the official PostgreSQL image). */
 const LEDGER_DATA = '/var/lib/postgresql/data';
@@ -23,6 +25,8 @@ export interface EngineThreadData {
   volume: string;
   startupTimeoutMs: number;
   maxRestarts: number;
+  /** The engine waits for its database itself (rig file: engine.waitsForLedger): started with the ledger, not after it answers. */
+  waitsForLedger: boolean;
 }
 
 /** thread → main */
@@ -42,36 +46,10 @@ export type ThreadEvent =
 /** main → thread */
 export type ThreadCommand = { kind: 'stop' };
 
-type Started = import('testcontainers').StartedTestContainer;
-type WaitStrategy = import('testcontainers').WaitStrategy;
-type WaitArgs = Parameters<WaitStrategy['waitUntilReady']>;
+/** A started container: its id and the host port of its one published port. */
+interface Running { id: string; port: number }
 
-/**
- * GET `path` until it answers `status`, every 50 ms (testcontainers' forHttp waits a second
- * between tries), failing at once when the container exits instead of at the timeout.
- */
-class HttpHealth implements WaitStrategy {
-  private timeoutMs = 60_000;
-  private timeoutSet = false;
-  constructor(private readonly path: string, private readonly port: number, private readonly status: number) {}
-  withStartupTimeout(ms: number): this { this.timeoutMs = ms; this.timeoutSet = true; return this; }
-  isStartupTimeoutSet(): boolean { return this.timeoutSet; }
-  getStartupTimeout(): number { return this.timeoutMs; }
-
-  async waitUntilReady(container: WaitArgs[0], boundPorts: WaitArgs[1]): Promise<void> {
-    const host = (await tc().getContainerRuntimeClient()).info.containerRuntime.host;
-    const port = boundPorts.getBinding(this.port);
-    let exited: string | undefined;
-    container.wait().then((r: { StatusCode: number }) => { exited = `exit ${r.StatusCode}`; }, () => { exited = 'removed'; });
-    const deadline = Date.now() + this.timeoutMs;
-    for (;;) {
-      if (exited) throw new Error(`the container stopped (${exited}) before ${this.path} answered ${this.status}`);
-      if (await httpStatus(host, port, this.path) === this.status) return;
-      if (Date.now() > deadline) throw new Error(`${this.path} did not answer ${this.status} within ${this.timeoutMs / 1000} s`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function httpStatus(host: string, port: number, urlPath: string): Promise<number | undefined> {
   return new Promise((resolve) => {
@@ -81,7 +59,41 @@ function httpStatus(host: string, port: number, urlPath: string): Promise<number
   });
 }
 
-async function waitForSql(url: string, timeoutMs: number): Promise<void> {
+/** The last lines a container printed, for a message saying why it did not start. */
+async function lastOutput(id: string): Promise<string> {
+  let text = '';
+  await containerLogs(id, (t) => { text += t; }, { tail: 15 }).done;
+  return text.trim() ? `; its last output:\n${text.trim()}` : '; it printed nothing';
+}
+
+/**
+ * Until the engine is ready by its rig's `health`: GET path answers status (asked every 50 ms;
+ * testcontainers' forHttp waited a second between tries), a log line, or (none) any HTTP answer
+ * on its port. Fails at once when the container stops, or when `abandon` gives a reason.
+ */
+async function untilReady(c: Running, health: Health, timeoutMs: number, abandon: () => string | undefined): Promise<void> {
+  let exited: string | undefined;
+  void containerExit(c.id).then((code) => { exited = code === undefined ? 'removed' : `exit ${code}`; });
+  const pattern = health.log ? new RegExp(health.log) : undefined;
+  let logged = '';
+  let seen = false;
+  const follow = pattern ? containerLogs(c.id, (t) => { logged = (logged + t).slice(-65536); seen ||= pattern.test(logged); }, { follow: true }) : undefined;
+  const want = health.path ? `${health.path} to answer ${health.status ?? 200}` : pattern ? `a log line matching /${health.log}/` : 'its port to answer HTTP';
+  const host = containerHost();
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      if (pattern ? seen : health.path ? await httpStatus(host, c.port, health.path) === (health.status ?? 200) : await httpStatus(host, c.port, '/') !== undefined) return;
+      const why = abandon();
+      if (why) throw new Error(why);
+      if (exited) throw new Error(`the container stopped (${exited}) before ${want}${await lastOutput(c.id)}`);
+      if (Date.now() > deadline) throw new Error(`waited ${timeoutMs / 1000} s for ${want}${await lastOutput(c.id)}`);
+      await sleep(50);
+    }
+  } finally { follow?.stop(); }
+}
+
+async function waitForSql(url: string, timeoutMs: number, exited: () => string | undefined): Promise<void> {
   const { Client } = require('pg') as typeof import('pg');
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -95,7 +107,9 @@ async function waitForSql(url: string, timeoutMs: number): Promise<void> {
     } catch (e) {
       last = e;
       await c.end().catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 50));
+      const gone = exited();
+      if (gone) throw new Error(`the ledger container stopped (${gone}) before it answered SQL`);
+      await sleep(50);
     }
   }
   throw new Error(`the ledger did not answer SELECT 1 within ${timeoutMs / 1000} s: ${(last as Error)?.message}`);
@@ -105,119 +119,90 @@ async function waitForSql(url: string, timeoutMs: number): Promise<void> {
 function run(d: EngineThreadData, post: (e: ThreadEvent) => void): { stop: () => Promise<void> } {
   const log = (line: string) => post({ kind: 'log', line });
   let stopped = false;
-  let ledger: Started | undefined;
-  let engine: Started | undefined;
+  let bootFailed: string | undefined;
+  let ledger: Running | undefined;
+  let engine: Running | undefined;
   let restarts = 0;
+  /** Every container made, so that stop removes even a half-started one. */
+  const made = new Set<string>();
 
-  /**
-   * The ledger's volume, filled from its image before testcontainers loads: docker copies the
-   * image's data directory (46 MB for medcard/postgres) into an empty volume when the first
-   * container that mounts it is created (0.4-1.3 s here). Left to the ledger's own create, the
-   * copy came after testcontainers' load; now the two overlap. `copying`: the create is out.
-   */
-  function fillLedgerVolume(image: string): { copying: Promise<void>; done: Promise<void> } {
-    let begun!: () => void;
-    const copying = new Promise<void>((r) => { begun = r; });
-    const done = (async () => {
-      try {
-        await Promise.all([ensureOurImages([image], log), createVolume(d.volume, d.labels)]);
-        await fillVolume(d.volume, image, LEDGER_DATA, { ...d.labels, 'org.medcard.role': 'ledger-volume-fill' }, begun);
-      } finally { begun(); }
-    })();
-    return { copying, done };
+  async function create(role: 'ledger' | 'engine'): Promise<string> {
+    const id = role === 'ledger'
+      ? await createContainer({ image: d.ledgerImage!, labels: { ...d.labels, [LABEL_NETWORK]: d.network, [LABEL_VOLUME]: d.volume, 'org.medcard.role': 'ledger' },
+        // docker fills the empty volume from the image's data directory at this create (46 MB for medcard/postgres).
+        network: d.network, aliases: ['ledger'], port: 5432, binds: [`${d.volume}:${LEDGER_DATA}`] })
+      : await createContainer({ image: d.engineImage, labels: { ...d.labels, [LABEL_NETWORK]: d.network, 'org.medcard.role': 'engine' },
+        network: d.network, aliases: ['engine'], port: d.enginePort, env: d.env });
+    made.add(id);
+    return id;
+  }
+
+  /** An engine created at once and started after `go` (the ledger answering, unless it waits for it itself). */
+  async function startEngine(go: Promise<unknown>): Promise<Running> {
+    const t0 = Date.now();
+    const id = await create('engine');
+    await go;
+    const c = { id, port: await startContainer(id, d.enginePort) };
+    await untilReady(c, d.health, d.startupTimeoutMs, () => (stopped ? 'the run is stopping' : bootFailed));
+    log(`engine ${d.engineImage} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${id.slice(0, 12)})`);
+    return c;
   }
 
   async function boot(): Promise<void> {
-    const fill = d.ledgerImage ? fillLedgerVolume(d.ledgerImage) : undefined;
-    await fill?.copying;
-    try {
-      await prepare([d.engineImage, ...(d.ledgerImage ? [d.ledgerImage] : [])], log, [createNetwork(d.network, d.labels)]);
-    } catch (err) {
-      await fill?.done.catch(() => undefined); // nothing may still be creating when the run is cleaned up
-      throw err;
-    }
-    const { GenericContainer, Wait } = tc(); // loaded by prepare, after its requests to docker went out
+    await prepare([d.engineImage, ...(d.ledgerImage ? [d.ledgerImage] : [])], log,
+      [createNetwork(d.network, d.labels), ...(d.ledgerImage ? [createVolume(d.volume, d.labels)] : [])]);
     const startLedger = async () => {
       if (!d.ledgerImage) return;
-      await fill!.done;
       const t0 = Date.now();
-      ledger = await new GenericContainer(d.ledgerImage)
-        .withLabels({ ...d.labels, [LABEL_NETWORK]: d.network, [LABEL_VOLUME]: d.volume, 'org.medcard.role': 'ledger' })
-        .withNetworkMode(d.network).withNetworkAliases('ledger')
-        .withExposedPorts(5432)
-        .withBindMounts([{ source: d.volume, target: LEDGER_DATA, mode: 'rw' }])
-        // No reaper registration: it is disabled (we clean up), yet testcontainers would still
-        // take a cross-process file lock for it, retried every 0.5-1 s, so the ledger's and the
-        // engine's starts would wait for each other.
-        .withAutoCleanup(false)
-        .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/))
-        .withStartupTimeout(60_000)
-        .start();
-      const url = `postgres://postgres@${ledger.getHost()}:${ledger.getMappedPort(5432)}/medcard`;
-      await waitForSql(url, 30_000);
-      post({ kind: 'ledger', id: ledger.getId(), url });
+      const id = await create('ledger');
+      ledger = { id, port: await startContainer(id, 5432) };
+      let exited: string | undefined;
+      void containerExit(id).then((code) => { exited = code === undefined ? 'removed' : `exit ${code}`; });
+      const url = `postgres://postgres@${containerHost()}:${ledger.port}/medcard`;
+      await waitForSql(url, 60_000, () => (stopped ? 'the run is stopping' : exited));
+      post({ kind: 'ledger', id, url });
       log(`ledger ${d.ledgerImage} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (volume ${d.volume})`);
     };
     const ledgerP = startLedger();
-    // The engine container is created and joined to the network alongside the ledger, but
-    // started once the ledger answers: it boots in under a second and gives up at once on a
-    // database that is not there yet.
-    class AfterLedger extends GenericContainer {
-      protected override async containerCreated(): Promise<void> { await ledgerP; }
-    }
-    const startEngine = async () => {
-      const t0 = Date.now();
-      let c = new AfterLedger(d.engineImage)
-        .withLabels({ ...d.labels, [LABEL_NETWORK]: d.network, 'org.medcard.role': 'engine' })
-        .withNetworkMode(d.network).withNetworkAliases('engine')
-        .withExposedPorts(d.enginePort)
-        .withEnvironment(d.env)
-        .withAutoCleanup(false)
-        .withStartupTimeout(d.startupTimeoutMs);
-      if (d.health.path) c = c.withWaitStrategy(new HttpHealth(d.health.path, d.enginePort, d.health.status ?? 200));
-      else if (d.health.log) c = c.withWaitStrategy(Wait.forLogMessage(new RegExp(d.health.log)));
-      else c = c.withWaitStrategy(Wait.forListeningPorts());
-      const started = await c.start();
-      log(`engine ${d.engineImage} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${started.getId().slice(0, 12)})`);
-      return started;
-    };
-    const serve = (c: Started) => {
-      engine = c;
-      post({ kind: 'engine', id: c.getId(), host: c.getHost(), port: c.getMappedPort(d.enginePort) });
-      watch(c);
-    };
-    // Watch the engine: when its container stops without us asking, replace it.
-    const watch = (c: Started) => void (async () => {
-      const client = await tc().getContainerRuntimeClient();
-      let code: number | undefined;
-      try { code = (await client.container.getById(c.getId()).wait()).StatusCode; } catch { /* gone */ }
-      if (stopped || engine !== c) return;
-      const why = `the engine container ${c.getId().slice(0, 12)} (${d.engineImage}) stopped${code === 137 ? ' (killed: exit 137)' : code !== undefined ? ` (exit ${code})` : ''}`;
-      if (restarts >= d.maxRestarts) {
-        const givenUp = `${why}, and it was replaced ${d.maxRestarts} times already: the harness gives up`;
-        log(givenUp);
-        post({ kind: 'died', why });
-        post({ kind: 'givenUp', why: givenUp });
-        return;
-      }
-      restarts++;
-      log(`${why}: starting a fresh engine for the rest of the run (restart ${restarts})`);
-      post({ kind: 'died', why, restart: restarts });
-      replacing = (async () => {
-        await c.stop({ timeout: 0, remove: true }).catch(() => undefined);
-        serve(await startEngine());
-      })().catch((e) => {
-        const givenUp = `a fresh engine did not start: ${(e as Error).message}`;
-        log(givenUp);
-        post({ kind: 'givenUp', why: givenUp });
-      });
-    })();
-    // Settled: when the ledger fails, the engine's start (waiting on it) has ended too before clean-up.
-    const [l, e] = await Promise.allSettled([ledgerP, startEngine()]);
+    ledgerP.catch((e: Error) => { bootFailed = `the ledger did not start: ${e.message}`; });
+    // An engine that gives up on a database not there yet starts once the ledger answers; one
+    // that waits for it (ours: --wait-for-database) boots alongside, its start-up hidden in the ledger's.
+    const [l, e] = await Promise.allSettled([ledgerP, startEngine(d.waitsForLedger ? Promise.resolve() : ledgerP)]);
     if (l.status === 'rejected') throw l.reason;
     if (e.status === 'rejected') throw e.reason;
     serve(e.value);
   }
+
+  const serve = (c: Running) => {
+    engine = c;
+    post({ kind: 'engine', id: c.id, host: containerHost(), port: c.port });
+    watch(c);
+  };
+  // Watch the engine: when its container stops without us asking, replace it.
+  const watch = (c: Running) => void (async () => {
+    const code = await containerExit(c.id);
+    if (stopped || engine !== c) return;
+    const why = `the engine container ${c.id.slice(0, 12)} (${d.engineImage}) stopped${code === 137 ? ' (killed: exit 137)' : code !== undefined ? ` (exit ${code})` : ''}`;
+    if (restarts >= d.maxRestarts) {
+      const givenUp = `${why}, and it was replaced ${d.maxRestarts} times already: the harness gives up`;
+      log(givenUp);
+      post({ kind: 'died', why });
+      post({ kind: 'givenUp', why: givenUp });
+      return;
+    }
+    restarts++;
+    log(`${why}: starting a fresh engine for the rest of the run (restart ${restarts})`);
+    post({ kind: 'died', why, restart: restarts });
+    replacing = (async () => {
+      await removeContainer(c.id).catch(() => undefined);
+      made.delete(c.id);
+      serve(await startEngine(Promise.resolve()));
+    })().catch((err) => {
+      const givenUp = `a fresh engine did not start: ${(err as Error).message}`;
+      log(givenUp);
+      post({ kind: 'givenUp', why: givenUp });
+    });
+  })();
 
   let replacing: Promise<void> = Promise.resolve();
   const booting = boot();
@@ -228,7 +213,7 @@ function run(d: EngineThreadData, post: (e: ThreadEvent) => void): { stop: () =>
       // A start under way finishes first: a container created after the removal would be left behind.
       await booting.catch(() => undefined);
       await replacing;
-      await Promise.allSettled([engine?.stop({ timeout: 0, remove: true }), ledger?.stop({ timeout: 0, remove: true })]);
+      await Promise.allSettled([...made].map((id) => removeContainer(id)));
     },
   };
 }

@@ -49,8 +49,9 @@ export async function openContainerEngine(rig: ContainerRigSpec, opts: Container
     engineImage: spec.image, enginePort: spec.port as number, env, health, ledgerImage: rig.ledger?.image,
     labels: harnessLabels(run, { 'org.medcard.rig': rig.name }), network, volume: `medcard-ledger-${run}`,
     startupTimeoutMs: health.timeoutMs ?? opts.startupTimeoutMs ?? 120_000, maxRestarts: opts.maxRestarts ?? 5,
+    waitsForLedger: spec.waitsForLedger === true,
   };
-  // First, before anything else here: the thread needs a while to load testcontainers.
+  // First, before anything else here: the thread takes a while to load.
   const thread = new Worker(`require(${JSON.stringify(REGISTER)}); require(${JSON.stringify(ENGINE_THREAD)});`,
     { eval: true, workerData: { medcardEngineThread: data } });
   let threadGone = false;

@@ -1,5 +1,5 @@
-// containers: engines, their ledgers and cards in containers, started with testcontainers
-// (11.x; the reaper is disabled: it cannot be pulled here). What we start carries our labels
+// containers: engines and their ledgers in containers (through Docker's API), and cards (testcontainers,
+// 11.x; the reaper is disabled: it cannot be pulled here). What we start carries our labels
 // and is removed on stop, on process exit, SIGINT and SIGTERM (cleanup.ts); leftovers of dead
 // runs are swept by label at start (docker.ts). The public face: other folders import from here.
 export type { CardContainer, CardContainerOptions, ContainerEngine, ContainerEngineOptions, ContainerRigSpec, ImageListing } from './types';

@@ -1,13 +1,6 @@
-// What every container start needs first, and testcontainers itself (11.x; its reaper is
-// disabled: it cannot be pulled here, and we clean up by label).
+// What every container start needs first: leftovers swept, our images current.
 import { sweepLeftovers } from './docker';
 import { ENGINE_IMAGE, ensureImages, POSTGRES_IMAGE } from './images';
-
-process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
-
-export type TC = typeof import('testcontainers');
-/** Loaded on first use: a quarter of a second, which a run without containers never pays. */
-export function tc(): TC { return require('testcontainers') as TC; }
 
 /** Our images among `images` built when stale (a vendor's are theirs to provide). */
 export function ensureOurImages(images: string[], log: (l: string) => void): Promise<void> | undefined {
@@ -17,17 +10,12 @@ export function ensureOurImages(images: string[], log: (l: string) => void): Pro
 
 /**
  * Once the runtime answers (pingDocker): our leftovers swept, our images built when the rig
- * uses them, testcontainers' runtime detection done, and `alongside` (the run's network)
- * made, all at the same time: none waits for another.
+ * uses them, and `alongside` (the run's network, its volume) made, all at the same time:
+ * none waits for another.
  */
 export async function prepare(images: string[], log: (l: string) => void, alongside: Array<Promise<unknown>> = []): Promise<void> {
   // Settled, not Promise.all: on a failure nothing may still be creating when the run is cleaned up.
-  const [sweep, ...rest] = await Promise.allSettled([
-    sweepLeftovers(),
-    ensureOurImages(images, log),
-    tc().getContainerRuntimeClient(),
-    ...alongside,
-  ]);
+  const [sweep, ...rest] = await Promise.allSettled([sweepLeftovers(), ensureOurImages(images, log), ...alongside]);
   for (const r of [sweep, ...rest]) if (r.status === 'rejected') throw r.reason;
   const swept = (sweep as PromiseFulfilledResult<string[]>).value;
   if (swept.length) log(`removed ${swept.length} leftover(s) of earlier runs: ${swept.join(', ')}`);

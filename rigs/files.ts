@@ -7,7 +7,7 @@
 //   kind: emulated | vpcd | pcsc | serial | remote-card | a lab's own kind
 //   description: text
 //   card: a card profile under fixtures/ (pcsc: the physical card's data; others: the default card)
-//   engine: { kind: embedded } | { kind: postgres, url } | { kind: url, url } | { kind: container, image, port, env?, health? }
+//   engine: { kind: embedded } | { kind: postgres, url } | { kind: url, url } | { kind: container, image, port, env?, health?, waitsForLedger? }
 //   ledger: { image }                        (optional; with a container engine)
 //   capabilities: [card-state, card-swap, card-remove]
 //   exclusive: a tag; scenarios carrying it never run two at a time (atMostOnePicklePerTag)
@@ -89,6 +89,8 @@ const ENGINE = z.preprocess(
       port: z.int({ error: 'the port the engine listens on inside the container' }).min(1, { error: 'the port the engine listens on inside the container' }).max(65535, { error: 'the port the engine listens on inside the container' }),
       env: z.record(z.string(), z.union([z.string(), z.number()]), { error: 'a mapping of NAME: value' }).optional(),
       health: HEALTH.optional(),
+      waitsForLedger: z.boolean({ error: 'true or false' }).optional()
+        .describe('the engine retries its database until it answers (ours: --wait-for-database): it is started together with the ledger, not after the ledger answers'),
     }),
   ], {
     error: (iss) => (iss.code === 'invalid_union'

@@ -75,7 +75,7 @@ describe('ResyncDecoder', () => {
   });
 });
 
-describe('the serial rig (harness-served card on a socat pair)', () => {
+describe('the serial rig (harness-served card on a pty)', () => {
   test('a card inserted answers SELECT SSSE and READ RECORD; card state and card swap reach the far end', async () => {
     socatInstalled();
     const rig = await openRig('serial');
