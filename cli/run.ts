@@ -105,9 +105,14 @@ async function externalEngine(url: string, rigName: string | undefined, lang: La
   const { ControlClient } = require('../platform') as typeof import('../platform');
   const check = await new ControlClient({ url, token, timeoutMs: 10_000 }).call('ledger-check', {}).then(() => undefined, (e: Error) => e.message);
   if (check) {
-    throw refuse({
+    // Only a refused token is the token's fault; anything else (its database down, say) is said as it is.
+    const token = /\b40[13]\b|token|unauthori[sz]ed|forbidden|令牌/i.test(check);
+    throw refuse(token ? {
       zh: `${url} 的结算引擎拒绝了本次运行的控制调用（${check}）：MEDCARD_CONTROL_TOKEN 是这个引擎打印的令牌吗？`,
       en: `the engine at ${url} refused this run's control call (${check}): is MEDCARD_CONTROL_TOKEN the token this engine printed?`,
+    } : {
+      zh: `${url} 的结算引擎没能完成本次运行的控制调用（${check}）：它的数据库可用吗？`,
+      en: `the engine at ${url} could not answer this run's control call (${check}): is its database up?`,
     });
   }
   return { env: { MEDCARD_ENGINE_URL: url, MEDCARD_CONTROL_TOKEN: token }, describe: url, stop: async () => undefined };

@@ -29,18 +29,48 @@ async function executeText(client: PoolClient, text: string, params: unknown[]):
   return `EXECUTE ${name}(${args.join(', ')})`;
 }
 
+/** Errors of a PostgreSQL that is not up yet (or not there, or restarting): worth another try while waiting. */
+const NOT_UP = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', '57P03']);
+/** Once the database has answered, how long a request waits for it to come back (a restart) before it fails. */
+const BACK_WITHIN_MS = 10_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export class PgDb implements Db {
   readonly kind = 'postgres' as const;
   private pool: Pool;
+  /** The database answered once (openPostgres): a connection refused now is a restart, waited for. */
+  answered = false;
   constructor(url: string, size: number) {
     this.pool = new Pool({ connectionString: url, max: size });
     this.pool.on('error', () => { /* a dropped idle client: the next checkout reconnects */ });
   }
+  /** A connection; while a database that answered before is restarting ("starting up", refused), up to BACK_WITHIN_MS. Nothing has been sent on it, so waiting is safe. */
+  private async connect(): Promise<PoolClient> {
+    const deadline = Date.now() + (this.answered ? BACK_WITHIN_MS : 0);
+    for (;;) {
+      try {
+        return await this.pool.connect();
+      } catch (err) {
+        if (!NOT_UP.has((err as { code?: string }).code ?? '') || Date.now() >= deadline) throw err;
+        await sleep(100);
+      }
+    }
+  }
   async query<T extends Row>(text: string, params: unknown[] = []): Promise<T[]> {
     const q = named(text, params);
-    return (typeof q === 'string' ? await this.pool.query(q) : await this.pool.query(q)).rows as T[];
+    const client = await this.connect();
+    let broken = false;
+    try {
+      return (typeof q === 'string' ? await client.query(q) : await client.query(q)).rows as T[];
+    } catch (err) {
+      // An SQL error leaves the connection usable; a lost connection is dropped from the pool.
+      broken = !/^[0-9A-Z]{5}$/.test((err as { code?: string }).code ?? '');
+      throw err;
+    } finally {
+      client.release(broken);
+    }
   }
-  async exec(script: string): Promise<void> { await this.pool.query(script); }
+  async exec(script: string): Promise<void> { await this.query(script); }
   /**
    * BEGIN travels with the transaction's first statement, and COMMIT with a statement marked
    * `commit`, in one simple-protocol message each ("BEGIN; EXECUTE x(…)", "EXECUTE x(…);
@@ -50,7 +80,7 @@ export class PgDb implements Db {
    */
   async tx<T>(fn: (q: Sql) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const client = await this.pool.connect();
+      const client = await this.connect();
       let broken = false;
       let begun = false;
       let committed = false;
@@ -89,9 +119,6 @@ export class PgDb implements Db {
   async close(): Promise<void> { await this.pool.end(); }
 }
 
-/** Errors of a PostgreSQL that is not up yet (or not there): worth another try while waiting. */
-const NOT_UP = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', '57P03']);
-
 /** A pool on the database at `url`, once it answers; an engine started beside its database waits up to `waitMs`. */
 export async function openPostgres(url: string, poolSize: number, waitMs: number): Promise<Db> {
   pgTypes.setTypeParser(20, (v) => Number(v)); // int8 → number (fen stays far below 2^53)
@@ -100,10 +127,11 @@ export async function openPostgres(url: string, poolSize: number, waitMs: number
   for (;;) {
     try {
       await db.query('SELECT 1');
+      db.answered = true;
       return db;
     } catch (err) {
       if (!NOT_UP.has((err as { code?: string }).code ?? '') || Date.now() >= deadline) { await db.close().catch(() => undefined); throw err; }
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
   }
 }
