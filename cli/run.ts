@@ -306,7 +306,6 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
         `json:${path.join(reports, 'cucumber.json')}`,
         `junit:${path.join(reports, 'junit.xml')}`,
         `rerun:${path.join(reports, '@rerun.txt')}`,
-        ...(process.env.MEDCARD_MESSAGES_FILE ? [`message:${process.env.MEDCARD_MESSAGES_FILE}`] : []),
         // Allure writes its own files to resultsDir; its stream goes to a file so it does not take stdout.
         `allure-cucumberjs/reporter:${path.join(reports, 'allure-formatter.log')}`,
       ],
