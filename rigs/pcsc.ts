@@ -68,11 +68,11 @@ export function explainPcscError(err: unknown, reader: string): ReaderError {
 const DEAD_CONTEXT = new Set([0x8010001d, 0x8010001e, 0x80100003]);
 const isDeadContext = (err: unknown) => DEAD_CONTEXT.has(pcscCode(err) ?? 0);
 
-const PCSCD_GONE = PCSC_ERRORS[0x8010001d]!;
+export const PCSCD_GONE = PCSC_ERRORS[0x8010001d]!;
 
 /** A reader pcscd does not list (any more): what it lists instead, and what to do. */
-export function readerGoneMessage(reader: string, known: readonly string[]): string {
-  return `reader "${reader}" is gone: pcscd no longer lists it (unplugged, or pcscd restarted without it); readers pcscd knows: ${known.map((n) => `"${n}"`).join(', ') || 'none'}: plug it back in`;
+export function readerGoneMessage(reader: string, known: readonly string[], since = ''): string {
+  return `reader "${reader}" is gone${since}: pcscd no longer lists it (unplugged, or pcscd restarted without it); readers pcscd knows: ${known.map((n) => `"${n}"`).join(', ') || 'none'}: plug it back in`;
 }
 
 /** What pcscd says about one reader now. */
