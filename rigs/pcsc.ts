@@ -143,6 +143,8 @@ export class PcscChannel implements CardChannel {
   private monitorRetry: NodeJS.Timeout | undefined;
   private listeners = new Set<(present: boolean) => void>();
   private present: boolean;
+  /** Has pcscd listed this reader since the channel was made? Then missing from its list is "gone", not a wrong name. */
+  private seen = false;
 
   constructor(readonly name: string) {
     this.ctx = openContext(name);
@@ -190,6 +192,7 @@ export class PcscChannel implements CardChannel {
     }
     const reader = readers.find((r) => r.name === this.name);
     if (!reader) return { reader: 'gone', known: readers.map((r) => r.name) };
+    this.seen = true;
     return { reader: 'listed', card: (reader.state & pcsc.SCARD_STATE_PRESENT) !== 0 && (reader.state & pcsc.SCARD_STATE_MUTE) === 0 };
   }
 
@@ -202,7 +205,10 @@ export class PcscChannel implements CardChannel {
   private requireReader() {
     const readers = this.withContext((ctx) => ctx.listReaders());
     const reader = readers.find((r) => r.name === this.name);
-    if (!reader) throw new ReaderError(readerGoneMessage(this.name, readers.map((r) => r.name)), 'ENOREADER');
+    const known = readers.map((r) => r.name);
+    if (!reader && this.seen) throw new ReaderError(readerGoneMessage(this.name, known), 'ENOREADER');
+    if (!reader) throw new ReaderError(`reader "${this.name}" not found; readers pcscd knows: ${known.map((n) => `"${n}"`).join(', ') || 'none'}`, 'ENOREADER');
+    this.seen = true;
     return reader;
   }
 
