@@ -7,7 +7,7 @@ import { loadCardProfile, type CardProfile } from '../../emulator';
 import { ruled, Refusal } from '../../schema';
 import { cardProfilePath } from '../files';
 import { readHeldCard } from '../held-cards';
-import { listReaderNames, PcscChannel } from '../pcsc';
+import { listReaderNames, PCSCD_GONE, PcscChannel, readerGoneMessage, type ReaderStatus } from '../pcsc';
 import { TracingChannel } from '../tracing';
 import { CapabilityMissingError, CardAbsentError, ReaderError, type CardSlot, type Check, type Rig, type RigCapability, type RigFile, type RigKindDriver, type RigOptions, type HeldCard, type ReadCard, type ReachableCard } from '../types';
 
@@ -54,7 +54,9 @@ const CARDS_FIELD = z.array(z.strictObject({
 
 /** One of the rig's cards: its reader, and the rig file's profile of it. */
 interface CardPlace {
-  reader: PcscChannel; known: CardProfile; channel: TracingChannel; waitedOnce: boolean;
+  reader: PcscChannel; known: CardProfile; channel: TracingChannel;
+  /** What the operator has been told to do for this card (once each): insert it, plug the reader back in, start pcscd. */
+  told: Set<ReaderStatus['reader'] | 'card'>;
   /** When a wait for this card last ran out: until the card is back, later scenarios fail at once instead of each waiting the whole timeout again. */
   gaveUpAt?: Date;
 }
@@ -74,7 +76,7 @@ export class PcscRig implements Rig {
     const timeout = options.insertTimeoutMs ?? (Number(process.env.MEDCARD_INSERT_TIMEOUT_MS) || DEFAULT_INSERT_TIMEOUT_MS);
     const place = (readerName: string, card: string): CardPlace => {
       const reader = new PcscChannel(readerName);
-      return { reader, known: loadCardProfile(card), channel: new TracingChannel(reader), waitedOnce: false };
+      return { reader, known: loadCardProfile(card), channel: new TracingChannel(reader), told: new Set() };
     };
     const listed = rig.settings.cards as ListedCard[] | undefined;
     if (listed) {
@@ -95,25 +97,50 @@ export class PcscRig implements Rig {
   get readerName(): string { return this.current.reader.name; }
 
   /**
-   * Wait for the card of this place; tells the operator what to do once, then waits up to the
-   * timeout. Once a wait has run out, the card still being out fails at once (a run of many
-   * scenarios goes on, each failing with the reason, instead of waiting the timeout each).
+   * Wait for the card of this place: the card out, its reader gone from pcscd's list
+   * (unplugged, or pcscd restarted without it) and pcscd not running are each told to the
+   * operator once, with what to do, then waited for up to the timeout. Once a wait has run
+   * out, later scenarios fail at once with the reason until the card is back (a run of many
+   * scenarios goes on, each failing, instead of waiting the timeout each).
    */
   async waitForCard(timeoutMs = this.insertTimeoutMs, place = this.current): Promise<void> {
-    if (place.reader.isCardPresent()) { place.gaveUpAt = undefined; return; }
+    let status = place.reader.status();
+    const ready = (s: ReaderStatus) => s.reader === 'listed' && s.card;
+    if (ready(status)) { place.gaveUpAt = undefined; return; }
+    const secs = Math.round(timeoutMs / 1000);
+    if (place.gaveUpAt) throw this.missing(place, status, { since: place.gaveUpAt, secs });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const kind = status.reader === 'listed' ? 'card' : status.reader;
+      if (!place.told.has(kind)) {
+        place.told.add(kind);
+        console.error(`medcard: ${this.missing(place, status).message} — waiting up to ${secs} s`);
+      }
+      if (Date.now() >= deadline) break;
+      await new Promise((r) => setTimeout(r, 50));
+      status = place.reader.status();
+      if (ready(status)) return;
+    }
+    place.gaveUpAt = new Date();
+    throw this.missing(place, status, { secs });
+  }
+
+  /**
+   * Why the card of `place` cannot be had, and what to do: the wait not begun (`waited`
+   * absent), just run out (`secs`), or run out earlier (`since`: this scenario fails at once).
+   */
+  private missing(place: CardPlace, status: ReaderStatus, waited?: { secs: number; since?: Date }): Error {
+    const name = place.reader.name;
     const who = `${place.known.card.number} (${place.known.holder.name})`;
-    const absent = (message: string) => Object.assign(new CardAbsentError(place.reader.name), { message });
-    if (place.gaveUpAt) {
-      throw absent(`no card in reader "${place.reader.name}" since ${place.gaveUpAt.toISOString()} (waited ${Math.round(timeoutMs / 1000)} s for it then): insert the test card ${who} to go on; until then every scenario needing it fails at once`);
-    }
-    if (!place.waitedOnce) {
-      console.error(`medcard: insert the test card ${who} into reader "${place.reader.name}" — waiting up to ${Math.round(timeoutMs / 1000)} s`);
-      place.waitedOnce = true;
-    }
-    if (!(await place.reader.waitForCard(timeoutMs))) {
-      place.gaveUpAt = new Date();
-      throw absent(`no card in reader "${place.reader.name}" after ${Math.round(timeoutMs / 1000)} s: insert the test card ${who} (the rig file's card), or raise MEDCARD_INSERT_TIMEOUT_MS`);
-    }
+    const since = waited?.since ? ` since ${waited.since.toISOString()} (waited ${waited.secs} s for it then)` : '';
+    const after = waited && !waited.since ? ` (waited ${waited.secs} s; MEDCARD_INSERT_TIMEOUT_MS sets how long)` : '';
+    const atOnce = waited?.since ? ' to go on; until then every scenario needing it fails at once' : '';
+    if (status.reader === 'gone') return new ReaderError(`${readerGoneMessage(name, status.known, since)}${atOnce}${after}`, 'ENOREADER');
+    if (status.reader === 'no-pcscd') return new ReaderError(`reader "${name}" unreachable${since}: ${PCSCD_GONE}${atOnce}${after}`, '0x8010001d');
+    const absent = (message: string) => Object.assign(new CardAbsentError(name), { message });
+    if (waited?.since) return absent(`no card in reader "${name}"${since}: insert the test card ${who}${atOnce}`);
+    if (waited) return absent(`no card in reader "${name}" after ${waited.secs} s: insert the test card ${who} (the rig file's card), or raise MEDCARD_INSERT_TIMEOUT_MS`);
+    return absent(`insert the test card ${who} into reader "${name}"`);
   }
 
   /** The cards in the readers, read once (rigs/held-cards.ts). */
