@@ -95,7 +95,8 @@ describe('readers reserved across processes', () => {
     }
   });
 
-  test('a card program that is not medcard (vicc) in the reader is named too: it holds no reservation, its connection to vpcd shows it', async () => {
+  /** vicc (vsmartcard's card program, not medcard) on vpcd port 35963, its card shown in "Virtual PCD 00 00"; `fn` gets its pid. */
+  async function withStrayVicc(fn: (pid: number) => Promise<void>): Promise<void> {
     await withViccEnv(async (env) => {
       const vicc = spawn(VICC_PYTHON, ['/usr/bin/vicc', '-t', 'iso7816', '-H', '127.0.0.1', '-P', '35963'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let said = '';
@@ -108,13 +109,32 @@ describe('readers reserved across processes', () => {
         } finally {
           await ch.close();
         }
-        const r = await medcard(['run', '--rig', 'vpcd', '--reports', path.join(tmp, 'f'), FEATURE]).done;
-        assert.equal(r.code, 1, r.out.slice(-2000));
-        assert.match(r.out, new RegExp(`Virtual PCD 00 00 already holds a card from pid ${vicc.pid} \\(/usr/bin/python3 /usr/bin/vicc -t iso7816 .*\\), a program that is not medcard \\(vpcd port 35963\\): stop it \\(kill ${vicc.pid}\\)`));
+        await fn(vicc.pid!);
       } finally {
         vicc.kill();
         await exited(vicc);
       }
+    });
+  }
+  const namesVicc = (pid: number) => new RegExp(`Virtual PCD 00 00 already holds a card from pid ${pid} \\(/usr/bin/python3 /usr/bin/vicc -t iso7816 .*\\), a program that is not medcard \\(vpcd port 35963\\): stop it \\(kill ${pid}\\)`);
+
+  test('a card program that is not medcard (vicc) in the reader is named too: it holds no reservation, its connection to vpcd shows it', async () => {
+    await withStrayVicc(async (pid) => {
+      const r = await medcard(['run', '--rig', 'vpcd', '--reports', path.join(tmp, 'f'), FEATURE]).done;
+      assert.equal(r.code, 1, r.out.slice(-2000));
+      assert.match(r.out, namesVicc(pid));
+    });
+  });
+
+  test('remote-card: a card program that is not medcard (vicc) in the reader is named, and no card container starts', async () => {
+    const rig = path.join(tmp, 'remote-vicc.yaml');
+    fs.writeFileSync(rig, 'kind: remote-card\nreader: ["Virtual PCD 00 00"]\ncard: fixtures/cards/zhang-san.yaml\ncapabilities: [card-swap, card-remove]\n');
+    await withStrayVicc(async (pid) => {
+      const r = await medcard(['run', '--rig', rig, '--reports', path.join(tmp, 'g'), FEATURE]).done;
+      assert.equal(r.code, 1, r.out.slice(-2000));
+      assert.match(r.out, namesVicc(pid));
+      const ps = spawnSync('docker', ['ps', '-aq', '--filter', 'label=org.medcard.role=card'], { encoding: 'utf8', timeout: 20_000 });
+      assert.equal(ps.stdout.trim(), '', 'no card container left or started');
     });
   });
 
