@@ -64,7 +64,7 @@ function docker(args: string[]): { ok: boolean; out: string } {
 }
 
 /** One call to the Docker Engine API (a few ms; the docker CLI costs a process start each). */
-export function dockerApi<T = unknown>(method: string, apiPath: string, body?: unknown, sent?: () => void): Promise<T> {
+export function dockerApi<T = unknown>(method: string, apiPath: string, body?: unknown): Promise<T> {
   const ep = dockerEndpoint();
   const data = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
@@ -84,7 +84,6 @@ export function dockerApi<T = unknown>(method: string, apiPath: string, body?: u
       });
     });
     req.on('error', reject);
-    if (sent) req.on('finish', sent);
     req.end(data);
   });
 }
