@@ -26,6 +26,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** "Unplug": pcscd restarted with no reader configured, so it no longer lists "Lab Reader". */
 async function unplug() { await pcscd!.stop(); await pcscd!.start(false); }
 async function plugBack() { await pcscd!.stop(); await pcscd!.start(true); }
+/** The private pcscd with its reader, 张三's card served into it by `medcard emulate`, and a pcsc rig file for it in a temporary folder. */
+async function labRig() {
+  await pcscd!.start(true);
+  const emu = await startEmulator(['--card', 'fixtures/cards/zhang-san.yaml', '--vpcd-port', String(PORT)], READER);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-gone-'));
+  const rigFile = path.join(dir, 'lab.yaml');
+  fs.writeFileSync(rigFile, 'kind: pcsc\ndescription: a lab reader on a private pcscd (test/rigs/reader-gone.test.ts)\nreader: Lab Reader\ncard: fixtures/cards/zhang-san.yaml\n');
+  return { emu, dir, rigFile };
+}
 const isGone = /reader "Lab Reader 00 00" is gone: pcscd no longer lists it \(unplugged, or pcscd restarted without it\); readers pcscd knows: none: plug it back in/;
 
 /** Is this process still running (not a zombie)? */
@@ -82,11 +91,7 @@ describe('the reader gone mid-run (a private pcscd)', () => {
   });
 
   test('rig: pcscd gone is said as such (start pcscd), waited for once, then scenarios fail at once until it is back', { skip: unavailable, timeout: 180_000 }, async () => {
-    await pcscd!.start(true);
-    const emu = await startEmulator(['--card', 'fixtures/cards/zhang-san.yaml', '--vpcd-port', String(PORT)], READER);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-gone-'));
-    const rigFile = path.join(dir, 'lab.yaml');
-    fs.writeFileSync(rigFile, 'kind: pcsc\nreader: Lab Reader\ncard: fixtures/cards/zhang-san.yaml\n');
+    const { emu, dir, rigFile } = await labRig();
     const zhangSan = loadCardProfile(path.join(ROOT, 'fixtures/cards/zhang-san.yaml'));
     const rig = await openRig(rigFile, { insertTimeoutMs: 1000 });
     try {
@@ -112,11 +117,7 @@ describe('the reader gone mid-run (a private pcscd)', () => {
   });
 
   test('run: unplugged mid-run, the scenarios after it fail with "gone" (at once after one wait), the run ends with exit 1; plugged back, later scenarios pass', { skip: unavailable, timeout: 600_000 }, async () => {
-    await pcscd!.start(true);
-    const emu = await startEmulator(['--card', 'fixtures/cards/zhang-san.yaml', '--vpcd-port', String(PORT)], READER);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-gone-'));
-    const rigFile = path.join(dir, 'lab.yaml');
-    fs.writeFileSync(rigFile, 'kind: pcsc\ndescription: a lab reader on a private pcscd (test/rigs/reader-gone.test.ts)\nreader: Lab Reader\ncard: fixtures/cards/zhang-san.yaml\n');
+    const { emu, dir, rigFile } = await labRig();
     const reports = path.join(dir, 'reports');
     // Every scenario of these gives 张三 (or another person) the card: each waits for it.
     const features = ['features/pharmacy-and-reversal.feature', 'features/credits-and-interest.feature', 'features/retiree.feature'];
