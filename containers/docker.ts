@@ -201,7 +201,7 @@ export function containerExit(id: string): Promise<number | undefined> {
 /** The container's output, stdout and stderr (docker's multiplexed stream, unpacked); `follow`: as it comes, until stop(). */
 export function containerLogs(id: string, onText: (text: string) => void, o: { follow?: boolean; tail?: number } = {}): { done: Promise<void>; stop: () => void } {
   const ep = dockerEndpoint();
-  let stop = () => undefined as void;
+  let stop: () => void = () => undefined;
   const done = new Promise<void>((resolve) => {
     const req = http.get({ socketPath: ep.socketPath, host: ep.host, port: ep.port,
       path: `/containers/${id}/logs?stdout=1&stderr=1&follow=${o.follow ? 1 : 0}${o.tail ? `&tail=${o.tail}` : ''}` }, (res) => {

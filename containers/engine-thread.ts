@@ -46,8 +46,16 @@ export type ThreadEvent =
 /** main → thread */
 export type ThreadCommand = { kind: 'stop' };
 
-/** A started container: its id and the host port of its one published port. */
-interface Running { id: string; port: number }
+/** A started container: its id, the host port of its one published port, and its exit (one wait, asked at the start). */
+interface Running { id: string; port: number; exit: Promise<number | undefined>; stopped(): string | undefined }
+
+async function start(id: string, port: number): Promise<Running> {
+  const hostPort = await startContainer(id, port);
+  const exit = containerExit(id);
+  let why: string | undefined;
+  void exit.then((code) => { why = code === undefined ? 'removed' : `exit ${code}`; });
+  return { id, port: hostPort, exit, stopped: () => why };
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -72,8 +80,6 @@ async function lastOutput(id: string): Promise<string> {
  * on its port. Fails at once when the container stops, or when `abandon` gives a reason.
  */
 async function untilReady(c: Running, health: Health, timeoutMs: number, abandon: () => string | undefined): Promise<void> {
-  let exited: string | undefined;
-  void containerExit(c.id).then((code) => { exited = code === undefined ? 'removed' : `exit ${code}`; });
   const pattern = health.log ? new RegExp(health.log) : undefined;
   let logged = '';
   let seen = false;
@@ -86,6 +92,7 @@ async function untilReady(c: Running, health: Health, timeoutMs: number, abandon
       if (pattern ? seen : health.path ? await httpStatus(host, c.port, health.path) === (health.status ?? 200) : await httpStatus(host, c.port, '/') !== undefined) return;
       const why = abandon();
       if (why) throw new Error(why);
+      const exited = c.stopped();
       if (exited) throw new Error(`the container stopped (${exited}) before ${want}${await lastOutput(c.id)}`);
       if (Date.now() > deadline) throw new Error(`waited ${timeoutMs / 1000} s for ${want}${await lastOutput(c.id)}`);
       await sleep(50);
@@ -120,7 +127,6 @@ function run(d: EngineThreadData, post: (e: ThreadEvent) => void): { stop: () =>
   const log = (line: string) => post({ kind: 'log', line });
   let stopped = false;
   let bootFailed: string | undefined;
-  let ledger: Running | undefined;
   let engine: Running | undefined;
   let restarts = 0;
   /** Every container made, so that stop removes even a half-started one. */
@@ -142,7 +148,7 @@ function run(d: EngineThreadData, post: (e: ThreadEvent) => void): { stop: () =>
     const t0 = Date.now();
     const id = await create('engine');
     await go;
-    const c = { id, port: await startContainer(id, d.enginePort) };
+    const c = await start(id, d.enginePort);
     await untilReady(c, d.health, d.startupTimeoutMs, () => (stopped ? 'the run is stopping' : bootFailed));
     log(`engine ${d.engineImage} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (${id.slice(0, 12)})`);
     return c;
@@ -155,11 +161,9 @@ function run(d: EngineThreadData, post: (e: ThreadEvent) => void): { stop: () =>
       if (!d.ledgerImage) return;
       const t0 = Date.now();
       const id = await create('ledger');
-      ledger = { id, port: await startContainer(id, 5432) };
-      let exited: string | undefined;
-      void containerExit(id).then((code) => { exited = code === undefined ? 'removed' : `exit ${code}`; });
+      const ledger = await start(id, 5432);
       const url = `postgres://postgres@${containerHost()}:${ledger.port}/medcard`;
-      await waitForSql(url, 60_000, () => (stopped ? 'the run is stopping' : exited));
+      await waitForSql(url, 60_000, () => (stopped ? 'the run is stopping' : ledger.stopped()));
       post({ kind: 'ledger', id, url });
       log(`ledger ${d.ledgerImage} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (volume ${d.volume})`);
     };
@@ -180,7 +184,7 @@ function run(d: EngineThreadData, post: (e: ThreadEvent) => void): { stop: () =>
   };
   // Watch the engine: when its container stops without us asking, replace it.
   const watch = (c: Running) => void (async () => {
-    const code = await containerExit(c.id);
+    const code = await c.exit;
     if (stopped || engine !== c) return;
     const why = `the engine container ${c.id.slice(0, 12)} (${d.engineImage}) stopped${code === 137 ? ' (killed: exit 137)' : code !== undefined ? ` (exit ${code})` : ''}`;
     if (restarts >= d.maxRestarts) {
