@@ -28,7 +28,7 @@ async function dockerRunBaseline(): Promise<number> {
   const t0 = Date.now();
   try {
     docker('network', 'create', tag);
-    docker('run', '-d', '--name', `${tag}-pg`, '--network', tag, '--network-alias', 'ledger', '-v', `${tag}:/var/lib/postgresql/data`, '-p', '127.0.0.1::5432', POSTGRES_IMAGE);
+    docker('run', '-d', '--name', `${tag}-pg`, '--network', tag, '--network-alias', 'ledger', '-p', '127.0.0.1::5432', POSTGRES_IMAGE);
     const pgPort = docker('port', `${tag}-pg`, '5432/tcp').split(':').pop();
     for (;;) {
       const c = new Client({ connectionString: `postgres://postgres@127.0.0.1:${pgPort}/medcard` });
@@ -44,7 +44,6 @@ async function dockerRunBaseline(): Promise<number> {
   } finally {
     spawnSync('docker', ['rm', '-f', '-v', `${tag}-engine`, `${tag}-pg`], { stdio: 'ignore' });
     spawnSync('docker', ['network', 'rm', tag], { stdio: 'ignore' });
-    spawnSync('docker', ['volume', 'rm', tag], { stdio: 'ignore' });
   }
 }
 

@@ -9,6 +9,8 @@ import { chooseLang, langFlagIn, say, type Lang } from './lang';
 import { describeHolder, loadRigFile, ReservedError, reserveReaders, type RigFile } from '../rigs';
 
 const ROOT = path.resolve(__dirname, '..');
+/** Native match indices for cucumber-expressions' step matching (the file says why). */
+const MATCH_INDICES = path.join(ROOT, 'steps/match-indices.js');
 
 const HELP = `usage: medcard run [options] [feature files or folders]
 
@@ -21,7 +23,8 @@ options:
   --tags <expr>         cucumber tag expression, e.g. "@chongqing-example and not @english"
   --engine-url <url>    a running engine (ours or a vendor's) instead of the embedded one; probed
                         first: nothing listening, or no platform answer there, is exit 2
-  --parallel <n>        worker processes (default 1)
+  --parallel <n>        scenarios at a time, each in a worker process of its own (default 1:
+                        one at a time, in this process, which starts sooner)
   --shard <k>/<n>       run only shard k of n (1 ≤ k ≤ n): every scenario falls in exactly one
                         shard, the same one on every machine; CI runs the n shards side by side
   --fixtures <dir>      fixtures folder for the embedded engine (default fixtures/)
@@ -292,14 +295,16 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
   const { ScenarioLines } = require('./scenario-lines') as typeof import('./scenario-lines');
   const scenarioLines = !o.stdoutFormat && !o.quiet && !process.stdout.isTTY ? new ScenarioLines((line) => process.stdout.write(`${line}\n`)) : undefined;
   // Loaded here, not at the top: a container engine (resolveEngine) starts first, while these load.
+  require(MATCH_INDICES); // before cucumber-expressions loads
   const { loadConfiguration, loadSources, runCucumber } = require('@cucumber/cucumber/api') as typeof import('@cucumber/cucumber/api');
   const { UnsyncedAllureWriter } = require('./allure-writer') as typeof import('./allure-writer');
   const { runConfiguration } = await loadConfiguration({
     file: false,
     provided: {
       paths,
-      // TypeScript through a transpile cache (steps/register.js): ts-node's output, kept on disk.
-      requireModule: [path.join(ROOT, 'steps/register.js')],
+      // TypeScript through a transpile cache (steps/register.js): ts-node's output, kept on disk;
+      // in workers, native match indices too.
+      requireModule: [path.join(ROOT, 'steps/register.js'), MATCH_INDICES],
       require: o.require ?? [path.join(ROOT, 'steps/support.ts'), path.join(ROOT, 'rigs/cucumber-support.ts')],
       format: [
         stdoutFormat,
@@ -311,7 +316,9 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
       ],
       formatOptions: { resultsDir: allureDir, writer: new UnsyncedAllureWriter({ resultsDir: allureDir }), ...ALLURE_OPTIONS, junit: { suiteName: `medcard ${o.rig}` }, snippetInterface: 'async-await' } as any,
       strict: true,
-      parallel: o.parallel,
+      // One at a time runs in this process (cucumber's parallel 0): a worker process would load
+      // the step code a second time and take ~0.7 s longer to its first scenario.
+      parallel: o.parallel > 1 ? o.parallel : 0,
       tags: o.tags ?? '',
       name: o.name ? [o.name] : [],
       dryRun: o.dryRun,

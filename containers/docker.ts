@@ -9,7 +9,6 @@ export const LABEL_HARNESS = 'org.medcard.harness';
 export const LABEL_PID = 'org.medcard.pid';
 export const LABEL_RUN = 'org.medcard.run';
 export const LABEL_NETWORK = 'org.medcard.network';
-export const LABEL_VOLUME = 'org.medcard.volume';
 
 export function harnessLabels(runId: string, extra: Record<string, string> = {}): Record<string, string> {
   return { [LABEL_HARNESS]: '1', [LABEL_PID]: String(process.pid), [LABEL_RUN]: runId, ...extra };
@@ -151,10 +150,6 @@ export async function createNetwork(name: string, labels: Record<string, string>
   await dockerApi('POST', '/networks/create', { Name: name, Labels: labels, CheckDuplicate: true });
 }
 
-export async function createVolume(name: string, labels: Record<string, string>): Promise<void> {
-  await dockerApi('POST', '/volumes/create', { Name: name, Labels: labels });
-}
-
 /** Where the containers' published ports are reached: the docker host's address, or loopback. */
 export function containerHost(): string { return dockerEndpoint().host ?? '127.0.0.1'; }
 
@@ -167,7 +162,6 @@ export interface ContainerSpec {
   /** The port inside; the host's is picked by docker (hostPort after start). */
   port: number;
   env?: Record<string, string>;
-  binds?: string[];
 }
 
 /** Create (not start) a container; its id. */
@@ -178,7 +172,7 @@ export async function createContainer(s: ContainerSpec): Promise<string> {
     Env: Object.entries(s.env ?? {}).map(([k, v]) => `${k}=${v}`),
     ExposedPorts: { [key]: {} },
     // On this machine's docker, published on loopback only; a remote one (DOCKER_HOST=tcp://…) must publish where we can reach it.
-    HostConfig: { NetworkMode: s.network, Binds: s.binds, PortBindings: { [key]: [{ HostIp: dockerEndpoint().host ? '' : '127.0.0.1', HostPort: '' }] } },
+    HostConfig: { NetworkMode: s.network, PortBindings: { [key]: [{ HostIp: dockerEndpoint().host ? '' : '127.0.0.1', HostPort: '' }] } },
     NetworkingConfig: { EndpointsConfig: { [s.network]: { Aliases: s.aliases } } },
   });
   return c.Id;

@@ -47,7 +47,7 @@ export async function openContainerEngine(rig: ContainerRigSpec, opts: Container
   env.MEDCARD_CONTROL_TOKEN = controlToken;
   const data: EngineThreadData = {
     engineImage: spec.image, enginePort: spec.port as number, env, health, ledgerImage: rig.ledger?.image,
-    labels: harnessLabels(run, { 'org.medcard.rig': rig.name }), network, volume: `medcard-ledger-${run}`,
+    labels: harnessLabels(run, { 'org.medcard.rig': rig.name }), network,
     startupTimeoutMs: health.timeoutMs ?? opts.startupTimeoutMs ?? 120_000, maxRestarts: opts.maxRestarts ?? 5,
     waitsForLedger: spec.waitsForLedger === true,
   };
@@ -115,7 +115,7 @@ export async function openContainerEngine(rig: ContainerRigSpec, opts: Container
     if (!threadGone) thread.postMessage({ kind: 'stop' } satisfies ThreadCommand);
     await threadStopped.promise;
     await thread.terminate();
-    await removeRun(run).catch(() => removeNow(run)); // network, volume, anything half-made
+    await removeRun(run).catch(() => removeNow(run)); // the network, anything half-made
     unregister();
   }
 

@@ -10,7 +10,7 @@ export function ensureOurImages(images: string[], log: (l: string) => void): Pro
 
 /**
  * Once the runtime answers (pingDocker): our leftovers swept, our images built when the rig
- * uses them, and `alongside` (the run's network, its volume) made, all at the same time:
+ * uses them, and `alongside` (the run's network) made, all at the same time:
  * none waits for another.
  */
 export async function prepare(images: string[], log: (l: string) => void, alongside: Array<Promise<unknown>> = []): Promise<void> {

@@ -1,7 +1,7 @@
 #!/bin/sh
-# Initialise the cluster on first start (an empty volume), then run PostgreSQL in the
-# foreground (`--init-only`: initialise and stop; the image does it at build time so that a
-# new volume starts from an initialised cluster, copied by Docker). Database "medcard", user "postgres", trust on the container's networks.
+# Initialise the cluster on first start (an empty data directory: a volume mounted there), then
+# run PostgreSQL in the foreground (`--init-only`: initialise and stop; the image does it at
+# build time, so that a container starts from an initialised cluster). Database "medcard", user "postgres", trust on the container's networks.
 set -eu
 mkdir -p "$PGDATA" /run/postgresql
 chown postgres:postgres "$PGDATA" /run/postgresql
