@@ -21,7 +21,7 @@ export interface EngineThreadData {
   network: string;
   startupTimeoutMs: number;
   maxRestarts: number;
-  /** The engine waits for its database itself (rig file: engine.waitsForLedger): started with the ledger, not after it answers. */
+  /** The engine waits for its database itself (rig file: engine.waitsForLedger): started once the ledger's container runs, not after it answers. */
   waitsForLedger: boolean;
 }
 

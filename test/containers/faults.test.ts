@@ -1,6 +1,6 @@
 // Faults on the containers rig. The engine container is killed (docker kill) mid-request in
 // the middle of the suite: that scenario fails with a clear message, a fresh engine serves the
-// rest, and the ledger (PostgreSQL in its container, on a volume) holds every settlement that
+// rest, and the ledger (PostgreSQL in its container) holds every settlement that
 // was acknowledged, balanced. Then the PostgreSQL container is restarted: the engine
 // reconnects, the suite passes again, and nothing acknowledged is lost.
 import { test } from 'node:test';
@@ -86,7 +86,7 @@ test('engine killed mid-suite, then PostgreSQL restarted: nothing acknowledged i
   function engine_id() { return engine.engineContainerId(); }
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-faults-'));
   try {
-    // 0. The run holds its ledger and its engine, nothing else: the container that filled the ledger's volume is gone.
+    // 0. The run holds its ledger and its engine, nothing else.
     const run = spawnSync('docker', ['inspect', '-f', '{{index .Config.Labels "org.medcard.run"}}', engine.ledgerContainerId()!], { encoding: 'utf8' }).stdout.trim();
     assert.deepEqual(new Set(listOurs({ run }).containers.map((id) => id.slice(0, 12))),
       new Set([engine.ledgerContainerId()!, engine.engineContainerId()].map((id) => id.slice(0, 12))));
