@@ -1,7 +1,7 @@
 // Rigs: how the terminal reaches a card. Each rig hands out CardChannels; the terminal and
 // the steps know nothing else. `openRig(name)` is the one entry point; a rig file's `kind:`
 // picks its driver from the registry (rigs/kinds/<kind>.ts).
-import { listRigFiles, loadRigFile } from './files';
+import { loadRigFile } from './files';
 import { rigKind } from './registry';
 import { readerKey, release, reserve, type Holder } from './reservations';
 import type { Rig, RigFile, RigOptions } from './types';
@@ -42,9 +42,6 @@ export type ResyncDecoder = Serial.ResyncDecoder;
 export declare const TracingChannel: typeof Tracing.TracingChannel, formatTrace: typeof Tracing.formatTrace;
 export type TracingChannel = Tracing.TracingChannel;
 export declare const DO_NOTHING_CARD: typeof VpcdMeasure.DO_NOTHING_CARD, measureVpcd: typeof VpcdMeasure.measureVpcd;
-
-/** Rig names (rig files in rigs/, or MEDCARD_RIGS_DIR), built-in emulated and vpcd first. */
-export const RIG_NAMES = listRigFiles();
 
 /**
  * Hold the readers a run of `rig` with `workers` workers uses, for this process (the run's

@@ -16,7 +16,6 @@ import { PARAMETERS } from './parameters';
 import type { StepFn, StepSpec } from './registry';
 import type { MedWorld } from './world';
 
-export const SKIP_FILE = process.env.MEDCARD_SKIP_FILE || '';
 
 /** The parts of cucumber's pickle read here. */
 export interface PickleLike { uri: string; name: string; tags: readonly { name: string }[]; steps: readonly { text: string }[] }
@@ -69,7 +68,8 @@ export function pickleOf(w: MedWorld): PickleLike | undefined { return PICKLES.g
 export function skip(w: MedWorld, reason: string): 'skipped' {
   w.log(reason);
   const pickle = PICKLES.get(w);
-  if (SKIP_FILE && pickle) fs.appendFileSync(SKIP_FILE, `${pickle.uri}: ${pickle.name} — ${reason}\n`);
+  const skipFile = process.env.MEDCARD_SKIP_FILE; // read now: `medcard run` sets it for each run in its process
+  if (skipFile && pickle) fs.appendFileSync(skipFile, `${pickle.uri}: ${pickle.name} — ${reason}\n`);
   return 'skipped';
 }
 

@@ -2,7 +2,7 @@
 // vendor's at --engine-url). cucumber's BeforeAll runs once per worker (ecosystem-notes),
 // so everything here is keyed by the worker id and created at most once per process.
 import { ControlClient, EvoucherClient, PlatformClient, PlatformError, type EcAnswer, type Response } from '../platform';
-import { openRig, RIG_NAMES, type Rig } from '../rigs';
+import { listRigFiles, openRig, type Rig } from '../rigs';
 import type { Upstream } from '../compliance';
 import type { InstitutionCtx, RunSettings, Shared } from './types';
 import { fail } from './said';
@@ -39,7 +39,9 @@ export async function closeShared(): Promise<void> {
 
 async function open(settings: RunSettings): Promise<Shared> {
   const workerId = Number(process.env.CUCUMBER_WORKER_ID ?? '0') || 0;
-  if (!RIG_NAMES.includes(settings.rig)) throw fail({ zh: `没有读卡环境 "${settings.rig}"：请从 ${RIG_NAMES.join('、')} 中选择（medcard run --rig <名称>）`, en: `unknown rig "${settings.rig}": choose one of ${RIG_NAMES.join(', ')} (medcard run --rig <name>)` });
+  // Listed now, not when rigs/ loaded: a run in this process set MEDCARD_RIGS_DIR after that.
+  const rigNames = listRigFiles();
+  if (!rigNames.includes(settings.rig)) throw fail({ zh: `没有读卡环境 "${settings.rig}"：请从 ${rigNames.join('、')} 中选择（medcard run --rig <名称>）`, en: `unknown rig "${settings.rig}": choose one of ${rigNames.join(', ')} (medcard run --rig <name>)` });
   let engineUrl = settings.engineUrl;
   let engineKind = 'external';
   let stopEngine: () => Promise<void> = async () => undefined;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
 import { loadCardProfile } from '../../emulator';
-import { CardAbsentError, openRig, PcscChannel, ReaderError, RIG_NAMES, VpcdCard, VpcdError } from '../../rigs';
+import { CardAbsentError, openRig, listRigFiles, PcscChannel, ReaderError, VpcdCard, VpcdError } from '../../rigs';
 import { DO_NOTHING_CARD } from '../../rigs';
 import { hexBytes, ROOT, SELECT_SSSE } from './helpers';
 
@@ -21,7 +21,7 @@ async function readCardNumber(channel: { powerOn(): Promise<Uint8Array>; transmi
 }
 
 test('openRig names the valid rigs when given a bad one', async () => {
-  await assert.rejects(openRig('vpdc'), (err: Error) => err.message.includes('unknown rig "vpdc"') && RIG_NAMES.every((n) => err.message.includes(n)));
+  await assert.rejects(openRig('vpdc'), (err: Error) => err.message.includes('unknown rig "vpdc"') && listRigFiles().every((n) => err.message.includes(n)));
 });
 
 for (const rigName of ['emulated', 'vpcd']) {
