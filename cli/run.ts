@@ -377,18 +377,29 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
   let undefinedSteps = 0;
   const ambiguous: string[] = [];
   const attempts = new AttemptTracker();
-  const { success } = await runCucumber(runConfiguration, { cwd: ROOT }, (envelope) => {
-    attempts.onMessage(envelope);
-    scenarioLines?.onMessage(envelope);
-    if (envelope.testCase) {
-      for (const s of envelope.testCase.testSteps) {
-        if (s.pickleStepId && s.stepDefinitionIds) {
-          if (s.stepDefinitionIds.length === 0) undefinedSteps++;
-          if (s.stepDefinitionIds.length > 1) ambiguous.push(s.pickleStepId);
+  let success: boolean;
+  try {
+    ({ success } = await runCucumber(runConfiguration, { cwd: ROOT }, (envelope) => {
+      attempts.onMessage(envelope);
+      scenarioLines?.onMessage(envelope);
+      if (envelope.testCase) {
+        for (const s of envelope.testCase.testSteps) {
+          if (s.pickleStepId && s.stepDefinitionIds) {
+            if (s.stepDefinitionIds.length === 0) undefinedSteps++;
+            if (s.stepDefinitionIds.length > 1) ambiguous.push(s.pickleStepId);
+          }
         }
       }
-    }
-  });
+    }));
+  } catch (err) {
+    // Run in this process, a BeforeAll hook that fails (a rig that does not open, a card that
+    // cannot be read) ends cucumber's run: "a BeforeAll hook errored, process exiting: <where>".
+    // Its cause is the reason, said in the run's language by the hook; set-up, so exit 2.
+    const cause = (err as Error).cause;
+    if (!/BeforeAll hook errored/.test((err as Error).message) || !(cause instanceof Error)) throw err;
+    console.error(`medcard run: ${cause.message}`);
+    return { exitCode: 2, success: false, skipped: [], reportsDir: reports };
+  }
   writeEnvironment(allureDir, { ...o, rig: rigFile.name, engineUrl: engine.describe });
   const skipped = fs.existsSync(skipFile) ? fs.readFileSync(skipFile, 'utf8').trim().split('\n').filter(Boolean) : [];
   if (skipped.length) {
