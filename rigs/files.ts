@@ -90,7 +90,7 @@ const ENGINE = z.preprocess(
       env: z.record(z.string(), z.union([z.string(), z.number()]), { error: 'a mapping of NAME: value' }).optional(),
       health: HEALTH.optional(),
       waitsForLedger: z.boolean({ error: 'true or false' }).optional()
-        .describe('the engine retries its database until it answers (ours: --wait-for-database): it is started once the ledger container runs, not after the ledger answers'),
+        .describe('the engine retries its database until it answers (ours: --wait-for-database): it is started with the ledger container, not after the ledger answers'),
     }),
   ], {
     error: (iss) => (iss.code === 'invalid_union'
