@@ -334,9 +334,9 @@ async function runWithEngine(o: RunOptions, rigFile: RigFile, starting: Promise<
   // What `medcard check` finds (a bad fixture, a misspelled keyword, an undefined step in a
   // scenario this run would run) stops the run here, before any scenario, with file and line.
   const planned = new Set(sources.plan.map((p) => `${path.resolve(ROOT, p.uri)}:${p.location.line}`));
-  const { checkAll } = require('./check') as typeof import('./check');
+  const { checkAllRemembered } = require('./check') as typeof import('./check');
   const { formatProblem } = require('./lint') as typeof import('./lint');
-  const problems = checkAll({ features: paths, fixturesDir: o.fixtures ? path.resolve(o.fixtures) : path.join(ROOT, 'fixtures'), lang, steps: !o.require, selected: (file, line) => planned.has(`${file}:${line}`) })
+  const problems = checkAllRemembered({ features: paths, fixturesDir: o.fixtures ? path.resolve(o.fixtures) : path.join(ROOT, 'fixtures'), lang, steps: !o.require, selected: (file, line) => planned.has(`${file}:${line}`) }, [...planned])
     .filter((p) => p.severity === 'error');
   if (problems.length) {
     for (const p of problems) console.error(`medcard run: ${formatProblem(p, lang)}`);

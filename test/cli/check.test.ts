@@ -197,3 +197,21 @@ test('a step that two phrasings match is an error naming both', () => {
   assert.match(problems[0]!.text.zh, /同时符合 2 个步骤[\s\S]*\{string\} 持有社保卡[\s\S]*\{string\} 持有\{word\}/);
   assert.match(problems[0]!.text.en, /matches 2 steps/);
 });
+
+test('medcard run remembers its checks only while nothing changed: a feature broken after a clean run stops the next run, and mended, runs again', () => {
+  const good = '# language: zh-CN\n功能: 记住检查\n  场景: 只设日期\n    假如 今天是 2024-03-15\n';
+  const dir = scratch({ 'remembered.feature': good });
+  const file = path.join(dir, 'remembered.feature');
+  const reports = fs.mkdtempSync(path.join(os.tmpdir(), 'medcard-remembered-reports-'));
+  for (let round = 0; round < 2; round++) {
+    // Twice each: the second run of the same inputs is the one the remembered checks answer.
+    for (let i = 0; i < 2; i++) assert.equal(medcard(['run', '--reports', reports, dir], ENGLISH).status, 0);
+    fs.writeFileSync(file, `${good}    并且 今天下雨了\n`);
+    for (let i = 0; i < 2; i++) {
+      const stopped = medcard(['run', '--reports', reports, dir], ENGLISH);
+      assert.equal(stopped.status, 2, stopped.out);
+      assert.match(stopped.out, /remembered\.feature:5: undefined step/);
+    }
+    fs.writeFileSync(file, good);
+  }
+});
