@@ -1,7 +1,7 @@
 // `medcard check [paths…]`: lints feature files (keywords, undefined and ambiguous steps,
 // tags, rig needs) and every fixture and rig file, without running a scenario or starting an
 // engine: quick enough for an editor's save hook. `medcard run` makes the same checks first
-// (checkBeforeRun) and stops on an error before any scenario.
+// (checkAllRemembered) and stops on an error before any scenario.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -96,8 +96,8 @@ function filesUnder(dir: string): string[] {
 /**
  * checkAll, remembered for the next run with the same inputs: the contents of every file of
  * the code, the fixtures and the features, the plan (`plan`: the scenarios selected) and the
- * scope. `medcard run` repeated with nothing changed skips ~0.25 s of checks
- * before its first scenario. Only the last run is kept.
+ * scope. `medcard run` repeated with nothing changed skips ~0.25 s of checks before its first
+ * scenario. Only the last run is kept.
  */
 export function checkAllRemembered(scope: CheckScope, plan: readonly string[]): Problem[] {
   const hash = createHash('sha256');
@@ -115,7 +115,9 @@ export function checkAllRemembered(scope: CheckScope, plan: readonly string[]): 
   const problems = checkAll(scope);
   try {
     fs.mkdirSync(path.dirname(REMEMBERED), { recursive: true });
-    fs.writeFileSync(REMEMBERED, JSON.stringify({ key, problems }));
+    // Written aside, then renamed: a run started meanwhile reads the old answer or the new, whole.
+    fs.writeFileSync(`${REMEMBERED}.${process.pid}`, JSON.stringify({ key, problems }));
+    fs.renameSync(`${REMEMBERED}.${process.pid}`, REMEMBERED);
   } catch { /* a read-only checkout: check every time */ }
   return problems;
 }
