@@ -82,16 +82,6 @@ export function checkAll(scope: CheckScope): Problem[] {
 
 /** Where the last run's checks are remembered (beside steps/register.js's transpile cache). */
 const REMEMBERED = path.join(ROOT, 'node_modules', '.cache', 'medcard-check', 'last.json');
-/** What the checks read besides the features and the fixtures: the code (the vocabulary, the schemas, the lint), each folder of TypeScript but the tests and benches. */
-const CODE_DIRS = fs.readdirSync(ROOT, { withFileTypes: true })
-  .filter((e) => e.isDirectory() && !['node_modules', 'test', 'bench'].includes(e.name) && fs.readdirSync(path.join(ROOT, e.name)).some((f) => f.endsWith('.ts')))
-  .map((e) => path.join(ROOT, e.name));
-
-function filesUnder(dir: string): string[] {
-  let entries: fs.Dirent[];
-  try { entries = fs.readdirSync(dir, { withFileTypes: true }); } catch { return []; }
-  return entries.flatMap((e) => (e.isDirectory() ? (e.name === 'node_modules' ? [] : filesUnder(path.join(dir, e.name))) : [path.join(dir, e.name)]));
-}
 
 /**
  * checkAll, remembered for the next run with the same inputs: the contents of every file of
@@ -100,13 +90,16 @@ function filesUnder(dir: string): string[] {
  * scenario. Only the last run is kept.
  */
 export function checkAllRemembered(scope: CheckScope, plan: readonly string[]): Problem[] {
+  const { hashTree } = require('../containers') as typeof import('../containers');
   const hash = createHash('sha256');
   const { selected: _, ...rest } = scope;
   hash.update(JSON.stringify({ scope: rest, plan, fixtures: process.env.MEDCARD_FIXTURES ?? '', rigs: process.env.MEDCARD_RIGS_DIR ?? '' }));
-  for (const file of [...CODE_DIRS.flatMap(filesUnder), path.join(ROOT, 'package-lock.json'), ...filesUnder(scope.fixturesDir), ...featureFiles(scope.features)]) {
-    hash.update(`\0${file}\0`);
-    try { hash.update(fs.readFileSync(file)); } catch { hash.update('gone'); }
-  }
+  // The code the checks run (the vocabulary, the schemas, the lint): each folder of TypeScript but the tests and benches.
+  const code = fs.readdirSync(ROOT, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !['node_modules', 'test', 'bench'].includes(e.name) && fs.readdirSync(path.join(ROOT, e.name)).some((f) => f.endsWith('.ts')))
+    .map((e) => e.name);
+  for (const rel of [...code, 'package-lock.json']) hashTree(hash, ROOT, rel);
+  for (const file of [scope.fixturesDir, ...featureFiles(scope.features)]) hashTree(hash, '/', path.resolve(file));
   const key = hash.digest('hex');
   try {
     const last = JSON.parse(fs.readFileSync(REMEMBERED, 'utf8')) as { key: string; problems: Problem[] };

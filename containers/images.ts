@@ -41,7 +41,8 @@ export function cacheDir(): string {
 
 function sha(): ReturnType<typeof createHash> { return createHash('sha256'); }
 
-function hashTree(h: ReturnType<typeof createHash>, root: string, rel: string): void {
+/** Adds the files under root/rel to `h`: names, modes, sizes and contents, in a stable order (also `medcard run`'s remembered checks). */
+export function hashTree(h: ReturnType<typeof createHash>, root: string, rel: string): void {
   const full = path.join(root, rel);
   const st = fs.lstatSync(full, { throwIfNoEntry: false });
   if (!st) return;

@@ -6,4 +6,4 @@ export type { CardContainer, CardContainerOptions, ContainerEngine, ContainerEng
 export { openContainerEngine, startContainerEngine } from './engine';
 export { removeCardContainers, startCardContainer } from './card-containers';
 export { ContainerRuntimeError, pingDocker, sweepLeftovers, listOurs, LABEL_HARNESS, LABEL_PID, LABEL_RUN } from './docker';
-export { buildImages, ensureImages, listImages, ENGINE_IMAGE, POSTGRES_IMAGE, BASE_IMAGE, INPUTS_LABEL } from './images';
+export { buildImages, ensureImages, hashTree, listImages, ENGINE_IMAGE, POSTGRES_IMAGE, BASE_IMAGE, INPUTS_LABEL } from './images';

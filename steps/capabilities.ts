@@ -16,7 +16,6 @@ import { PARAMETERS } from './parameters';
 import type { StepFn, StepSpec } from './registry';
 import type { MedWorld } from './world';
 
-
 /** The parts of cucumber's pickle read here. */
 export interface PickleLike { uri: string; name: string; tags: readonly { name: string }[]; steps: readonly { text: string }[] }
 
